@@ -1,0 +1,5 @@
+// The ABI: the only file with exports. Every argument is a pointer (usize)
+// into the facade's arena or a plain number; see src/wasm.ts for the caller.
+
+export { arenaBase } from './memory';
+export { relu_forward, relu_backward } from './relu';

@@ -1,0 +1,4 @@
+// nnblocks: the names of API.md, and the types that go with them.
+export { init, type InitSource } from './init.js';
+export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';
+export { nnrelu, type ReluOptions } from './blocks/relu.js';

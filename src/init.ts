@@ -1,0 +1,151 @@
+// Loading the kernels. See API.md "Loading" and the README section "Use it in…".
+//
+// init() accepts every form a runtime can hand us and turns it into a
+// WebAssembly.Module, then an Instance with no imports. The default source is
+// the module inlined into this bundle as bytes; runtimes that forbid compiling
+// bytes (Cloudflare workerd, Vercel Edge) get an entry point that passes a
+// precompiled Module instead.
+
+import inlined from '../build/kernels.wasm';
+import { attach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+
+/** Everything init() accepts, or a promise of it. */
+export type InitSource =
+  | WebAssembly.Module
+  | BufferSource
+  | URL
+  | string
+  | Response;
+
+let loading: Promise<void> | null = null;
+
+/**
+ * Load the WebAssembly kernels. Call once and await it before any block.
+ * Idempotent: later and concurrent calls return the first call's promise
+ * (their `source` is ignored). If loading fails, the next call tries again.
+ */
+export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
+  if (loading === null) {
+    loading = load(source).catch((e: unknown) => {
+      loading = null;
+      throw e;
+    });
+  }
+  return loading;
+}
+
+async function load(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
+  const src = await (source ?? inlined);
+  const module = await toModule(src);
+  const instance = await WebAssembly.instantiate(module, {});
+  attach(checkExports(instance.exports));
+}
+
+async function toModule(src: InitSource): Promise<WebAssembly.Module> {
+  if (isModule(src)) return src;
+  if (typeof src === 'string' || isURL(src)) return toModule(await fetchBytes(String(src)));
+  if (isResponse(src)) return toModule(await responseBytes(src));
+  const bytes = asBytes(src);
+  if (bytes === null) {
+    throw new Error(`init: expected a WebAssembly.Module, bytes (ArrayBuffer or typed array), a URL, a Response ` +
+      `or a promise of one, got ${describe(src)}`);
+  }
+  checkMagic(bytes, 'the bytes given');
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw compileError(e);
+  }
+}
+
+// NOTE: `instanceof WebAssembly.Module` is false for a Module made in another
+// realm (edge-runtime's vm context, iframes); the brand tag is not.
+function isModule(x: unknown): x is WebAssembly.Module {
+  return Object.prototype.toString.call(x) === '[object WebAssembly.Module]';
+}
+
+function isURL(x: unknown): x is URL {
+  return Object.prototype.toString.call(x) === '[object URL]' ||
+    (typeof x === 'object' && x !== null && typeof (x as URL).href === 'string' && typeof (x as URL).protocol === 'string');
+}
+
+function isResponse(x: unknown): x is Response {
+  return typeof x === 'object' && x !== null && typeof (x as Response).arrayBuffer === 'function' &&
+    typeof (x as Response).status === 'number';
+}
+
+function asBytes(x: unknown): Uint8Array<ArrayBuffer> | null {
+  const tag = Object.prototype.toString.call(x);
+  if (tag === '[object ArrayBuffer]') return new Uint8Array(x as ArrayBuffer);
+  // WebAssembly.compile refuses shared memory; copy it.
+  if (tag === '[object SharedArrayBuffer]') return new Uint8Array(new Uint8Array(x as SharedArrayBuffer));
+  if (ArrayBuffer.isView(x)) {
+    const v = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    return x.buffer instanceof ArrayBuffer ? (v as Uint8Array<ArrayBuffer>) : new Uint8Array(v);
+  }
+  return null;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  if (url.startsWith('file:')) {
+    // Node 20's fetch cannot read file: URLs; import fs only when asked to.
+    const fs = await import('node:fs/promises');
+    try {
+      return new Uint8Array(await fs.readFile(new URL(url)));
+    } catch (e) {
+      throw new Error(`init: cannot read ${url}: ${(e as Error).message}`);
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`init: fetching ${url} failed: ${(e as Error).message}`);
+  }
+  return responseBytes(res);
+}
+
+async function responseBytes(res: Response): Promise<Uint8Array> {
+  const from = res.url ? ` from ${res.url}` : '';
+  if (!res.ok) throw new Error(`init: the response${from} has HTTP status ${res.status}, not the kernels.wasm module`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  checkMagic(bytes, `the response${from} (content-type ${res.headers.get('content-type') ?? 'none'})`);
+  return bytes;
+}
+
+/** WebAssembly binaries start with "\0asm"; say what arrived instead. */
+function checkMagic(b: Uint8Array, what: string): void {
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) return;
+  if (b.length === 0) throw new Error(`init: ${what} is empty (0 bytes), not a WebAssembly module`);
+  const head = new TextDecoder().decode(b.subarray(0, 64)).trimStart().toLowerCase();
+  if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<')) {
+    throw new Error(`init: ${what} is an HTML page (${b.length} bytes starting "${head.slice(0, 30)}…"), not ` +
+      `a WebAssembly module; the server probably answered with an error or fallback page instead of kernels.wasm`);
+  }
+  const hex = Array.from(b.subarray(0, 8), (v) => v.toString(16).padStart(2, '0')).join(' ');
+  throw new Error(`init: ${what} is not a WebAssembly module (${b.length} bytes starting ${hex}; a module starts 00 61 73 6d)`);
+}
+
+function compileError(e: unknown): Error {
+  const msg = (e as Error).message ?? String(e);
+  if (/disallowed|code generation/i.test(msg)) {
+    return new Error(`init: this runtime forbids compiling WebAssembly from bytes (${msg}). Import the module ` +
+      `statically and pass it: import kernels from 'nnblocks/kernels.wasm'; await init(kernels)`);
+  }
+  return new Error(`init: compiling the kernels failed: ${msg}`);
+}
+
+function checkExports(exp: WebAssembly.Exports): Kernels {
+  const missing = KERNEL_EXPORTS.filter((name) => !(name in exp));
+  if (missing.length > 0) {
+    throw new Error(`init: the module is not nnblocks' kernels.wasm (or is another version of it): it lacks ` +
+      `the exports ${missing.join(', ')}`);
+  }
+  return exp as unknown as Kernels;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x !== 'object') return `${typeof x} ${String(x).slice(0, 40)}`;
+  return Object.prototype.toString.call(x);
+}

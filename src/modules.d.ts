@@ -1,0 +1,13 @@
+// Ambient modules. tsconfig leaves out Node's types on purpose, so that
+// isomorphic code cannot use Buffer or process by accident.
+
+// The build inlines build/kernels.wasm as bytes (tools/inline-wasm.mjs).
+declare module '*.wasm' {
+  const bytes: Uint8Array<ArrayBuffer>;
+  export default bytes;
+}
+
+// Imported lazily, only when given a file: URL or path under Node, Deno or Bun.
+declare module 'node:fs/promises' {
+  export function readFile(path: string | URL): Promise<Uint8Array>;
+}

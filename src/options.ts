@@ -1,0 +1,64 @@
+// Option checking shared by every block, with one wording for errors:
+// "<block>: <argument> ... <what was seen>".
+
+/** Reject option names that are not in `known` (a typo must not pass silently). */
+export function checkOptions(who: string, opts: unknown, known: readonly string[]): void {
+  if (opts === undefined) return;
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new Error(`${who}: options must be an object, got ${tagOf(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) {
+      throw new Error(`${who}: unknown option '${key}'; the options are ${known.map((k) => `'${k}'`).join(', ')}`);
+    }
+  }
+}
+
+/** A finite number (for scalars such as relu's leak). */
+export function finite(who: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new Error(`${who}: ${name} must be a finite number, got ${show(v)}`);
+  }
+  return v;
+}
+
+/**
+ * An integer option given as a scalar or an array of `n` integers, each >= min:
+ * `pad` (n = 4, min 0), `stride` and `dilate` (n = 2, min 1), `pool` (n = 2, min 1).
+ * A scalar s means [s, s, ...]. Non-integers, NaN and values below min are errors.
+ */
+export function intTuple(who: string, name: string, v: unknown, n: 2 | 4, min: number): number[] {
+  const arr = typeof v === 'number' ? new Array<number>(n).fill(v) : v;
+  if (!Array.isArray(arr) || (arr.length !== n && arr.length !== 1)) {
+    const form = n === 4 ? 'a number or [top, bottom, left, right]' : 'a number or [y, x]';
+    throw new Error(`${who}: ${name} must be ${form}, got ${show(v)}`);
+  }
+  const out = arr.length === 1 ? new Array<number>(n).fill(arr[0]) : arr.slice();
+  for (const d of out) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < min) {
+      throw new Error(`${who}: ${name} must hold integers >= ${min}, got ${show(v)}`);
+    }
+  }
+  return out as number[];
+}
+
+export function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `'${v}'`;
+  return tagOf(v);
+}
+
+export function tagOf(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (typeof x !== 'object') return `${typeof x} ${String(x).slice(0, 40)}`;
+  return Object.prototype.toString.call(x).slice(8, -1);
+}
+
+/** "384x512x3" (MATLAB-style, trailing ones dropped but at least 2 dims). */
+export function dims(shape: readonly number[]): string {
+  const s = shape.slice();
+  while (s.length > 2 && s[s.length - 1] === 1) s.pop();
+  return s.join('x');
+}

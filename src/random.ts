@@ -1,0 +1,98 @@
+// A seedable standard-normal generator that gives the same float32 numbers in
+// every JavaScript runtime. Math.log/Math.exp are only "implementation
+// approximated" by the language spec (engines differ in the last bit), so the
+// logarithm is computed here from + - * / and Math.sqrt, which IEEE 754 and
+// ECMAScript fix exactly.
+//
+// Uniforms: xoshiro128** (Blackman & Vigna), state seeded by splitmix32.
+// Normals: Marsaglia's polar method, both values of each accepted pair used.
+
+/** The stream used by randn() without a seed; MATLAB's `rng default` analogue. */
+let shared: Generator | null = null;
+
+class Generator {
+  private s = new Uint32Array(4);
+  private spare: number | null = null;
+
+  constructor(seed: number) {
+    let z = seed >>> 0;
+    // splitmix32 spreads any 32-bit seed over the 128-bit state (never all zero).
+    for (let i = 0; i < 4; i++) {
+      z = (z + 0x9e3779b9) >>> 0;
+      let t = z;
+      t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
+      t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+      this.s[i] = (t ^ (t >>> 16)) >>> 0;
+    }
+  }
+
+  private next32(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** Uniform in (-1, 1) with 53 random bits. */
+  private uniform(): number {
+    const hi = this.next32() >>> 5; // 27 bits
+    const lo = this.next32() >>> 6; // 26 bits
+    return ((hi * 67108864 + lo) / 9007199254740992) * 2 - 1;
+  }
+
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    for (;;) {
+      const u = this.uniform();
+      const v = this.uniform();
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = Math.sqrt((-2 * ln(s)) / s);
+      this.spare = v * f;
+      return u * f;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // little-endian: high word second
+const LN2 = 0.6931471805599453;
+
+/**
+ * Natural logarithm of x in (0, 1], accurate to about 1 ulp, from arithmetic
+ * only: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(t),
+ * t = (m - 1)/(m + 1), |t| < 0.1716, summed as an odd series to t^23.
+ */
+export function ln(x: number): number {
+  f64[0] = x;
+  let e = ((u32[HI] >>> 20) & 0x7ff) - 1023;
+  if (e === -1023) return ln(x * 2 ** 54) - 54 * LN2; // subnormal
+  u32[HI] = (u32[HI] & 0x800fffff) | 0x3ff00000; // mantissa in [1, 2)
+  let m = f64[0];
+  if (m > Math.SQRT2) { m /= 2; e += 1; }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  let sum = 1 / 23;
+  for (let k = 21; k >= 1; k -= 2) sum = sum * t2 + 1 / k;
+  return 2 * t * sum + e * LN2;
+}
+
+/** Fill `out` with standard normals from a fresh generator (seed given) or the shared stream. */
+export function normalRandom(out: Float32Array, seed?: number): void {
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+    throw new Error(`randn: seed must be an integer in 0..4294967295, got ${String(seed)}`);
+  }
+  const g = seed === undefined ? (shared ??= new Generator(0)) : new Generator(seed);
+  for (let i = 0; i < out.length; i++) out[i] = g.normal();
+}

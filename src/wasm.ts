@@ -1,0 +1,106 @@
+// The one module that knows pointers.
+//
+// Every block call follows the same three steps:
+//   const [px, py] = reserve('nnrelu', x.data.length, n);  // floats per buffer
+//   write(px, x.data); kernels().relu_forward(px, py, n, leak);
+//   return read(py, n);                                   // a fresh JS copy
+//
+// The arena is one region of WebAssembly memory starting at the module's
+// `arenaBase()`. It only grows (by `memory.grow`) and is reused by every call,
+// so repeating a call of the same shape never grows memory again. Growth
+// detaches earlier views of `memory.buffer`, so views are made after
+// `reserve()` and never kept.
+
+/** The kernel exports, as compiled from assembly/index.ts. Pointers are byte addresses. */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  arenaBase(): number;
+  relu_forward(x: number, y: number, n: number, leak: number): void;
+  relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
+}
+
+/** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
+export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
+  'memory', 'arenaBase', 'relu_forward', 'relu_backward',
+];
+
+const PAGE = 65536;
+/** wasm32 addresses 4 GiB at most (65536 pages). */
+const MAX_BYTES = 65536 * PAGE;
+const ALIGN = 16;
+
+let active: Kernels | null = null;
+let base = 0;
+
+/** Called by init() once the instance exists. */
+export function attach(k: Kernels): void {
+  active = k;
+  base = k.arenaBase() >>> 0;
+}
+
+/** The instantiated kernels; throws the "await init()" error before init() resolves. */
+export function kernels(): Kernels {
+  if (active === null) {
+    throw new Error('nnblocks: the WebAssembly kernels are not loaded yet; call `await init()` once before using any block');
+  }
+  return active;
+}
+
+export function isLoaded(): boolean {
+  return active !== null;
+}
+
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Lay out buffers of the given float counts in the arena, growing memory if
+ * needed, and return their byte addresses. Invalidates every earlier pointer
+ * and view. `who` names the caller in the error when the sizes cannot fit.
+ */
+export function reserve(who: string, ...floats: number[]): number[] {
+  const k = kernels();
+  const ptrs: number[] = [];
+  let end = base;
+  for (const n of floats) {
+    ptrs.push(end);
+    end += alignUp(n * 4);
+  }
+  if (end > MAX_BYTES) {
+    throw new Error(`${who}: needs ${fmtBytes(end - base)} of WebAssembly memory for buffers of ` +
+      `[${floats.join(', ')}] floats, more than the 4 GiB a wasm32 module can address; split the batch or the image`);
+  }
+  const have = k.memory.buffer.byteLength;
+  if (end > have) {
+    try {
+      k.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new Error(`${who}: could not grow WebAssembly memory from ${fmtBytes(have)} to ${fmtBytes(end)} ` +
+        `(buffers of [${floats.join(', ')}] floats): ${(e as Error).message}`);
+    }
+  }
+  return ptrs;
+}
+
+/** Copy `src` into the arena at `ptr` (from reserve). */
+export function write(ptr: number, src: Float32Array): void {
+  new Float32Array(kernels().memory.buffer, ptr >>> 0, src.length).set(src);
+}
+
+/** A fresh JS-owned copy of n floats at `ptr`. */
+export function read(ptr: number, n: number): Float32Array {
+  return new Float32Array(kernels().memory.buffer, ptr >>> 0, n).slice();
+}
+
+/** Set n floats at `ptr` to zero (for kernels that accumulate). */
+export function clear(ptr: number, n: number): void {
+  new Float32Array(kernels().memory.buffer, ptr >>> 0, n).fill(0);
+}
+
+/** Current size of WebAssembly memory in bytes (for tests of reuse and high-water marks). */
+export function memoryBytes(): number {
+  return kernels().memory.buffer.byteLength;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
+}
