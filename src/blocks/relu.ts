@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, finite, dims } from '../options.js';
-import { kernels, reserve, write, read } from '../wasm.js';
+import { kernels, reserve } from '../wasm.js';
 
 export interface ReluOptions {
   /** Slope for x <= 0 (default 0). y = x for x > 0, leak * x otherwise. */
@@ -45,17 +45,38 @@ export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Te
   return p.dzdy === null ? reluForward(p) : reluBackward(p);
 }
 
+// Element-wise blocks stream through WASM memory in chunks that stay in the
+// L2 cache: copy a chunk in, transform it in place, copy it out. Memory
+// traffic is then the two copies alone, and the arena stays small.
+const CHUNK = 16384;
+
 function reluForward(p: ReluPlan): Tensor {
-  const [px, py] = reserve('nnrelu', p.n, p.n);
-  write(px, p.x.data);
-  kernels().relu_forward(px, py, p.n, p.leak);
-  return new Tensor(read(py, p.n), p.x.shape);
+  const out = new Float32Array(p.n);
+  const [pc] = reserve('nnrelu', Math.min(p.n, CHUNK));
+  const k = kernels();
+  const chunk = new Float32Array(k.memory.buffer, pc, Math.min(p.n, CHUNK));
+  for (let off = 0; off < p.n; off += CHUNK) {
+    const len = Math.min(CHUNK, p.n - off);
+    chunk.set(p.x.data.subarray(off, off + len));
+    k.relu_forward(pc, pc, len, p.leak);
+    out.set(len === CHUNK ? chunk : chunk.subarray(0, len), off);
+  }
+  return new Tensor(out, p.x.shape);
 }
 
 function reluBackward(p: ReluPlan): Tensor {
-  const [px, pp, pd] = reserve('nnrelu', p.n, p.n, p.n);
-  write(px, p.x.data);
-  write(pp, p.dzdy!.data);
-  kernels().relu_backward(px, pp, pd, p.n, p.leak);
-  return new Tensor(read(pd, p.n), p.x.shape);
+  const out = new Float32Array(p.n);
+  const m = Math.min(p.n, CHUNK);
+  const [px, pp] = reserve('nnrelu', m, m);
+  const k = kernels();
+  const cx = new Float32Array(k.memory.buffer, px, m);
+  const cp = new Float32Array(k.memory.buffer, pp, m);
+  for (let off = 0; off < p.n; off += CHUNK) {
+    const len = Math.min(CHUNK, p.n - off);
+    cx.set(p.x.data.subarray(off, off + len));
+    cp.set(p.dzdy!.data.subarray(off, off + len));
+    k.relu_backward(px, pp, pp, len, p.leak);
+    out.set(len === CHUNK ? cp : cp.subarray(0, len), off);
+  }
+  return new Tensor(out, p.x.shape);
 }

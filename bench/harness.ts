@@ -1,0 +1,104 @@
+// Benchmark harness: nnblocks against @tensorflow/tfjs-backend-wasm (SIMD, one
+// thread) in the same process, runs interleaved so both see the same machine
+// load. Prints median milliseconds, the ratio nnblocks / tfjs (lower is
+// better), and GFLOP/s where the caller gives a flop count.
+//
+// Never use these numbers in tests: this machine is shared and noisy.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { init } from '../src/index.js';
+
+/** WASM SIMD mul+add peak of one core on this machine kind (TOOLCHAIN / issue 3). */
+export const PEAK_GFLOPS = 46;
+
+export { tf };
+
+/** Load nnblocks and tfjs-wasm with SIMD on and threads off. */
+export async function setup(): Promise<void> {
+  await init();
+  const require = createRequire(import.meta.url);
+  const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+  setWasmPaths(dist + '/');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  tf.env().set('WASM_HAS_SIMD_SUPPORT', true);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  if (tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${tf.getBackend()}, not wasm`);
+}
+
+export interface Case {
+  /** Row label, e.g. "relu forward 380x508x10". */
+  name: string;
+  /** One nnblocks call, copies into and out of WASM included. */
+  ours: () => unknown;
+  /** The same work in tfjs-wasm, reading the result back with dataSync(). */
+  peer: () => unknown;
+  /** Floating-point operations of one call, for GFLOP/s (optional). */
+  flops?: number;
+  /** Goal for the ratio ours / peer, printed beside it. */
+  goal?: number;
+  /** Timed repetitions of each side (default: enough for ~1.5 s per side, 5..200). */
+  reps?: number;
+}
+
+export interface Row {
+  name: string;
+  oursMs: number;
+  peerMs: number;
+  ratio: number;
+  goal?: number;
+  gflops?: number;
+}
+
+function median(a: number[]): number {
+  const s = a.slice().sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function time(f: () => unknown): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+/** Time one case: warm both sides, then alternate ours/peer call by call. */
+export function run(c: Case): Row {
+  for (let i = 0; i < 2; i++) { c.ours(); tf.tidy(() => { c.peer(); }); }
+  const probe = Math.max(time(c.ours), 0.01) + Math.max(time(() => tf.tidy(() => { c.peer(); })), 0.01);
+  const reps = c.reps ?? Math.min(200, Math.max(5, Math.round(3000 / probe)));
+  const ours: number[] = [];
+  const peer: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    ours.push(time(c.ours));
+    peer.push(time(() => tf.tidy(() => { c.peer(); })));
+  }
+  const o = median(ours);
+  const p = median(peer);
+  return { name: c.name, oursMs: o, peerMs: p, ratio: o / p, goal: c.goal, gflops: c.flops ? c.flops / o / 1e6 : undefined };
+}
+
+/** Print rows as a Markdown table (pasteable into an issue note). */
+export function report(title: string, rows: Row[]): void {
+  console.log(`\n## ${title}\n`);
+  console.log('| workload | nnblocks ms | tfjs-wasm ms | ratio | goal | GFLOP/s | % of peak |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const ok = r.goal === undefined ? '' : r.ratio <= r.goal ? ' ✓' : ' ✗';
+    const gf = r.gflops === undefined ? '' : r.gflops.toFixed(1);
+    const pk = r.gflops === undefined ? '' : `${((100 * r.gflops) / PEAK_GFLOPS).toFixed(0)}%`;
+    console.log(`| ${r.name} | ${r.oursMs.toFixed(3)} | ${r.peerMs.toFixed(3)} | ${r.ratio.toFixed(3)}${ok} | ` +
+      `${r.goal === undefined ? '' : '<= ' + r.goal} | ${gf} | ${pk} |`);
+  }
+}
+
+/** Load both libraries, make the cases (tensors need both loaded), run them and print the table. */
+export async function bench(title: string, makeCases: () => Case[]): Promise<Row[]> {
+  await setup();
+  const rows = makeCases().map(run);
+  report(title, rows);
+  return rows;
+}
