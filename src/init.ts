@@ -35,10 +35,14 @@ export function init(source?: InitSource | PromiseLike<InitSource>): Promise<voi
 }
 
 async function load(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
-  const src = await (source ?? inlined);
-  const module = await toModule(src);
+  attach(await instantiateKernels(source ?? inlined));
+}
+
+/** A fresh, checked instance of the kernels from any source (init() without the once-only state). */
+export async function instantiateKernels(source: InitSource | PromiseLike<InitSource>): Promise<Kernels> {
+  const module = await toModule(await source);
   const instance = await WebAssembly.instantiate(module, {});
-  attach(checkExports(instance.exports));
+  return checkExports(instance.exports);
 }
 
 async function toModule(src: InitSource): Promise<WebAssembly.Module> {
@@ -117,9 +121,9 @@ async function responseBytes(res: Response): Promise<Uint8Array> {
 function checkMagic(b: Uint8Array, what: string): void {
   if (b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) return;
   if (b.length === 0) throw new Error(`init: ${what} is empty (0 bytes), not a WebAssembly module`);
-  const head = new TextDecoder().decode(b.subarray(0, 64)).trimStart().toLowerCase();
-  if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<')) {
-    throw new Error(`init: ${what} is an HTML page (${b.length} bytes starting "${head.slice(0, 30)}…"), not ` +
+  const text = new TextDecoder().decode(b.subarray(0, 64)).trimStart();
+  if (text.startsWith('<')) {
+    throw new Error(`init: ${what} is an HTML page (${b.length} bytes starting "${text.slice(0, 30)}…"), not ` +
       `a WebAssembly module; the server probably answered with an error or fallback page instead of kernels.wasm`);
   }
   const hex = Array.from(b.subarray(0, 8), (v) => v.toString(16).padStart(2, '0')).join(' ');

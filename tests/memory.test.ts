@@ -1,0 +1,33 @@
+// WebAssembly memory is reused across calls and never grows for a shape seen
+// before; sizes beyond what wasm32 can address give an Error, not a trap.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, nnrelu, randn } from '../src/index.js';
+import { memoryBytes, reserve } from '../src/wasm.js';
+
+beforeAll(() => init());
+
+describe('memory reuse', () => {
+  const x = randn([33, 17, 3], { seed: 1 });
+  const p = randn([33, 17, 3], { seed: 2 });
+  const blocks: [string, () => unknown][] = [
+    ['nnrelu forward', () => nnrelu(x, { leak: 0.1 })],
+    ['nnrelu backward', () => nnrelu(x, p)],
+  ];
+  for (const [name, call] of blocks) {
+    it(`${name}: 10 000 further calls of one shape leave memory unchanged`, () => {
+      call();
+      const before = memoryBytes();
+      for (let r = 0; r < 10000; r++) call();
+      expect(memoryBytes()).toBe(before);
+    });
+  }
+});
+
+describe('too large for WebAssembly memory', () => {
+  it('is an Error naming the caller and the sizes, before anything is written', () => {
+    const before = memoryBytes();
+    expect(() => reserve('nnconv', 2 ** 29, 2 ** 29 + 1)).toThrow(
+      /nnconv: needs 4096\.0 MiB of WebAssembly memory for buffers of \[536870912, 536870913\] floats, more than the 4 GiB/);
+    expect(memoryBytes()).toBe(before);
+  });
+});
