@@ -3,3 +3,5 @@
 
 export { arenaBase } from './memory';
 export { relu_forward, relu_backward } from './relu';
+export { conv_backward_data, conv_backward_data_scratch } from './conv_backward_data';
+export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backward_filter';

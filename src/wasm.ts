@@ -17,11 +17,20 @@ export interface Kernels {
   arenaBase(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
+  conv_backward_data(w: number, dzdy: number, dzdx: number, scratch: number, ...d: ConvDims): void;
+  conv_backward_data_scratch(...d: ConvDims): number;
+  conv_backward_filter(x: number, dzdy: number, dzdw: number, scratch: number, ...d: ConvDims): void;
+  conv_backward_filter_scratch(...d: ConvDims): number;
 }
+
+/** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
+export type ConvDims = [number, number, number, number, number, number, number, number,
+  number, number, number, number, number, number, number, number];
 
 /** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
+  'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];
 
 const PAGE = 65536;
