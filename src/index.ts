@@ -2,6 +2,7 @@
 export { init, type InitSource } from './init.js';
 export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';
 export { nnrelu, type ReluOptions } from './blocks/relu.js';
+export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
 export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,

@@ -17,6 +17,12 @@ export interface Kernels {
   arenaBase(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
+  /** nnconv; `...d` is DIMS = H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx. */
+  conv_forward(x: number, w: number, b: number, y: number, scratch: number, ...d: ConvDims): void;
+  conv_forward_scratch(...d: ConvDims): number;
+  conv_backward_bias(dzdy: number, dzdb: number, HoWo: number, K: number, N: number): void;
+  conv_identity_forward(x: number, b: number, y: number, ...d: IdentityDims): void;
+  conv_identity_backward(dzdy: number, dzdx: number, ...d: IdentityDims): void;
   conv_backward_data(w: number, dzdy: number, dzdx: number, scratch: number, ...d: ConvDims): void;
   conv_backward_data_scratch(...d: ConvDims): number;
   conv_backward_filter(x: number, dzdy: number, dzdw: number, scratch: number, ...d: ConvDims): void;
@@ -26,10 +32,13 @@ export interface Kernels {
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
 export type ConvDims = [number, number, number, number, number, number, number, number,
   number, number, number, number, number, number, number, number];
+/** H, W, C, N, Ho, Wo, pt, pl, sy, sx (the identity bank of nnconv with w = null). */
+export type IdentityDims = [number, number, number, number, number, number, number, number, number, number];
 
 /** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
+  'conv_forward', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];
 

@@ -1,0 +1,215 @@
+// nnconv forward kernel (SEMANTICS §1.4) and the bias derivative (§1.5).
+//
+//   y(i, j, k, n) = b[k] + sum_{u<FH, v<FW, c'<FC} w(u, v, c', k) *
+//                   xpad(i*sy + u*dy - pt, j*sx + v*dx - pl, g(k)*FC + c', n)
+//
+// For each image and group this is one matrix product Y = A * B, where A is the
+// im2row matrix (output pixel p = i + Ho*j by patch element r = u + FH*(v + FW*c'))
+// and B = reshape(w, [R, Kg]) for the group. Y's columns are y's channel planes,
+// so results are stored straight into y. A is never built whole: 8 pixels at a
+// time are packed into an 8*R block (L1-sized) and multiplied by every filter
+// tile of the group (conv_gemm.ts). Packing does the padding, stride and
+// dilation, so one micro-kernel serves every option combination.
+//
+// DIMS, in this order everywhere: H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx.
+// REQUIRES (checked by planConv in src/blocks/conv.ts): all sizes >= 1 except N >= 0;
+// C % FC == 0, K % (C/FC) == 0; Ho, Wo from SEMANTICS §1.3 and >= 1; pads >= 0;
+// strides and dilations >= 1; scratch holds conv_forward_scratch(DIMS) floats;
+// y holds Ho*Wo*K*N floats and aliases nothing; b is 0 or holds K floats.
+
+import { gemm8x6, gemm8x4, gemm8xN } from './conv_gemm';
+import { VEC, vecFloor, ld4 } from './simd';
+
+/** Width of the next filter tile for `rem` remaining filters: 6s and 4s, at most 3 left over. */
+// @ts-ignore: decorator
+@inline function tileWidth(rem: i32): i32 {
+  return rem >= 10 || rem == 6 ? 6 : rem >= 4 ? 4 : rem;
+}
+
+/** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
+export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  const R = FH * FW * FC;
+  return ((R * K + 3) & ~3) + 8 * R + 2 * R;
+}
+
+/**
+ * Byte offsets of patch element r = u + FH*(v + FW*c): in x, 4*(u*dy + H*(v*dx + W*c))
+ * (at `direct`), and in a packed block, 32*r (at `packed`).
+ */
+function patchOffsets(direct: usize, packed: usize, H: i32, W: i32, FH: i32, FW: i32, FC: i32, dy: i32, dx: i32): void {
+  let r = 0;
+  for (let c = 0; c < FC; c++) {
+    for (let v = 0; v < FW; v++) {
+      for (let u = 0; u < FH; u++) {
+        store<u32>(direct + (<usize>r << 2), <u32>(u * dy + H * (v * dx + W * c)) << 2);
+        store<u32>(packed + (<usize>r << 2), <u32>r << 5);
+        r++;
+      }
+    }
+  }
+}
+
+/**
+ * Pack the filters of every group as tiles: for the tile of width nr starting at
+ * filter kt of group g, B[R*(g*Kg + kt) + r*nr + kk] = w[r + R*(g*Kg + kt + kk)].
+ */
+function packFilters(w: usize, bp: usize, R: i32, K: i32, Kg: i32): void {
+  for (let k0 = 0; k0 < K; k0 += Kg) {
+    for (let kt = 0; kt < Kg;) {
+      const nr = tileWidth(Kg - kt);
+      const src = w + (<usize>(R * (k0 + kt)) << 2);
+      const dst = bp + (<usize>(R * (k0 + kt)) << 2);
+      for (let kk = 0; kk < nr; kk++) {
+        for (let r = 0; r < R; r++) {
+          store<f32>(dst + (<usize>(r * nr + kk) << 2), load<f32>(src + (<usize>(r + R * kk) << 2)));
+        }
+      }
+      kt += nr;
+    }
+  }
+}
+
+/**
+ * Pack the im2row rows of 8 pixels starting at p0 (p = i + Ho*j), channels of
+ * xg (the group's first channel): a[r*8 + m] = xpad(i_m*sy + u*dy - pt, j_m*sx + v*dx - pl, c),
+ * r = u + FH*(v + FW*c); pixels m >= valid get 0.
+ */
+function packPixels(xg: usize, a: usize, p0: i32, valid: i32, H: i32, W: i32, Ho: i32,
+  FH: i32, FW: i32, FC: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  const i0 = p0 % Ho;
+  const j0 = p0 / Ho;
+  if (valid == 8 && sy == 1 && i0 + 8 <= Ho) {
+    packColumn(xg, a, i0 - pt, j0 * sx - pl, H, W, FH, FW, FC, dy, dx);
+    return;
+  }
+  // General case: each pixel on its own (stride, column wrap, last block).
+  for (let m = 0; m < 8; m++) {
+    const p = p0 + m;
+    const i = p % Ho;
+    const row0 = i * sy - pt;
+    const col0 = (p / Ho) * sx - pl;
+    let dst = a + (<usize>m << 2);
+    for (let c = 0; c < FC; c++) {
+      for (let v = 0; v < FW; v++) {
+        const col = col0 + v * dx;
+        const colIn = m < valid && col >= 0 && col < W;
+        const src = xg + (<usize>(H * (col + W * c)) << 2);
+        for (let u = 0; u < FH; u++) {
+          const row = row0 + u * dy;
+          store<f32>(dst, colIn && row >= 0 && row < H ? load<f32>(src + (<usize>row << 2)) : 0);
+          dst += 32;
+        }
+      }
+    }
+  }
+}
+
+/** Stride-1 rows: the 8 pixels are rows row0..row0+7 of one column, so each r is two vector copies. */
+function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
+  FH: i32, FW: i32, FC: i32, dy: i32, dx: i32): void {
+  let dst = a;
+  for (let c = 0; c < FC; c++) {
+    for (let v = 0; v < FW; v++) {
+      const col = col0 + v * dx;
+      const colIn = col >= 0 && col < W;
+      const src = xg + (<usize>(H * (col + W * c)) << 2);
+      for (let u = 0; u < FH; u++) {
+        const row = row0 + u * dy;
+        if (colIn && row >= 0 && row + 8 <= H) {
+          const s = src + (<usize>row << 2);
+          v128.store(dst, v128.load(s));
+          v128.store(dst, v128.load(s, 16), 16);
+        } else {
+          // NOTE: the window crosses the top or bottom padding (or the column is padding).
+          for (let m = 0; m < 8; m++) {
+            const rr = row + m;
+            store<f32>(dst + (<usize>m << 2), colIn && rr >= 0 && rr < H ? load<f32>(src + (<usize>rr << 2)) : 0);
+          }
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+/** y = conv(x, w) + b for every image, group and 8-pixel block. */
+export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: usize,
+  H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  const R = FH * FW * FC;
+  const Kg = K / (C / FC);
+  const P = Ho * Wo;
+  const bp = scratch;
+  const ap = bp + (<usize>((R * K + 3) & ~3) << 2);
+  const offDirect = ap + (<usize>(8 * R) << 2);
+  const offPacked = offDirect + (<usize>R << 2);
+  packFilters(w, bp, R, K, Kg);
+  patchOffsets(offDirect, offPacked, H, W, FH, FW, FC, dy, dx);
+  const extY = (FH - 1) * dy;
+  const extX = (FW - 1) * dx;
+  for (let n = 0; n < N; n++) {
+    for (let k0 = 0; k0 < K; k0 += Kg) {
+      // Group g = k0 / Kg reads channels g*FC ... g*FC + FC - 1.
+      const xg = x + (<usize>(H * W * ((k0 / Kg) * FC + C * n)) << 2);
+      for (let p0 = 0; p0 < P; p0 += 8) {
+        const valid = min(8, P - p0);
+        const row0 = p0 % Ho - pt;
+        const col0 = (p0 / Ho) * sx - pl;
+        // Direct when the 8 pixels are rows row0..row0+7 of x for every tap: stride 1, one column, no padding.
+        const direct = sy == 1 && valid == 8 && row0 + pt + 8 <= Ho && row0 >= 0 && row0 + extY + 8 <= H &&
+          col0 >= 0 && col0 + extX < W;
+        let base = ap;
+        let offs = offPacked;
+        if (direct) {
+          base = xg + (<usize>(row0 + H * col0) << 2);
+          offs = offDirect;
+        } else {
+          packPixels(xg, ap, p0, valid, H, W, Ho, FH, FW, FC, pt, pl, sy, sx, dy, dx);
+        }
+        filterTiles(base, offs, bp, b, y + (<usize>(p0 + P * (k0 + K * n)) << 2), R, Kg, k0, P, valid);
+      }
+    }
+  }
+}
+
+/** Every filter tile of one group for one 8-pixel block; y points at filter k0 of that block. */
+function filterTiles(base: usize, offs: usize, bp: usize, b: usize, y: usize, R: i32, Kg: i32, k0: i32, P: i32, valid: i32): void {
+  const ys = <usize>P << 2;
+  for (let kt = 0; kt < Kg;) {
+    const nr = tileWidth(Kg - kt);
+    const k = k0 + kt;
+    const bt = bp + (<usize>(R * k) << 2);
+    const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
+    const yt = y + ys * <usize>kt;
+    if (nr == 6) gemm8x6(base, offs, bt, R, bias, yt, ys, valid);
+    else if (nr == 4) gemm8x4(base, offs, bt, R, bias, yt, ys, valid);
+    else gemm8xN(base, offs, bt, R, nr, bias, yt, ys, valid);
+    kt += nr;
+  }
+}
+
+/**
+ * dzdb[k] = sum_{i, j, n} dzdy(i, j, k, n), dzdy of shape [Ho*Wo, K, N].
+ * REQUIRES: dzdy holds HoWo*K*N floats, dzdb holds K; N >= 0.
+ */
+export function conv_backward_bias(dzdy: usize, dzdb: usize, HoWo: i32, K: i32, N: i32): void {
+  const nv = vecFloor(HoWo);
+  for (let k = 0; k < K; k++) {
+    let s0 = f32x4.splat(0), s1 = s0;
+    let t: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = dzdy + (<usize>(HoWo * (k + K * n)) << 2);
+      let i = 0;
+      for (; i + 2 * VEC <= nv; i += 2 * VEC) {
+        s0 = f32x4.add(s0, ld4(p, i));
+        s1 = f32x4.add(s1, ld4(p, i + VEC));
+      }
+      for (; i < nv; i += VEC) s0 = f32x4.add(s0, ld4(p, i));
+      for (; i < HoWo; i++) t += load<f32>(p + (<usize>i << 2));
+    }
+    const s = f32x4.add(s0, s1);
+    store<f32>(dzdb + (<usize>k << 2),
+      (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)) + t);
+  }
+}

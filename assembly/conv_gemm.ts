@@ -1,0 +1,132 @@
+// Register-blocked GEMM micro-kernels for nnconv's forward pass.
+//
+// One call computes an 8-pixel x nr-filter tile of y:
+//   y[m, kk] = bias[kk] + sum_{r < R} A_r[m] * B[r*nr + kk],   m < 8, kk < nr
+// where A_r = the 8 floats at base + offs[r] (bytes): the 8 pixels' im2row
+// entries for patch element r. They are either a packed block (offs[r] = 32 r)
+// or, for stride-1 blocks away from the padding, 8 consecutive rows of x read in
+// place, so most of the practical's conv is never copied. B is a packed filter
+// tile (nr floats per r). The 8 pixels are 2 f32x4 vectors; each B value is
+// splatted once per r and used for both, so an 8x6 tile keeps 12 accumulators
+// and does 24 mul/add per 8 loads.
+// Output: y[m + ys*kk] for m < valid (ys in bytes between filters).
+// REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
+// R >= 1, 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
+
+/** Staging area for partial tiles (8 pixels x 6 filters). */
+const TILE: usize = memory.data(8 * 6 * 4, 16);
+
+// @ts-ignore: decorator
+@inline function splatBias(bias: usize, kk: i32): v128 {
+  return bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
+}
+
+// @ts-ignore: decorator
+@inline function acc(c: v128, a: v128, b: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Store the two vectors of filter kk: straight to y when the tile is full, else via TILE. */
+// @ts-ignore: decorator
+@inline function put(y: usize, ys: usize, kk: i32, valid: i32, lo: v128, hi: v128): void {
+  const dst = valid == 8 ? y + ys * <usize>kk : TILE + (<usize>kk << 5);
+  v128.store(dst, lo);
+  v128.store(dst, hi, 16);
+}
+
+/** Copy the first `valid` pixels of nr staged filters to y (partial tiles only). */
+function flushTile(y: usize, ys: usize, nr: i32, valid: i32): void {
+  if (valid == 8) return;
+  for (let kk = 0; kk < nr; kk++) {
+    for (let m = 0; m < valid; m++) {
+      store<f32>(y + ys * <usize>kk + (<usize>m << 2), load<f32>(TILE + (<usize>(kk * 8 + m) << 2)));
+    }
+  }
+}
+
+/** 8 pixels x 6 filters. */
+export function gemm8x6(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
+  let c00 = splatBias(bias, 0), c01 = c00;
+  let c10 = splatBias(bias, 1), c11 = c10;
+  let c20 = splatBias(bias, 2), c21 = c20;
+  let c30 = splatBias(bias, 3), c31 = c30;
+  let c40 = splatBias(bias, 4), c41 = c40;
+  let c50 = splatBias(bias, 5), c51 = c50;
+  const end = offs + (<usize>R << 2);
+  while (offs < end) {
+    const a = base + load<u32>(offs);
+    const a0 = v128.load(a);
+    const a1 = v128.load(a, 16);
+    let w = v128.load32_splat(b);
+    c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
+    w = v128.load32_splat(b, 4);
+    c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
+    w = v128.load32_splat(b, 8);
+    c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
+    w = v128.load32_splat(b, 12);
+    c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
+    w = v128.load32_splat(b, 16);
+    c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
+    w = v128.load32_splat(b, 20);
+    c50 = acc(c50, a0, w); c51 = acc(c51, a1, w);
+    offs += 4;
+    b += 24;
+  }
+  put(y, ys, 0, valid, c00, c01);
+  put(y, ys, 1, valid, c10, c11);
+  put(y, ys, 2, valid, c20, c21);
+  put(y, ys, 3, valid, c30, c31);
+  put(y, ys, 4, valid, c40, c41);
+  put(y, ys, 5, valid, c50, c51);
+  flushTile(y, ys, 6, valid);
+}
+
+/** 8 pixels x 4 filters. */
+export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
+  let c00 = splatBias(bias, 0), c01 = c00;
+  let c10 = splatBias(bias, 1), c11 = c10;
+  let c20 = splatBias(bias, 2), c21 = c20;
+  let c30 = splatBias(bias, 3), c31 = c30;
+  const end = offs + (<usize>R << 2);
+  while (offs < end) {
+    const a = base + load<u32>(offs);
+    const a0 = v128.load(a);
+    const a1 = v128.load(a, 16);
+    let w = v128.load32_splat(b);
+    c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
+    w = v128.load32_splat(b, 4);
+    c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
+    w = v128.load32_splat(b, 8);
+    c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
+    w = v128.load32_splat(b, 12);
+    c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
+    offs += 4;
+    b += 16;
+  }
+  put(y, ys, 0, valid, c00, c01);
+  put(y, ys, 1, valid, c10, c11);
+  put(y, ys, 2, valid, c20, c21);
+  put(y, ys, 3, valid, c30, c31);
+  flushTile(y, ys, 4, valid);
+}
+
+/** 8 pixels x nr filters (nr <= 3, the remainders and depthwise), one filter at a time. */
+export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
+  const bs = <usize>nr << 2;
+  for (let kk = 0; kk < nr; kk++) {
+    let c0 = splatBias(bias, kk), c1 = c0;
+    let po = offs;
+    let pb = b + (<usize>kk << 2);
+    const end = offs + (<usize>R << 2);
+    while (po < end) {
+      const w = v128.load32_splat(pb);
+      const a = base + load<u32>(po);
+      c0 = acc(c0, v128.load(a), w);
+      c1 = acc(c1, v128.load(a, 16), w);
+      po += 4;
+      pb += bs;
+    }
+    put(y, ys, kk, valid, c0, c1);
+  }
+  flushTile(y, ys, nr, valid);
+}
