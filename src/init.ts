@@ -8,6 +8,7 @@
 
 import inlined from '../build/kernels.wasm';
 import { attach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+import { nodeFs } from './node-fs.js';
 
 /** Everything init() accepts, or a promise of it. */
 export type InitSource =
@@ -92,8 +93,8 @@ function asBytes(x: unknown): Uint8Array<ArrayBuffer> | null {
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   if (url.startsWith('file:')) {
-    // Node 20's fetch cannot read file: URLs; import fs only when asked to.
-    const fs = await import('node:fs/promises');
+    // Node 20's fetch cannot read file: URLs.
+    const fs = await nodeFs(`init: reading ${url}`);
     try {
       return new Uint8Array(await fs.readFile(new URL(url)));
     } catch (e) {

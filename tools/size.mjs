@@ -1,0 +1,38 @@
+// npm run size: what a browser or edge user downloads. Bundles the package
+// entry (dist/index.js with fast-png, jpeg-js and the inlined WASM) for the
+// browser, minifies and gzips it, and measures dist/kernels.wasm. Exits 1
+// above the budgets.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_BUNDLE_GZ = 64 * 1024;
+const BUDGET_WASM = 32 * 1024;
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+async function bundle(entry, conditions) {
+  const out = await build({
+    entryPoints: [entry], bundle: true, minify: true, format: 'esm', platform: 'browser',
+    conditions, write: false, logLevel: 'silent', external: ['*.wasm', 'node:*'],
+  });
+  return out.outputFiles[0].contents;
+}
+
+const main = await bundle('dist/index.js', []);
+const edge = await bundle('dist/edge.js', ['workerd', 'worker']).catch(() => null);
+const wasm = readFileSync('dist/kernels.wasm');
+const rows = [
+  ['browser bundle (dist/index.js + deps + inlined wasm), minified', main.length, gzipSync(main, { level: 9 }).length, BUDGET_BUNDLE_GZ],
+  ...(edge ? [['edge bundle (dist/edge.js + deps, wasm separate), minified', edge.length, gzipSync(edge, { level: 9 }).length, undefined]] : []),
+  ['dist/kernels.wasm', wasm.length, gzipSync(wasm, { level: 9 }).length, undefined],
+];
+let over = false;
+for (const [name, raw, gz, budget] of rows) {
+  const flag = budget === undefined ? '' : gz <= budget ? ` (budget ${kb(budget)} gzipped: ok)` : ` (budget ${kb(budget)} gzipped: OVER)`;
+  if (budget !== undefined && gz > budget) over = true;
+  console.log(`${name}: ${kb(raw)}, ${kb(gz)} gzipped${flag}`);
+}
+const wasmOk = wasm.length <= BUDGET_WASM;
+console.log(`kernels.wasm ${kb(wasm.length)} against a budget of ${kb(BUDGET_WASM)}: ${wasmOk ? 'ok' : 'OVER'}`);
+process.exit(over || !wasmOk ? 1 : 0);
