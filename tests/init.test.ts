@@ -45,7 +45,8 @@ describe('instantiateKernels accepts every documented source', () => {
     it(name, async () => {
       const k = await instantiateKernels(make() as never);
       expect(typeof k.relu_forward).toBe('function');
-      expect(k.memory.buffer.byteLength).toBe(0); // no static data: memory starts empty
+      expect(Object.prototype.toString.call(k.memory)).toBe('[object WebAssembly.Memory]');
+      expect(k.arenaBase() % 16).toBe(0);
     });
   }
 });
