@@ -7,3 +7,7 @@ export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,
 } from './derivative.js';
+export {
+  imread, im2single, toPNG, imwrite, imarraysc,
+  type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
+} from './image.js';

@@ -1,0 +1,137 @@
+// PNG decoding with fast-png, plus what fast-png leaves to the caller: a walk
+// over the chunk layout first (so a truncated file is reported as truncated,
+// with the chunk and byte offset, instead of a DataView RangeError), CRC
+// checking switched on, palette expansion, and sub-byte grey scaled to 0..255.
+
+import { decode as fastPngDecode, type DecodedPng } from 'fast-png';
+import type { Image } from './types.js';
+
+/** Refuse images above this many pixels (a corrupt header must not allocate gigabytes). */
+export const MAX_PIXELS = 100_000_000;
+
+interface Header {
+  width: number;
+  height: number;
+  depth: number;
+  colourType: number;
+  interlaced: boolean;
+}
+
+// Allowed bit depths per PNG colour type (PNG spec, table 11.1).
+const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+/** Decode PNG bytes (the signature already matched) into an Image. */
+export function decodePng(who: string, bytes: Uint8Array, where: string): Image {
+  const fail = (why: string): Error => new Error(`${who}: ${where} is a corrupt PNG: ${why}`);
+  const h = checkLayout(who, bytes, where);
+  if (!(h.colourType in DEPTHS)) throw fail(`unknown colour type ${h.colourType}`);
+  if (!DEPTHS[h.colourType].includes(h.depth)) throw fail(`bit depth ${h.depth} is not allowed for colour type ${h.colourType}`);
+  if (h.width === 0 || h.height === 0) throw fail(`its header says ${h.height}x${h.width} pixels`);
+  if (h.width * h.height > MAX_PIXELS) {
+    throw new Error(`${who}: ${where} is ${h.height}x${h.width} pixels, more than the ${MAX_PIXELS / 1e6} megapixels imread accepts`);
+  }
+  if (h.interlaced && h.depth < 8) {
+    // NOTE: fast-png 8.0.0 deinterlaces with whole bytes per pixel and misreads packed samples.
+    throw new Error(`${who}: ${where} is an interlaced (Adam7) PNG with ${h.depth}-bit samples, which the PNG ` +
+      `decoder (fast-png) cannot read; save it without interlacing or with 8-bit samples`);
+  }
+  let png: DecodedPng;
+  try {
+    png = fastPngDecode(bytes, { checkCrc: true });
+  } catch (e) {
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    throw fail(`${(e as Error).message}${cause ? ` ${cause}` : ''}`);
+  }
+  if (h.colourType === 3) return expandPalette(png, fail);
+  const channels = png.channels;
+  if (h.depth < 8) return { height: h.height, width: h.width, channels, bitDepth: 8, data: unpackGrey(png, fail) };
+  if (png.data.length !== h.width * h.height * channels) {
+    throw fail(`${png.data.length} samples decoded, ${h.width * h.height * channels} expected`);
+  }
+  const data = h.depth === 16 ? (png.data as Uint16Array) : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length);
+  return { height: h.height, width: h.width, channels, bitDepth: h.depth === 16 ? 16 : 8, data };
+}
+
+/**
+ * Walk the chunks (length, type, data, CRC) from byte 8 to IEND without
+ * decoding them, and read IHDR. Throws on truncation with the place it happened.
+ */
+function checkLayout(who: string, b: Uint8Array, where: string): Header {
+  const truncated = (why: string): Error =>
+    new Error(`${who}: ${where} is a truncated PNG (${b.length} bytes): ${why}`);
+  const u32 = (o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  let header: Header | null = null;
+  let sawData = false;
+  for (let o = 8; ;) {
+    if (o + 8 > b.length) throw truncated(`it ends at byte ${b.length} before the IEND chunk`);
+    const length = u32(o);
+    const type = String.fromCharCode(b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
+    if (!/^[A-Za-z]{4}$/.test(type) || length > 0x7fffffff) {
+      throw new Error(`${who}: ${where} is a corrupt PNG: the chunk at byte ${o} has type bytes ` +
+        `${hex(b.subarray(o + 4, o + 8))} and length ${length}`);
+    }
+    if (o + 12 + length > b.length) {
+      throw truncated(`its ${type} chunk at byte ${o} needs ${length + 12} bytes but only ${b.length - o} remain`);
+    }
+    if (header === null) {
+      if (type !== 'IHDR' || length !== 13) {
+        throw new Error(`${who}: ${where} is a corrupt PNG: it starts with a ${type} chunk of ${length} bytes, not IHDR`);
+      }
+      header = { width: u32(o + 8), height: u32(o + 12), depth: b[o + 16], colourType: b[o + 17], interlaced: b[o + 20] === 1 };
+    }
+    if (type === 'IDAT') sawData = true;
+    if (type === 'IEND') break;
+    o += 12 + length;
+  }
+  if (!sawData) throw new Error(`${who}: ${where} is a corrupt PNG: it has no IDAT (image data) chunk`);
+  return header as Header;
+}
+
+/** Packed 1-, 2- or 4-bit samples, MSB first, each row padded to a byte (PNG spec 7.2). */
+function unpack(png: DecodedPng, fail: (why: string) => Error): Uint8Array {
+  const { width: W, height: H, depth } = png;
+  const data = png.data as Uint8Array;
+  if (depth === 8) {
+    if (data.length !== W * H) throw fail(`${data.length} samples decoded, ${W * H} expected`);
+    return data;
+  }
+  const rowBytes = Math.ceil((W * depth) / 8);
+  if (data.length !== rowBytes * H) throw fail(`${data.length} bytes of ${depth}-bit samples decoded, ${rowBytes * H} expected`);
+  const out = new Uint8Array(W * H);
+  const mask = (1 << depth) - 1;
+  // sample (i, j) = bits [j*depth, (j+1)*depth) of row i, counted from the top bit
+  for (let i = 0; i < H; i++) {
+    for (let j = 0; j < W; j++) {
+      const bit = j * depth;
+      out[i * W + j] = (data[i * rowBytes + (bit >> 3)] >> (8 - depth - (bit & 7))) & mask;
+    }
+  }
+  return out;
+}
+
+/** 1-, 2- and 4-bit grey become 0..255 (times 255, 85 or 17: exact, as libpng's scaling). */
+function unpackGrey(png: DecodedPng, fail: (why: string) => Error): Uint8Array {
+  const out = unpack(png, fail);
+  const scale = 255 / ((1 << png.depth) - 1);
+  for (let n = 0; n < out.length; n++) out[n] *= scale;
+  return out;
+}
+
+/** Indexed colour becomes RGB, or RGBA when a tRNS chunk gives the palette alphas. */
+function expandPalette(png: DecodedPng, fail: (why: string) => Error): Image {
+  const palette = png.palette;
+  if (palette === undefined || palette.length === 0) throw fail('it is indexed-colour but has no PLTE (palette) chunk');
+  const index = unpack(png, fail);
+  const C = palette[0].length; // 3, or 4 after tRNS
+  const data = new Uint8Array(index.length * C);
+  for (let p = 0; p < index.length; p++) {
+    const colour = palette[index[p]];
+    if (colour === undefined) throw fail(`pixel ${p} uses palette entry ${index[p]} but the palette has ${palette.length}`);
+    for (let k = 0; k < C; k++) data[p * C + k] = colour[k];
+  }
+  return { height: png.height, width: png.width, channels: C, bitDepth: 8, data };
+}
+
+export function hex(b: Uint8Array): string {
+  return Array.from(b, (v) => v.toString(16).padStart(2, '0')).join(' ');
+}

@@ -1,0 +1,301 @@
+/// <reference types="vite/client" />
+// imread / im2single / toPNG / imarraysc in Node and Chromium. The fixtures are
+// encoded independently of the decoder (tools/make-fixtures.mjs) from the
+// patterns in fixtures/pattern.mjs, so every decoded sample is checked exactly.
+import { describe, expect, it } from 'vitest';
+import { imread, im2single, toPNG, imarraysc, Tensor, type Image } from '../src/index.js';
+import { distinct, expectExact } from './helpers.js';
+import { pattern, smooth, samplesOf, CHANNELS, PALETTE, PALETTE_ALPHA, PNG_FIXTURES } from './fixtures/pattern.mjs';
+
+// Vite inlines each fixture as a data: URL in both projects (no file system needed).
+const urls = import.meta.glob('./fixtures/*.{png,jpg}', { query: '?inline', import: 'default', eager: true }) as Record<string, string>;
+const urlOf = (name: string): string => urls[`./fixtures/${name}`];
+function bytesOf(name: string): Uint8Array {
+  const s = atob(urlOf(name).split(',')[1]);
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** What imread must return for a PNG fixture, built from the pattern independently of src/. */
+function expected(W: number, H: number, type: number, depth: number, trns: boolean): Omit<Image, 'data'> & { data: number[] } {
+  const s = samplesOf(W, H, type, depth) as number[];
+  if (type === 3) {
+    const C = trns ? 4 : 3;
+    const data = s.flatMap((p) => (trns ? [...PALETTE[p], PALETTE_ALPHA[p] ?? 255] : PALETTE[p]));
+    return { height: H, width: W, channels: C, bitDepth: 8, data };
+  }
+  if (depth < 8) return { height: H, width: W, channels: 1, bitDepth: 8, data: s.map((v) => (v * 255) / (2 ** depth - 1)) };
+  return { height: H, width: W, channels: CHANNELS[type], bitDepth: depth as 8 | 16, data: s };
+}
+
+describe('imread decodes every PNG colour type and bit depth exactly', () => {
+  for (const [name, W, H, type, depth, adam7 = false, trns = false] of PNG_FIXTURES) {
+    if (adam7 && depth < 8) continue; // refused; see the error tests
+    it(`${name}.png (${W}x${H}, colour type ${type}, ${depth}-bit${adam7 ? ', Adam7' : ''})`, async () => {
+      const want = expected(W, H, type, depth, trns);
+      for (const source of [bytesOf(`${name}.png`), urlOf(`${name}.png`)]) {
+        const img = await imread(source);
+        expect({ ...img, data: undefined }).toEqual({ ...want, data: undefined });
+        expect(img.data).toBeInstanceOf(want.bitDepth === 16 ? Uint16Array : Uint8Array);
+        expect(Array.from(img.data)).toEqual(want.data);
+      }
+    });
+  }
+
+  it('rgba8-pngjs.png, written by pngjs', async () => {
+    const img = await imread(bytesOf('rgba8-pngjs.png'));
+    expect([img.height, img.width, img.channels, img.bitDepth]).toEqual([3, 4, 4, 8]);
+    expect(Array.from(img.data)).toEqual(pattern(48, 255));
+  });
+
+  it('reads from an ArrayBuffer, a DataView, a Blob and a Response without modifying the bytes', async () => {
+    const b = bytesOf('rgb16.png');
+    const copy = b.slice();
+    const want = Array.from((await imread(b)).data);
+    const offset = new Uint8Array(b.length + 3);
+    offset.set(b, 3);
+    for (const source of [b.buffer, new DataView(offset.buffer, 3), new Blob([b], { type: 'image/png' }), new Response(b)]) {
+      expect(Array.from((await imread(source as ArrayBuffer)).data)).toEqual(want);
+    }
+    expect(Array.from(b)).toEqual(Array.from(copy));
+  });
+});
+
+describe('imread decodes JPEG', () => {
+  it('colour.jpg (jpeg-js, quality 95) has 3 channels close to the picture it encodes', async () => {
+    const img = await imread(new Blob([bytesOf('colour.jpg')]));
+    expect([img.height, img.width, img.channels, img.bitDepth]).toEqual([12, 20, 3, 8]);
+    let worst = 0, sum = 0;
+    for (let i = 0; i < 12; i++) {
+      for (let j = 0; j < 20; j++) {
+        for (let k = 0; k < 3; k++) {
+          const e = Math.abs(img.data[(i * 20 + j) * 3 + k] - smooth(i, j, k));
+          worst = Math.max(worst, e);
+          sum += e;
+        }
+      }
+    }
+    // Lossy: at quality 95 the measured error is at most 5 levels, 1.2 on average.
+    expect(worst).toBeLessThanOrEqual(8);
+    expect(sum / (12 * 20 * 3)).toBeLessThan(2);
+  });
+
+  it('grey.jpg (one component, all-ones quantisation) has 1 channel within 2 levels', async () => {
+    const img = await imread(bytesOf('grey.jpg'));
+    expect([img.height, img.width, img.channels, img.bitDepth]).toEqual([16, 24, 1, 8]);
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 24; j++) expect(Math.abs(img.data[i * 24 + j] - smooth(i, j, 0))).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
+describe('im2single', () => {
+  it('scales 8-bit by 255 and 16-bit by 65535 into a column-major [H, W, C] tensor', async () => {
+    for (const name of ['rgba8.png', 'rgb16.png', 'grey16-adam7.png']) {
+      const img = await imread(bytesOf(name));
+      const x = im2single(img);
+      const { height: H, width: W, channels: C } = img;
+      expect(x.size()).toEqual(C === 1 ? [H, W] : [H, W, C]);
+      const max = img.bitDepth === 16 ? 65535 : 255;
+      const want = new Float32Array(H * W * C);
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++) for (let k = 0; k < C; k++) want[i + H * (j + W * k)] = img.data[(i * W + j) * C + k] / max;
+      }
+      expectExact(x.data, want, name);
+      expect(Math.min(...x.data)).toBe(0);
+      expect(Math.max(...x.data)).toBe(1);
+    }
+  });
+
+  it('accepts a canvas ImageData shape (RGBA, Uint8ClampedArray)', () => {
+    const x = im2single({ height: 1, width: 2, data: new Uint8ClampedArray([0, 51, 102, 255, 255, 204, 153, 0]) });
+    expect(x.size()).toEqual([1, 2, 4]);
+    expect(Array.from(x.data)).toEqual([0, 1, 0.2, 0.8, 0.4, 0.6, 1, 0].map(Math.fround));
+  });
+
+  it('rejects what is not an image, naming the field and sizes', () => {
+    const data = new Uint8Array(6);
+    expect(() => im2single(null as unknown as Image)).toThrow(/im2single: image must be an Image/);
+    expect(() => im2single({ height: 1, width: 2, channels: 3, bitDepth: 8, data: new Float32Array(6) } as unknown as Image))
+      .toThrow(/image.data must be a Uint8Array or Uint16Array, got Float32Array/);
+    expect(() => im2single({ height: 1, width: 2, channels: 2, bitDepth: 8, data })).toThrow(/6 samples but 1x2x2 needs 4/);
+    expect(() => im2single({ height: 1, width: 2, channels: 3, bitDepth: 16, data })).toThrow(/bitDepth is 16 but image.data is a Uint8Array/);
+    expect(() => im2single({ height: -1, width: 2, channels: 3, bitDepth: 8, data })).toThrow(/non-negative integers, got -1 and 2/);
+  });
+});
+
+/** A PNG with a chunk's data replaced and its CRC recomputed (so only the payload is wrong). */
+function withChunk(png: Uint8Array, type: string, edit: (data: Uint8Array) => Uint8Array | null): Uint8Array {
+  const parts: number[] = Array.from(png.subarray(0, 8));
+  for (let o = 8; o < png.length;) {
+    const len = new DataView(png.buffer, png.byteOffset + o).getUint32(0);
+    const t = String.fromCharCode(...png.subarray(o + 4, o + 8));
+    const typeBytes = png.subarray(o + 4, o + 8);
+    const data = t === type ? edit(png.slice(o + 8, o + 8 + len)) : png.subarray(o + 8, o + 8 + len);
+    o += 12 + len;
+    if (data === null) continue; // chunk dropped
+    const body = [...typeBytes, ...data];
+    parts.push(...u32(data.length), ...body, ...u32(crc32(body)));
+  }
+  return Uint8Array.from(parts);
+}
+const u32 = (v: number): number[] => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+function crc32(bytes: number[]): number {
+  let c = -1;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ -1) >>> 0;
+}
+
+describe('imread errors say what is wrong and where the bytes came from', () => {
+  const png = bytesOf('rgb8-adam7.png');
+  const bad = (b: Uint8Array | Blob, re: RegExp) => expect(imread(b)).rejects.toThrow(re);
+
+  it('truncated PNGs, cut inside the signature, the header, the data and before IEND', async () => {
+    await bad(png.subarray(0, 5), /^imread: the given buffer is a truncated PNG \(5 bytes\): it ends inside the signature/);
+    for (const n of [8, 20, 33, 60, 120, png.length - 12, png.length - 1]) {
+      await bad(png.subarray(0, n), new RegExp(`^imread: the given buffer is a truncated PNG \\(${n} bytes\\): (it ends|its (IHDR|IDAT|IEND) chunk at byte)`));
+    }
+    await bad(new Blob([png.subarray(0, 50)], { type: 'image/png' }), /^imread: the given Blob \(image\/png, 50 bytes\) is a truncated PNG/);
+  });
+
+  it('a bad CRC, corrupt zlib data, a bad header and missing chunks', async () => {
+    const flipped = png.slice();
+    flipped[png.length - 30] ^= 0x40; // inside the second IDAT
+    await bad(flipped, /^imread: the given buffer is a corrupt PNG: CRC mismatch for chunk IDAT/);
+    const zlib = withChunk(png, 'IDAT', (d) => (d[0] === 0x78 ? d.fill(0xfd, 2, 9) : d));
+    await bad(zlib, /^imread: the given buffer is a corrupt PNG: .*(decompress|invalid)/i);
+    await bad(withChunk(png, 'IHDR', (d) => d.fill(3, 8, 9)), /corrupt PNG: bit depth 3 is not allowed for colour type 2/);
+    await bad(withChunk(png, 'IHDR', (d) => d.fill(0, 0, 4)), /corrupt PNG: its header says 9x0 pixels/);
+    await bad(withChunk(png, 'IHDR', (d) => d.fill(0x7f, 0, 1).fill(0x7f, 4, 5)),
+      /is 2130706441x2130706443 pixels, more than the 100 megapixels imread accepts/);
+    await bad(withChunk(bytesOf('palette8.png'), 'PLTE', (d) => d.subarray(0, 9)), /pixel 4 uses palette entry 3 but the palette has 3/);
+    await bad(withChunk(png, 'IDAT', () => null), /the given buffer is a corrupt PNG: it has no IDAT \(image data\) chunk/);
+  });
+
+  it('interlaced sub-byte PNGs are refused with a reason', async () => {
+    await bad(bytesOf('grey1-adam7.png'), /interlaced \(Adam7\) PNG with 1-bit samples, which the PNG decoder \(fast-png\) cannot read/);
+  });
+
+  it('truncated and corrupt JPEGs', async () => {
+    const jpg = bytesOf('colour.jpg');
+    for (const n of [3, 20, 200, 600, jpg.length - 2]) {
+      await bad(jpg.subarray(0, n), new RegExp(`^imread: the given buffer is a truncated or corrupt JPEG \\(${n} bytes, no end-of-image marker FF D9 at the end\\): jpeg-js says`));
+    }
+    const junk = Uint8Array.from({ length: 300 }, (_, n) => (n < 3 ? [0xff, 0xd8, 0xff][n] : (n * 73 + 11) & 255));
+    await bad(junk, /^imread: the given buffer is a (truncated or )?corrupt JPEG/);
+  });
+
+  it('empty, HTML, GIF and random bytes are named', async () => {
+    await bad(new Uint8Array(0), /^imread: the given buffer is empty \(0 bytes\), not a PNG or JPEG file$/);
+    const html = new TextEncoder().encode('<!DOCTYPE html><html><body>Not found</body></html>');
+    await bad(html, /not a PNG or JPEG file \(50 bytes starting 3c 21 44 4f 43 54 59 50 …; it looks like HTML/);
+    await bad(new TextEncoder().encode('GIF89a......'), /it looks like a GIF image; only PNG and JPEG are supported/);
+    let s = 7;
+    const random = Uint8Array.from({ length: 64 }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
+    await bad(random, /^imread: the given buffer is not a PNG or JPEG file \(64 bytes starting [0-9a-f ]+ …\); a PNG starts 89 50 4e 47/);
+    await expect(imread(42 as unknown as Uint8Array)).rejects.toThrow(/imread: expected a file path, a URL, a Blob, a Response or bytes/);
+  });
+});
+
+describe('toPNG', () => {
+  it('round-trips exactly through imread at 8 and 16 bits, for 1 to 4 channels', async () => {
+    for (const name of ['grey8.png', 'greyalpha8.png', 'rgb8-adam7.png', 'rgba8.png', 'grey16.png', 'greyalpha16.png', 'rgb16.png', 'rgba16.png']) {
+      const img = await imread(bytesOf(name));
+      const back = await imread(toPNG(im2single(img), { bitDepth: img.bitDepth }));
+      expect({ ...back, data: undefined }).toEqual({ ...img, data: undefined });
+      expect(Array.from(back.data)).toEqual(Array.from(img.data));
+    }
+  });
+
+  it('clamps to [0, 1], rounds, and maps NaN to 0', async () => {
+    const v = [-1, 0, 0.7 / 255, 0.3 / 255, 0.5, 1, 1.5, NaN];
+    const img = await imread(toPNG(new Tensor(new Float32Array(v), [1, v.length])));
+    expect([img.height, img.width, img.channels, img.bitDepth]).toEqual([1, 8, 1, 8]);
+    expect(Array.from(img.data)).toEqual([0, 0, 1, 0, 128, 255, 255, 0]);
+    const img16 = await imread(toPNG(new Tensor(new Float32Array(v), [1, v.length]), { bitDepth: 16 }));
+    expect(Array.from(img16.data)).toEqual([0, 0, 180, 77, 32768, 65535, 65535, 0]);
+  });
+
+  it('rejects shapes a PNG cannot hold, pointing at imarraysc', () => {
+    expect(() => toPNG(distinct([4, 5, 10], 1))).toThrow(/toPNG: x is 4x5x10, but a PNG holds one .* with imarraysc\(x\)/);
+    expect(() => toPNG(distinct([4, 5, 3, 2], 1))).toThrow(/toPNG: x is 4x5x3x2/);
+    expect(() => toPNG(new Tensor(new Float32Array(0), [0, 3]))).toThrow(/x is 0x3; a PNG needs at least one pixel/);
+    expect(() => toPNG(distinct([2, 2], 1), { bitDepth: 12 as 8 })).toThrow(/toPNG: bitDepth must be 8 or 16, got 12/);
+    expect(() => toPNG(distinct([2, 2], 1), { depth: 16 } as object)).toThrow(/toPNG: unknown option 'depth'/);
+    expect(() => toPNG(new Float32Array(4) as unknown as Tensor)).toThrow(/toPNG: x must be a Tensor/);
+  });
+});
+
+describe('imarraysc', () => {
+  it('tiles the C channels of [H, W, C] on a ceil(sqrt(C))-column grid with per-tile min-max scaling', () => {
+    const [H, W, C] = [3, 2, 10];
+    const x = distinct([H, W, C], 5, 0.5, -7);
+    for (let n = 0; n < H * W; n++) x.data[4 * H * W + n] = 2.5; // tile 4 constant -> 0
+    const y = imarraysc(x, { spacing: 1, fillValue: 0.25 });
+    const [rows, cols] = [3, 4];
+    expect(y.size()).toEqual([rows * H + rows - 1, cols * W + cols - 1]);
+    for (let t = 0; t < C; t++) {
+      const tile = x.data.subarray(t * H * W, (t + 1) * H * W);
+      const lo = Math.min(...tile), hi = Math.max(...tile);
+      const r = Math.floor(t / cols), c = t % cols;
+      for (let i = 0; i < H; i++) {
+        for (let j = 0; j < W; j++) {
+          const want = hi > lo ? Math.fround((x.at(i, j, t) - lo) / (hi - lo)) : 0;
+          expect(y.at(r * (H + 1) + i, c * (W + 1) + j), `tile ${t} (${i}, ${j})`).toBe(want);
+        }
+      }
+    }
+    expect(y.at(H, 0)).toBe(0.25); // spacing row
+    expect(y.at(0, W)).toBe(0.25); // spacing column
+    expect(y.at(2 * (H + 1), 2 * (W + 1))).toBe(0.25); // the two unused places of the last row
+    expect(Math.min(...y.data.filter((v) => v !== 0.25))).toBe(0);
+  });
+
+  it('tiles N RGB images of [H, W, 3, N], scaling each over its three channels', () => {
+    const x = distinct([2, 3, 3, 5], 9);
+    const y = imarraysc(x);
+    expect(y.size()).toEqual([2 * 2, 3 * 3, 3]);
+    for (let n = 0; n < 5; n++) {
+      const img = x.data.subarray(n * 18, (n + 1) * 18);
+      const lo = Math.min(...img), hi = Math.max(...img);
+      const r = Math.floor(n / 3), c = n % 3;
+      for (let k = 0; k < 3; k++) {
+        expect(y.at(r * 2 + 1, c * 3 + 2, k)).toBe(Math.fround((x.at(1, 2, k, n) - lo) / (hi - lo)));
+      }
+    }
+    expect(imarraysc(distinct([2, 3, 1, 5], 9)).size()).toEqual([4, 9]);
+  });
+
+  it('layout, clim and uniformScale options', () => {
+    const x = distinct([2, 2, 3], 2); // values 1..12
+    expect(imarraysc(x, { layout: [3, 1] }).size()).toEqual([6, 2]);
+    const c = imarraysc(x, { clim: [2, 10] });
+    expect(c.at(0, 0, 0)).toBe(Math.min(1, Math.max(0, Math.fround((x.at(0, 0, 0) - 2) / 8))));
+    expect(Math.min(...c.data)).toBe(0);
+    expect(Math.max(...c.data)).toBe(1);
+    const u = imarraysc(x, { uniformScale: true, layout: [1, 3] });
+    expect(Array.from(u.data).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, n) => Math.fround(n / 11)));
+  });
+
+  it('rejects bad shapes and options with the sizes seen', () => {
+    expect(() => imarraysc(distinct([2, 2, 5, 2], 1))).toThrow(/imarraysc: x is 2x2x5x2; with N > 1 images each must be grey \(C = 1\) or RGB \(C = 3\)/);
+    expect(() => imarraysc(distinct([2, 2, 5], 1), { layout: [2, 2] })).toThrow(/layout \[2, 2\] has 4 places for 5 tiles/);
+    expect(() => imarraysc(distinct([2, 2, 5], 1), { spacing: -1 })).toThrow(/spacing must be an integer >= 0, got -1/);
+    expect(() => imarraysc(distinct([2, 2, 5], 1), { clim: [1, 1] })).toThrow(/clim must be \[low, high\] with low < high, got \[1, 1\]/);
+    expect(() => imarraysc(distinct([2, 2, 5], 1), { spacng: 1 } as object)).toThrow(/unknown option 'spacng'/);
+  });
+
+  it('makes a picture toPNG accepts', async () => {
+    const img = await imread(toPNG(imarraysc(distinct([4, 4, 7], 3), { spacing: 1 })));
+    expect([img.height, img.width, img.channels]).toEqual([4 * 3 + 2, 4 * 3 + 2, 1]);
+  });
+});
+
+describe('imread in a browser fetches a bare path relative to the page', () => {
+  it.skipIf(typeof document === 'undefined')('tests/fixtures/rgb8.png', async () => {
+    const img = await imread('/tests/fixtures/rgb8.png');
+    expect(Array.from(img.data)).toEqual(pattern(45, 255));
+  });
+});
