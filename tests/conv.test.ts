@@ -1,0 +1,160 @@
+// nnconv against the naive reference (tests/ref/conv.ts), forward and backward,
+// over parameter grids modelled on MatConvNet's xtest/suite/nnconv.m.
+//
+// Inputs are distinct small integers (MatConvNet's randperm trick), so every
+// product and partial sum is an integer below 2^24 and float32 arithmetic is
+// exact in any summation order: results must equal the reference exactly.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, nnconv, randn, Tensor, type ConvOptions } from '../src/index.js';
+import { convForwardRef, convBackwardRef, convSizeRef, type RefDims } from './ref/conv.js';
+import { distinct, expectClose } from './helpers.js';
+
+beforeAll(() => init());
+
+type Tuple = number | number[];
+interface Case { x: number[]; w: number[]; bias?: boolean; pad?: Tuple; stride?: Tuple; dilate?: Tuple }
+
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const four = (s: number[]) => [...s, 1, 1, 1].slice(0, 4);
+const tuple = (v: Tuple | undefined, n: number, dflt: number) =>
+  v === undefined ? new Array(n).fill(dflt) : typeof v === 'number' ? new Array(n).fill(v) : v;
+
+/** Centred distinct integers: a permutation of 1..n shifted to about -n/2 .. n/2. */
+const ints = (shape: number[], seed: number) => distinct(shape, seed, 1, -Math.floor(numel(shape) / 2));
+
+export function refDims(c: Case): RefDims {
+  const [H, W, C, N] = four(c.x);
+  const [FH, FW, FC, K] = four(c.w);
+  return { H, W, C, N, FH, FW, FC, K, pad: tuple(c.pad, 4, 0), stride: tuple(c.stride, 2, 1), dilate: tuple(c.dilate, 2, 1) };
+}
+
+const label = (c: Case) => `x ${c.x.join('x')} w ${c.w.join('x')}${c.bias ? ' +b' : ''}` +
+  `${c.pad !== undefined ? ` pad ${c.pad}` : ''}${c.stride !== undefined ? ` stride ${c.stride}` : ''}` +
+  `${c.dilate !== undefined ? ` dilate ${c.dilate}` : ''}`;
+
+/** Forward and all three derivatives equal the reference exactly. */
+function checkExact(c: Case, seed = 1): void {
+  const d = refDims(c);
+  const x = ints(c.x, seed);
+  const w = ints(c.w, seed + 1);
+  const b = c.bias ? ints([d.K], seed + 2) : null;
+  const opts: ConvOptions = { pad: c.pad, stride: c.stride, dilate: c.dilate };
+  const { Ho, Wo } = convSizeRef(d);
+  const y = nnconv(x, w, b, opts);
+  expect(y.shape).toEqual([Ho, Wo, d.K, d.N]);
+  expectClose(y.data, convForwardRef(x.data, w.data, b?.data ?? null, d), 0, 0, 'y');
+  const p = ints([Ho, Wo, d.K, d.N], seed + 3);
+  const g = nnconv(x, w, b, p, opts);
+  const want = convBackwardRef(x.data, w.data, p.data, d);
+  expect(g.dzdx!.shape).toEqual(x.shape);
+  expect(g.dzdw!.shape).toEqual(w.shape);
+  expectClose(g.dzdx!.data, want.dzdx, 0, 0, 'dzdx');
+  expectClose(g.dzdw!.data, want.dzdw, 0, 0, 'dzdw');
+  if (b === null) expect(g.dzdb).toBeNull();
+  else expectClose(g.dzdb!.data, want.dzdb, 0, 0, 'dzdb');
+}
+
+function grid(title: string, cases: Case[]): void {
+  describe(title, () => {
+    for (const [i, c] of cases.entries()) it(label(c), () => checkExact(c, i + 1));
+  });
+}
+
+const filterShapes: Case[] = [];
+for (let FH = 1; FH <= 3; FH++) for (let FW = 1; FW <= 5; FW++) for (const bias of [false, true]) {
+  filterShapes.push({ x: [6, 7, 3, 2], w: [FH, FW, 3, 2], bias });
+}
+grid('filter shapes 1..3 x 1..5, with and without bias', filterShapes);
+
+const strideDilate: Case[] = [];
+for (let s = 1; s <= 3; s++) for (let dl = 1; dl <= 3; dl++) {
+  strideDilate.push({ x: [11, 10, 2, 2], w: [2, 3, 2, 3], bias: true, pad: [1, 0, 2, 1], stride: s, dilate: dl });
+}
+strideDilate.push(
+  { x: [11, 10, 2, 1], w: [3, 2, 2, 3], pad: [0, 2, 1, 0], stride: [1, 3], dilate: [2, 1] },
+  { x: [11, 10, 2, 1], w: [3, 2, 2, 3], pad: [2, 0, 0, 1], stride: [3, 1], dilate: [1, 3] },
+  { x: [12, 9, 2, 1], w: [2, 2, 2, 5], pad: 1, stride: [2, 1], dilate: [1, 2] },
+);
+grid('stride x dilate [1..3] x [1..3], asymmetric pads', strideDilate);
+
+grid('groups (G = 2, 3, 4, depthwise)', [
+  { x: [7, 6, 4, 2], w: [2, 2, 2, 4], bias: true },
+  { x: [7, 6, 4, 2], w: [3, 2, 2, 6], pad: 1 },
+  { x: [6, 5, 6, 1], w: [2, 3, 2, 6], bias: true, stride: 2 },
+  { x: [6, 5, 6, 1], w: [1, 1, 2, 9] },
+  { x: [5, 6, 8, 1], w: [3, 3, 2, 8], pad: [1, 1, 0, 2] },
+  { x: [5, 6, 8, 1], w: [2, 2, 2, 12], dilate: 2, pad: 1 },
+  { x: [9, 6, 5, 1], w: [3, 3, 1, 5], bias: true, pad: 1 },
+  { x: [9, 6, 5, 1], w: [3, 3, 1, 10], stride: [2, 1] },
+]);
+
+grid('batches, boundaries and sizes around the vector width', [
+  { x: [5, 6, 3, 3], w: [3, 3, 3, 4], bias: true, pad: 1 },
+  { x: [4, 5, 3, 2], w: [4, 5, 3, 7], bias: true }, // fully connected: output 1x1
+  { x: [3, 3, 2, 3], w: [3, 3, 2, 5] },
+  { x: [1, 1, 3, 2], w: [1, 1, 3, 4], bias: true }, // 1x1 input
+  { x: [1, 1, 3, 2], w: [3, 3, 3, 2], pad: 1 },
+  { x: [4, 3, 2, 1], w: [2, 2, 2, 3], bias: true, pad: 3 }, // padding larger than the filter
+  { x: [4, 3, 2, 1], w: [2, 2, 2, 3], pad: [4, 0, 0, 5], stride: 2 },
+  { x: [9, 2, 2, 1], w: [2, 1, 2, 3], pad: [0, 0, 1, 1] },
+  { x: [13, 3, 2, 1], w: [1, 3, 2, 3], pad: [0, 3, 0, 0] },
+  { x: [17, 3, 2, 1], w: [3, 2, 2, 7], pad: [2, 1, 1, 0] }, // several 8-row blocks per column
+  { x: [16, 4, 3, 1], w: [3, 3, 3, 13] },
+  { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
+]);
+
+describe('the pad and stride identities (xtest/suite/nnconv.m)', () => {
+  it('conv with pad equals conv of the explicitly zero-padded input', () => {
+    const x = ints([6, 5, 3, 2], 4);
+    const w = ints([3, 2, 3, 4], 5);
+    const [pt, pb, pl, pr] = [2, 1, 3, 1];
+    const [H, W, C, N] = x.shape;
+    const Hp = H + pt + pb, Wp = W + pl + pr;
+    const xp = new Float32Array(Hp * Wp * C * N);
+    for (let q = 0; q < W * C * N; q++) {
+      const j = q % W, cn = Math.floor(q / W);
+      for (let i = 0; i < H; i++) xp[i + pt + Hp * (j + pl + Wp * cn)] = x.data[i + H * q];
+    }
+    const y1 = nnconv(x, w, null, { pad: [pt, pb, pl, pr] });
+    const y2 = nnconv(new Tensor(xp, [Hp, Wp, C, N]), w, null);
+    expect(y1.shape).toEqual(y2.shape);
+    expectClose(y1.data, y2.data, 0, 0, 'y');
+  });
+
+  it('conv with stride equals the stride-1 conv subsampled', () => {
+    const x = ints([10, 9, 2, 2], 6);
+    const w = ints([3, 2, 2, 3], 7);
+    const y1 = nnconv(x, w, null, { stride: [3, 2], pad: 1 });
+    const y = nnconv(x, w, null, { pad: 1 });
+    const [Ho, Wo, K, N] = y1.shape;
+    const [H1, W1] = y.shape;
+    for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let j = 0; j < Wo; j++) for (let i = 0; i < Ho; i++) {
+      expect(y1.at(i, j, k, n)).toBe(y.data[3 * i + H1 * (2 * j + W1 * (k + K * n))]);
+    }
+  });
+});
+
+describe('realistic values (randn) agree with the reference to float32 rounding', () => {
+  const cases: Case[] = [
+    { x: [29, 23, 3, 1], w: [5, 5, 3, 10], bias: true }, // the practical's filter bank
+    { x: [16, 12, 16, 2], w: [3, 3, 16, 14], bias: true, pad: 1 }, // a VGG-like layer
+    { x: [15, 14, 6, 1], w: [3, 3, 3, 6], pad: [0, 2, 1, 0], stride: 2, dilate: [2, 1] },
+  ];
+  for (const c of cases) {
+    it(label(c), () => {
+      const d = refDims(c);
+      const x = randn(c.x, { seed: 1 }), w = randn(c.w, { seed: 2 }), b = randn([d.K], { seed: 3 });
+      const opts = { pad: c.pad, stride: c.stride, dilate: c.dilate };
+      const y = nnconv(x, w, b, opts);
+      const tol = 2e-6 * d.FH * d.FW * d.FC;
+      expectClose(y.data, convForwardRef(x.data, w.data, b.data, d), tol, tol, 'y');
+      const p = randn(y.shape, { seed: 4 });
+      const g = nnconv(x, w, b, p, opts);
+      const want = convBackwardRef(x.data, w.data, p.data, d);
+      expectClose(g.dzdx!.data, want.dzdx, tol, tol, 'dzdx');
+      const tw = 2e-6 * y.shape[0] * y.shape[1] * d.N;
+      expectClose(g.dzdw!.data, want.dzdw, tw, tw, 'dzdw');
+      expectClose(g.dzdb!.data, want.dzdb, tw, tw, 'dzdb');
+    });
+  }
+});
