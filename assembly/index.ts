@@ -7,3 +7,5 @@ export { conv_forward, conv_forward_scratch, conv_backward_bias } from './conv';
 export { conv_identity_forward, conv_identity_backward } from './conv_identity';
 export { conv_backward_data, conv_backward_data_scratch } from './conv_backward_data';
 export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backward_filter';
+export { pool_max_forward, pool_max_backward } from './pool_max';
+export { pool_avg_forward, pool_avg_backward } from './pool_avg';

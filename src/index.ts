@@ -2,6 +2,7 @@
 export { init, type InitSource } from './init.js';
 export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';
 export { nnrelu, type ReluOptions } from './blocks/relu.js';
+export { nnpool, type PoolOptions } from './blocks/pool.js';
 export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
 export {
   checkDerivative, checkDerivativeElementwise,

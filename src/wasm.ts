@@ -17,6 +17,11 @@ export interface Kernels {
   arenaBase(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
+  /** nnpool; `...d` is POOL = H, W, P (= C*N), ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (line stride). */
+  pool_max_forward(x: number, y: number, scratch: number, ...d: PoolDims): void;
+  pool_max_backward(x: number, dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
+  pool_avg_forward(x: number, y: number, scratch: number, ...d: PoolDims): void;
+  pool_avg_backward(dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
   /** nnconv; `...d` is DIMS = H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx. */
   conv_forward(x: number, w: number, b: number, y: number, scratch: number, ...d: ConvDims): void;
   conv_forward_scratch(...d: ConvDims): number;
@@ -35,9 +40,14 @@ export type ConvDims = [number, number, number, number, number, number, number, 
 /** H, W, C, N, Ho, Wo, pt, pl, sy, sx (the identity bank of nnconv with w = null). */
 export type IdentityDims = [number, number, number, number, number, number, number, number, number, number];
 
+/** H, W, P, ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (nnpool's plan in kernel order). */
+export type PoolDims = [number, number, number, number, number, number, number, number, number, number,
+  number, number, number];
+
 /** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
+  'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward',
   'conv_forward', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];

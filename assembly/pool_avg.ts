@@ -1,0 +1,117 @@
+// nnpool average kernels (SEMANTICS §2.4 and §2.5).
+//   y(i, j)  = (sum of x over the window clipped to the input) / area(i, j),
+//              area = rows(i) * cols(j), the in-bounds counts (padding adds nothing and counts nothing)
+//   dzdx(r, s) = sum over the windows (i, j) holding (r, s) of dzdy(i, j) / area(i, j)
+// Forward per plane and output column j: horizontal window sums of x into a
+// zero-padded line U (running sums when the pool is wide), then vertical
+// window sums of ph (doubling), rows i*sy.
+// Backward is the adjoint, also separable: q = dzdy / area; for each input
+// column s the horizontal adjoint sums the q columns whose windows hold s
+// (a stride-1 window of pw over j with pad pw-1-pl, so the same running sums),
+// then the vertical adjoint spreads q rows i*sy over their ph rows: a zero line
+// Z with Z[i*sy + ph-1-pt] = that sum, window sums of ph give dzdx(:, s).
+// REQUIRES: as pool_max.ts (P planes, §2.2 sizes and pads, L >= H + pt + pb + ph
+// rounded up to 4, scratch of 2 * (pw + 5) * L floats); the backward pass
+// overwrites dzdy (a scratch copy) with q and writes every element of dzdx.
+
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
+import { SUM, lineFill } from './pool_lines';
+import { hReset, hPass, hRunning, hDirect, slideSum, useRunning, inBounds } from './pool_pass';
+
+/** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
+function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void {
+  for (let i = 0; i < Ho; i++) st1(rw, i, <f32>inBounds(i, sy, pt, ph, H));
+}
+
+/** y = average pooling of x. */
+export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: i32, P: i32,
+  ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
+  const lb = <usize>L << 2;
+  const S = scratch;
+  const G = S + <usize>pw * lb;
+  const U = G + lb;
+  const A = U + lb;
+  const rw = A + 2 * lb;
+  rowCounts(rw, Ho, sy, pt, ph, H);
+  const len = H + pt + pb;
+  const body = U + (<usize>pt << 2);
+  const nv = vecFloor(Ho);
+  for (let c = 0; c < P; c++) {
+    const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
+    hReset();
+    for (let j = 0; j < Wo; j++) {
+      hPass(SUM, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
+      lineFill(SUM, U, pt);
+      lineFill(SUM, body + (<usize>H << 2), pb);
+      slideSum(U, A, len, ph);
+      // y(i, j) = A[i*sy] / (rows(i) * cols(j))
+      const cw = <f32>inBounds(j, sx, pl, pw, W);
+      const yj = yp + ((<usize>j * <usize>Ho) << 2);
+      let i = 0;
+      if (sy == 1) {
+        const vc = f32x4.splat(cw);
+        for (; i < nv; i += VEC) st4(yj, i, f32x4.div(ld4(A, i), f32x4.mul(ld4(rw, i), vc)));
+      }
+      for (; i < Ho; i++) st1(yj, i, ld1(A, i * sy) / (ld1(rw, i) * cw));
+    }
+  }
+}
+
+/** q = dzdy / area in place, for all P planes. */
+function scaleByArea(q: usize, rw: usize, P: i32, Ho: i32, Wo: i32, sx: i32, pl: i32, pw: i32, W: i32): void {
+  const nv = vecFloor(Ho);
+  for (let c = 0; c < P; c++) {
+    for (let j = 0; j < Wo; j++) {
+      const qj = q + ((<usize>(c * Wo + j) * <usize>Ho) << 2);
+      const cw = <f32>inBounds(j, sx, pl, pw, W);
+      const vc = f32x4.splat(cw);
+      let i = 0;
+      for (; i < nv; i += VEC) st4(qj, i, f32x4.div(ld4(qj, i), f32x4.mul(ld4(rw, i), vc)));
+      for (; i < Ho; i++) st1(qj, i, ld1(qj, i) / (ld1(rw, i) * cw));
+    }
+  }
+}
+
+/** dzdx = the adjoint of average pooling applied to dzdy (dzdy is overwritten). */
+export function pool_avg_backward(dzdy: usize, dzdx: usize, scratch: usize, H: i32, W: i32, P: i32,
+  ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
+  const lb = <usize>L << 2;
+  const S = scratch;
+  const G = S + <usize>pw * lb;
+  const Z = G + lb;
+  const T = Z + 2 * lb;
+  const rw = T + lb;
+  rowCounts(rw, Ho, sy, pt, ph, H);
+  scaleByArea(dzdy, rw, P, Ho, Wo, sx, pl, pw, W);
+  const padL = ph - 1 - pt;
+  const lz = H + ph - 1;
+  const running = sx == 1 && useRunning(pw, 1);
+  for (let c = 0; c < P; c++) {
+    const qp = dzdy + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
+    const dp = dzdx + ((<usize>c * <usize>H * <usize>W) << 2);
+    hReset();
+    for (let s = 0; s < W; s++) {
+      // Horizontal adjoint: sum of q(:, j) over j with j*sx in [s + pl - pw + 1, s + pl].
+      const dst = sy == 1 ? Z + (<usize>padL << 2) : T;
+      if (running) {
+        hRunning(SUM, qp, Ho, Wo, s, pw, pw - 1 - pl, dst, S, G, L);
+      } else {
+        const a = s + pl - pw + 1;
+        const lo = a <= 0 ? 0 : (a + sx - 1) / sx;
+        const hi = min(Wo - 1, (s + pl) / sx);
+        if (hi >= lo) hDirect(SUM, qp, Ho, Wo, lo, hi - lo + 1, 0, dst);
+        else lineFill(SUM, dst, Ho);
+      }
+      // Vertical adjoint: Z[i*sy + padL] = dst[i], zero elsewhere; dzdx(r, s) = sum of Z over [r, r + ph).
+      if (sy == 1) {
+        lineFill(SUM, Z, padL);
+        lineFill(SUM, dst + (<usize>Ho << 2), lz - padL - Ho);
+      } else {
+        lineFill(SUM, Z, lz);
+        for (let i = 0; i < Ho; i++) st1(Z, i * sy + padL, ld1(T, i));
+      }
+      slideSum(Z, dp + ((<usize>s * <usize>H) << 2), lz, ph);
+    }
+  }
+}

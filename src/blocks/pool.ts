@@ -1,0 +1,134 @@
+// nnpool: max and average pooling with MatConvNet's padding (SEMANTICS §2).
+
+import { Tensor, tensorArg, isTensor } from '../tensor.js';
+import { checkOptions, intTuple, dims, show } from '../options.js';
+import { kernels, reserve, write, read, clear, type PoolDims } from '../wasm.js';
+
+export interface PoolOptions {
+  /** 'max' (default) or 'avg', in any letter case. */
+  method?: 'max' | 'avg';
+  /** p (all sides) or [top, bottom, left, right] (default 0). Padding crops the window: max
+   * ignores it and avg divides by the in-bounds count. Each pad must be smaller than the pool
+   * on its own axis. */
+  pad?: number | number[];
+  /** s or [sy, sx] (default 1, as in MatConvNet: the stride does not follow the pool). */
+  stride?: number | number[];
+}
+
+/** Everything both passes need, checked once. `dims` is the kernels' POOL argument list. */
+export interface PoolPlan {
+  readonly x: Tensor; readonly dzdy: Tensor | null; readonly method: 'max' | 'avg';
+  readonly H: number; readonly W: number; readonly C: number; readonly N: number;
+  readonly Ho: number; readonly Wo: number;
+  readonly pool: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[];
+  /** Floats of kernel scratch: pw + 5 lines of L floats and as many i32 (argmax indices). */
+  readonly scratch: number;
+  readonly dims: PoolDims;
+}
+
+const WHO = 'nnpool';
+
+/** Check every argument (SEMANTICS §2.2; a negative pad is rejected with the other malformed options) and derive the output size. */
+export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOptions | undefined): PoolPlan {
+  const tx = tensorArg(WHO, 'x', x);
+  checkOptions(WHO, opts, ['method', 'pad', 'stride']);
+  const m = opts?.method ?? 'max';
+  const method = typeof m === 'string' ? m.toLowerCase() : m;
+  if (method !== 'max' && method !== 'avg') {
+    throw new Error(`${WHO}: method must be 'max' or 'avg', got ${show(m)}`);
+  }
+  const [sy, sx] = intTuple(WHO, 'stride', opts?.stride ?? 1, 2, 1);
+  const [ph, pw] = intTuple(WHO, 'pool', pool, 2, 1);
+  const pad = intTuple(WHO, 'pad', opts?.pad ?? 0, 4, 0);
+  const [pt, pb, pl, pr] = pad;
+  const [H, W, C, N] = tx.shape;
+  const sizes = `x is ${dims(tx.shape)}, pad [${pad.join(', ')}]`;
+  if (H === 0 || W === 0) throw new Error(`${WHO}: x is ${dims(tx.shape)}; it needs at least one row and one column to pool`);
+  if (H + pt + pb < ph || W + pl + pr < pw) {
+    throw new Error(`${WHO}: pool ${ph}x${pw} is larger than the padded input ${H + pt + pb}x${W + pl + pr} (${sizes})`);
+  }
+  const names = ['top', 'bottom', 'left', 'right'];
+  for (let a = 0; a < 4; a++) {
+    const p = a < 2 ? ph : pw;
+    if (pad[a] >= p) {
+      throw new Error(`${WHO}: pad [${pad.join(', ')}] must be smaller than pool ${ph}x${pw} on each axis ` +
+        `(${names[a]} ${pad[a]} >= ${a < 2 ? 'ph' : 'pw'} ${p})`);
+    }
+  }
+  const Ho = Math.floor((H + pt + pb - ph) / sy) + 1;
+  const Wo = Math.floor((W + pl + pr - pw) / sx) + 1;
+  let tp: Tensor | null = null;
+  if (dzdy !== undefined) {
+    tp = tensorArg(WHO, 'dzdy', dzdy);
+    const want = [Ho, Wo, C, N];
+    if (tp.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${WHO}: dzdy is ${dims(tp.shape)} but must match y, ${dims(want)} (${sizes}, pool ${ph}x${pw}, stride [${sy}, ${sx}])`);
+    }
+  }
+  const L = Math.ceil((H + pt + pb + ph) / 4) * 4;
+  return Object.freeze({
+    x: tx, dzdy: tp, method, H, W, C, N, Ho, Wo,
+    pool: [ph, pw], pad, stride: [sy, sx],
+    scratch: 2 * (pw + 5) * L,
+    dims: [H, W, C * N, ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L] as PoolDims,
+  });
+}
+
+/**
+ * y = nnpool(x, pool, opts?): max or average pooling of each channel of each image.
+ * `pool` is p or [ph, pw]; y is [Ho, Wo, C, N] with Ho = floor((H + top + bottom - ph) / sy) + 1,
+ * Wo = floor((W + left + right - pw) / sx) + 1. Windows are cropped by the padding.
+ *
+ * dzdx = nnpool(x, pool, dzdy, opts?): the derivative of sum(dzdy .* y) with respect to x.
+ * max sends each dzdy(i, j) whole to the first maximum of its window in column-major order
+ * (smallest column, then smallest row; strict >); avg spreads dzdy(i, j) / area over the
+ * in-bounds elements. Overlapping windows add up.
+ *
+ * Special values (max): NaN never wins a comparison, as in MatConvNet's CPU code, so a window
+ * mixing NaN and numbers gives the largest number; a window holding only NaN and -Infinity gives
+ * -Infinity, and its dzdy goes nowhere (no element is > -Infinity). When the maximum is zero and
+ * the window holds both +0 and -0, y may carry either sign. avg propagates NaN and Infinity
+ * like the sum it is. Inputs are never modified.
+ *
+ * Cost: separable passes, running max/sum (van Herk / Gil-Werman) across columns and log2(ph)
+ * doubling steps down columns, so a 10x10 window costs a few vector operations per element.
+ */
+export function nnpool(x: Tensor, pool: number | number[], opts?: PoolOptions): Tensor;
+export function nnpool(x: Tensor, pool: number | number[], dzdy: Tensor, opts?: PoolOptions): Tensor;
+export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOptions, b?: PoolOptions): Tensor {
+  const backward = isTensor(a);
+  const p = planPool(x, pool, backward ? a : undefined, backward ? b : (a as PoolOptions | undefined));
+  if (p.dzdy === null) return poolForward(p);
+  return p.method === 'max' ? poolMaxBackward(p) : poolAvgBackward(p);
+}
+
+function poolForward(p: PoolPlan): Tensor {
+  const nx = p.x.data.length;
+  const ny = p.Ho * p.Wo * p.C * p.N;
+  const [px, py, ps] = reserve(WHO, nx, ny, p.scratch);
+  write(px, p.x.data);
+  const k = kernels();
+  (p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward)(px, py, ps, ...p.dims);
+  return new Tensor(read(py, ny), [p.Ho, p.Wo, p.C, p.N]);
+}
+
+function poolMaxBackward(p: PoolPlan): Tensor {
+  const nx = p.x.data.length;
+  const ny = p.dzdy!.data.length;
+  const [px, pp, pd, ps] = reserve(WHO, nx, ny, nx, p.scratch);
+  write(px, p.x.data);
+  write(pp, p.dzdy!.data);
+  clear(pd, nx);
+  kernels().pool_max_backward(px, pp, pd, ps, ...p.dims);
+  return new Tensor(read(pd, nx), p.x.shape);
+}
+
+// avg backward does not read x; the kernel scales its own copy of dzdy in place.
+function poolAvgBackward(p: PoolPlan): Tensor {
+  const nx = p.x.data.length;
+  const ny = p.dzdy!.data.length;
+  const [pp, pd, ps] = reserve(WHO, ny, nx, p.scratch);
+  write(pp, p.dzdy!.data);
+  kernels().pool_avg_backward(pp, pd, ps, ...p.dims);
+  return new Tensor(read(pd, nx), p.x.shape);
+}
