@@ -2,23 +2,22 @@
 //   dzdx(a, e, c, n) = sum over (i, j, u, v, k in group g = floor(c / FC)) with
 //                      a = i*sy + u*dy - pt,  e = j*sx + v*dx - pl,  of
 //                      w(u, v, c - g*FC, k) * dzdy(i, j, k, n)
-// Method. Let U(r, s, k) = dzdy(r / sy, s / sx, k) when sy | r, sx | s and the
-// pixel exists, else 0 (dzdy with zeros inserted between pixels). Then
-//   dzdx(a, e, c) = sum_{u, v, k} w(u, v, c', k) * U(a + pt - u*dy, e + pl - v*dx, k),
-// a stride-1 correlation whose reads along a are contiguous. U is materialised
-// per tile of output (HB rows x EB columns, one group's Kg channels) with the
-// filter extent around it, so the micro-kernels run without a bounds test, and
-// padding never needs a case of its own. Each micro-kernel keeps a block of
-// 8..16 rows x 1..4 channels of dzdx in f32x4 registers and runs one flat loop
-// over the reduction s = (u, v, k) via a table of tile offsets.
-// NOTE: with stride > 1 the inserted zeros are multiplied too (sy*sx times the
-// work of stride 1); that is the general path, stride 1 is the fast one.
+// Method: per output phase. Write a + pt = sy*q + f and e + pl = sx*r + h. Tap u
+// reaches row a only when sy | (f - u*dy), from dzdy row i = q + (f - u*dy)/sy, and
+// likewise for v and columns. So for one phase pair (f, h) dzdx is a stride-1
+// correlation of dzdy with that phase's taps, contiguous along q. Every (u, v)
+// belongs to exactly one phase pair, so no zero is ever multiplied (stride 1
+// has the single pair (0, 0)). dzdy is copied per tile (HB output rows x EB
+// output columns, one group's Kg channels) with the filter extent around it
+// and zeros outside, so the micro-kernels run without a bounds test. Each
+// micro-kernel keeps 8..16 consecutive q x 1..4 channels in f32x4 registers and
+// runs one flat loop over its phase's steps s = (u, v, k) via an offset table.
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases
 // nothing else. Every element of dzdx is written.
 
-const TILE_FLOATS: i32 = 1 << 16; // 256 KB of U per tile: well inside L2
+const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const SLACK: i32 = 16;            // rows past a tile's block, read by the last micro-kernel
 
 // @ts-ignore: decorator
@@ -26,68 +25,70 @@ const SLACK: i32 = 16;            // rows past a tile's block, read by the last 
   return H <= 512 ? H : 256;
 }
 
-/** Output columns per tile so that (HB + ey + SLACK) * (EB + ex) * Kg ~ TILE_FLOATS. */
-function colBlock(Ht: i32, Kg: i32, ex: i32, W: i32): i32 {
-  const eb = TILE_FLOATS / (Ht * Kg) - ex;
+/** Output columns per tile so that Ht * Wt * Kg ~ TILE_FLOATS, Wt = ceil(EB / sx) + 1 + Ex. */
+function colBlock(Ht: i32, Kg: i32, Ex: i32, sx: i32, W: i32): i32 {
+  const eb = sx * (TILE_FLOATS / (Ht * Kg) - 2 - Ex);
   return eb < 1 ? 1 : eb > W ? W : eb;
 }
 
-/** Floats of scratch conv_backward_data needs: the U tile, the offset table, one packed filter block. */
+/** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, one packed filter block. */
 export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const Kg = K / (C / FC);
-  const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
-  const Ht = rowBlock(H) + ey + SLACK;
-  const Wt = colBlock(Ht, Kg, ex, W) + ex;
+  const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
+  const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
+  const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + 4 * S;
+  return Ht * Wt * Kg + S + sy * sx + 1 + 4 * S;
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
   const G = C / FC, Kg = K / G;
-  const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
-  const HB = rowBlock(H), Ht = HB + ey + SLACK;
-  const EB = colBlock(Ht, Kg, ex, W), Wt = EB + ex;
+  // Ey, Ex: how many dzdy rows / columns before q, r a phase's taps reach (at most).
+  const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
+  const HB = rowBlock(H), Ht = (HB + sy - 1) / sy + 1 + Ey + SLACK;
+  const EB = colBlock(Ht, Kg, Ex, sx, W), Wt = (EB + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
   const T = scratch;
   const offs = T + ((<usize>(Ht * Wt * Kg)) << 2);
-  const wp = offs + ((<usize>S) << 2);
-  // Reduction step s = u + FH*(v + FW*kk) reads U at tile row (a - a0) + ey - u*dy,
-  // tile column (e - e0) + ex - v*dx, channel kk: a byte offset from the (a, e) corner.
-  for (let kk = 0; kk < Kg; kk++) {
-    for (let v = 0; v < FW; v++) {
-      for (let u = 0; u < FH; u++) {
-        const s = u + FH * (v + FW * kk);
-        store<i32>(offs + ((<usize>s) << 2), ((ey - u * dy) + Ht * ((ex - v * dx) + Wt * kk)) << 2);
-      }
-    }
-  }
+  const starts = offs + ((<usize>S) << 2);
+  const wp = starts + ((<usize>(sy * sx + 1)) << 2);
+  phaseTables(false, 0, offs, starts, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
+  const rs = (<usize>sy) << 2;      // bytes between the rows of one phase
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       for (let a0 = 0; a0 < H; a0 += HB) {
-        const a1 = min(a0 + HB, H);
+        const a1 = min(a0 + HB, H), q0 = (a0 + pt) / sy;
         for (let e0 = 0; e0 < W; e0 += EB) {
-          const e1 = min(e0 + EB, W);
-          // Tile row t is U row a0 - ey + pt + t; tile column q is U column e0 - ex + pl + q.
-          fillTile(dzdy, T, g * Kg, Kg, n, a0 - ey + pt, e0 - ex + pl, Ht, Wt, Ho, Wo, K, sy, sx);
+          const e1 = min(e0 + EB, W), r0 = (e0 + pl) / sx;
+          // Tile row t is dzdy row q0 - Ey + t; tile column is dzdy column r0 - Ex + it.
+          fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
           for (let cb = 0; cb < FC; cb += 4) {
             const nc = min(4, FC - cb);
-            packFilters(w, wp, FH, FW, FC, Kg, g, cb, nc);
+            phaseTables(true, w, 0, 0, wp, FH, FW, FC, Kg, g, cb, nc, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
             const rb = nc == 4 ? 8 : nc == 3 ? 12 : 16;
             for (let e = e0; e < e1; e++) {
-              const col = T + ((<usize>(Ht * (e - e0))) << 2);
+              const h = (e + pl) % sx;
+              const col = T + ((<usize>(Ht * ((e + pl) / sx - r0))) << 2);
               const out = dzdx + ((<usize>(H * (e + W * (g * FC + cb + C * n)))) << 2);
-              for (let a = a0; a < a1; a += rb) {
-                const ap = col + ((<usize>(a - a0)) << 2);
-                const op = out + ((<usize>a) << 2);
-                const nr = min(rb, a1 - a);
-                if (nc == 4) mk_r2c4(ap, offs, wp, S, op, cs, nr);
-                else if (nc == 3) mk_r3c3(ap, offs, wp, S, op, cs, nr);
-                else if (nc == 2) mk_r4c2(ap, offs, wp, S, op, cs, nr);
-                else mk_r4c1(ap, offs, wp, S, op, nr);
+              for (let f = 0; f < sy; f++) {
+                const ph = f + sy * h;
+                const s0 = load<i32>(starts + ((<usize>ph) << 2)), ns = load<i32>(starts + ((<usize>ph) << 2), 4) - s0;
+                const o = offs + ((<usize>s0) << 2), b = wp + ((<usize>(s0 * nc)) << 2);
+                // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= mf.
+                let a = sy * q0 + f - pt, m = 0;
+                if (a < a0) { a += sy; m = 1; }
+                for (; a < a1; a += rb * sy, m += rb) {
+                  const ap = col + ((<usize>m) << 2), op = out + ((<usize>a) << 2);
+                  const nr = min(rb, (a1 - a + sy - 1) / sy);
+                  if (nc == 4) mk_r2c4(ap, o, b, ns, op, cs, nr, rs);
+                  else if (nc == 3) mk_r3c3(ap, o, b, ns, op, cs, nr, rs);
+                  else if (nc == 2) mk_r4c2(ap, o, b, ns, op, cs, nr, rs);
+                  else mk_r4c1(ap, o, b, ns, op, nr, rs);
+                }
               }
             }
           }
@@ -97,66 +98,81 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   }
 }
 
-/** T(t, q, kk) = U(r0 + t, s0 + q, k0 + kk) of image n, zero where U has no pixel. */
-function fillTile(dzdy: usize, T: usize, k0: i32, Kg: i32, n: i32, r0: i32, s0: i32,
-  Ht: i32, Wt: i32, Ho: i32, Wo: i32, K: i32, sy: i32, sx: i32): void {
-  for (let kk = 0; kk < Kg; kk++) {
-    for (let q = 0; q < Wt; q++) {
-      const col = T + ((<usize>(Ht * (q + Wt * kk))) << 2);
-      const s = s0 + q;
-      if (s < 0 || s % sx != 0 || s / sx >= Wo) {
-        memory.fill(col, 0, (<usize>Ht) << 2);
-        continue;
-      }
-      const src = dzdy + ((<usize>(Ho * (s / sx + Wo * (k0 + kk + K * n)))) << 2);
-      if (sy == 1) {
-        // Rows t in [t0, t1) exist in dzdy: one copy, zeros around it.
-        const t0 = min(max(-r0, 0), Ht);
-        const t1 = max(min(Ho - r0, Ht), t0);
-        memory.fill(col, 0, (<usize>t0) << 2);
-        memory.copy(col + ((<usize>t0) << 2), src + ((<usize>(r0 + t0)) << 2), (<usize>(t1 - t0)) << 2);
-        memory.fill(col + ((<usize>t1) << 2), 0, (<usize>(Ht - t1)) << 2);
-      } else {
-        for (let t = 0; t < Ht; t++) {
-          const r = r0 + t;
-          let val: f32 = 0;
-          if (r >= 0 && r % sy == 0 && r / sy < Ho) val = load<f32>(src + ((<usize>(r / sy)) << 2));
-          store<f32>(col + ((<usize>t) << 2), val);
+/**
+ * Walk the steps of every phase pair ph = f + sy*h in the kernels' order (k, then v, then u).
+ * Without pack: write each step's tile offset to offs and each phase's first step to starts.
+ * With pack: wp[s*nc + c] = w(u, v, cb + c, g*Kg + k) for the same steps.
+ */
+function phaseTables(pack: bool, w: usize, offs: usize, starts: usize, wp: usize, FH: i32, FW: i32, FC: i32, Kg: i32,
+  g: i32, cb: i32, nc: i32, sy: i32, sx: i32, dy: i32, dx: i32, Ey: i32, Ex: i32, Ht: i32, Wt: i32): void {
+  let s = 0;
+  for (let h = 0; h < sx; h++) {
+    for (let f = 0; f < sy; f++) {
+      if (!pack) store<i32>(starts + ((<usize>(f + sy * h)) << 2), s);
+      for (let k = 0; k < Kg; k++) {
+        for (let v = 0; v < FW; v++) {
+          if ((h - v * dx) % sx != 0) continue;
+          for (let u = 0; u < FH; u++) {
+            if ((f - u * dy) % sy != 0) continue;
+            if (!pack) {
+              // dzdy row q + (f - u*dy)/sy is tile row m + Ey + (f - u*dy)/sy (exact divisions).
+              const t = Ey + (f - u * dy) / sy, q = Ex + (h - v * dx) / sx;
+              store<i32>(offs + ((<usize>s) << 2), (t + Ht * (q + Wt * k)) << 2);
+            } else {
+              for (let c = 0; c < nc; c++) {
+                const src = u + FH * (v + FW * (cb + c + FC * (g * Kg + k)));
+                store<f32>(wp + ((<usize>(s * nc + c)) << 2), load<f32>(w + ((<usize>src) << 2)));
+              }
+            }
+            s++;
+          }
         }
       }
     }
   }
+  if (!pack) store<i32>(starts + ((<usize>(sy * sx)) << 2), s);
 }
 
-/** wp[s*nc + c] = w(u, v, cb + c, g*Kg + kk) for s = u + FH*(v + FW*kk), the kernels' order. */
-function packFilters(w: usize, wp: usize, FH: i32, FW: i32, FC: i32, Kg: i32, g: i32, cb: i32, nc: i32): void {
-  const S = FH * FW * Kg;
-  const fs = FH * FW;
-  for (let s = 0; s < S; s++) {
-    const uv = s % fs, kk = s / fs;
-    for (let c = 0; c < nc; c++) {
-      const src = uv + fs * (cb + c + FC * (g * Kg + kk));
-      store<f32>(wp + ((<usize>(s * nc + c)) << 2), load<f32>(w + ((<usize>src) << 2)));
+/** T(t, q, kk) = dzdy(i0 + t, j0 + q, k0 + kk, n), zero where dzdy has no pixel. */
+function fillTile(dzdy: usize, T: usize, k0: i32, Kg: i32, n: i32, i0: i32, j0: i32,
+  Ht: i32, Wt: i32, Ho: i32, Wo: i32, K: i32): void {
+  // Rows t in [t0, t1) exist in dzdy: one copy per column, zeros around it.
+  const t0 = min(max(-i0, 0), Ht);
+  const t1 = max(min(Ho - i0, Ht), t0);
+  for (let kk = 0; kk < Kg; kk++) {
+    for (let q = 0; q < Wt; q++) {
+      const col = T + ((<usize>(Ht * (q + Wt * kk))) << 2);
+      const j = j0 + q;
+      if (j < 0 || j >= Wo) {
+        memory.fill(col, 0, (<usize>Ht) << 2);
+        continue;
+      }
+      const src = dzdy + ((<usize>(Ho * (j + Wo * (k0 + kk + K * n)))) << 2);
+      memory.fill(col, 0, (<usize>t0) << 2);
+      memory.copy(col + ((<usize>t0) << 2), src + ((<usize>(i0 + t0)) << 2), (<usize>(t1 - t0)) << 2);
+      memory.fill(col + ((<usize>t1) << 2), 0, (<usize>(Ht - t1)) << 2);
     }
   }
 }
 
-/** Store the first n (<= 4 meaningful, more means 4) lanes of v at p. */
+/** Store the first n lanes of v (n >= 4: all) at p, p + rs, p + 2 rs, p + 3 rs; rs = 4 is one v128 store. */
 // @ts-ignore: decorator
-@inline function stRows(p: usize, v: v128, n: i32): void {
-  if (n >= 4) {
+@inline function stRows(p: usize, v: v128, n: i32, rs: usize): void {
+  if (rs == 4 && n >= 4) {
     v128.store(p, v);
   } else {
     if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
-    if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-    if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+    if (n > 1) store<f32>(p + rs, f32x4.extract_lane(v, 1));
+    if (n > 2) store<f32>(p + 2 * rs, f32x4.extract_lane(v, 2));
+    if (n > 3) store<f32>(p + 3 * rs, f32x4.extract_lane(v, 3));
   }
 }
 
-// Micro-kernels: acc(row vector r, channel c) += U[ap + offs[s] + 16 r] * wp[s*nc + c],
-// then the first nr rows of each channel go to op + c*cs.
+// Micro-kernels: acc(row vector r, channel c) += T[ap + offs[s] + 16 r] * wp[s*nc + c] over the
+// S steps, then the first nr rows of each channel go to op + c*cs, rows rs bytes apart.
 
-function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32): void {
+function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00, a03 = a00, a13 = a00;
   let b = wp;
   const end = offs + ((<usize>S) << 2);
@@ -173,13 +189,14 @@ function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize
     a03 = f32x4.add(a03, f32x4.mul(x0, f)); a13 = f32x4.add(a13, f32x4.mul(x1, f));
     b += 16;
   }
-  stRows(op, a00, nr); stRows(op + 16, a10, nr - 4);
-  stRows(op + cs, a01, nr); stRows(op + cs + 16, a11, nr - 4);
-  stRows(op + 2 * cs, a02, nr); stRows(op + 2 * cs + 16, a12, nr - 4);
-  stRows(op + 3 * cs, a03, nr); stRows(op + 3 * cs + 16, a13, nr - 4);
+  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
+  stRows(op + cs, a01, nr, rs); stRows(op + cs + vs, a11, nr - 4, rs);
+  stRows(op + 2 * cs, a02, nr, rs); stRows(op + 2 * cs + vs, a12, nr - 4, rs);
+  stRows(op + 3 * cs, a03, nr, rs); stRows(op + 3 * cs + vs, a13, nr - 4, rs);
 }
 
-function mk_r3c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32): void {
+function mk_r3c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a01 = a00, a11 = a00, a21 = a00, a02 = a00, a12 = a00, a22 = a00;
   let b = wp;
   const end = offs + ((<usize>S) << 2);
@@ -194,14 +211,15 @@ function mk_r3c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize
     a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f)); a22 = f32x4.add(a22, f32x4.mul(x2, f));
     b += 12;
   }
-  stRows(op, a00, nr); stRows(op + 16, a10, nr - 4); stRows(op + 32, a20, nr - 8);
+  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs);
   op += cs;
-  stRows(op, a01, nr); stRows(op + 16, a11, nr - 4); stRows(op + 32, a21, nr - 8);
+  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs);
   op += cs;
-  stRows(op, a02, nr); stRows(op + 16, a12, nr - 4); stRows(op + 32, a22, nr - 8);
+  stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs); stRows(op + 2 * vs, a22, nr - 8, rs);
 }
 
-function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32): void {
+function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
   let b = wp;
   const end = offs + ((<usize>S) << 2);
@@ -216,12 +234,13 @@ function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize
     a21 = f32x4.add(a21, f32x4.mul(x2, f)); a31 = f32x4.add(a31, f32x4.mul(x3, f));
     b += 8;
   }
-  stRows(op, a00, nr); stRows(op + 16, a10, nr - 4); stRows(op + 32, a20, nr - 8); stRows(op + 48, a30, nr - 12);
+  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs); stRows(op + 3 * vs, a30, nr - 12, rs);
   op += cs;
-  stRows(op, a01, nr); stRows(op + 16, a11, nr - 4); stRows(op + 32, a21, nr - 8); stRows(op + 48, a31, nr - 12);
+  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs); stRows(op + 3 * vs, a31, nr - 12, rs);
 }
 
-function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, op: usize, nr: i32): void {
+function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, op: usize, nr: i32, rs: usize): void {
+  const vs = rs << 2;
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   let b = wp;
   const end = offs + ((<usize>S) << 2);
@@ -232,5 +251,5 @@ function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, op: usize, nr: i32):
     a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), f)); a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), f));
     b += 4;
   }
-  stRows(op, a0, nr); stRows(op + 16, a1, nr - 4); stRows(op + 32, a2, nr - 8); stRows(op + 48, a3, nr - 12);
+  stRows(op, a0, nr, rs); stRows(op + vs, a1, nr - 4, rs); stRows(op + 2 * vs, a2, nr - 8, rs); stRows(op + 3 * vs, a3, nr - 12, rs);
 }

@@ -87,6 +87,10 @@ describe('conv_backward_data / conv_backward_filter', () => {
     const d = new Conv();
     d.H = 10; d.dy = 2; d.dx = 3; d.W = 8;
     expect<f64>(maxError(d)).toBeLessThan(1e-6);
+    // Stride larger than the filter: some output phases receive no tap and must be 0.
+    const z = new Conv();
+    z.H = 13; z.W = 11; z.FH = 2; z.FW = 1; z.sy = 3; z.sx = 4; z.pt = 1; z.pl = 2; z.pr = 1;
+    expect<f64>(maxError(z)).toBeLessThan(1e-6);
   });
 
   it('match for groups, depthwise, a batch, and 1x1 outputs', () => {
