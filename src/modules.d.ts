@@ -10,5 +10,4 @@ declare module '*.wasm' {
 // Imported lazily, only when given a file: URL or path under Node, Deno or Bun.
 declare module 'node:fs/promises' {
   export function readFile(path: string | URL): Promise<Uint8Array>;
-  export function writeFile(path: string | URL, data: Uint8Array): Promise<void>;
 }

@@ -179,12 +179,29 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
   });
 
   it('truncated and corrupt JPEGs', async () => {
-    const jpg = bytesOf('colour.jpg');
-    for (const n of [3, 20, 200, 600, jpg.length - 2]) {
-      await bad(jpg.subarray(0, n), new RegExp(`^imread: the given buffer is a truncated or corrupt JPEG \\(${n} bytes, no end-of-image marker FF D9 at the end\\): jpeg-js says`));
+    const jpg = bytesOf('colour.jpg'); // segments: APP0 @2, DQT @20, SOF0 @154, DHT @173, SOS @593, scan, EOI
+    const cuts: [number, string][] = [
+      [3, 'it ends at byte 3, inside the headers before the image data'],
+      [200, 'its DHT segment at byte 173 needs 420 bytes but only 27 remain'],
+      [600, 'its SOS segment at byte 593 needs 14 bytes but only 7 remain'],
+      [jpg.length - 2, 'it ends inside the image data, without the end-of-image marker FF D9'],
+    ];
+    for (const [n, why] of cuts) {
+      await expect(imread(jpg.subarray(0, n))).rejects.toThrow(`imread: the given buffer is a truncated JPEG (${n} bytes): ${why}`);
     }
+    const sampling = jpg.slice();
+    sampling[154 + 11] = 0; // the first component's sampling factors
+    await bad(sampling, /^imread: the given buffer is a corrupt JPEG: the decoder \(jpeg-js\) says "Invalid sampling factor/);
+    const scan = jpg.slice().fill(0xff, 593 + 16, 593 + 60);
+    await bad(scan, /^imread: the given buffer is a corrupt JPEG: the decoder \(jpeg-js\) says "unexpected marker: ffff"/);
+    const precision = jpg.slice();
+    precision[154 + 4] = 12;
+    await bad(precision, /is a 12-bit JPEG; the JPEG decoder \(jpeg-js\) reads 8-bit JPEGs only/);
+    const lossless = jpg.slice();
+    lossless[155] = 0xc3;
+    await bad(lossless, /is a lossless or hierarchical JPEG \(SOF3\), which the JPEG decoder \(jpeg-js\) cannot read/);
     const junk = Uint8Array.from({ length: 300 }, (_, n) => (n < 3 ? [0xff, 0xd8, 0xff][n] : (n * 73 + 11) & 255));
-    await bad(junk, /^imread: the given buffer is a (truncated or )?corrupt JPEG/);
+    await bad(junk, /^imread: the given buffer is a truncated JPEG \(300 bytes\): its APP6 segment at byte 2 needs 12154 bytes/);
   });
 
   it('empty, HTML, GIF and random bytes are named', async () => {
@@ -297,5 +314,17 @@ describe('imread in a browser fetches a bare path relative to the page', () => {
   it.skipIf(typeof document === 'undefined')('tests/fixtures/rgb8.png', async () => {
     const img = await imread('/tests/fixtures/rgb8.png');
     expect(Array.from(img.data)).toEqual(pattern(45, 255));
+  });
+});
+
+describe('without a file system (browser)', () => {
+  it.skipIf(typeof document === 'undefined')('imwrite says to use toPNG', async () => {
+    const { imwrite } = await import('../src/index.js');
+    await expect(imwrite(new Tensor(new Float32Array(4), [2, 2]), 'x.png'))
+      .rejects.toThrow(/^imwrite: this runtime has no file system .* use toPNG\(x\)/);
+  });
+
+  it.skipIf(typeof document === 'undefined')('a missing relative path is a fetch error naming the path', async () => {
+    await expect(imread('tests/fixtures/nope.png')).rejects.toThrow(/^imread: fetching 'tests\/fixtures\/nope.png' failed: HTTP 404/);
   });
 });

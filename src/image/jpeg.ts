@@ -11,14 +11,9 @@ import { MAX_PIXELS } from './png.js';
 
 /** Decode JPEG bytes (FF D8 FF already matched) into an 8-bit Image. */
 export function decodeJpeg(who: string, bytes: Uint8Array, where: string): Image {
-  const frame = readFrame(bytes);
-  const corrupt = (why: string): Error => {
-    // A complete JPEG ends with the EOI marker FF D9 (a few bytes of padding may follow).
-    const tail = bytes.subarray(Math.max(0, bytes.length - 32));
-    const ended = tail.some((v, n) => v === 0xff && tail[n + 1] === 0xd9);
-    return new Error(`${who}: ${where} is a ${ended ? 'corrupt' : 'truncated or corrupt'} JPEG` +
-      `${ended ? '' : ` (${bytes.length} bytes, no end-of-image marker FF D9 at the end)`}: ${why}`);
-  };
+  const { frame, truncated } = walkJpeg(bytes);
+  if (truncated !== null) throw new Error(`${who}: ${where} is a truncated JPEG (${bytes.length} bytes): ${truncated}`);
+  const corrupt = (why: string): Error => new Error(`${who}: ${where} is a corrupt JPEG: ${why}`);
   if (frame !== null) {
     if (frame.marker === 0xc3 || frame.marker >= 0xc5) {
       throw new Error(`${who}: ${where} is a ${frame.marker >= 0xc9 ? 'arithmetic-coded' : 'lossless or hierarchical'} ` +
@@ -40,7 +35,7 @@ export function decodeJpeg(who: string, bytes: Uint8Array, where: string): Image
     });
     ({ data: rgb, width, height } = out);
   } catch (e) {
-    throw corrupt(`jpeg-js says "${(e as Error).message}"`);
+    throw corrupt(`the decoder (jpeg-js) says "${(e as Error).message}"`);
   }
   if (width === 0 || height === 0 || rgb.length !== width * height * 3) {
     throw corrupt(`it decodes to ${height}x${width} pixels and ${rgb.length} samples`);
@@ -58,23 +53,41 @@ interface Frame {
   components: number;
 }
 
+const NAMES: Record<number, string> = { 0xc4: 'DHT', 0xcc: 'DAC', 0xda: 'SOS', 0xdb: 'DQT', 0xdd: 'DRI', 0xfe: 'COM' };
+const nameOf = (m: number): string =>
+  NAMES[m] ?? (m >= 0xc0 && m <= 0xcf ? `SOF${m - 0xc0}` : m >= 0xe0 && m <= 0xef ? `APP${m - 0xe0}` : `FF ${m.toString(16)}`);
+
 /**
- * The first start-of-frame segment (markers C0..CF except C4 DHT, C8 JPG, CC DAC):
- * FF Cn, length (2), precision (1), height (2), width (2), components (1).
- * Null when there is none before the scan or the bytes run out; jpeg-js then reports the damage.
+ * Walk the marker segments (FF xx, then a 2-byte length that counts itself) up
+ * to the first scan, reading the first start-of-frame header: FF Cn, length,
+ * precision (1), height (2), width (2), components (1). Reports truncation:
+ * a segment cut short, or image data without the end-of-image marker FF D9.
+ * Bytes that are not a marker are left for jpeg-js to report.
  */
-function readFrame(b: Uint8Array): Frame | null {
+function walkJpeg(b: Uint8Array): { frame: Frame | null; truncated: string | null } {
+  let frame: Frame | null = null;
   let o = 2;
-  while (o + 4 <= b.length) {
-    if (b[o] !== 0xff) return null;
+  while (o < b.length) {
+    if (b[o] !== 0xff) return { frame, truncated: null };
     const m = b[o + 1];
     if (m === 0xff) { o++; continue; } // fill byte
     if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { o += 2; continue; } // markers without a length
-    if (m === 0xda || m === 0xd9) return null; // scan or end before any frame header
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      return o + 10 <= b.length ? { marker: m, precision: b[o + 4], components: b[o + 9] } : null;
+    if (m === 0xd9) return { frame, truncated: null };
+    if (o + 4 > b.length) break;
+    const length = (b[o + 2] << 8) | b[o + 3];
+    if (o + 2 + length > b.length) {
+      return { frame, truncated: `its ${nameOf(m)} segment at byte ${o} needs ${length + 2} bytes but only ${b.length - o} remain` };
     }
-    o += 2 + ((b[o + 2] << 8) | b[o + 3]);
+    if (frame === null && m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc && length >= 8) {
+      frame = { marker: m, precision: b[o + 4], components: b[o + 9] };
+    }
+    if (m === 0xda) {
+      // The scan runs to EOI; a complete file ends with FF D9 (perhaps followed by padding).
+      const tail = b.subarray(Math.max(o, b.length - 64));
+      const ended = tail.some((v, n) => v === 0xff && tail[n + 1] === 0xd9);
+      return { frame, truncated: ended ? null : 'it ends inside the image data, without the end-of-image marker FF D9' };
+    }
+    o += 2 + length;
   }
-  return null;
+  return { frame, truncated: `it ends at byte ${b.length}, inside the headers before the image data` };
 }

@@ -4,8 +4,10 @@
 // Strings: "http:", "https:", "file:", "data:" and "blob:" strings are URLs.
 // Any other string is a file path, read with node:fs (Node, Deno, Bun), or, in
 // a browser page or worker (no file system), fetched relative to the page.
-// node:fs/promises is imported only when a path or file: URL is read, so
-// browser and edge bundles never load it.
+// node:fs/promises is imported only when a path or file: URL is read, through
+// nodeFs (src/node-fs.ts), so browser and edge bundles never load it.
+
+import { nodeFs } from '../node-fs.js';
 
 /** Everything imread() reads an image from. */
 export type ImageSource =
@@ -73,16 +75,9 @@ async function responseBytes(who: string, res: Response, where: string): Promise
 }
 
 async function fromFile(who: string, path: string | URL, where: string): Promise<Loaded> {
-  let readFile: (p: string | URL) => Promise<Uint8Array>;
+  const fs = await nodeFs(`${who}: reading ${where}`);
   try {
-    readFile = (await import('node:fs/promises')).readFile;
-    if (typeof readFile !== 'function') throw new Error('no readFile');
-  } catch {
-    throw new Error(`${who}: cannot read ${where}: this runtime has no file system (paths work in Node, Deno ` +
-      `and Bun); pass a URL, a Blob or the bytes instead`);
-  }
-  try {
-    const b = await readFile(path);
+    const b = await fs.readFile(path);
     // Node returns a Buffer (a Uint8Array subclass); hand on a plain view of the same memory.
     return { bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), where };
   } catch (e) {

@@ -3,6 +3,7 @@
 import { encode as fastPngEncode } from 'fast-png';
 import { tensorArg, type Tensor } from '../tensor.js';
 import { checkOptions, dims, show } from '../options.js';
+import { nodeFs, type NodeFs } from '../node-fs.js';
 
 /** Options of {@link toPNG} and {@link imwrite}. */
 export interface PngOptions {
@@ -60,16 +61,15 @@ export async function imwrite(x: Tensor, path: string | URL, opts: PngOptions = 
     throw new Error(`${who}: '${name}' does not end in .png; imwrite writes PNG files only`);
   }
   const bytes = toPNG(x, opts);
-  let writeFile: (p: string | URL, data: Uint8Array) => Promise<void>;
+  let fs: NodeFs;
   try {
-    writeFile = (await import('node:fs/promises')).writeFile;
-    if (typeof writeFile !== 'function') throw new Error('no writeFile');
+    fs = await nodeFs(who);
   } catch {
     throw new Error(`${who}: this runtime has no file system (imwrite works in Node, Deno and Bun); use ` +
       `toPNG(x) for the bytes and save or display them yourself`);
   }
   try {
-    await writeFile(path, bytes);
+    await fs.writeFile(path, bytes);
   } catch (e) {
     throw new Error(`${who}: cannot write '${name}': ${(e as Error).message}`);
   }
