@@ -28,8 +28,13 @@ import type { Image } from './types.js';
  *
  * @returns `{ height, width, channels, bitDepth, data }`, row-major interleaved,
  *   as decoded (see {@link Image}). Use {@link im2single} for a Tensor.
- * @throws Error saying what is wrong and where the bytes came from, e.g.
- *   `imread: 'x.png' is not a PNG or JPEG file (1234 bytes starting 3c 21 44 4f …; it looks like HTML)`.
+ * @throws Error saying what is wrong and where the bytes came from (the path,
+ *   the URL, "the given Blob …" or "the given buffer"), e.g.
+ *   `imread: cannot read 'x.png': ENOENT: no such file or directory, open 'x.png'`,
+ *   `imread: fetching https://… failed: HTTP 404 Not Found`,
+ *   `imread: 'x.png' is not a PNG or JPEG file (1234 bytes starting 3c 21 44 4f …; it looks like HTML, …)`,
+ *   `imread: 'x.png' is a truncated PNG (900 bytes): its IDAT chunk at byte 33 needs …`,
+ *   `imread: 'x.png' is a corrupt PNG: CRC mismatch for chunk IDAT …`.
  */
 export async function imread(source: ImageSource): Promise<Image> {
   const { bytes, where } = await loadSource('imread', source);

@@ -71,7 +71,12 @@ async function fromURL(who: string, url: string, name?: string): Promise<Loaded>
 
 async function responseBytes(who: string, res: Response, where: string): Promise<Uint8Array> {
   if (!res.ok) throw new Error(`${who}: fetching ${where} failed: HTTP ${res.status} ${res.statusText}`.trimEnd());
-  return new Uint8Array(await res.arrayBuffer());
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    // A body already read, or a connection dropped mid-transfer.
+    throw new Error(`${who}: reading the body of ${where} failed: ${(e as Error).message}`);
+  }
 }
 
 async function fromFile(who: string, path: string | URL, where: string): Promise<Loaded> {
