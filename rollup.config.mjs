@@ -1,4 +1,8 @@
-// dist/index.js (ESM, kernels inlined), dist/index.d.ts, dist/kernels.wasm.
+// dist/index.js    Node, Deno, Bun, browsers: kernels inlined as base64 bytes
+// dist/edge.js     workerd / Vercel Edge: imports ./kernels.wasm as a compiled Module
+// dist/cli.js      the `nnblocks` command (Node)
+// dist/index.d.ts  types for both library entries
+// dist/kernels.wasm, dist/sample.png
 import typescript from '@rollup/plugin-typescript';
 import dts from 'rollup-plugin-dts';
 import { readFileSync } from 'node:fs';
@@ -7,22 +11,49 @@ import inlineWasm from './tools/inline-wasm.mjs';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), /^node:/];
 
-/** Ship the raw module as a file too, for runtimes that import a compiled Module. */
-function emitKernels() {
+/** Ship the raw module and the practical's sample image as files. */
+function emitAssets() {
   return {
-    name: 'emit-kernels',
+    name: 'emit-assets',
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm', source: readFileSync('build/kernels.wasm') });
+      this.emitFile({ type: 'asset', fileName: 'sample.png', source: readFileSync('assets/sample.png') });
+    },
+  };
+}
+
+/** edge.ts's `import kernels from './kernels.wasm'` stays a runtime import of the file beside dist/edge.js. */
+function edgeKernels() {
+  return {
+    name: 'edge-kernels',
+    resolveId(source, importer) {
+      if (source === './kernels.wasm' && importer?.endsWith('src/edge.ts')) return { id: './kernels.wasm', external: true };
+      return null;
+    },
+  };
+}
+
+/** The command needs a shebang so npm can link it as `nnblocks`. */
+function shebang() {
+  return {
+    name: 'shebang',
+    renderChunk(code, chunk) {
+      return chunk.name === 'cli' ? { code: `#!/usr/bin/env node\n${code}`, map: null } : null;
     },
   };
 }
 
 export default [
   {
-    input: 'src/index.ts',
+    input: { index: 'src/index.ts', edge: 'src/edge.ts', cli: 'src/cli.ts' },
     external,
-    output: { file: 'dist/index.js', format: 'es', sourcemap: false },
-    plugins: [inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }), emitKernels()],
+    output: {
+      dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js',
+      // Everything but the entries themselves (and the inlined bytes, which only index.js needs) in one shared file.
+      manualChunks: (id) => (/\/src\/(?!(index|edge|cli)\.ts$)/.test(id) ? 'core' : undefined),
+    },
+    plugins: [edgeKernels(), inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }),
+      emitAssets(), shebang()],
   },
   {
     input: 'src/index.ts',

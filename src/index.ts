@@ -1,14 +1,17 @@
-// nnblocks: the names of API.md, and the types that go with them.
-export { init, type InitSource } from './init.js';
-export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';
-export { nnrelu, type ReluOptions } from './blocks/relu.js';
-export { nnpool, type PoolOptions } from './blocks/pool.js';
-export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
-export {
-  checkDerivative, checkDerivativeElementwise,
-  type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,
-} from './derivative.js';
-export {
-  imread, im2single, toPNG, imwrite, imarraysc,
-  type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
-} from './image.js';
+// nnblocks for Node, Deno, Bun and browsers: the kernels are inlined in this
+// bundle as bytes and compiled by init().
+import inlined from '../build/kernels.wasm';
+import { initOnce, type InitSource } from './init.js';
+
+export * from './api.js';
+
+/**
+ * Load the WebAssembly kernels; await it once before using any block.
+ * Without `source`, the module inlined in the package is compiled (no
+ * network, no file paths). `source` may be a WebAssembly.Module, bytes, a URL
+ * or URL string, a Response, or a promise of one. Idempotent: later and
+ * concurrent calls share the first call's promise.
+ */
+export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
+  return initOnce(source ?? inlined);
+}

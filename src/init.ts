@@ -1,12 +1,11 @@
 // Loading the kernels. See API.md "Loading" and the README section "Use it in…".
 //
 // init() accepts every form a runtime can hand us and turns it into a
-// WebAssembly.Module, then an Instance with no imports. The default source is
-// the module inlined into this bundle as bytes; runtimes that forbid compiling
-// bytes (Cloudflare workerd, Vercel Edge) get an entry point that passes a
-// precompiled Module instead.
+// WebAssembly.Module, then an Instance with no imports. Each entry point
+// picks the default source: index.ts the module inlined as bytes, edge.ts a
+// precompiled Module for runtimes that forbid compiling bytes (Cloudflare
+// workerd, Vercel Edge).
 
-import inlined from '../build/kernels.wasm';
 import { attach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
 
@@ -21,22 +20,18 @@ export type InitSource =
 let loading: Promise<void> | null = null;
 
 /**
- * Load the WebAssembly kernels. Call once and await it before any block.
- * Idempotent: later and concurrent calls return the first call's promise
- * (their `source` is ignored). If loading fails, the next call tries again.
+ * The once-only part of every entry's init(): the first call loads `source`;
+ * later and concurrent calls return the first call's promise (their source is
+ * ignored). If loading fails, the next call tries again.
  */
-export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
+export function initOnce(source: InitSource | PromiseLike<InitSource>): Promise<void> {
   if (loading === null) {
-    loading = load(source).catch((e: unknown) => {
+    loading = instantiateKernels(source).then(attach, (e: unknown) => {
       loading = null;
       throw e;
     });
   }
   return loading;
-}
-
-async function load(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
-  attach(await instantiateKernels(source ?? inlined));
 }
 
 /** A fresh, checked instance of the kernels from any source (init() without the once-only state). */

@@ -1,0 +1,44 @@
+// `npm run practical` as a user runs it: the built command's output is
+// parsed and checked, and bad input gives one line and exit code 2.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/cli.js', ...args], { cwd: root, encoding: 'utf8' });
+const DER = /^ {2}der: empirical: (-?\d+\.\d{6}), computed: (-?\d+\.\d{6}), error: (\d+\.\d{2}) %$/;
+
+describe('nnblocks practical', () => {
+  it('prints the sizes and three der lines within the threshold, and exits 0', () => {
+    const r = cli('practical');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('size(dzdy) = 380 508 10');
+    expect(lines).toContain('size(dzdx) = 384 512 3');
+    const ders = lines.map((l) => DER.exec(l)).filter((m) => m !== null);
+    expect(ders).toHaveLength(3);
+    for (const m of ders) {
+      const [empirical, computed, errorPct] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      expect(Math.abs(computed)).toBeGreaterThan(1); // a real derivative, not 0 = 0
+      expect(errorPct).toBeLessThan(5);
+      expect(Math.abs(1 - empirical / computed) * 100).toBeCloseTo(errorPct, 1);
+    }
+    expect(lines[lines.length - 1]).toBe('All 3 derivative checks within 5% error.');
+  });
+
+  it('runs on the practical\'s own 16-bit peppers.png', () => {
+    const r = cli('practical', '../shared/data/peppers.png');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('on ../shared/data/peppers.png (384x512x3)');
+  });
+
+  it('gives one clear line and exit code 2 for a missing file, a non-image and bad usage', () => {
+    const missing = cli('practical', 'no/such/image.png');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^nnblocks practical: imread: cannot read 'no\/such\/image.png': ENOENT/)]);
+    const notImage = cli('practical', 'package.json');
+    expect(notImage.status).toBe(2);
+    expect(notImage.stderr).toMatch(/^nnblocks practical: imread: 'package.json' is not a PNG or JPEG file/);
+    expect(cli('practicle').status).toBe(2);
+  });
+});
