@@ -131,6 +131,13 @@ function withChunk(png: Uint8Array, type: string, edit: (data: Uint8Array) => Ui
   }
   return Uint8Array.from(parts);
 }
+/** A zlib stream of `raw` with no compression (stored block), made here so the test needs no zlib. */
+function deflated(raw: number[]): Uint8Array {
+  let s1 = 1, s2 = 0;
+  for (const v of raw) { s1 = (s1 + v) % 65521; s2 = (s2 + s1) % 65521; }
+  const n = raw.length;
+  return Uint8Array.from([0x78, 0x01, 1, n & 255, n >> 8, ~n & 255, (~n >> 8) & 255, ...raw, ...u32(((s2 << 16) | s1) >>> 0)]);
+}
 const u32 = (v: number): number[] => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 function crc32(bytes: number[]): number {
   let c = -1;
@@ -165,6 +172,9 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
       /is 2130706441x2130706443 pixels, more than the 100 megapixels imread accepts/);
     await bad(withChunk(bytesOf('palette8.png'), 'PLTE', (d) => d.subarray(0, 9)), /pixel 4 uses palette entry 3 but the palette has 3/);
     await bad(withChunk(png, 'IDAT', () => null), /the given buffer is a corrupt PNG: it has no IDAT \(image data\) chunk/);
+    let idats = 0; // rgb8.png has two IDAT chunks: the first gets a complete zlib stream of 4 bytes, the second goes
+    const short = withChunk(bytesOf('rgb8.png'), 'IDAT', () => (idats++ === 0 ? deflated([0, 1, 2, 3]) : null));
+    await bad(short, /corrupt PNG: its image data \(after decompression\) is shorter than the image/);
   });
 
   it('interlaced sub-byte PNGs are refused with a reason', async () => {

@@ -40,7 +40,10 @@ export function decodePng(who: string, bytes: Uint8Array, where: string): Image 
     png = fastPngDecode(bytes, { checkCrc: true });
   } catch (e) {
     const cause = (e as { cause?: { message?: string } }).cause?.message;
-    throw fail(`${(e as Error).message}${cause ? ` ${cause}` : ''}`);
+    const msg = (e as Error).message;
+    // fast-png reads the filter byte of a row that is not there as "undefined".
+    if (/filter: undefined/.test(msg)) throw fail('its image data (after decompression) is shorter than the image');
+    throw fail(`${msg}${cause ? ` ${cause}` : ''}`);
   }
   if (h.colourType === 3) return expandPalette(png, fail);
   const channels = png.channels;
