@@ -5,6 +5,7 @@
 
 import { decode as fastPngDecode, type DecodedPng } from 'fast-png';
 import type { Image } from './types.js';
+import { decodePackedAdam7, type Chunk } from './adam7.js';
 
 /** Refuse images above this many pixels (a corrupt header must not allocate gigabytes). */
 export const MAX_PIXELS = 100_000_000;
@@ -21,9 +22,9 @@ interface Header {
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 /** Decode PNG bytes (the signature already matched) into an Image. */
-export function decodePng(who: string, bytes: Uint8Array, where: string): Image {
+export async function decodePng(who: string, bytes: Uint8Array, where: string): Promise<Image> {
   const fail = (why: string): Error => new Error(`${who}: ${where} is a corrupt PNG: ${why}`);
-  const h = checkLayout(who, bytes, where);
+  const { header: h, chunks } = checkLayout(who, bytes, where);
   if (!(h.colourType in DEPTHS)) throw fail(`unknown colour type ${h.colourType}`);
   if (!DEPTHS[h.colourType].includes(h.depth)) throw fail(`bit depth ${h.depth} is not allowed for colour type ${h.colourType}`);
   if (h.width === 0 || h.height === 0) throw fail(`its header says ${h.height}x${h.width} pixels`);
@@ -32,8 +33,9 @@ export function decodePng(who: string, bytes: Uint8Array, where: string): Image 
   }
   if (h.interlaced && h.depth < 8) {
     // NOTE: fast-png 8.0.0 deinterlaces with whole bytes per pixel and misreads packed samples.
-    throw new Error(`${who}: ${where} is an interlaced (Adam7) PNG with ${h.depth}-bit samples, which the PNG ` +
-      `decoder (fast-png) cannot read; save it without interlacing or with 8-bit samples`);
+    const samples = await decodePackedAdam7(bytes, chunks, h.width, h.height, h.depth, fail);
+    if (h.colourType === 3) return expandPalette(samples, h, paletteOf(bytes, chunks, fail), fail);
+    return { height: h.height, width: h.width, channels: 1, bitDepth: 8, data: scaleGrey(samples, h.depth) };
   }
   let png: DecodedPng;
   try {
@@ -45,9 +47,12 @@ export function decodePng(who: string, bytes: Uint8Array, where: string): Image 
     if (/filter: undefined/.test(msg)) throw fail('its image data (after decompression) is shorter than the image');
     throw fail(`${msg}${cause ? ` ${cause}` : ''}`);
   }
-  if (h.colourType === 3) return expandPalette(png, fail);
+  if (h.colourType === 3) {
+    if (png.palette === undefined || png.palette.length === 0) throw fail('it is indexed-colour but has no PLTE (palette) chunk');
+    return expandPalette(unpack(png, fail), h, png.palette, fail);
+  }
   const channels = png.channels;
-  if (h.depth < 8) return { height: h.height, width: h.width, channels, bitDepth: 8, data: unpackGrey(png, fail) };
+  if (h.depth < 8) return { height: h.height, width: h.width, channels, bitDepth: 8, data: scaleGrey(unpack(png, fail), h.depth) };
   if (png.data.length !== h.width * h.height * channels) {
     throw fail(`${png.data.length} samples decoded, ${h.width * h.height * channels} expected`);
   }
@@ -59,12 +64,12 @@ export function decodePng(who: string, bytes: Uint8Array, where: string): Image 
  * Walk the chunks (length, type, data, CRC) from byte 8 to IEND without
  * decoding them, and read IHDR. Throws on truncation with the place it happened.
  */
-function checkLayout(who: string, b: Uint8Array, where: string): Header {
+function checkLayout(who: string, b: Uint8Array, where: string): { header: Header; chunks: Chunk[] } {
   const truncated = (why: string): Error =>
     new Error(`${who}: ${where} is a truncated PNG (${b.length} bytes): ${why}`);
   const u32 = (o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
   let header: Header | null = null;
-  let sawData = false;
+  const chunks: Chunk[] = [];
   for (let o = 8; ;) {
     if (o + 8 > b.length) throw truncated(`it ends at byte ${b.length} before the IEND chunk`);
     const length = u32(o);
@@ -82,12 +87,14 @@ function checkLayout(who: string, b: Uint8Array, where: string): Header {
       }
       header = { width: u32(o + 8), height: u32(o + 12), depth: b[o + 16], colourType: b[o + 17], interlaced: b[o + 20] === 1 };
     }
-    if (type === 'IDAT') sawData = true;
+    chunks.push({ type, start: o + 8, length });
     if (type === 'IEND') break;
     o += 12 + length;
   }
-  if (!sawData) throw new Error(`${who}: ${where} is a corrupt PNG: it has no IDAT (image data) chunk`);
-  return header as Header;
+  if (!chunks.some((c) => c.type === 'IDAT')) {
+    throw new Error(`${who}: ${where} is a corrupt PNG: it has no IDAT (image data) chunk`);
+  }
+  return { header: header as Header, chunks };
 }
 
 /** Packed 1-, 2- or 4-bit samples, MSB first, each row padded to a byte (PNG spec 7.2). */
@@ -112,19 +119,15 @@ function unpack(png: DecodedPng, fail: (why: string) => Error): Uint8Array {
   return out;
 }
 
-/** 1-, 2- and 4-bit grey become 0..255 (times 255, 85 or 17: exact, as libpng's scaling). */
-function unpackGrey(png: DecodedPng, fail: (why: string) => Error): Uint8Array {
-  const out = unpack(png, fail);
-  const scale = 255 / ((1 << png.depth) - 1);
-  for (let n = 0; n < out.length; n++) out[n] *= scale;
-  return out;
+/** 1-, 2- and 4-bit grey become 0..255 (times 255, 85 or 17: exact, as libpng's scaling), in place. */
+function scaleGrey(samples: Uint8Array, depth: number): Uint8Array {
+  const scale = 255 / ((1 << depth) - 1);
+  for (let n = 0; n < samples.length; n++) samples[n] *= scale;
+  return samples;
 }
 
 /** Indexed colour becomes RGB, or RGBA when a tRNS chunk gives the palette alphas. */
-function expandPalette(png: DecodedPng, fail: (why: string) => Error): Image {
-  const palette = png.palette;
-  if (palette === undefined || palette.length === 0) throw fail('it is indexed-colour but has no PLTE (palette) chunk');
-  const index = unpack(png, fail);
+function expandPalette(index: Uint8Array, h: Header, palette: number[][], fail: (why: string) => Error): Image {
   const C = palette[0].length; // 3, or 4 after tRNS
   const data = new Uint8Array(index.length * C);
   for (let p = 0; p < index.length; p++) {
@@ -132,7 +135,20 @@ function expandPalette(png: DecodedPng, fail: (why: string) => Error): Image {
     if (colour === undefined) throw fail(`pixel ${p} uses palette entry ${index[p]} but the palette has ${palette.length}`);
     for (let k = 0; k < C; k++) data[p * C + k] = colour[k];
   }
-  return { height: png.height, width: png.width, channels: C, bitDepth: 8, data };
+  return { height: h.height, width: h.width, channels: C, bitDepth: 8, data };
+}
+
+/** PLTE as [r, g, b] rows, with a fourth value (alpha, 255 past the tRNS entries) when tRNS is present. */
+function paletteOf(b: Uint8Array, chunks: Chunk[], fail: (why: string) => Error): number[][] {
+  const plte = chunks.find((c) => c.type === 'PLTE');
+  if (plte === undefined || plte.length === 0 || plte.length % 3 !== 0) {
+    throw fail('it is indexed-colour but has no valid PLTE (palette) chunk');
+  }
+  const palette: number[][] = [];
+  for (let n = plte.start; n < plte.start + plte.length; n += 3) palette.push([b[n], b[n + 1], b[n + 2]]);
+  const trns = chunks.find((c) => c.type === 'tRNS');
+  if (trns !== undefined) palette.forEach((rgb, n) => rgb.push(n < trns.length ? b[trns.start + n] : 255));
+  return palette;
 }
 
 export function hex(b: Uint8Array): string {

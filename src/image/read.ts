@@ -21,8 +21,7 @@ import type { Image } from './types.js';
  * The format is found from the first bytes. PNG: 1- to 16-bit grey, grey +
  * alpha, RGB, RGBA and palette images (palettes expand to RGB, or RGBA when the
  * file has a tRNS chunk; 1/2/4-bit grey is scaled to 0..255; a tRNS colour key
- * on grey or RGB images is ignored), interlaced or not (interlaced 1/2/4-bit
- * files are refused: the decoder cannot read them). CRCs are checked. JPEG:
+ * on grey or RGB images is ignored), interlaced or not. CRCs are checked. JPEG:
  * baseline and progressive, 8-bit; grey gives 1 channel, colour (and CMYK) 3.
  * Images over 100 megapixels are refused.
  *
@@ -42,7 +41,7 @@ export async function imread(source: ImageSource): Promise<Image> {
 }
 
 /** Decode PNG or JPEG bytes already in memory (the synchronous core of imread). */
-export function decodeImage(who: string, bytes: Uint8Array, where: string): Image {
+export async function decodeImage(who: string, bytes: Uint8Array, where: string): Promise<Image> {
   if (isPng(bytes)) return decodePng(who, bytes, where);
   if (bytes.length > 0 && bytes.length < 8 && PNG_SIGNATURE.every((v, n) => n >= bytes.length || bytes[n] === v)) {
     throw new Error(`${who}: ${where} is a truncated PNG (${bytes.length} bytes): it ends inside the signature`);
