@@ -2,6 +2,7 @@
 // over the chunk layout first (so a truncated file is reported as truncated,
 // with the chunk and byte offset, instead of a DataView RangeError), CRC
 // checking switched on, palette expansion, and sub-byte grey scaled to 0..255.
+// Interlaced 1/2/4-bit images, which fast-png misreads, go to adam7.ts instead.
 
 import { decode as fastPngDecode, type DecodedPng } from 'fast-png';
 import type { Image } from './types.js';
