@@ -17,13 +17,13 @@
 // strides and dilations >= 1; scratch holds conv_forward_scratch(DIMS) floats;
 // y holds Ho*Wo*K*N floats and aliases nothing; b is 0 or holds K floats.
 
-import { gemm8x6, gemm8x4, gemm8xN } from './conv_gemm';
+import { gemm8x5, gemm8x4, gemm8xN } from './conv_gemm';
 import { VEC, vecFloor, ld4 } from './simd';
 
-/** Width of the next filter tile for `rem` remaining filters: 6s and 4s, at most 3 left over. */
+/** Width of the next filter tile for `rem` remaining filters: 5s and 4s, at most 3 left over. */
 // @ts-ignore: decorator
 @inline function tileWidth(rem: i32): i32 {
-  return rem >= 10 || rem == 6 ? 6 : rem >= 4 ? 4 : rem;
+  return rem >= 5 && rem != 8 ? 5 : rem >= 4 ? 4 : rem;
 }
 
 /** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
@@ -182,7 +182,7 @@ function filterTiles(base: usize, offs: usize, bp: usize, b: usize, y: usize, R:
     const bt = bp + (<usize>(R * k) << 2);
     const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
     const yt = y + ys * <usize>kt;
-    if (nr == 6) gemm8x6(base, offs, bt, R, bias, yt, ys, valid);
+    if (nr == 5) gemm8x5(base, offs, bt, R, bias, yt, ys, valid);
     else if (nr == 4) gemm8x4(base, offs, bt, R, bias, yt, ys, valid);
     else gemm8xN(base, offs, bt, R, nr, bias, yt, ys, valid);
     kt += nr;

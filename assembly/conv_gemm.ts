@@ -7,14 +7,15 @@
 // or, for stride-1 blocks away from the padding, 8 consecutive rows of x read in
 // place, so most of the practical's conv is never copied. B is a packed filter
 // tile (nr floats per r). The 8 pixels are 2 f32x4 vectors; each B value is
-// splatted once per r and used for both, so an 8x6 tile keeps 12 accumulators
-// and does 24 mul/add per 8 loads.
+// splatted once per r and used for both, so an 8x5 tile keeps 10 accumulators
+// and does 20 mul/add per 8 loads. NOTE: not 8x6: V8 on x64 leaves 15 xmm
+// registers to wasm, and 12 accumulators + 2 A + splat + product spill one.
 // Output: y[m + ys*kk] for m < valid (ys in bytes between filters).
 // REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
 // R >= 1, 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
-/** Staging area for partial tiles (8 pixels x 6 filters). */
-const TILE: usize = memory.data(8 * 6 * 4, 16);
+/** Staging area for partial tiles (8 pixels x 5 filters). */
+const TILE: usize = memory.data(8 * 5 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function splatBias(bias: usize, kk: i32): v128 {
@@ -44,14 +45,13 @@ function flushTile(y: usize, ys: usize, nr: i32, valid: i32): void {
   }
 }
 
-/** 8 pixels x 6 filters. */
-export function gemm8x6(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
+/** 8 pixels x 5 filters. */
+export function gemm8x5(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   let c00 = splatBias(bias, 0), c01 = c00;
   let c10 = splatBias(bias, 1), c11 = c10;
   let c20 = splatBias(bias, 2), c21 = c20;
   let c30 = splatBias(bias, 3), c31 = c30;
   let c40 = splatBias(bias, 4), c41 = c40;
-  let c50 = splatBias(bias, 5), c51 = c50;
   const end = offs + (<usize>R << 2);
   while (offs < end) {
     const a = base + load<u32>(offs);
@@ -67,18 +67,15 @@ export function gemm8x6(base: usize, offs: usize, b: usize, R: i32, bias: usize,
     c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
     w = v128.load32_splat(b, 16);
     c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
-    w = v128.load32_splat(b, 20);
-    c50 = acc(c50, a0, w); c51 = acc(c51, a1, w);
     offs += 4;
-    b += 24;
+    b += 20;
   }
   put(y, ys, 0, valid, c00, c01);
   put(y, ys, 1, valid, c10, c11);
   put(y, ys, 2, valid, c20, c21);
   put(y, ys, 3, valid, c30, c31);
   put(y, ys, 4, valid, c40, c41);
-  put(y, ys, 5, valid, c50, c51);
-  flushTile(y, ys, 6, valid);
+  flushTile(y, ys, 5, valid);
 }
 
 /** 8 pixels x 4 filters. */
