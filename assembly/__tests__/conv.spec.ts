@@ -1,0 +1,138 @@
+import { gemm8x5, gemm8x4, gemm8xN } from '../conv_gemm';
+import { conv_forward, conv_forward_scratch, conv_backward_bias } from '../conv';
+import { conv_identity_forward, conv_identity_backward } from '../conv_identity';
+
+// Small distinct integers (exact in f32 in any order), of both signs.
+function ints(n: i32, seed: i32): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = <f32>(((i * 7 + seed * 13) % 23) - 11);
+  return a;
+}
+
+function packedOffsets(R: i32): Uint32Array {
+  const o = new Uint32Array(R);
+  for (let r = 0; r < R; r++) o[r] = <u32>r << 5;
+  return o;
+}
+
+const SENTINEL: f32 = 12345;
+
+/** One micro-kernel on a packed block: every stored element right, nothing past `valid` touched. */
+function checkGemm(nr: i32, R: i32, valid: i32, withBias: bool): void {
+  const a = ints(8 * R, nr + R);
+  const b = ints(nr * R, valid);
+  const bias = ints(nr, 3);
+  const P = 11; // filter planes 11 floats apart, so writes past `valid` would land in checked slots
+  const y = new Float32Array(P * nr);
+  y.fill(SENTINEL);
+  const offs = packedOffsets(R);
+  const bp: usize = withBias ? bias.dataStart : 0;
+  if (nr == 5) gemm8x5(a.dataStart, offs.dataStart, b.dataStart, R, bp, y.dataStart, P * 4, valid);
+  else if (nr == 4) gemm8x4(a.dataStart, offs.dataStart, b.dataStart, R, bp, y.dataStart, P * 4, valid);
+  else gemm8xN(a.dataStart, offs.dataStart, b.dataStart, R, nr, bp, y.dataStart, P * 4, valid);
+  for (let kk = 0; kk < nr; kk++) {
+    for (let m = 0; m < P; m++) {
+      if (m >= valid) { expect<f32>(y[kk * P + m]).toBe(SENTINEL); continue; }
+      let s: f32 = withBias ? bias[kk] : 0;
+      for (let r = 0; r < R; r++) s += a[r * 8 + m] * b[r * nr + kk];
+      expect<f32>(y[kk * P + m]).toBe(s);
+    }
+  }
+}
+
+describe('gemm micro-kernels', () => {
+  it('compute every tile width and every partial block exactly, writing only valid pixels', () => {
+    for (let nr = 1; nr <= 5; nr++) {
+      for (let valid = 1; valid <= 8; valid++) {
+        checkGemm(nr, 1, valid, false);
+        checkGemm(nr, 7, valid, true);
+      }
+    }
+  });
+});
+
+/** Scalar §1.4 for one output element. */
+function refY(x: Float32Array, w: Float32Array, H: i32, W: i32, C: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32, i: i32, j: i32, k: i32, n: i32): f32 {
+  const g = k / (K / (C / FC));
+  let s: f32 = 0;
+  for (let c = 0; c < FC; c++) for (let v = 0; v < FW; v++) for (let u = 0; u < FH; u++) {
+    const a = i * sy + u * dy - pt;
+    const e = j * sx + v * dx - pl;
+    if (a < 0 || a >= H || e < 0 || e >= W) continue;
+    s += w[u + FH * (v + FW * (c + FC * k))] * x[a + H * (e + W * (g * FC + c + C * n))];
+  }
+  return s;
+}
+
+function checkForward(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  pt: i32, pb: i32, pl: i32, pr: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  const Ho = (H + pt + pb - ((FH - 1) * dy + 1)) / sy + 1;
+  const Wo = (W + pl + pr - ((FW - 1) * dx + 1)) / sx + 1;
+  const x = ints(H * W * C * N, 1);
+  const w = ints(FH * FW * FC * K, 2);
+  const ny = Ho * Wo * K * N;
+  const y = new Float32Array(ny + 1);
+  y[ny] = SENTINEL;
+  const s = new Float32Array(conv_forward_scratch(H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx));
+  conv_forward(x.dataStart, w.dataStart, 0, y.dataStart, s.dataStart, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) for (let j = 0; j < Wo; j++) for (let i = 0; i < Ho; i++) {
+    expect<f32>(y[i + Ho * (j + Wo * (k + K * n))]).toBe(refY(x, w, H, W, C, FH, FW, FC, K, pt, pl, sy, sx, dy, dx, i, j, k, n));
+  }
+  expect<f32>(y[ny]).toBe(SENTINEL);
+}
+
+describe('conv_forward', () => {
+  it('takes the in-place path for interior 8-row blocks and packs the rest', () => {
+    checkForward(19, 4, 2, 1, 3, 2, 2, 7, 0, 0, 0, 0, 1, 1, 1, 1);
+    checkForward(21, 3, 3, 2, 3, 2, 3, 9, 1, 2, 1, 0, 1, 1, 2, 1);
+    checkForward(16, 5, 4, 1, 2, 2, 2, 6, 0, 0, 0, 0, 1, 2, 1, 1); // two groups, stride in x only
+  });
+  it('handles strides, dilations and depthwise filters through packing', () => {
+    checkForward(13, 6, 3, 1, 2, 3, 1, 3, 1, 1, 2, 2, 2, 1, 2, 2);
+    checkForward(9, 9, 2, 2, 3, 3, 2, 5, 3, 3, 3, 3, 3, 2, 1, 1);
+  });
+});
+
+describe('conv_backward_bias', () => {
+  it('sums every plane over pixels and images, for lengths around the vector width', () => {
+    for (let P = 1; P < 20; P++) {
+      const K = 3, N = 2;
+      const p = ints(P * K * N, P);
+      const d = new Float32Array(K + 1);
+      d[K] = SENTINEL;
+      conv_backward_bias(p.dataStart, d.dataStart, P, K, N);
+      for (let k = 0; k < K; k++) {
+        let s: f32 = 0;
+        for (let n = 0; n < N; n++) for (let i = 0; i < P; i++) s += p[i + P * (k + K * n)];
+        expect<f32>(d[k]).toBe(s);
+      }
+      expect<f32>(d[K]).toBe(SENTINEL);
+    }
+  });
+});
+
+describe('identity bank', () => {
+  it('pads, subsamples and adds the bias; backward scatters back and zeroes the rest', () => {
+    for (let H = 1; H < 11; H++) {
+      const W = 3, C = 2, N = 1, pt = 2, pb = 1, pl = 1, pr = 0, sy = H % 2 + 1, sx = 2;
+      const Ho = (H + pt + pb - 1) / sy + 1, Wo = (W + pl + pr - 1) / sx + 1;
+      const x = ints(H * W * C * N, H);
+      const b = ints(C, 5);
+      const y = new Float32Array(Ho * Wo * C * N);
+      conv_identity_forward(x.dataStart, b.dataStart, y.dataStart, H, W, C, N, Ho, Wo, pt, pl, sy, sx);
+      const dx = new Float32Array(H * W * C * N);
+      dx.fill(SENTINEL);
+      conv_identity_backward(y.dataStart, dx.dataStart, H, W, C, N, Ho, Wo, pt, pl, sy, sx);
+      for (let c = 0; c < C; c++) for (let j = 0; j < Wo; j++) for (let i = 0; i < Ho; i++) {
+        const a = i * sy - pt, e = j * sx - pl;
+        const inside = a >= 0 && a < H && e >= 0 && e < W;
+        const v = y[i + Ho * (j + Wo * c)];
+        expect<f32>(v).toBe((inside ? x[a + H * (e + W * c)] : 0) + b[c]);
+        if (inside) expect<f32>(dx[a + H * (e + W * c)]).toBe(v);
+      }
+      // Every dzdx element is either a copied p or 0: nothing keeps the sentinel.
+      for (let q = 0; q < dx.length; q++) expect<bool>(dx[q] != SENTINEL).toBe(true);
+    }
+  });
+});
