@@ -1,0 +1,19 @@
+// The inputs of the conformance cases: seeds, shapes and options. Both the
+// generator of expected values (tools/make-conformance.ts, from the naive
+// references in tests/ref/) and the cases (cases.mjs) read this table, so
+// they cannot drift apart.
+export const specs = {
+  relu: { shape: [7, 5, 3], seeds: [11, 12], leak: 0.1 },
+  // Grouped (G = 2), strided, dilated, asymmetrically padded, batch of 2.
+  conv: {
+    x: [9, 8, 4, 2], w: [3, 3, 2, 6], b: [6], seeds: [21, 22, 23, 24],
+    opts: { pad: [1, 0, 2, 1], stride: [2, 1], dilate: [1, 2] },
+  },
+  // The practical's layer at a small size.
+  convPlain: { x: [12, 10, 3, 1], w: [5, 5, 3, 10], seeds: [31, 32, 33] },
+  // Empty filter bank: pad, subsample and bias only.
+  convIdentity: { x: [6, 7, 3, 1], b: [3], seeds: [41, 42, 43], opts: { pad: [1, 2, 0, 1], stride: [2, 3] } },
+  poolMax: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [51, 52], opts: { method: 'max', pad: [1, 1, 0, 1], stride: [2, 1] } },
+  poolAvg: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [53, 54], opts: { method: 'avg', pad: [1, 1, 0, 1], stride: [2, 1] } },
+  poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
+};

@@ -1,0 +1,95 @@
+// npm run test:runtimes — the conformance suite (tests/conformance/) for real
+// in Node 20, headless Chromium, workerd (Miniflare, loopback only), Deno and
+// Bun, against the built package (dist/). Each runtime prints one
+// "N passed, M failed" line; the last line adds them up. Exit 1 on any failure.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url);
+const out = new URL('build/conformance/', root);
+mkdirSync(out, { recursive: true });
+const env = { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Run a command, echo its failures, and take the counts from its closing line. */
+function child(name, cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8' });
+  return parse(name, `${r.stdout}${r.stderr}`, r.status === 0);
+}
+
+function parse(name, text, exitedOk) {
+  const m = /(\d+) passed, (\d+) failed\s*$/.exec(text.trim());
+  const passed = m ? Number(m[1]) : 0;
+  const failed = m ? Number(m[2]) : 1;
+  if (failed > 0 || !exitedOk || !m) console.log(text.trim().split('\n').filter((l) => !l.startsWith('ok ')).join('\n'));
+  console.log(`${name}: ${passed} passed, ${failed || (exitedOk && m ? 0 : 1)} failed`);
+  return { passed, failed: failed || (exitedOk && m ? 0 : 1) };
+}
+
+async function bundle(entry, file, conditions, platform) {
+  await build({
+    entryPoints: [new URL(entry, root).pathname], outfile: new URL(file, out).pathname, bundle: true, format: 'esm',
+    platform, conditions, external: ['*.wasm'], logLevel: 'error', absWorkingDir: new URL('.', root).pathname,
+  });
+}
+
+async function chromium() {
+  await bundle('tests/conformance/browser.mjs', 'browser.js', [], 'browser');
+  const server = createServer(async (req, res) => {
+    if (req.url === '/') { res.setHeader('content-type', 'text/html'); res.end('<!doctype html><script type="module" src="/browser.js"></script>'); return; }
+    try { res.setHeader('content-type', 'text/javascript'); res.end(await readFile(new URL(`.${req.url}`, out))); } catch { res.statusCode = 404; res.end(); }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { chromium: pw } = await import('playwright-core');
+  const browser = await pw.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const r = await page.waitForFunction(() => window.__conformance, null, { timeout: 60_000 }).then((h) => h.jsonValue());
+    return parse('chromium', r.lines.join('\n'), r.failed === 0);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function workerd() {
+  await bundle('tests/conformance/worker.mjs', 'worker.js', ['workerd', 'worker'], 'neutral');
+  cpSync(new URL('dist/kernels.wasm', root), new URL('kernels.wasm', out));
+  const { Miniflare } = await import('miniflare');
+  // The modules are listed rather than discovered: Miniflare's discovery
+  // rejects the run-time specifier of the (unused here) lazy node:fs import.
+  const mf = new Miniflare({
+    modulesRoot: out.pathname,
+    modules: [
+      { type: 'ESModule', path: new URL('worker.js', out).pathname },
+      { type: 'CompiledWasm', path: new URL('kernels.wasm', out).pathname },
+    ],
+    compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0,
+  });
+  try {
+    const r = await (await mf.dispatchFetch('http://localhost/')).json();
+    return parse('workerd', r.lines.join('\n'), r.failed === 0);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const runs = [
+  () => child('node', process.execPath, ['tests/conformance/node.mjs']),
+  () => chromium(),
+  () => workerd(),
+  () => child('deno', 'node_modules/.bin/deno', ['run', '--allow-read', 'tests/conformance/node.mjs']),
+  () => child('bun', 'node_modules/@oven/bun-linux-x64/bin/bun', ['tests/conformance/node.mjs']),
+];
+let passed = 0, failed = 0;
+for (const run of runs) {
+  const r = await Promise.resolve().then(run).catch((e) => { console.log(e.stack ?? String(e)); return { passed: 0, failed: 1 }; });
+  passed += r.passed; failed += r.failed;
+}
+console.log(`runtimes: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
