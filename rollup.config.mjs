@@ -18,6 +18,10 @@ function emitAssets() {
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm', source: readFileSync('build/kernels.wasm') });
       this.emitFile({ type: 'asset', fileName: 'sample.png', source: readFileSync('assets/sample.png') });
+      // For `import kernels from 'nnblocks/kernels.wasm'` in Workers, whose bundlers hand over a compiled Module.
+      this.emitFile({ type: 'asset', fileName: 'kernels.wasm.d.ts', source:
+        '/** The nnblocks kernels, as a Worker bundler compiles them: pass to init(). */\n' +
+        'declare const kernels: WebAssembly.Module;\nexport default kernels;\n' });
     },
   };
 }
