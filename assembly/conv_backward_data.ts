@@ -19,6 +19,7 @@
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const SLACK: i32 = 16;            // rows past a tile's block, read by the last micro-kernel
+const PACK_FLOATS: i32 = 1 << 18; // a group's filters up to 1 MB are packed once, not per tile
 
 // @ts-ignore: decorator
 @inline function rowBlock(H: i32): i32 {
@@ -31,7 +32,7 @@ function colBlock(Ht: i32, Kg: i32, Ex: i32, sx: i32, W: i32): i32 {
   return eb < 1 ? 1 : eb > W ? W : eb;
 }
 
-/** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, one packed filter block. */
+/** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, packed filters. */
 export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const Kg = K / (C / FC);
@@ -39,7 +40,7 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + sy * sx + 1 + 4 * S;
+  return Ht * Wt * Kg + S + sy * sx + 1 + (S * FC <= PACK_FLOATS ? S * FC : 4 * S);
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
@@ -51,6 +52,7 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const HB = rowBlock(H), Ht = (HB + sy - 1) / sy + 1 + Ey + SLACK;
   const EB = colBlock(Ht, Kg, Ex, sx, W), Wt = (EB + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
+  const packOnce = S * FC <= PACK_FLOATS; // else one channel block at a time, per tile
   const T = scratch;
   const offs = T + ((<usize>(Ht * Wt * Kg)) << 2);
   const starts = offs + ((<usize>S) << 2);
@@ -58,8 +60,13 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   phaseTables(false, 0, offs, starts, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
   const rs = (<usize>sy) << 2;      // bytes between the rows of one phase
-  for (let n = 0; n < N; n++) {
-    for (let g = 0; g < G; g++) {
+  for (let g = 0; g < G; g++) {
+    // Channel block cb's filters start at wp + 4*S*cb when packed once.
+    for (let cb = 0; packOnce && cb < FC; cb += 4) {
+      phaseTables(true, w, 0, 0, wp + ((<usize>(S * cb)) << 2), FH, FW, FC, Kg, g, cb, min(4, FC - cb),
+        sy, sx, dy, dx, Ey, Ex, Ht, Wt);
+    }
+    for (let n = 0; n < N; n++) {
       for (let a0 = 0; a0 < H; a0 += HB) {
         const a1 = min(a0 + HB, H), q0 = (a0 + pt) / sy;
         for (let e0 = 0; e0 < W; e0 += EB) {
@@ -68,7 +75,8 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
           fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
           for (let cb = 0; cb < FC; cb += 4) {
             const nc = min(4, FC - cb);
-            phaseTables(true, w, 0, 0, wp, FH, FW, FC, Kg, g, cb, nc, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
+            const wb = packOnce ? wp + ((<usize>(S * cb)) << 2) : wp;
+            if (!packOnce) phaseTables(true, w, 0, 0, wb, FH, FW, FC, Kg, g, cb, nc, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
             const rb = nc == 4 ? 8 : nc == 3 ? 12 : 16;
             for (let e = e0; e < e1; e++) {
               const h = (e + pl) % sx;
@@ -77,7 +85,7 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
               for (let f = 0; f < sy; f++) {
                 const ph = f + sy * h;
                 const s0 = load<i32>(starts + ((<usize>ph) << 2)), ns = load<i32>(starts + ((<usize>ph) << 2), 4) - s0;
-                const o = offs + ((<usize>s0) << 2), b = wp + ((<usize>(s0 * nc)) << 2);
+                const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
                 // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= mf.
                 let a = sy * q0 + f - pt, m = 0;
                 if (a < a0) { a += sy; m = 1; }

@@ -5,12 +5,15 @@
 // with patch rows m = (u, v, c') and B = dzdy, reduced along i (contiguous in
 // dzdy) in f32x4 accumulators that are summed across lanes once per tile.
 // Per tile (IB output rows x JB output columns of one image and group):
-//   Bt = dzdy rows [i0, i0 + IB) (zero past Ho), Kg channels;
+//   Bt = dzdy rows [i0, i0 + IB) (zero past Ho), Kg channels, in blocks of nk <= 5
+//        filters whose 4-row vectors are interleaved, so a micro-kernel reads
+//        all nk of them from one pointer with constant offsets;
 //   At = the x columns the tile reads, each split into sy row phases
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
-// Micro-kernels hold 3..4 patch rows x 1..4 filters in registers.
+// Micro-kernels hold 2..4 patch rows x 1..5 filters in registers: at most 10
+// accumulators, because V8 on x64 allocates 15 v128 registers and spills beyond.
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
@@ -76,24 +79,27 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
           fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K);
           fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
           for (let k = 0; k < Kg; ) {
-            const nk = Kg - k >= 4 ? 4 : Kg - k >= 2 ? 2 : 1;
+            const nk = min(5, Kg - k);
             const bt = Bt + (<usize>k) * bks;
+            const bjs = (<usize>(nk * IB)) << 2; // bytes per output column in this block
             const dw = dzdw + (<usize>(g * Kg + k)) * dks;
-            const mb = nk == 4 ? 3 : 4;
+            const mb = nk >= 4 ? 2 : nk == 3 ? 3 : 4;
             for (let m = 0; m < P; m += mb) {
               // A block past the last patch row repeats row P - 1 and drops its sums.
-              const o = offA + ((<usize>m) << 2);
-              const m1 = min(m + 1, P - 1), m2 = min(m + 2, P - 1), m3 = min(m + 3, P - 1);
-              const a0 = At + <usize>load<i32>(o);
-              const a1 = At + <usize>load<i32>(offA + ((<usize>m1) << 2));
-              const a2 = At + <usize>load<i32>(offA + ((<usize>m2) << 2));
+              const a0 = At + <usize>load<i32>(offA + ((<usize>m) << 2));
+              const a1 = At + <usize>load<i32>(offA + ((<usize>min(m + 1, P - 1)) << 2));
               const d = dw + ((<usize>m) << 2);
               const nm = min(mb, P - m);
-              if (nk == 4) mkw_m3n4(a0, a1, a2, ajs, bt, bks, nj, nv, IB, d, dks, nm);
+              if (nk == 5) mkw_m2n5(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
+              else if (nk == 4) mkw_m2n4(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
               else {
-                const a3 = At + <usize>load<i32>(offA + ((<usize>m3) << 2));
-                if (nk == 2) mkw_m4n2(a0, a1, a2, a3, ajs, bt, bks, nj, nv, IB, d, dks, nm);
-                else mkw_m4n1(a0, a1, a2, a3, ajs, bt, nj, nv, IB, d, nm);
+                const a2 = At + <usize>load<i32>(offA + ((<usize>min(m + 2, P - 1)) << 2));
+                if (nk == 3) mkw_m3n3(a0, a1, a2, ajs, bt, bjs, nj, nv, d, dks, nm);
+                else {
+                  const a3 = At + <usize>load<i32>(offA + ((<usize>min(m + 3, P - 1)) << 2));
+                  if (nk == 2) mkw_m4n2(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, dks, nm);
+                  else mkw_m4n1(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, nm);
+                }
               }
             }
             k += nk;
@@ -104,17 +110,29 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
   }
 }
 
-/** Bt(i, j, kk) = dzdy(i0 + i, j0 + j, k0 + kk, n) for i < ni, 0 up to the next multiple of 4. */
+/**
+ * Bt holds dzdy(i0 + i, j0 + j, k0 + k, n) for i < ni (0 up to the next multiple of 4),
+ * in blocks of nk = min(5, Kg - kb) filters: element (i, j, kb + kk) is at float
+ * kb*JB*IB + nk*(j*IB + i - i%4) + 4*kk + i%4, so the nk vectors of one row quad are adjacent.
+ */
 function fillB(dzdy: usize, Bt: usize, k0: i32, Kg: i32, n: i32, i0: i32, j0: i32, ni: i32, nj: i32,
   IB: i32, JB: i32, Ho: i32, Wo: i32, K: i32): void {
-  const pad = ((ni + 3) & ~3) - ni;
-  for (let kk = 0; kk < Kg; kk++) {
-    for (let j = 0; j < nj; j++) {
-      const dst = Bt + ((<usize>(IB * (j + JB * kk))) << 2);
-      const src = dzdy + ((<usize>(i0 + Ho * (j0 + j + Wo * (k0 + kk + K * n)))) << 2);
-      memory.copy(dst, src, (<usize>ni) << 2);
-      if (pad > 0) memory.fill(dst + ((<usize>ni) << 2), 0, (<usize>pad) << 2);
+  const nf = ni & ~3;
+  for (let kb = 0; kb < Kg; ) {
+    const nk = min(5, Kg - kb);
+    for (let kk = 0; kk < nk; kk++) {
+      for (let j = 0; j < nj; j++) {
+        const dst = Bt + ((<usize>(kb * JB * IB + nk * j * IB + 4 * kk)) << 2);
+        const src = dzdy + ((<usize>(i0 + Ho * (j0 + j + Wo * (k0 + kb + kk + K * n)))) << 2);
+        const step = (<usize>nk) << 4;
+        let i = 0, o = dst;
+        for (; i < nf; i += 4, o += step) v128.store(o, v128.load(src + ((<usize>i) << 2)));
+        if (i < ni) {
+          for (let l = 0; l < 4; l++) store<f32>(o + ((<usize>l) << 2), i + l < ni ? load<f32>(src + ((<usize>(i + l)) << 2)) : 0);
+        }
+      }
     }
+    kb += nk;
   }
 }
 
@@ -162,45 +180,91 @@ function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0: i32, 
   store<f32>(d, load<f32>(d) + hsum(v));
 }
 
-// Micro-kernels: acc(m, k) += At[a_m + j*ajs + 16 t] * Bt[bt + k*bks + j*4*IB + 16 t]
-// over output columns j < nj and row vectors t < nv; then dzdw[m, k] += sum of lanes.
+// Micro-kernels: acc(m, k) += At[a_m + j*ajs + 16 t] * Bt[bt + j*bjs + 16 (nk t + k)]
+// over output columns j < nj and row quads t < nv; then dzdw[m, k] += sum of lanes.
 
-function mkw_m3n4(a0: usize, a1: usize, a2: usize, ajs: usize, bt: usize, bks: usize, nj: i32, nv: i32, IB: i32,
+function mkw_m2n5(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
   d: usize, dks: usize, nm: i32): void {
-  let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c01 = c00, c11 = c00, c21 = c00;
-  let c02 = c00, c12 = c00, c22 = c00, c03 = c00, c13 = c00, c23 = c00;
-  const bjs = (<usize>IB) << 2, len = (<usize>nv) << 4;
+  let c00 = f32x4.splat(0), c10 = c00, c01 = c00, c11 = c00, c02 = c00, c12 = c00, c03 = c00, c13 = c00, c04 = c00, c14 = c00;
+  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
-    const ja = (<usize>j) * ajs;
-    const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja;
-    const q0 = bt + (<usize>j) * bjs, q1 = q0 + bks, q2 = q1 + bks, q3 = q2 + bks;
-    for (let t: usize = 0; t < len; t += 16) {
-      const x0 = v128.load(p0 + t), x1 = v128.load(p1 + t), x2 = v128.load(p2 + t);
-      let y = v128.load(q0 + t);
-      c00 = f32x4.add(c00, f32x4.mul(x0, y)); c10 = f32x4.add(c10, f32x4.mul(x1, y)); c20 = f32x4.add(c20, f32x4.mul(x2, y));
-      y = v128.load(q1 + t);
-      c01 = f32x4.add(c01, f32x4.mul(x0, y)); c11 = f32x4.add(c11, f32x4.mul(x1, y)); c21 = f32x4.add(c21, f32x4.mul(x2, y));
-      y = v128.load(q2 + t);
-      c02 = f32x4.add(c02, f32x4.mul(x0, y)); c12 = f32x4.add(c12, f32x4.mul(x1, y)); c22 = f32x4.add(c22, f32x4.mul(x2, y));
-      y = v128.load(q3 + t);
-      c03 = f32x4.add(c03, f32x4.mul(x0, y)); c13 = f32x4.add(c13, f32x4.mul(x1, y)); c23 = f32x4.add(c23, f32x4.mul(x2, y));
+    let p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs;
+    let q = bt + (<usize>j) * bjs;
+    const qe = q + (<usize>nv) * 80;
+    for (; q < qe; p0 += 16, p1 += 16, q += 80) {
+      const x0 = v128.load(p0), x1 = v128.load(p1);
+      let y = v128.load(q);
+      c00 = f32x4.add(c00, f32x4.mul(x0, y)); c10 = f32x4.add(c10, f32x4.mul(x1, y));
+      y = v128.load(q, 16);
+      c01 = f32x4.add(c01, f32x4.mul(x0, y)); c11 = f32x4.add(c11, f32x4.mul(x1, y));
+      y = v128.load(q, 32);
+      c02 = f32x4.add(c02, f32x4.mul(x0, y)); c12 = f32x4.add(c12, f32x4.mul(x1, y));
+      y = v128.load(q, 48);
+      c03 = f32x4.add(c03, f32x4.mul(x0, y)); c13 = f32x4.add(c13, f32x4.mul(x1, y));
+      y = v128.load(q, 64);
+      c04 = f32x4.add(c04, f32x4.mul(x0, y)); c14 = f32x4.add(c14, f32x4.mul(x1, y));
+    }
+  }
+  addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02); addTo(d + 3 * dks, c03); addTo(d + 4 * dks, c04);
+  if (nm > 1) { d += 4; addTo(d, c10); addTo(d + dks, c11); addTo(d + 2 * dks, c12); addTo(d + 3 * dks, c13); addTo(d + 4 * dks, c14); }
+}
+
+function mkw_m2n4(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
+  d: usize, dks: usize, nm: i32): void {
+  let c00 = f32x4.splat(0), c10 = c00, c01 = c00, c11 = c00, c02 = c00, c12 = c00, c03 = c00, c13 = c00;
+  const len = (<usize>nv) << 4;
+  for (let j = 0; j < nj; j++) {
+    let p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs;
+    let q = bt + (<usize>j) * bjs;
+    const qe = q + (<usize>nv) * 64;
+    for (; q < qe; p0 += 16, p1 += 16, q += 64) {
+      const x0 = v128.load(p0), x1 = v128.load(p1);
+      let y = v128.load(q);
+      c00 = f32x4.add(c00, f32x4.mul(x0, y)); c10 = f32x4.add(c10, f32x4.mul(x1, y));
+      y = v128.load(q, 16);
+      c01 = f32x4.add(c01, f32x4.mul(x0, y)); c11 = f32x4.add(c11, f32x4.mul(x1, y));
+      y = v128.load(q, 32);
+      c02 = f32x4.add(c02, f32x4.mul(x0, y)); c12 = f32x4.add(c12, f32x4.mul(x1, y));
+      y = v128.load(q, 48);
+      c03 = f32x4.add(c03, f32x4.mul(x0, y)); c13 = f32x4.add(c13, f32x4.mul(x1, y));
     }
   }
   addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02); addTo(d + 3 * dks, c03);
   if (nm > 1) { d += 4; addTo(d, c10); addTo(d + dks, c11); addTo(d + 2 * dks, c12); addTo(d + 3 * dks, c13); }
-  if (nm > 2) { d += 4; addTo(d, c20); addTo(d + dks, c21); addTo(d + 2 * dks, c22); addTo(d + 3 * dks, c23); }
 }
 
-function mkw_m4n2(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: usize, bks: usize, nj: i32, nv: i32,
-  IB: i32, d: usize, dks: usize, nm: i32): void {
+function mkw_m3n3(a0: usize, a1: usize, a2: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
+  d: usize, dks: usize, nm: i32): void {
+  let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c01 = c00, c11 = c00, c21 = c00, c02 = c00, c12 = c00, c22 = c00;
+  const len = (<usize>nv) << 4;
+  for (let j = 0; j < nj; j++) {
+    const p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs, p2 = a2 + (<usize>j) * ajs;
+    let q = bt + (<usize>j) * bjs;
+    for (let t: usize = 0; t < len; t += 16, q += 48) {
+      const y0 = v128.load(q), y1 = v128.load(q, 16), y2 = v128.load(q, 32);
+      let x = v128.load(p0 + t);
+      c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1)); c02 = f32x4.add(c02, f32x4.mul(x, y2));
+      x = v128.load(p1 + t);
+      c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1)); c12 = f32x4.add(c12, f32x4.mul(x, y2));
+      x = v128.load(p2 + t);
+      c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1)); c22 = f32x4.add(c22, f32x4.mul(x, y2));
+    }
+  }
+  addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02);
+  if (nm > 1) { addTo(d + 4, c10); addTo(d + 4 + dks, c11); addTo(d + 4 + 2 * dks, c12); }
+  if (nm > 2) { addTo(d + 8, c20); addTo(d + 8 + dks, c21); addTo(d + 8 + 2 * dks, c22); }
+}
+
+function mkw_m4n2(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
+  d: usize, dks: usize, nm: i32): void {
   let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00, c21 = c00, c31 = c00;
-  const bjs = (<usize>IB) << 2, len = (<usize>nv) << 4;
+  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
     const ja = (<usize>j) * ajs;
     const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja;
-    const q0 = bt + (<usize>j) * bjs, q1 = q0 + bks;
-    for (let t: usize = 0; t < len; t += 16) {
-      const y0 = v128.load(q0 + t), y1 = v128.load(q1 + t);
+    let q = bt + (<usize>j) * bjs;
+    for (let t: usize = 0; t < len; t += 16, q += 32) {
+      const y0 = v128.load(q), y1 = v128.load(q, 16);
       let x = v128.load(p0 + t);
       c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1));
       x = v128.load(p1 + t);
@@ -217,16 +281,15 @@ function mkw_m4n2(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: us
   if (nm > 3) { addTo(d + 12, c30); addTo(d + 12 + dks, c31); }
 }
 
-function mkw_m4n1(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: usize, nj: i32, nv: i32,
-  IB: i32, d: usize, nm: i32): void {
+function mkw_m4n1(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
+  d: usize, nm: i32): void {
   let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-  const bjs = (<usize>IB) << 2, len = (<usize>nv) << 4;
+  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
     const ja = (<usize>j) * ajs;
-    const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja;
-    const q0 = bt + (<usize>j) * bjs;
+    const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja, q = bt + (<usize>j) * bjs;
     for (let t: usize = 0; t < len; t += 16) {
-      const y = v128.load(q0 + t);
+      const y = v128.load(q + t);
       c0 = f32x4.add(c0, f32x4.mul(v128.load(p0 + t), y)); c1 = f32x4.add(c1, f32x4.mul(v128.load(p1 + t), y));
       c2 = f32x4.add(c2, f32x4.mul(v128.load(p2 + t), y)); c3 = f32x4.add(c3, f32x4.mul(v128.load(p3 + t), y));
     }
