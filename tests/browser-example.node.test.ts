@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { encode } from 'fast-png';
 import { fileURLToPath } from 'node:url';
 import { buildBrowserExample, exampleDir } from '../tools/build-browser-example.mjs';
 import { serveStatic } from '../tools/static-server.mjs';
@@ -116,6 +117,12 @@ describe('examples/browser', () => {
     expect(await page.locator('#source').textContent()).toContain("'colour.jpg': 12×20, 3 channels, 8-bit");
     expect(await derRows()).toHaveLength(0);
     expect(await page.locator('#der-note').textContent()).toContain('at least 14×14 pixels');
+    n = await runs();
+    await page.selectOption('#pool', '15'); // larger than the 10x18 map: the figure says why, the rest stands
+    expect(await settled(n)).toBe('done');
+    expect(await size('fig-pool')).toBe('');
+    expect(await page.locator('#fig-pool .msg').textContent()).toMatch(/^nnpool: pool 15x15 is larger than the padded input 10x18/);
+    expect(await size('fig-relu')).toBe('10x18x1');
 
     n = await runs();
     const bytes = [...readFileSync(`${root}tests/fixtures/grey.jpg`)]; // 16x24 grey
@@ -138,6 +145,18 @@ describe('examples/browser', () => {
     expect(await size('fig-pool')).toBe('3x11x10');
   });
 
+  it('reduces a large image to at most 640 pixels a side before running', async () => {
+    const [H, W] = [700, 1300];
+    const data = new Uint8Array(H * W * 3).map((_, p) => (Math.floor(p / 3 / W) + (p % 3) * 80) % 256);
+    const n = await runs();
+    await page.setInputFiles('#file', { name: 'wide.png', mimeType: 'image/png', buffer: Buffer.from(encode({ width: W, height: H, data, channels: 3 })) });
+    expect(await settled(n)).toBe('done');
+    expect(await size('fig-input')).toBe('233x433x3');
+    expect(await page.locator('#source').textContent()).toContain('reduced 3× from 700×1300 to 233×433');
+    expect(await size('fig-conv')).toBe('229x429x10');
+    expect(await derRows()).toHaveLength(3);
+  });
+
   it('says in the page when a file is not an image, and keeps the last results', async () => {
     await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image\n') });
     expect(await settled(await runs())).toBe('error');
@@ -145,7 +164,7 @@ describe('examples/browser', () => {
     expect(await error.isVisible()).toBe(true);
     expect(await error.textContent()).toMatch(/Could not use 'notes.txt': imread: the File 'notes.txt' .* is not a PNG or JPEG file/);
     expect(await error.getAttribute('role')).toBe('alert');
-    expect(await size('fig-input')).toBe('16x24x3');
+    expect(await size('fig-input')).toBe('233x433x3');
   });
 
   it('also runs from file:// (a classic script), on a chosen image since the sample cannot be fetched', async () => {

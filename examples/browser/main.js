@@ -72,6 +72,7 @@ async function useImage(source, name) {
 async function render() {
   const seq = ++renderSeq;
   const img = current;
+  showError('');
   setState('running', `Running part 1 on ${img.name}…`);
   await pause();
   if (seq !== renderSeq) return;
