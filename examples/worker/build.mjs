@@ -1,0 +1,72 @@
+// Bundles the example worker the way wrangler would for a user: esbuild, ES
+// module output, the `workerd` and `worker` export conditions (so `nnblocks`
+// resolves to dist/edge.js), and the .wasm import left as a module of its own
+// (copied beside the bundle; workerd compiles it, see the CompiledWasm rule).
+// Inside this repository `nnblocks` resolves to the repository itself by
+// package self-reference, so run `npm run build` first to make dist/.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+
+/** The same date as wrangler.toml: a fixed past date (a future one is refused). */
+export const COMPATIBILITY_DATE = '2025-09-01';
+
+/**
+ * Bundle examples/worker/worker.js into `outDir`/worker.js, with kernels.wasm beside it.
+ * @param {string} outDir
+ * @returns {Promise<{ scriptPath: string, wasmPath: string }>}
+ */
+export async function buildWorker(outDir) {
+  const edge = join(root, 'dist/edge.js');
+  const wasm = join(root, 'dist/kernels.wasm');
+  if (!existsSync(edge) || !existsSync(wasm)) throw new Error(`${edge} or ${wasm} is missing: run npm run build first`);
+  mkdirSync(outDir, { recursive: true });
+  const scriptPath = join(outDir, 'worker.js');
+  const result = await build({
+    entryPoints: [join(here, 'worker.js')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker'],
+    external: ['*.wasm'],
+    outfile: scriptPath,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // The point of the example: the package must resolve through its exports map to the edge entry.
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(root, p));
+  if (!inputs.includes(edge)) {
+    throw new Error(`nnblocks did not resolve to dist/edge.js with the workerd condition; the bundle holds ${inputs.join(', ')}`);
+  }
+  const wasmPath = join(outDir, 'kernels.wasm');
+  copyFileSync(wasm, wasmPath);
+  return { scriptPath, wasmPath };
+}
+
+/**
+ * Options for `new Miniflare(...)`: the bundle and kernels.wasm as an explicit module list, a fixed
+ * past compatibility date (a missing one silently means 2000-01-01), loopback only.
+ *
+ * The modules are listed because Miniflare's automatic discovery (`modules: true` with `scriptPath`
+ * and a CompiledWasm rule) stops at the bundle's one dynamic import, the lazily loaded node:fs that
+ * imread uses only for file paths: "ERR_MODULE_DYNAMIC_SPEC ... dynamic module specifiers are unsupported".
+ * In workerd that import is never reached (the worker passes bytes).
+ * @param {{ scriptPath: string, wasmPath: string }} bundle from buildWorker
+ * @param {number} port 0 for any free port
+ */
+export function miniflareOptions({ scriptPath, wasmPath }, port = 0) {
+  return {
+    modulesRoot: dirname(scriptPath),
+    modules: [
+      { type: 'ESModule', path: scriptPath },
+      { type: 'CompiledWasm', path: wasmPath },
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    host: '127.0.0.1',
+    port,
+  };
+}
