@@ -74,7 +74,7 @@ async function readBody(request) {
   }
   if (refused) throw new HttpError(400, `the body is ${declared} bytes (Content-Length), more than the ${MAX_BYTES} bytes (4 MB) accepted`);
   if (total > MAX_BYTES) {
-    throw new HttpError(400, `the body is ${total > DRAIN_BYTES ? `more than ${DRAIN_BYTES}` : total} bytes, more than the ${MAX_BYTES} bytes (4 MB) accepted`);
+    throw new HttpError(400, `the body is ${total > DRAIN_BYTES ? `over ${DRAIN_BYTES}` : total} bytes, more than the ${MAX_BYTES} bytes (4 MB) accepted`);
   }
   const bytes = new Uint8Array(total);
   let at = 0;
