@@ -10,7 +10,8 @@
 // has the single pair (0, 0)). dzdy is copied per tile (HB output rows x EB
 // output columns, one group's Kg channels) with the filter extent around it
 // and zeros outside, so the micro-kernels run without a bounds test. Each
-// micro-kernel keeps 8..16 consecutive q x 1..4 channels in f32x4 registers and
+// micro-kernel keeps 8..16 consecutive q x 1..4 channels in f32x4 registers (at
+// most 8 accumulators: V8 on x64 spills beyond ~15 live v128 values) and
 // runs one flat loop over its phase's steps s = (u, v, k) via an offset table.
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
@@ -59,7 +60,6 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const wp = starts + ((<usize>(sy * sx + 1)) << 2);
   phaseTables(false, 0, offs, starts, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
-  const rs = (<usize>sy) << 2;      // bytes between the rows of one phase
   for (let g = 0; g < G; g++) {
     // Channel block cb's filters start at wp + 4*S*cb when packed once.
     for (let cb = 0; packOnce && cb < FC; cb += 4) {
@@ -77,30 +77,41 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
             const nc = min(4, FC - cb);
             const wb = packOnce ? wp + ((<usize>(S * cb)) << 2) : wp;
             if (!packOnce) phaseTables(true, w, 0, 0, wb, FH, FW, FC, Kg, g, cb, nc, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
-            const rb = nc == 4 ? 8 : nc == 3 ? 12 : 16;
-            for (let e = e0; e < e1; e++) {
-              const h = (e + pl) % sx;
-              const col = T + ((<usize>(Ht * ((e + pl) / sx - r0))) << 2);
-              const out = dzdx + ((<usize>(H * (e + W * (g * FC + cb + C * n)))) << 2);
-              for (let f = 0; f < sy; f++) {
-                const ph = f + sy * h;
-                const s0 = load<i32>(starts + ((<usize>ph) << 2)), ns = load<i32>(starts + ((<usize>ph) << 2), 4) - s0;
-                const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
-                // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= mf.
-                let a = sy * q0 + f - pt, m = 0;
-                if (a < a0) { a += sy; m = 1; }
-                for (; a < a1; a += rb * sy, m += rb) {
-                  const ap = col + ((<usize>m) << 2), op = out + ((<usize>a) << 2);
-                  const nr = min(rb, (a1 - a + sy - 1) / sy);
-                  if (nc == 4) mk_r2c4(ap, o, b, ns, op, cs, nr, rs);
-                  else if (nc == 3) mk_r3c3(ap, o, b, ns, op, cs, nr, rs);
-                  else if (nc == 2) mk_r4c2(ap, o, b, ns, op, cs, nr, rs);
-                  else mk_r4c1(ap, o, b, ns, op, nr, rs);
-                }
-              }
-            }
+            const out = dzdx + ((<usize>(H * W * (g * FC + cb + C * n))) << 2);
+            tileChannels(T, offs, starts, wb, nc, out, cs, H, Ht, sy, sx, pt, pl, a0, a1, q0, e0, e1, r0);
           }
         }
+      }
+    }
+  }
+}
+
+/**
+ * dzdx rows [a0, a1) x columns [e0, e1) of nc channels (the first at out, cs bytes apart),
+ * from the tile T whose row t is dzdy row q0 - Ey + t and column r0 - Ex + (its index).
+ */
+function tileChannels(T: usize, offs: usize, starts: usize, wb: usize, nc: i32, out: usize, cs: usize,
+  H: i32, Ht: i32, sy: i32, sx: i32, pt: i32, pl: i32, a0: i32, a1: i32, q0: i32, e0: i32, e1: i32, r0: i32): void {
+  const rs = (<usize>sy) << 2; // bytes between the rows of one phase
+  const rb = nc >= 3 ? 8 : 16;
+  for (let e = e0; e < e1; e++) {
+    const h = (e + pl) % sx;
+    const col = T + ((<usize>(Ht * ((e + pl) / sx - r0))) << 2);
+    const oe = out + ((<usize>(H * e)) << 2);
+    for (let f = 0; f < sy; f++) {
+      const ph = f + sy * h;
+      const s0 = load<i32>(starts + ((<usize>ph) << 2)), ns = load<i32>(starts + ((<usize>ph) << 2), 4) - s0;
+      const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
+      // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= 0 (m = 0 may fall before a0).
+      let a = sy * q0 + f - pt, m = 0;
+      if (a < a0) { a += sy; m = 1; }
+      for (; a < a1; a += rb * sy, m += rb) {
+        const ap = col + ((<usize>m) << 2), op = oe + ((<usize>a) << 2);
+        const nr = min(rb, (a1 - a + sy - 1) / sy);
+        if (nc == 4) mk_r2c4(ap, o, b, ns, op, cs, nr, rs);
+        else if (nc == 3) mk_r2c3(ap, o, b, ns, op, cs, nr, rs);
+        else if (nc == 2) mk_r4c2(ap, o, b, ns, op, cs, nr, rs);
+        else mk_r4c1(ap, o, b, ns, op, nr, rs);
       }
     }
   }
@@ -203,27 +214,27 @@ function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize
   stRows(op + 3 * cs, a03, nr, rs); stRows(op + 3 * cs + vs, a13, nr - 4, rs);
 }
 
-function mk_r3c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
   const vs = rs << 2;
-  let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a01 = a00, a11 = a00, a21 = a00, a02 = a00, a12 = a00, a22 = a00;
+  let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00;
   let b = wp;
   const end = offs + ((<usize>S) << 2);
   for (let o = offs; o < end; o += 4) {
     const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32);
+    const x0 = v128.load(p), x1 = v128.load(p, 16);
     let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f)); a20 = f32x4.add(a20, f32x4.mul(x2, f));
+    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
     f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f)); a21 = f32x4.add(a21, f32x4.mul(x2, f));
+    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
     f = v128.load32_splat(b, 8);
-    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f)); a22 = f32x4.add(a22, f32x4.mul(x2, f));
+    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
     b += 12;
   }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs);
+  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
   op += cs;
-  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs);
+  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs);
   op += cs;
-  stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs); stRows(op + 2 * vs, a22, nr - 8, rs);
+  stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs);
 }
 
 function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {

@@ -78,35 +78,41 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
           const nj = min(JB, Wo - j0);
           fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K);
           fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
-          for (let k = 0; k < Kg; ) {
-            const nk = min(5, Kg - k);
-            const bt = Bt + (<usize>k) * bks;
-            const bjs = (<usize>(nk * IB)) << 2; // bytes per output column in this block
-            const dw = dzdw + (<usize>(g * Kg + k)) * dks;
-            const mb = nk >= 4 ? 2 : nk == 3 ? 3 : 4;
-            for (let m = 0; m < P; m += mb) {
-              // A block past the last patch row repeats row P - 1 and drops its sums.
-              const a0 = At + <usize>load<i32>(offA + ((<usize>m) << 2));
-              const a1 = At + <usize>load<i32>(offA + ((<usize>min(m + 1, P - 1)) << 2));
-              const d = dw + ((<usize>m) << 2);
-              const nm = min(mb, P - m);
-              if (nk == 5) mkw_m2n5(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
-              else if (nk == 4) mkw_m2n4(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
-              else {
-                const a2 = At + <usize>load<i32>(offA + ((<usize>min(m + 2, P - 1)) << 2));
-                if (nk == 3) mkw_m3n3(a0, a1, a2, ajs, bt, bjs, nj, nv, d, dks, nm);
-                else {
-                  const a3 = At + <usize>load<i32>(offA + ((<usize>min(m + 3, P - 1)) << 2));
-                  if (nk == 2) mkw_m4n2(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, dks, nm);
-                  else mkw_m4n1(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, nm);
-                }
-              }
-            }
-            k += nk;
-          }
+          tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nv, dzdw + (<usize>(g * Kg)) * dks, dks);
         }
       }
     }
+  }
+}
+
+/** dzdw(m, k) += sum over the tile's pixels of At(pixel, m) * Bt(pixel, k), for the group at dwg. */
+function tileProducts(At: usize, Bt: usize, offA: usize, P: i32, Kg: i32, bks: usize, IB: i32, ajs: usize,
+  nj: i32, nv: i32, dwg: usize, dks: usize): void {
+  for (let k = 0; k < Kg; ) {
+    const nk = min(5, Kg - k);
+    const bt = Bt + (<usize>k) * bks;
+    const bjs = (<usize>(nk * IB)) << 2; // bytes per output column in this block
+    const dw = dwg + (<usize>k) * dks;
+    const mb = nk >= 4 ? 2 : nk == 3 ? 3 : 4;
+    for (let m = 0; m < P; m += mb) {
+      // A block past the last patch row repeats row P - 1 and drops its sums.
+      const a0 = At + <usize>load<i32>(offA + ((<usize>m) << 2));
+      const a1 = At + <usize>load<i32>(offA + ((<usize>min(m + 1, P - 1)) << 2));
+      const d = dw + ((<usize>m) << 2);
+      const nm = min(mb, P - m);
+      if (nk == 5) mkw_m2n5(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
+      else if (nk == 4) mkw_m2n4(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
+      else {
+        const a2 = At + <usize>load<i32>(offA + ((<usize>min(m + 2, P - 1)) << 2));
+        if (nk == 3) mkw_m3n3(a0, a1, a2, ajs, bt, bjs, nj, nv, d, dks, nm);
+        else {
+          const a3 = At + <usize>load<i32>(offA + ((<usize>min(m + 3, P - 1)) << 2));
+          if (nk == 2) mkw_m4n2(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, dks, nm);
+          else mkw_m4n1(a0, a1, a2, a3, ajs, bt, bjs, nj, nv, d, nm);
+        }
+      }
+    }
+    k += nk;
   }
 }
 
