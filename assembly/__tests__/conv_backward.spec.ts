@@ -57,7 +57,7 @@ function maxError(o: Conv): f64 {
 }
 
 describe('conv_backward_data / conv_backward_filter', () => {
-  it('match the scalar loops for H = 1..18 (row tails around the vector width and the 8/12/16-row blocks)', () => {
+  it('match the scalar loops for H = 1..18 (row tails around the vector width and the 8- and 16-row blocks)', () => {
     for (let H = 1; H <= 18; H++) {
       const o = new Conv();
       o.H = H; o.FH = min(3, H);
