@@ -1,5 +1,6 @@
 // dist/index.js    Node, Deno, Bun, browsers: kernels inlined as base64 bytes
-// dist/edge.js     workerd / Vercel Edge: imports ./kernels.wasm as a compiled Module
+// dist/edge.js     workerd: imports ./kernels.wasm as a compiled Module
+// dist/edge-light.js  Vercel Edge: the same through './kernels.wasm?module'
 // dist/cli.js      the `nnblocks` command (Node)
 // dist/index.d.ts  types for both library entries
 // dist/kernels.wasm, dist/sample.png
@@ -26,12 +27,17 @@ function emitAssets() {
   };
 }
 
-/** edge.ts's `import kernels from './kernels.wasm'` stays a runtime import of the file beside dist/edge.js. */
+/**
+ * The edge entries' `import kernels from './kernels.wasm'` (workerd) and
+ * `'./kernels.wasm?module'` (Vercel) stay runtime imports of the file beside them in dist/.
+ */
 function edgeKernels() {
   return {
     name: 'edge-kernels',
     resolveId(source, importer) {
-      if (source === './kernels.wasm' && importer?.endsWith('src/edge.ts')) return { id: './kernels.wasm', external: true };
+      if (/^\.\/kernels\.wasm(\?module)?$/.test(source) && /src\/edge(-light)?\.ts$/.test(importer ?? '')) {
+        return { id: source, external: true };
+      }
       return null;
     },
   };
@@ -49,12 +55,12 @@ function shebang() {
 
 export default [
   {
-    input: { index: 'src/index.ts', edge: 'src/edge.ts', cli: 'src/cli.ts' },
+    input: { index: 'src/index.ts', edge: 'src/edge.ts', 'edge-light': 'src/edge-light.ts', cli: 'src/cli.ts' },
     external,
     output: {
       dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js',
       // Everything but the entries themselves (and the inlined bytes, which only index.js needs) in one shared file.
-      manualChunks: (id) => (/\/src\/(?!(index|edge|cli)\.ts$)/.test(id) ? 'core' : undefined),
+      manualChunks: (id) => (/\/src\/(?!(index|edge|edge-light|cli)\.ts$)/.test(id) ? 'core' : undefined),
     },
     plugins: [edgeKernels(), inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }),
       emitAssets(), shebang()],

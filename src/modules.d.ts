@@ -11,3 +11,9 @@ declare module '*.wasm' {
 declare module 'node:fs/promises' {
   export function readFile(path: string | URL): Promise<Uint8Array>;
 }
+
+// Vercel's form for a precompiled module (src/edge-light.ts).
+declare module '*.wasm?module' {
+  const module: WebAssembly.Module;
+  export default module;
+}
