@@ -16,11 +16,31 @@
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { SUM, lineFill } from './pool_lines';
-import { hReset, hPass, hRunning, hDirect, slideSum, useRunning, inBounds } from './pool_pass';
+import { hReset, hPass, hRunning, hDirect, useRunning, inBounds } from './pool_pass';
+import { slideSum, slideSumPart, topLevel, accLevel } from './pool_slide';
 
 /** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
 function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void {
   for (let i = 0; i < Ho; i++) st1(rw, i, <f32>inBounds(i, sy, pt, ph, H));
+}
+
+/**
+ * y(i, j) = (acc[i*sy] + top[i*sy + off]) / (rows(i) * cols(j)), the last piece
+ * of slideSumPart added here (off < 0: top[i*sy] alone).
+ */
+function emit(yj: usize, off: i32, rw: usize, cw: f32, sy: i32, Ho: i32): void {
+  const top = topLevel();
+  const acc = accLevel();
+  const vc = f32x4.splat(cw);
+  const nv = sy == 1 ? vecFloor(Ho) : 0;
+  let i = 0;
+  if (off < 0) {
+    for (; i < nv; i += VEC) st4(yj, i, f32x4.div(ld4(top, i), f32x4.mul(ld4(rw, i), vc)));
+    for (; i < Ho; i++) st1(yj, i, ld1(top, i * sy) / (ld1(rw, i) * cw));
+  } else {
+    for (; i < nv; i += VEC) st4(yj, i, f32x4.div(f32x4.add(ld4(acc, i), ld4(top, i + off)), f32x4.mul(ld4(rw, i), vc)));
+    for (; i < Ho; i++) st1(yj, i, (ld1(acc, i * sy) + ld1(top, i * sy + off)) / (ld1(rw, i) * cw));
+  }
 }
 
 /** y = average pooling of x. */
@@ -35,7 +55,6 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   rowCounts(rw, Ho, sy, pt, ph, H);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
-  const nv = vecFloor(Ho);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
     const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
@@ -44,16 +63,8 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
       hPass(SUM, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(SUM, U, pt);
       lineFill(SUM, body + (<usize>H << 2), pb);
-      slideSum(U, A, len, ph);
-      // y(i, j) = A[i*sy] / (rows(i) * cols(j))
-      const cw = <f32>inBounds(j, sx, pl, pw, W);
-      const yj = yp + ((<usize>j * <usize>Ho) << 2);
-      let i = 0;
-      if (sy == 1) {
-        const vc = f32x4.splat(cw);
-        for (; i < nv; i += VEC) st4(yj, i, f32x4.div(ld4(A, i), f32x4.mul(ld4(rw, i), vc)));
-      }
-      for (; i < Ho; i++) st1(yj, i, ld1(A, i * sy) / (ld1(rw, i) * cw));
+      const off = slideSumPart(U, A, len, ph);
+      emit(yp + ((<usize>j * <usize>Ho) << 2), off, rw, <f32>inBounds(j, sx, pl, pw, W), sy, Ho);
     }
   }
 }
@@ -111,7 +122,7 @@ export function pool_avg_backward(dzdy: usize, dzdx: usize, scratch: usize, H: i
         lineFill(SUM, Z, lz);
         for (let i = 0; i < Ho; i++) st1(Z, i * sy + padL, ld1(T, i));
       }
-      slideSum(Z, dp + ((<usize>s * <usize>H) << 2), lz, ph);
+      slideSum(Z, Z + lb, lz, ph, dp + ((<usize>s * <usize>H) << 2));
     }
   }
 }

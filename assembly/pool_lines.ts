@@ -137,7 +137,9 @@ export function colPre(mode: i32, dst: usize, src: usize, base: i32, b: usize, n
     for (; i < nv; i += VEC) st4(dst, i, f32x4.add(ld4(src, i), ld4(b, i)));
     for (; i < n; i++) st1(dst, i, ld1(src, i) + ld1(b, i));
   } else if (mode == MAX) {
-    for (; i < nv; i += VEC) st4(dst, i, f32x4.pmax(f32x4.pmax(ninf, ld4(src, i)), ld4(b, i)));
+    // Values only: keeping b on ties only matters for the sign of a zero maximum, and
+    // pmax(b, x) drops a NaN x, so the clean-up of colLoad is not needed here.
+    for (; i < nv; i += VEC) st4(dst, i, f32x4.pmax(ld4(b, i), ld4(src, i)));
     for (; i < n; i++) { const s = clean1(ld1(src, i)); const v = ld1(b, i); st1(dst, i, s < v ? v : s); }
   } else {
     for (; i < nv; i += VEC) {
@@ -177,6 +179,87 @@ export function lineComb(mode: i32, dst: usize, a: usize, b: usize, n: i32): voi
       const u = ld1(a, i);
       const v = ld1(b, i);
       if (u < v) { st1(dst, i, v); sti1(dst, i, ldi1(b, i)); } else { st1(dst, i, u); sti1(dst, i, ldi1(a, i)); }
+    }
+  }
+}
+
+/** dst = comb over the m >= 1 consecutive source columns src, src + n, ... in one pass (MAX or SUM). */
+export function colsFold(mode: i32, dst: usize, src: usize, m: i32, n: i32): void {
+  const cb = <usize>n << 2;
+  const end = src + <usize>m * cb;
+  const nv = vecFloor(n);
+  let i = 0;
+  if (mode == SUM) {
+    for (; i < nv; i += VEC) {
+      let acc = ld4(src, i);
+      for (let p = src + cb; p < end; p += cb) acc = f32x4.add(acc, ld4(p, i));
+      st4(dst, i, acc);
+    }
+    for (; i < n; i++) {
+      let acc = ld1(src, i);
+      for (let p = src + cb; p < end; p += cb) acc += ld1(p, i);
+      st1(dst, i, acc);
+    }
+  } else {
+    // acc starts at -Infinity and pmax(acc, x) keeps acc unless acc < x: NaN never wins.
+    const ninf = f32x4.splat(-Infinity);
+    for (; i < nv; i += VEC) {
+      let acc = ninf;
+      for (let p = src; p < end; p += cb) acc = f32x4.pmax(acc, ld4(p, i));
+      st4(dst, i, acc);
+    }
+    for (; i < n; i++) {
+      let acc: f32 = -Infinity;
+      for (let p = src; p < end; p += cb) { const x = ld1(p, i); if (acc < x) acc = x; }
+      st1(dst, i, acc);
+    }
+  }
+}
+
+/** G = comb(G, src) and dst = comb(St, G) in one pass (St earlier than G, G earlier than src). */
+export function colPostComb(mode: i32, G: usize, src: usize, base: i32, St: usize, dst: usize, n: i32): void {
+  if (src == 0) { lineComb(mode, dst, St, G, n); return; }
+  const nv = vecFloor(n);
+  let i = 0;
+  if (mode == SUM) {
+    for (; i < nv; i += VEC) {
+      const g = f32x4.add(ld4(G, i), ld4(src, i));
+      st4(G, i, g);
+      st4(dst, i, f32x4.add(ld4(St, i), g));
+    }
+    for (; i < n; i++) { const g = ld1(G, i) + ld1(src, i); st1(G, i, g); st1(dst, i, ld1(St, i) + g); }
+  } else if (mode == MAX) {
+    for (; i < nv; i += VEC) {
+      const g = f32x4.pmax(ld4(G, i), ld4(src, i));
+      st4(G, i, g);
+      st4(dst, i, f32x4.pmax(ld4(St, i), g));
+    }
+    for (; i < n; i++) {
+      const x = ld1(src, i);
+      let g = ld1(G, i);
+      if (g < x) g = x;
+      st1(G, i, g);
+      const s = ld1(St, i);
+      st1(dst, i, s < g ? g : s);
+    }
+  } else {
+    for (; i < nv; i += VEC) {
+      const u = ld4(G, i);
+      const x = ld4(src, i);
+      const m = f32x4.lt(u, x);
+      const g = v128.bitselect(x, u, m);
+      const gi = v128.bitselect(iota(base + i), ldi(G, i), m);
+      st4(G, i, g);
+      sti(G, i, gi);
+      const s = ld4(St, i);
+      const m2 = f32x4.lt(s, g);
+      st4(dst, i, v128.bitselect(g, s, m2));
+      sti(dst, i, v128.bitselect(gi, ldi(St, i), m2));
+    }
+    if (i < n) {
+      const t = <usize>i << 2;
+      colPost(ARG, G + t, G + t, src + t, base + i, n - i);
+      lineComb(ARG, dst + t, St + t, G + t, n - i);
     }
   }
 }

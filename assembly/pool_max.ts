@@ -10,11 +10,12 @@
 // the backward pass finds it inside the call and needs no cache from the forward.
 // REQUIRES: P = C*N planes of H x W (x, dzdx) and Ho x Wo (y, dzdy) from §2.2;
 // 0 <= pt, pb < ph and 0 <= pl < pw as §2.2 checks; L >= H + pt + pb + ph rounded up
-// to 4; scratch holds 2 * (pw + 5) * L floats; dzdx is zero on entry.
+// to 4; scratch holds 2 * (pw + 5) * L floats; dzdx needs no clearing.
 
-import { ld1, st1 } from './simd';
-import { MAX, ARG, setTwin, lineFill, ldi1 } from './pool_lines';
-import { hReset, hPass, slideMax, scratchLines } from './pool_pass';
+import { VEC, vecFloor, ld4, ld1, st1 } from './simd';
+import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './pool_lines';
+import { hReset, hPass, scratchLines } from './pool_pass';
+import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
 
 /** y = max pooling of x. */
 export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: i32, P: i32,
@@ -34,21 +35,27 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
       hPass(MAX, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(MAX, U, pt);
       lineFill(MAX, body + (<usize>H << 2), pb);
-      slideMax(MAX, U, len, ph);
       const yj = yp + ((<usize>j * <usize>Ho) << 2);
-      if (sy == 1) memory.copy(yj, U, <usize>Ho << 2);
-      else for (let i = 0; i < Ho; i++) st1(yj, i, ld1(U, i * sy));
+      if (sy == 1) {
+        slideMax(U, len, ph, yj);
+      } else if (sy == 2 && ph <= 4) {
+        slideMax2(U, ph, yj, Ho);
+      } else {
+        slideMax(U, len, ph, U);
+        for (let i = 0; i < Ho; i++) st1(yj, i, ld1(U, i * sy));
+      }
     }
   }
 }
 
-/** dzdx += dzdy sent to the argmax of each window (dzdx zero on entry). */
+/** dzdx = dzdy sent to the argmax of each window, summed where windows share it. */
 export function pool_max_backward(x: usize, dzdy: usize, dzdx: usize, scratch: usize, H: i32, W: i32, P: i32,
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
   const G = S + <usize>pw * lb;
   const U = G + lb;
+  const spare = U + 2 * lb;
   setTwin(<usize>scratchLines(pw) * lb);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
@@ -57,21 +64,60 @@ export function pool_max_backward(x: usize, dzdy: usize, dzdx: usize, scratch: u
     const xp = x + off;
     const dp = dzdx + off;
     const pp = dzdy + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
+    // Zero the plane just before scattering into it, while it is in cache.
+    memory.fill(dp, 0, (<usize>H * <usize>W) << 2);
+    // Windows with no winner (max -Infinity) scatter into a spare float instead of branching.
+    const dummy = (<i32>spare - <i32>dp) >> 2;
     hReset();
     for (let j = 0; j < Wo; j++) {
       hPass(ARG, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(ARG, U, pt);
       lineFill(ARG, body + (<usize>H << 2), pb);
-      slideMax(ARG, U, len, ph);
-      // dzdx[k] += dzdy(i, j) with k = r* + H*s*, the flat index of the first maximum.
-      const pj = pp + ((<usize>j * <usize>Ho) << 2);
-      for (let i = 0; i < Ho; i++) {
-        const r = i * sy;
-        if (ld1(U, r) > -Infinity) {
-          const k = ldi1(U, r);
-          st1(dp, k, ld1(dp, k) + ld1(pj, i));
-        }
-      }
+      const d = slideArgPart(U, len, ph);
+      scatter(U, d, sy, Ho, dp, pp + ((<usize>j * <usize>Ho) << 2), dummy);
     }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function addTo(dp: usize, k: i32, v: f32): void {
+  st1(dp, k, ld1(dp, k) + v);
+}
+
+/**
+ * dzdx[k] += dzdy(i, j) for the Ho windows of one output column, k = r* + H*s*
+ * the flat index of the window's first maximum: the last argmax step
+ * comb(U[i*sy], U[i*sy + d]) fused with the scatter when sy = 1.
+ */
+function scatter(U: usize, d: i32, sy: i32, Ho: i32, dp: usize, pj: usize, dummy: i32): void {
+  if (sy != 1 || d == 0) {
+    if (d > 0) argShift(U, U, d, (Ho - 1) * sy + 1);
+    for (let i = 0; i < Ho; i++) {
+      const r = i * sy;
+      if (ld1(U, r) > -Infinity) addTo(dp, ldi1(U, r), ld1(pj, i));
+    }
+    return;
+  }
+  const ninf = f32x4.splat(-Infinity);
+  const none = i32x4.splat(dummy);
+  const nv = vecFloor(Ho);
+  let i = 0;
+  for (; i < nv; i += VEC) {
+    const a = ld4(U, i);
+    const b = ld4(U, i + d);
+    const ia = ldi(U, i);
+    const ib = ldi(U, i + d);
+    const win = v128.or(f32x4.lt(a, b), v128.and(f32x4.eq(a, b), i32x4.lt_s(ib, ia)));
+    const v = v128.bitselect(b, a, win);
+    const k = v128.bitselect(v128.bitselect(ib, ia, win), none, f32x4.gt(v, ninf));
+    const g = ld4(pj, i);
+    addTo(dp, i32x4.extract_lane(k, 0), f32x4.extract_lane(g, 0));
+    addTo(dp, i32x4.extract_lane(k, 1), f32x4.extract_lane(g, 1));
+    addTo(dp, i32x4.extract_lane(k, 2), f32x4.extract_lane(g, 2));
+    addTo(dp, i32x4.extract_lane(k, 3), f32x4.extract_lane(g, 3));
+  }
+  if (i < Ho) {
+    argShift(U + (<usize>i << 2), U + (<usize>i << 2), d, Ho - i);
+    for (; i < Ho; i++) if (ld1(U, i) > -Infinity) addTo(dp, ldi1(U, i), ld1(pj, i));
   }
 }

@@ -8,18 +8,13 @@
 // window [b*pw + t, b*pw + t + pw) is comb(S[t], G): about three combines per
 // column whatever pw is.
 //
-// Vertical pass (along i, within one line): a stride-1 sliding window of k by
-// doubling, in place: after the level of width w, line[i] combines
-// [i, i + w). Max windows overlap the last two levels (max is idempotent);
-// sums add disjoint power-of-two pieces (k in binary). Cost: log2(k) vector
-// passes over a line that stays in L1.
+// The vertical pass is in pool_slide.ts.
 //
 // REQUIRES: padded position P of the horizontal pass is source column
 // P - pad; columns outside [0, w) are the identity; p0 never decreases between
 // hReset() calls; S holds pw lines of L floats (and twins), G one line.
 
-import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { ARG, SUM, lineFill, lineCopy, colLoad, colPost, colPre, lineComb, ldi, sti, ldi1, sti1 } from './pool_lines';
+import { ARG, lineFill, lineCopy, colLoad, colPost, colPre, lineComb, colsFold, colPostComb } from './pool_lines';
 
 let vhBlock: i32 = -1;
 let vhLen: i32 = 0;
@@ -51,6 +46,7 @@ export function hDirect(mode: i32, src: usize, n: i32, w: i32, p0: i32, pw: i32,
   if (c0 < 0) c0 = 0;
   if (c1 > w) c1 = w;
   if (c0 >= c1) { lineFill(mode, dst, n); return; }
+  if (mode != ARG) { colsFold(mode, dst, col(src, n, w, c0), c1 - c0, n); return; }
   colLoad(mode, dst, col(src, n, w, c0), c0 * n, n);
   for (let c = c0 + 1; c < c1; c++) colPost(mode, dst, dst, col(src, n, w, c), c * n, n);
 }
@@ -76,79 +72,22 @@ export function hRunning(mode: i32, src: usize, n: i32, w: i32, p0: i32, pw: i32
   if (t == 0) { lineCopy(mode, dst, S, n); return; }
   // G = comb over P in [(b+1)*pw, (b+1)*pw + t), extended from the left as t grows.
   const q1 = (b + 1) * pw - pad;
-  for (; vhLen < t; vhLen++) {
+  // The last extension is fused with the combine (with stride 1 it is the only one).
+  for (; vhLen < t - 1; vhLen++) {
     const c = q1 + vhLen;
     if (vhLen == 0) colLoad(mode, G, col(src, n, w, c), c * n, n);
     else colPost(mode, G, G, col(src, n, w, c), c * n, n);
   }
-  lineComb(mode, dst, S + <usize>t * lb, G, n);
-}
-
-/**
- * In place, for i in [0, m): line[i] = comb(line[i], line[i + d]). Ascending
- * order reads line[i + d] before it is overwritten. In ARG mode the order of
- * the two operands is unknown (different columns), so ties go to the smaller
- * flat index, which is the first in column-major order.
- */
-function combShift(mode: i32, p: usize, d: i32, m: i32): void {
-  const nv = vecFloor(m);
-  let i = 0;
-  if (mode == ARG) {
-    for (; i < nv; i += VEC) {
-      const a = ld4(p, i);
-      const b = ld4(p, i + d);
-      const ia = ldi(p, i);
-      const ib = ldi(p, i + d);
-      const win = v128.or(f32x4.lt(a, b), v128.and(f32x4.eq(a, b), i32x4.lt_s(ib, ia)));
-      st4(p, i, v128.bitselect(b, a, win));
-      sti(p, i, v128.bitselect(ib, ia, win));
-    }
-    for (; i < m; i++) {
-      const a = ld1(p, i);
-      const b = ld1(p, i + d);
-      const ib = ldi1(p, i + d);
-      if (a < b || (a == b && ib < ldi1(p, i))) { st1(p, i, b); sti1(p, i, ib); }
-    }
+  const St = S + <usize>t * lb;
+  if (vhLen == t) { lineComb(mode, dst, St, G, n); return; }
+  const c = q1 + vhLen;
+  if (vhLen == 0) {
+    colLoad(mode, G, col(src, n, w, c), c * n, n);
+    lineComb(mode, dst, St, G, n);
   } else {
-    for (; i < nv; i += VEC) st4(p, i, f32x4.pmax(ld4(p, i), ld4(p, i + d)));
-    for (; i < m; i++) { const a = ld1(p, i); const b = ld1(p, i + d); st1(p, i, a < b ? b : a); }
+    colPostComb(mode, G, col(src, n, w, c), c * n, St, dst, n);
   }
-}
-
-/** In place: line[i] = max over [i, i + k) for i in [0, len - k + 1). */
-export function slideMax(mode: i32, p: usize, len: i32, k: i32): void {
-  let w = 1;
-  while (w * 2 <= k) {
-    combShift(mode, p, w, len - 2 * w + 1);
-    w <<= 1;
-  }
-  if (w < k) combShift(mode, p, k - w, len - k + 1);
-}
-
-/** acc[i] += p[i + off] for i in [0, n). */
-function addShift(acc: usize, p: usize, off: i32, n: i32): void {
-  const nv = vecFloor(n);
-  let i = 0;
-  for (; i < nv; i += VEC) st4(acc, i, f32x4.add(ld4(acc, i), ld4(p, i + off)));
-  for (; i < n; i++) st1(acc, i, ld1(acc, i) + ld1(p, i + off));
-}
-
-/**
- * acc[i] = sum of p over [i, i + k) for i in [0, len - k + 1); p is destroyed.
- * k in binary: the level of width w (p[i] = sum over [i, i + w)) is added at
- * offset `done` when bit w of k is set, so the pieces are disjoint.
- */
-export function slideSum(p: usize, acc: usize, len: i32, k: i32): void {
-  const n = len - k + 1;
-  lineFill(SUM, acc, n);
-  let done = 0;
-  for (let w = 1; w <= k; w <<= 1) {
-    if (k & w) {
-      addShift(acc, p, done, n);
-      done += w;
-    }
-    if (w * 2 <= k) addShift(p, p, w, len - 2 * w + 1);
-  }
+  vhLen = t;
 }
 
 /** The horizontal pass in its cheaper form for this pool and stride. */

@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, intTuple, dims, show } from '../options.js';
-import { kernels, reserve, write, read, clear, type PoolDims } from '../wasm.js';
+import { kernels, reserve, write, read, type PoolDims } from '../wasm.js';
 
 export interface PoolOptions {
   /** 'max' (default) or 'avg', in any letter case. */
@@ -118,7 +118,6 @@ function poolMaxBackward(p: PoolPlan): Tensor {
   const [px, pp, pd, ps] = reserve(WHO, nx, ny, nx, p.scratch);
   write(px, p.x.data);
   write(pp, p.dzdy!.data);
-  clear(pd, nx);
   kernels().pool_max_backward(px, pp, pd, ps, ...p.dims);
   return new Tensor(read(pd, nx), p.x.shape);
 }
