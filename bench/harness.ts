@@ -90,7 +90,9 @@ export function report(title: string, rows: Row[]): void {
     const ok = r.goal === undefined ? '' : r.ratio <= r.goal ? ' ✓' : ' ✗';
     const gf = r.gflops === undefined ? '' : r.gflops.toFixed(1);
     const pk = r.gflops === undefined ? '' : `${((100 * r.gflops) / PEAK_GFLOPS).toFixed(0)}%`;
-    console.log(`| ${r.name} | ${r.oursMs.toFixed(3)} | ${r.peerMs.toFixed(3)} | ${r.ratio.toFixed(3)}${ok} | ` +
+    const peer = Number.isFinite(r.peerMs) ? r.peerMs.toFixed(3) : '—';
+    const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(3)}${ok}` : '—';
+    console.log(`| ${r.name} | ${r.oursMs.toFixed(3)} | ${peer} | ${ratio} | ` +
       `${r.goal === undefined ? '' : '<= ' + r.goal} | ${gf} | ${pk} |`);
   }
 }
