@@ -1,7 +1,7 @@
 // WebAssembly memory is reused across calls and never grows for a shape seen
 // before; sizes beyond what wasm32 can address give an Error, not a trap.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nnrelu, randn } from '../src/index.js';
+import { init, nnconv, nnpool, nnrelu, randn } from '../src/index.js';
 import { memoryBytes, reserve } from '../src/wasm.js';
 
 beforeAll(() => init());
@@ -9,9 +9,17 @@ beforeAll(() => init());
 describe('memory reuse', () => {
   const x = randn([33, 17, 3], { seed: 1 });
   const p = randn([33, 17, 3], { seed: 2 });
+  const w = randn([3, 3, 3, 4], { seed: 3 });
+  const b = randn([4], { seed: 4 });
+  const q = randn([17, 9, 4], { seed: 5 });
+  const pp = randn([17, 8, 3], { seed: 6 });
   const blocks: [string, () => unknown][] = [
     ['nnrelu forward', () => nnrelu(x, { leak: 0.1 })],
     ['nnrelu backward', () => nnrelu(x, p)],
+    ['nnconv forward', () => nnconv(x, w, b, { pad: 1, stride: 2 })],
+    ['nnconv backward', () => nnconv(x, w, b, q, { pad: 1, stride: 2 })],
+    ['nnpool forward', () => nnpool(x, [3, 2], { stride: 2, pad: [1, 1, 0, 0] })],
+    ['nnpool backward', () => nnpool(x, [3, 2], pp, { stride: 2, pad: [1, 1, 0, 0] })],
   ];
   for (const [name, call] of blocks) {
     it(`${name}: 10 000 further calls of one shape leave memory unchanged`, () => {
