@@ -17,14 +17,8 @@
 // strides and dilations >= 1; scratch holds conv_forward_scratch(DIMS) floats;
 // y holds Ho*Wo*K*N floats and aliases nothing; b is 0 or holds K floats.
 
-import { gemm8x5, gemm8x4, gemm8xN } from './conv_gemm';
+import { gemm8, tileWidth } from './conv_gemm';
 import { VEC, vecFloor, ld4 } from './simd';
-
-/** Width of the next filter tile for `rem` remaining filters: 5s and 4s, at most 3 left over. */
-// @ts-ignore: decorator
-@inline function tileWidth(rem: i32): i32 {
-  return rem >= 5 && rem != 8 ? 5 : rem >= 4 ? 4 : rem;
-}
 
 /** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
 export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
@@ -79,11 +73,12 @@ function packPixels(xg: usize, a: usize, p0: i32, valid: i32, H: i32, W: i32, Ho
   FH: i32, FW: i32, FC: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
   const i0 = p0 % Ho;
   const j0 = p0 / Ho;
-  if (valid == 8 && sy == 1 && i0 + 8 <= Ho) {
+  if (sy == 1 && i0 + valid <= Ho) {
+    // Rows i0..i0+7 of one column (those past `valid` are packed but never stored).
     packColumn(xg, a, i0 - pt, j0 * sx - pl, H, W, FH, FW, FC, dy, dx);
     return;
   }
-  // General case: each pixel on its own (stride, column wrap, last block).
+  // General case: each pixel on its own (stride > 1, or a block that wraps to the next column).
   for (let m = 0; m < 8; m++) {
     const p = p0 + m;
     const i = p % Ho;
@@ -152,25 +147,34 @@ export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: us
     for (let k0 = 0; k0 < K; k0 += Kg) {
       // Group g = k0 / Kg reads channels g*FC ... g*FC + FC - 1.
       const xg = x + (<usize>(H * W * ((k0 / Kg) * FC + C * n)) << 2);
+      const yg = y + (<usize>(P * (k0 + K * n)) << 2);
+      // Blocks of 8 consecutive pixels p = i + Ho*j, across column ends.
       for (let p0 = 0; p0 < P; p0 += 8) {
-        const valid = min(8, P - p0);
-        const row0 = p0 % Ho - pt;
-        const col0 = (p0 / Ho) * sx - pl;
-        // Direct when the 8 pixels are rows row0..row0+7 of x for every tap: stride 1, one column, no padding.
-        const direct = sy == 1 && valid == 8 && row0 + pt + 8 <= Ho && row0 >= 0 && row0 + extY + 8 <= H &&
-          col0 >= 0 && col0 + extX < W;
-        let base = ap;
-        let offs = offPacked;
-        if (direct) {
-          base = xg + (<usize>(row0 + H * col0) << 2);
-          offs = offDirect;
-        } else {
-          packPixels(xg, ap, p0, valid, H, W, Ho, FH, FW, FC, pt, pl, sy, sx, dy, dx);
-        }
-        filterTiles(base, offs, bp, b, y + (<usize>(p0 + P * (k0 + K * n)) << 2), R, Kg, k0, P, valid);
+        block(xg, b, yg, ap, bp, offDirect, offPacked, p0, min(8, P - p0), H, W, Ho, P, FH, FW, FC, Kg, k0,
+          pt, pl, sy, sx, dy, dx, extY, extX);
       }
     }
   }
+}
+
+/** One block of `valid` <= 8 pixels from p0, by direct GEMM (in place when it can, else packed). */
+function block(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDirect: usize, offPacked: usize,
+  p0: i32, valid: i32, H: i32, W: i32, Ho: i32, P: i32, FH: i32, FW: i32, FC: i32, Kg: i32, k0: i32,
+  pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32, extY: i32, extX: i32): void {
+  const row0 = p0 % Ho - pt;
+  const col0 = (p0 / Ho) * sx - pl;
+  // Direct when the 8 pixels are rows row0..row0+7 of x for every tap: stride 1, one column, no padding.
+  const direct = sy == 1 && valid == 8 && row0 + pt + 8 <= Ho && row0 >= 0 && row0 + extY + 8 <= H &&
+    col0 >= 0 && col0 + extX < W;
+  let base = ap;
+  let offs = offPacked;
+  if (direct) {
+    base = xg + (<usize>(row0 + H * col0) << 2);
+    offs = offDirect;
+  } else {
+    packPixels(xg, ap, p0, valid, H, W, Ho, FH, FW, FC, pt, pl, sy, sx, dy, dx);
+  }
+  filterTiles(base, offs, bp, b, yg + (<usize>p0 << 2), FH * FW * FC, Kg, k0, P, valid);
 }
 
 /** Every filter tile of one group for one 8-pixel block; y points at filter k0 of that block. */
@@ -182,9 +186,7 @@ function filterTiles(base: usize, offs: usize, bp: usize, b: usize, y: usize, R:
     const bt = bp + (<usize>(R * k) << 2);
     const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
     const yt = y + ys * <usize>kt;
-    if (nr == 5) gemm8x5(base, offs, bt, R, bias, yt, ys, valid);
-    else if (nr == 4) gemm8x4(base, offs, bt, R, bias, yt, ys, valid);
-    else gemm8xN(base, offs, bt, R, nr, bias, yt, ys, valid);
+    gemm8(base, offs, bt, R, nr, bias, yt, ys, valid);
     kt += nr;
   }
 }

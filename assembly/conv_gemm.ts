@@ -127,3 +127,16 @@ export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bia
   }
   flushTile(y, ys, nr, valid);
 }
+
+/** Width of the next filter tile for `rem` remaining filters: 5s and 4s, at most 3 left over. */
+// @ts-ignore: decorator
+@inline export function tileWidth(rem: i32): i32 {
+  return rem >= 5 && rem != 8 ? 5 : rem >= 4 ? 4 : rem;
+}
+
+/** The micro-kernel for a tile of nr filters (nr from tileWidth). */
+export function gemm8(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
+  if (nr == 5) gemm8x5(base, offs, b, R, bias, y, ys, valid);
+  else if (nr == 4) gemm8x4(base, offs, b, R, bias, y, ys, valid);
+  else gemm8xN(base, offs, b, R, nr, bias, y, ys, valid);
+}
