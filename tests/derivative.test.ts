@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nnrelu, randn, Tensor, checkDerivative, checkDerivativeElementwise } from '../src/index.js';
+import { init, nnconv, nnpool, nnrelu, randn, Tensor, checkDerivative, checkDerivativeElementwise, type ConvDerivatives } from '../src/index.js';
 import { distinct } from './helpers.js';
 
 beforeAll(() => init());
@@ -55,6 +55,47 @@ describe('checkDerivative (the practical\'s directional test)', () => {
     expect(() => checkDerivative(b.forward, x, p, p, { eta: 0 })).toThrow('checkDerivative: eta must be positive, got 0');
     expect(() => checkDerivative(b.forward, x, p, p, { step: 1 } as never)).toThrow(/unknown option 'step'/);
     expect(() => checkDerivative(b.forward, x, p, p, { directions: 0 })).toThrow(/directions must be an integer >= 1/);
+  });
+});
+
+describe('checkDerivative passes the real blocks with respect to every input, and chains', () => {
+  const x = randn([20, 18, 4, 2], { seed: 21 });
+  const w = randn([3, 3, 2, 6], { seed: 22 });
+  const b = randn([6], { seed: 23 });
+  const opts = { pad: [1, 0, 1, 2], stride: [2, 1] };
+  const p = randn([10, 19, 6, 2], { seed: 24 }); // the size of y
+  let g: ConvDerivatives;
+  beforeAll(async () => {
+    await init();
+    g = nnconv(x, w, b, p, opts);
+  });
+  const central = { central: true, eta: 1e-2 }; // conv is linear: a large step costs nothing
+
+  it('nnconv w.r.t. x, w and b (grouped, strided, padded, N = 2)', () => {
+    expect(checkDerivative((t) => nnconv(t, w, b, opts), x, p, g.dzdx!, central).error).toBeLessThan(1e-3);
+    expect(checkDerivative((t) => nnconv(x, t, b, opts), w, p, g.dzdw!, central).error).toBeLessThan(1e-3);
+    expect(checkDerivative((t) => nnconv(x, w, t, opts), b, p, g.dzdb!, central).error).toBeLessThan(1e-3);
+  });
+
+  it('nnpool max and avg, and conv -> relu -> pool w.r.t. w', () => {
+    // Distinct values 1 apart (MatConvNet's randperm inputs): no max-pool argmax can flip within eta.
+    const xd = distinct([20, 18, 4, 2], 7);
+    for (const method of ['max', 'avg'] as const) {
+      const q = randn(nnpool(xd, 3, { method, stride: 2 }).size(), { seed: 25 });
+      const d = nnpool(xd, 3, q, { method, stride: 2 });
+      expect(checkDerivative((t) => nnpool(t, 3, { method, stride: 2 }), xd, q, d, { central: true, eta: 0.1 }).error).toBeLessThan(1e-3);
+    }
+    const chain = (t: Tensor) => nnpool(nnrelu(nnconv(x, t, b, opts)), 2);
+    const y1 = nnconv(x, w, b, opts);
+    const r1 = nnrelu(y1);
+    const q = randn(nnpool(r1, 2).size(), { seed: 26 });
+    const dw = nnconv(x, w, b, nnrelu(y1, nnpool(r1, 2, q)), opts).dzdw!;
+    expect(checkDerivative(chain, w, q, dw, { central: true }).error).toBeLessThan(0.05);
+  });
+
+  it('catches a filter derivative off by 5%', () => {
+    const wrong = new Tensor(g.dzdw!.data.map((v) => v * 1.05), g.dzdw!.shape);
+    expect(checkDerivative((t) => nnconv(x, t, b, opts), w, p, wrong, central).error).toBeGreaterThan(0.04);
   });
 });
 
