@@ -100,6 +100,36 @@ function packPixels(xg: usize, a: usize, p0: i32, valid: i32, H: i32, W: i32, Ho
   }
 }
 
+/**
+ * Rows row..row+7 of a column (at src) that start 1..3 rows above it or end 1..3 rows below
+ * it, padded with zeros, as two vector loads of in-range rows and lane shifts. False for
+ * other offsets. REQUIRES: H >= 8.
+ */
+function packEdge(src: usize, dst: usize, row: i32, H: i32): bool {
+  const z = f32x4.splat(0);
+  let lo = z, hi = z;
+  if (row < 0) {
+    // [0 x d, rows 0 .. 7-d]
+    const l0 = v128.load(src), l1 = v128.load(src, 16);
+    if (row == -1) { lo = v128.shuffle<f32>(z, l0, 3, 4, 5, 6); hi = v128.shuffle<f32>(l0, l1, 3, 4, 5, 6); }
+    else if (row == -2) { lo = v128.shuffle<f32>(z, l0, 2, 3, 4, 5); hi = v128.shuffle<f32>(l0, l1, 2, 3, 4, 5); }
+    else if (row == -3) { lo = v128.shuffle<f32>(z, l0, 1, 2, 3, 4); hi = v128.shuffle<f32>(l0, l1, 1, 2, 3, 4); }
+    else return false;
+  } else {
+    // [rows row .. H-1, 0 x e], e = row + 8 - H
+    const e = row + 8 - H;
+    const s = src + (<usize>(H - 8) << 2);
+    const l0 = v128.load(s), l1 = v128.load(s, 16);
+    if (e == 1) { lo = v128.shuffle<f32>(l0, l1, 1, 2, 3, 4); hi = v128.shuffle<f32>(l1, z, 1, 2, 3, 4); }
+    else if (e == 2) { lo = v128.shuffle<f32>(l0, l1, 2, 3, 4, 5); hi = v128.shuffle<f32>(l1, z, 2, 3, 4, 5); }
+    else if (e == 3) { lo = v128.shuffle<f32>(l0, l1, 3, 4, 5, 6); hi = v128.shuffle<f32>(l1, z, 3, 4, 5, 6); }
+    else return false;
+  }
+  v128.store(dst, lo);
+  v128.store(dst, hi, 16);
+  return true;
+}
+
 /** Stride-1 rows: the 8 pixels are rows row0..row0+7 of one column, so each r is two vector copies. */
 function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
   FH: i32, FW: i32, FC: i32, dy: i32, dx: i32): void {
@@ -115,11 +145,15 @@ function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
           const s = src + (<usize>row << 2);
           v128.store(dst, v128.load(s));
           v128.store(dst, v128.load(s, 16), 16);
-        } else {
-          // NOTE: the window crosses the top or bottom padding (or the column is padding).
+        } else if (!colIn || row >= H || row + 8 <= 0) {
+          // The whole window is padding.
+          v128.store(dst, f32x4.splat(0));
+          v128.store(dst, f32x4.splat(0), 16);
+        } else if (H < 8 || !packEdge(src, dst, row, H)) {
+          // NOTE: the window crosses the top or bottom padding by more than 3 rows (or x is short).
           for (let m = 0; m < 8; m++) {
             const rr = row + m;
-            store<f32>(dst + (<usize>m << 2), colIn && rr >= 0 && rr < H ? load<f32>(src + (<usize>rr << 2)) : 0);
+            store<f32>(dst + (<usize>m << 2), rr >= 0 && rr < H ? load<f32>(src + (<usize>rr << 2)) : 0);
           }
         }
         dst += 32;

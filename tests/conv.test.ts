@@ -99,6 +99,9 @@ grid('batches, boundaries and sizes around the vector width', [
   { x: [9, 2, 2, 1], w: [2, 1, 2, 3], pad: [0, 0, 1, 1] },
   { x: [13, 3, 2, 1], w: [1, 3, 2, 3], pad: [0, 3, 0, 0] },
   { x: [17, 3, 2, 1], w: [3, 2, 2, 7], pad: [2, 1, 1, 0] }, // several 8-row blocks per column
+  { x: [16, 3, 2, 1], w: [5, 2, 2, 3], bias: true, pad: [2, 2, 0, 1] }, // windows 1-2 rows past both ends
+  { x: [13, 2, 2, 1], w: [1, 2, 2, 3], pad: [0, 3, 1, 0] }, // 3 rows past the bottom
+  { x: [16, 2, 2, 1], w: [7, 1, 2, 4], pad: [4, 2, 0, 0] }, // 4 rows past the top
   { x: [16, 4, 3, 1], w: [3, 3, 3, 13] },
   { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
 ]);
