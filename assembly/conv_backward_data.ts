@@ -20,7 +20,7 @@
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const SLACK: i32 = 16;            // rows past a tile's block, read by the last micro-kernel
-const PACK_FLOATS: i32 = 1 << 18; // a group's filters up to 1 MB are packed once, not per tile
+const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels
 
 // @ts-ignore: decorator
 @inline function rowBlock(H: i32): i32 {
@@ -33,6 +33,12 @@ function colBlock(Ht: i32, Kg: i32, Ex: i32, sx: i32, W: i32): i32 {
   return eb < 1 ? 1 : eb > W ? W : eb;
 }
 
+/** Channels whose packed filters (S floats each) fit in PACK_FLOATS: a multiple of 4, or all FC. */
+function chunk(S: i32, FC: i32): i32 {
+  const ch = (PACK_FLOATS / S) & ~3;
+  return ch >= FC ? FC : ch < 4 ? min(4, FC) : ch;
+}
+
 /** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, packed filters. */
 export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
@@ -41,7 +47,7 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + sy * sx + 1 + (S * FC <= PACK_FLOATS ? S * FC : 4 * S);
+  return Ht * Wt * Kg + S + sy * sx + 1 + S * chunk(S, FC);
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
@@ -53,7 +59,7 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const HB = rowBlock(H), Ht = (HB + sy - 1) / sy + 1 + Ey + SLACK;
   const EB = colBlock(Ht, Kg, Ex, sx, W), Wt = (EB + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  const packOnce = S * FC <= PACK_FLOATS; // else one channel block at a time, per tile
+  const CH = chunk(S, FC); // channels packed at a time; the tiles are refilled per chunk
   const T = scratch;
   const offs = T + ((<usize>(Ht * Wt * Kg)) << 2);
   const starts = offs + ((<usize>S) << 2);
@@ -61,24 +67,25 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   phaseTables(false, 0, offs, starts, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
   for (let g = 0; g < G; g++) {
-    // Channel block cb's filters start at wp + 4*S*cb when packed once.
-    for (let cb = 0; packOnce && cb < FC; cb += 4) {
-      phaseTables(true, w, 0, 0, wp + ((<usize>(S * cb)) << 2), FH, FW, FC, Kg, g, cb, min(4, FC - cb),
-        sy, sx, dy, dx, Ey, Ex, Ht, Wt);
-    }
-    for (let n = 0; n < N; n++) {
-      for (let a0 = 0; a0 < H; a0 += HB) {
-        const a1 = min(a0 + HB, H), q0 = (a0 + pt) / sy;
-        for (let e0 = 0; e0 < W; e0 += EB) {
-          const e1 = min(e0 + EB, W), r0 = (e0 + pl) / sx;
-          // Tile row t is dzdy row q0 - Ey + t; tile column is dzdy column r0 - Ex + it.
-          fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
-          for (let cb = 0; cb < FC; cb += 4) {
-            const nc = min(4, FC - cb);
-            const wb = packOnce ? wp + ((<usize>(S * cb)) << 2) : wp;
-            if (!packOnce) phaseTables(true, w, 0, 0, wb, FH, FW, FC, Kg, g, cb, nc, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
-            const out = dzdx + ((<usize>(H * W * (g * FC + cb + C * n))) << 2);
-            tileChannels(T, offs, starts, wb, nc, out, cs, H, Ht, sy, sx, pt, pl, a0, a1, q0, e0, e1, r0);
+    for (let c0 = 0; c0 < FC; c0 += CH) {
+      const c1 = min(c0 + CH, FC);
+      // Channel block cb's filters start at wp + 4*S*(cb - c0).
+      for (let cb = c0; cb < c1; cb += 4) {
+        phaseTables(true, w, 0, 0, wp + ((<usize>(S * (cb - c0))) << 2), FH, FW, FC, Kg, g, cb, min(4, c1 - cb),
+          sy, sx, dy, dx, Ey, Ex, Ht, Wt);
+      }
+      for (let n = 0; n < N; n++) {
+        for (let a0 = 0; a0 < H; a0 += HB) {
+          const a1 = min(a0 + HB, H), q0 = (a0 + pt) / sy;
+          for (let e0 = 0; e0 < W; e0 += EB) {
+            const e1 = min(e0 + EB, W), r0 = (e0 + pl) / sx;
+            // Tile row t is dzdy row q0 - Ey + t; tile column is dzdy column r0 - Ex + it.
+            fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
+            for (let cb = c0; cb < c1; cb += 4) {
+              const out = dzdx + ((<usize>(H * W * (g * FC + cb + C * n))) << 2);
+              tileChannels(T, offs, starts, wp + ((<usize>(S * (cb - c0))) << 2), min(4, c1 - cb), out, cs,
+                H, Ht, sy, sx, pt, pl, a0, a1, q0, e0, e1, r0);
+            }
           }
         }
       }
