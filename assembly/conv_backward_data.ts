@@ -18,6 +18,9 @@
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases
 // nothing else. Every element of dzdx is written.
 
+import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './conv_backward_data_mk';
+import { isFullyConnected, fcScratch, fcBackwardData } from './conv_backward_fc';
+
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const SLACK: i32 = 16;            // rows past a tile's block, read by the last micro-kernel
 const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels
@@ -42,6 +45,7 @@ function chunk(S: i32, FC: i32): i32 {
 /** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, packed filters. */
 export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
   const Kg = K / (C / FC);
   const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
   const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
@@ -53,6 +57,10 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) {
+    fcBackwardData(w, dzdy, dzdx, scratch, H, W, C, N, FC, K);
+    return;
+  }
   const G = C / FC, Kg = K / G;
   // Ey, Ex: how many dzdy rows / columns before q, r a phase's taps reach (at most).
   const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
@@ -179,103 +187,4 @@ function fillTile(dzdy: usize, T: usize, k0: i32, Kg: i32, n: i32, i0: i32, j0: 
       memory.fill(col + ((<usize>t1) << 2), 0, (<usize>(Ht - t1)) << 2);
     }
   }
-}
-
-/** Store the first n lanes of v (n >= 4: all) at p, p + rs, p + 2 rs, p + 3 rs; rs = 4 is one v128 store. */
-// @ts-ignore: decorator
-@inline function stRows(p: usize, v: v128, n: i32, rs: usize): void {
-  if (rs == 4 && n >= 4) {
-    v128.store(p, v);
-  } else {
-    if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
-    if (n > 1) store<f32>(p + rs, f32x4.extract_lane(v, 1));
-    if (n > 2) store<f32>(p + 2 * rs, f32x4.extract_lane(v, 2));
-    if (n > 3) store<f32>(p + 3 * rs, f32x4.extract_lane(v, 3));
-  }
-}
-
-// Micro-kernels: acc(row vector r, channel c) += T[ap + offs[s] + 16 r] * wp[s*nc + c] over the
-// S steps, then the first nr rows of each channel go to op + c*cs, rows rs bytes apart.
-
-function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
-  let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00, a03 = a00, a13 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 8);
-    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 12);
-    a03 = f32x4.add(a03, f32x4.mul(x0, f)); a13 = f32x4.add(a13, f32x4.mul(x1, f));
-    b += 16;
-  }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
-  stRows(op + cs, a01, nr, rs); stRows(op + cs + vs, a11, nr - 4, rs);
-  stRows(op + 2 * cs, a02, nr, rs); stRows(op + 2 * cs + vs, a12, nr - 4, rs);
-  stRows(op + 3 * cs, a03, nr, rs); stRows(op + 3 * cs + vs, a13, nr - 4, rs);
-}
-
-function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
-  let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 8);
-    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
-    b += 12;
-  }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
-  op += cs;
-  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs);
-  op += cs;
-  stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs);
-}
-
-function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
-  let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    a20 = f32x4.add(a20, f32x4.mul(x2, f)); a30 = f32x4.add(a30, f32x4.mul(x3, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    a21 = f32x4.add(a21, f32x4.mul(x2, f)); a31 = f32x4.add(a31, f32x4.mul(x3, f));
-    b += 8;
-  }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs); stRows(op + 3 * vs, a30, nr - 12, rs);
-  op += cs;
-  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs); stRows(op + 3 * vs, a31, nr - 12, rs);
-}
-
-function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, op: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const f = v128.load32_splat(b);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(p), f)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), f));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), f)); a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), f));
-    b += 4;
-  }
-  stRows(op, a0, nr, rs); stRows(op + vs, a1, nr - 4, rs); stRows(op + 2 * vs, a2, nr - 8, rs); stRows(op + 3 * vs, a3, nr - 12, rs);
 }

@@ -19,6 +19,8 @@
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
 // nothing else. Every element of dzdw is written.
 
+import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
+
 const TILE_FLOATS: i32 = 1 << 16; // At + Bt per tile: 256 KB, inside L2
 
 // @ts-ignore: decorator
@@ -36,6 +38,7 @@ function colBlockF(IB: i32, M: i32, Kg: i32, FC: i32, sy: i32, sx: i32, ex: i32,
 /** Floats of scratch conv_backward_filter needs: At, Bt and the patch-row offset table. */
 export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
   const Kg = K / (C / FC);
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
@@ -47,6 +50,10 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
 export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) {
+    fcBackwardFilter(x, dzdy, dzdw, scratch, H, W, C, N, FC, K);
+    return;
+  }
   const G = C / FC, Kg = K / G;
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;

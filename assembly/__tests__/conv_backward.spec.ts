@@ -109,6 +109,21 @@ describe('conv_backward_data / conv_backward_filter', () => {
     expect<f64>(maxError(fc)).toBeLessThan(1e-6);
   });
 
+  it('match on the fully-connected shape (filter = input, 1x1 output): row tails, batch blocks, groups', () => {
+    // R = H*W*C patch rows around the 8- and 16-row blocks; N = 1..5 covers every batch block.
+    const rows: i32[] = [1, 7, 8, 9, 16, 17, 33];
+    for (let ri = 0; ri < rows.length; ri++) {
+      for (let n = 1; n <= 5; n++) {
+        const o = new Conv();
+        o.H = 1; o.W = 1; o.FH = 1; o.FW = 1; o.C = rows[ri]; o.FC = rows[ri]; o.K = 3; o.N = n;
+        expect<f64>(maxError(o)).toBeLessThan(1e-6);
+      }
+    }
+    const f = new Conv();
+    f.H = 3; f.W = 3; f.FH = 3; f.FW = 3; f.C = 6; f.FC = 2; f.K = 9; f.N = 4; f.pb = 1; f.pr = 2; f.sy = 2; f.sx = 3;
+    expect<f64>(maxError(f)).toBeLessThan(1e-6);
+  });
+
   it('match when a group\'s filters exceed the 1 MB packing chunk (packed 4 channels at a time)', () => {
     const o = new Conv();
     o.H = 1; o.W = 2; o.FH = 1; o.FW = 1; o.C = 8; o.FC = 8; o.K = 40000;
