@@ -1,11 +1,12 @@
 // nnpool average kernels (SEMANTICS §2.4 and §2.5).
-//   y(i, j)  = (sum of x over the window clipped to the input) / area(i, j),
-//              area = rows(i) * cols(j), the in-bounds counts (padding adds nothing and counts nothing)
-//   dzdx(r, s) = sum over the windows (i, j) holding (r, s) of dzdy(i, j) / area(i, j)
+//   y(i, j)  = (sum of x over the window clipped to the input) * scale(i, j),
+//              scale = float32(1 / area), area = rows(i) * cols(j), the in-bounds counts (padding
+//              adds nothing and counts nothing); MatConvNet's acc_sum also multiplies by 1/area
+//   dzdx(r, s) = sum over the windows (i, j) holding (r, s) of dzdy(i, j) * scale(i, j)
 // Forward per plane and output column j: horizontal window sums of x into a
 // zero-padded line U (running sums when the pool is wide), then vertical
 // window sums of ph (doubling), rows i*sy.
-// Backward is the adjoint, also separable: q = dzdy / area; for each input
+// Backward is the adjoint, also separable: q = dzdy * scale; for each input
 // column s the horizontal adjoint sums the q columns whose windows hold s
 // (a stride-1 window of pw over j with pad pw-1-pl, so the same running sums),
 // then the vertical adjoint spreads q rows i*sy over their ph rows: a zero line
@@ -24,22 +25,38 @@ function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void 
   for (let i = 0; i < Ho; i++) st1(rw, i, <f32>inBounds(i, sy, pt, ph, H));
 }
 
+let scaleCols: f32 = 0;
+
 /**
- * y(i, j) = (acc[i*sy] + top[i*sy + off]) / (rows(i) * cols(j)), the last piece
- * of slideSumPart added here (off < 0: top[i*sy] alone).
+ * sc[i] = 1 / (rows(i) * cw) in float32, MatConvNet's `scale` (acc_sum multiplies
+ * by it). Recomputed only when the column count cw changes (near the edges).
  */
-function emit(yj: usize, off: i32, rw: usize, cw: f32, sy: i32, Ho: i32): void {
+function scales(sc: usize, rw: usize, cw: f32, Ho: i32): void {
+  if (cw == scaleCols) return;
+  scaleCols = cw;
+  const one = f32x4.splat(1);
+  const vc = f32x4.splat(cw);
+  const nv = vecFloor(Ho);
+  let i = 0;
+  for (; i < nv; i += VEC) st4(sc, i, f32x4.div(one, f32x4.mul(ld4(rw, i), vc)));
+  for (; i < Ho; i++) st1(sc, i, <f32>1 / (ld1(rw, i) * cw));
+}
+
+/**
+ * y(i, j) = (acc[i*sy] + top[i*sy + off]) * sc[i], the last piece of
+ * slideSumPart added here (off < 0: top[i*sy] alone).
+ */
+function emit(yj: usize, off: i32, sc: usize, sy: i32, Ho: i32): void {
   const top = topLevel();
   const acc = accLevel();
-  const vc = f32x4.splat(cw);
   const nv = sy == 1 ? vecFloor(Ho) : 0;
   let i = 0;
   if (off < 0) {
-    for (; i < nv; i += VEC) st4(yj, i, f32x4.div(ld4(top, i), f32x4.mul(ld4(rw, i), vc)));
-    for (; i < Ho; i++) st1(yj, i, ld1(top, i * sy) / (ld1(rw, i) * cw));
+    for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(ld4(top, i), ld4(sc, i)));
+    for (; i < Ho; i++) st1(yj, i, ld1(top, i * sy) * ld1(sc, i));
   } else {
-    for (; i < nv; i += VEC) st4(yj, i, f32x4.div(f32x4.add(ld4(acc, i), ld4(top, i + off)), f32x4.mul(ld4(rw, i), vc)));
-    for (; i < Ho; i++) st1(yj, i, (ld1(acc, i * sy) + ld1(top, i * sy + off)) / (ld1(rw, i) * cw));
+    for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(f32x4.add(ld4(acc, i), ld4(top, i + off)), ld4(sc, i)));
+    for (; i < Ho; i++) st1(yj, i, (ld1(acc, i * sy) + ld1(top, i * sy + off)) * ld1(sc, i));
   }
 }
 
@@ -51,8 +68,10 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   const G = S + <usize>pw * lb;
   const U = G + lb;
   const A = U + lb;
-  const rw = A + 2 * lb;
+  const sc = A + lb;
+  const rw = sc + lb;
   rowCounts(rw, Ho, sy, pt, ph, H);
+  scaleCols = 0;
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
   for (let c = 0; c < P; c++) {
@@ -64,22 +83,23 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
       lineFill(SUM, U, pt);
       lineFill(SUM, body + (<usize>H << 2), pb);
       const off = slideSumPart(U, A, len, ph);
-      emit(yp + ((<usize>j * <usize>Ho) << 2), off, rw, <f32>inBounds(j, sx, pl, pw, W), sy, Ho);
+      scales(sc, rw, <f32>inBounds(j, sx, pl, pw, W), Ho);
+      emit(yp + ((<usize>j * <usize>Ho) << 2), off, sc, sy, Ho);
     }
   }
 }
 
-/** q = dzdy / area in place, for all P planes. */
-function scaleByArea(q: usize, rw: usize, P: i32, Ho: i32, Wo: i32, sx: i32, pl: i32, pw: i32, W: i32): void {
+/** q = dzdy * scale in place, for all P planes (sc: a scratch line). */
+function scaleByArea(q: usize, rw: usize, sc: usize, P: i32, Ho: i32, Wo: i32, sx: i32, pl: i32, pw: i32, W: i32): void {
   const nv = vecFloor(Ho);
+  scaleCols = 0;
   for (let c = 0; c < P; c++) {
     for (let j = 0; j < Wo; j++) {
       const qj = q + ((<usize>(c * Wo + j) * <usize>Ho) << 2);
-      const cw = <f32>inBounds(j, sx, pl, pw, W);
-      const vc = f32x4.splat(cw);
+      scales(sc, rw, <f32>inBounds(j, sx, pl, pw, W), Ho);
       let i = 0;
-      for (; i < nv; i += VEC) st4(qj, i, f32x4.div(ld4(qj, i), f32x4.mul(ld4(rw, i), vc)));
-      for (; i < Ho; i++) st1(qj, i, ld1(qj, i) / (ld1(rw, i) * cw));
+      for (; i < nv; i += VEC) st4(qj, i, f32x4.mul(ld4(qj, i), ld4(sc, i)));
+      for (; i < Ho; i++) st1(qj, i, ld1(qj, i) * ld1(sc, i));
     }
   }
 }
@@ -94,7 +114,7 @@ export function pool_avg_backward(dzdy: usize, dzdx: usize, scratch: usize, H: i
   const T = Z + 2 * lb;
   const rw = T + lb;
   rowCounts(rw, Ho, sy, pt, ph, H);
-  scaleByArea(dzdy, rw, P, Ho, Wo, sx, pl, pw, W);
+  scaleByArea(dzdy, rw, T, P, Ho, Wo, sx, pl, pw, W);
   const padL = ph - 1 - pt;
   const lz = H + ph - 1;
   const running = sx == 1 && useRunning(pw, 1);

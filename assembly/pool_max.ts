@@ -12,9 +12,9 @@
 // 0 <= pt, pb < ph and 0 <= pl < pw as §2.2 checks; L >= H + pt + pb + ph rounded up
 // to 4; scratch holds 2 * (pw + 5) * L floats; dzdx needs no clearing.
 
-import { VEC, vecFloor, ld4, ld1, st1 } from './simd';
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './pool_lines';
-import { hReset, hPass, scratchLines } from './pool_pass';
+import { hReset, hPass, scratchLines, useRunning } from './pool_pass';
 import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
 
 /** y = max pooling of x. */
@@ -27,11 +27,20 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   setTwin(<usize>scratchLines(pw) * lb);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
+  // NOTE: measured: the direct form wins for 2x2/2 without row padding; with ph = 3 or
+  // pt = 1 (odd, unaligned row offsets) the separable form is about twice as fast.
+  const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
     const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
     hReset();
     for (let j = 0; j < Wo; j++) {
+      if (direct) {
+        const c0 = max(0, j * sx - pl);
+        const c1 = min(W, j * sx - pl + pw);
+        maxDirect2(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, ph, pt, Ho);
+        continue;
+      }
       hPass(MAX, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(MAX, U, pt);
       lineFill(MAX, body + (<usize>H << 2), pb);
@@ -46,6 +55,46 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
       }
     }
   }
+}
+
+/** Max of x(r, c) over rows [max(0, r0), min(H, r0 + ph)) and columns [c0, c1); NaN never wins. */
+function window1(xp: usize, H: i32, c0: i32, c1: i32, r0: i32, ph: i32): f32 {
+  let acc: f32 = -Infinity;
+  const ra = max(0, r0);
+  const rb = min(H, r0 + ph);
+  for (let c = c0; c < c1; c++) {
+    for (let r = ra; r < rb; r++) { const v = ld1(xp, r + H * c); if (acc < v) acc = v; }
+  }
+  return acc;
+}
+
+/**
+ * One output column of y for stride 2 down the columns and ph <= 2, straight
+ * from x (2x2 stride 2, the commonest pool): for 4 outputs, the column max of
+ * rows 2i - pt .. 2i - pt + 7 over the window's columns, then the even and odd
+ * lanes give rows 2i - pt and 2i - pt + 1. Outputs whose rows leave [0, H), or
+ * whose loads would, go through window1.
+ */
+function maxDirect2(xp: usize, yj: usize, H: i32, c0: i32, c1: i32, ph: i32, pt: i32, Ho: i32): void {
+  const ninf = f32x4.splat(-Infinity);
+  const cb = <usize>H << 2;
+  const first = xp + <usize>c0 * cb;
+  const end = xp + <usize>c1 * cb;
+  let i = 0;
+  for (; i < Ho && 2 * i - pt < 0; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
+  for (; i + 3 < Ho && 2 * i - pt + 7 < H; i += VEC) {
+    const r0 = 2 * i - pt;
+    let a0 = ninf;
+    let a1 = ninf;
+    for (let p = first; p < end; p += cb) {
+      a0 = f32x4.pmax(a0, ld4(p, r0));
+      a1 = f32x4.pmax(a1, ld4(p, r0 + 4));
+    }
+    let acc = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+    if (ph == 2) acc = f32x4.pmax(acc, v128.shuffle<f32>(a0, a1, 1, 3, 5, 7));
+    st4(yj, i, acc);
+  }
+  for (; i < Ho; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
 }
 
 /** dzdx = dzdy sent to the argmax of each window, summed where windows share it. */

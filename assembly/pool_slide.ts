@@ -18,30 +18,36 @@ import { ARG, lineCopy, ldi, sti, ldi1, sti1 } from './pool_lines';
 /** In place, i in [0, m): p[i] = max(p[i], p[i + w], p[i + 2w], p[i + 3w]). */
 function level4(p: usize, w: i32, m: i32): void {
   const nv = vecFloor(m);
-  let i = 0;
-  for (; i < nv; i += VEC) {
-    const a = f32x4.pmax(ld4(p, i), ld4(p, i + w));
-    const b = f32x4.pmax(ld4(p, i + 2 * w), ld4(p, i + 3 * w));
-    st4(p, i, f32x4.pmax(a, b));
+  const wb = <usize>w << 2;
+  const end = p + (<usize>nv << 2);
+  for (let q = p; q < end; q += 16) {
+    const a = f32x4.pmax(v128.load(q), v128.load(q + wb));
+    const b = f32x4.pmax(v128.load(q + 2 * wb), v128.load(q + 3 * wb));
+    v128.store(q, f32x4.pmax(a, b));
   }
-  for (; i < m; i++) st1(p, i, max(max(ld1(p, i), ld1(p, i + w)), max(ld1(p, i + 2 * w), ld1(p, i + 3 * w))));
+  for (let i = nv; i < m; i++) st1(p, i, max(max(ld1(p, i), ld1(p, i + w)), max(ld1(p, i + 2 * w), ld1(p, i + 3 * w))));
 }
 
 /** out[i] = max of p[i + o] over o in {0, w, 2w} below last, and last (<= 3w), i in [0, m). */
 function cover(p: usize, w: i32, last: i32, out: usize, m: i32): void {
   const nv = vecFloor(m);
-  let i = 0;
+  const wb = <usize>w << 2;
+  const lb = <usize>last << 2;
+  const end = p + (<usize>nv << 2);
+  let o = out;
   if (last <= w) {
-    for (; i < nv; i += VEC) st4(out, i, f32x4.pmax(ld4(p, i), ld4(p, i + last)));
+    for (let q = p; q < end; q += 16, o += 16) v128.store(o, f32x4.pmax(v128.load(q), v128.load(q + lb)));
   } else if (last <= 2 * w) {
-    for (; i < nv; i += VEC) st4(out, i, f32x4.pmax(f32x4.pmax(ld4(p, i), ld4(p, i + w)), ld4(p, i + last)));
+    for (let q = p; q < end; q += 16, o += 16) {
+      v128.store(o, f32x4.pmax(f32x4.pmax(v128.load(q), v128.load(q + wb)), v128.load(q + lb)));
+    }
   } else {
-    for (; i < nv; i += VEC) {
-      const a = f32x4.pmax(ld4(p, i), ld4(p, i + w));
-      st4(out, i, f32x4.pmax(a, f32x4.pmax(ld4(p, i + 2 * w), ld4(p, i + last))));
+    for (let q = p; q < end; q += 16, o += 16) {
+      const a = f32x4.pmax(v128.load(q), v128.load(q + wb));
+      v128.store(o, f32x4.pmax(a, f32x4.pmax(v128.load(q + 2 * wb), v128.load(q + lb))));
     }
   }
-  for (; i < m; i++) {
+  for (let i = nv; i < m; i++) {
     let v = ld1(p, i + last);
     for (let o = 0; o < last; o += w) v = max(v, ld1(p, i + o));
     st1(out, i, v);
@@ -120,9 +126,11 @@ export function slideArgPart(p: usize, len: i32, k: i32): i32 {
 /** dst[i] = p[i] + p[i + d] for i in [0, m) (dst may be p: ascending order reads ahead first). */
 function sumShift(dst: usize, p: usize, d: i32, m: i32): void {
   const nv = vecFloor(m);
-  let i = 0;
-  for (; i < nv; i += VEC) st4(dst, i, f32x4.add(ld4(p, i), ld4(p, i + d)));
-  for (; i < m; i++) st1(dst, i, ld1(p, i) + ld1(p, i + d));
+  const db = <usize>d << 2;
+  const end = p + (<usize>nv << 2);
+  let o = dst;
+  for (let q = p; q < end; q += 16, o += 16) v128.store(o, f32x4.add(v128.load(q), v128.load(q + db)));
+  for (let i = nv; i < m; i++) st1(dst, i, ld1(p, i) + ld1(p, i + d));
 }
 
 let topLine: usize = 0;
@@ -131,9 +139,10 @@ let accLine: usize = 0;
 /** acc[i] += p[i + off] for i in [0, n). */
 function addAt(acc: usize, p: usize, off: i32, n: i32): void {
   const nv = vecFloor(n);
-  let i = 0;
-  for (; i < nv; i += VEC) st4(acc, i, f32x4.add(ld4(acc, i), ld4(p, i + off)));
-  for (; i < n; i++) st1(acc, i, ld1(acc, i) + ld1(p, i + off));
+  const end = acc + (<usize>nv << 2);
+  let q = p + (<usize>off << 2);
+  for (let a = acc; a < end; a += 16, q += 16) v128.store(a, f32x4.add(v128.load(a), v128.load(q)));
+  for (let i = nv; i < n; i++) st1(acc, i, ld1(acc, i) + ld1(p, i + off));
 }
 
 /**

@@ -101,6 +101,23 @@ describe('nnpool wide windows (the running max and sums) against the reference',
   }
 });
 
+describe('nnpool small stride-2 pools (the direct kernel) on tall columns', () => {
+  const xs = [distinct([37, 9, 3, 2], 6, 1, -1000), distinct([40, 5, 2], 7, 0.5, -100)];
+  for (const ph of [1, 2, 3]) {
+    for (const pw of [1, 2, 3]) {
+      for (let pad = 0; pad < Math.min(ph, pw); pad++) {
+        it(`pool [${ph} ${pw}], stride 2, pad ${pad}`, () => { for (const x of xs) checkCase(x, [ph, pw], [2, 1 + (ph % 3)], pad); });
+      }
+    }
+  }
+  it('NaN inside a vector of the direct kernel never wins', () => {
+    const x = distinct([24, 4], 3, 1, -50);
+    for (const k of [5, 9, 10, 17, 30, 40, 41]) x.data[k] = NaN;
+    const p: PoolRefParams = { pool: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1], method: 'max' };
+    expectExact(nnpool(x, 3, { stride: 2, pad: 1 }).data, poolForwardRef(x.data, x.shape, p), 'y');
+  });
+});
+
 describe('nnpool edge cases', () => {
   it('H and W from 1 to 9 around the vector width', () => {
     for (let H = 1; H <= 9; H++) {
