@@ -166,34 +166,55 @@ function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
 export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  conv_forward_prepare(w, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+  conv_forward_pixels(x, b, y, scratch, 0, Ho * Wo, Ho * Wo, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+}
+
+/** First half of conv_forward: pack the filters and the patch offsets into scratch. */
+export function conv_forward_prepare(w: usize, scratch: usize,
+  H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  const R = FH * FW * FC;
+  const ap = scratch + (<usize>((R * K + 3) & ~3) << 2);
+  const offDirect = ap + (<usize>(8 * R) << 2);
+  packFilters(w, scratch, R, K, K / (C / FC));
+  patchOffsets(offDirect, offDirect + (<usize>R << 2), H, W, FH, FW, FC, dy, dx);
+}
+
+/**
+ * Second half: output pixels p0 <= p < p1 (p = i + Ho*j) of every filter and image, after
+ * conv_forward_prepare on the same scratch, written to y[(p - p0) + ys*(k + K*n)]. The facade
+ * streams y through a cache-sized buffer this way. REQUIRES: p0 % 8 == 0, p0 < p1 <= Ho*Wo,
+ * ys >= p1 - p0, y holds ys*K*N floats.
+ */
+export function conv_forward_pixels(x: usize, b: usize, y: usize, scratch: usize, p0: i32, p1: i32, ys: i32,
+  H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
   const R = FH * FW * FC;
   const Kg = K / (C / FC);
-  const P = Ho * Wo;
   const bp = scratch;
   const ap = bp + (<usize>((R * K + 3) & ~3) << 2);
   const offDirect = ap + (<usize>(8 * R) << 2);
   const offPacked = offDirect + (<usize>R << 2);
-  packFilters(w, bp, R, K, Kg);
-  patchOffsets(offDirect, offPacked, H, W, FH, FW, FC, dy, dx);
   const extY = (FH - 1) * dy;
   const extX = (FW - 1) * dx;
   for (let n = 0; n < N; n++) {
     for (let k0 = 0; k0 < K; k0 += Kg) {
       // Group g = k0 / Kg reads channels g*FC ... g*FC + FC - 1.
       const xg = x + (<usize>(H * W * ((k0 / Kg) * FC + C * n)) << 2);
-      const yg = y + (<usize>(P * (k0 + K * n)) << 2);
+      const yg = y + (<usize>(ys * (k0 + K * n) - p0) << 2);
       // Blocks of 8 consecutive pixels p = i + Ho*j, across column ends.
-      for (let p0 = 0; p0 < P; p0 += 8) {
-        block(xg, b, yg, ap, bp, offDirect, offPacked, p0, min(8, P - p0), H, W, Ho, P, FH, FW, FC, Kg, k0,
+      for (let p = p0; p < p1; p += 8) {
+        block(xg, b, yg, ap, bp, offDirect, offPacked, p, min(8, p1 - p), H, W, Ho, ys, FH, FW, FC, Kg, k0,
           pt, pl, sy, sx, dy, dx, extY, extX);
       }
     }
   }
 }
 
-/** One block of `valid` <= 8 pixels from p0, by direct GEMM (in place when it can, else packed). */
+/** One block of `valid` <= 8 pixels from p0, by direct GEMM (in place when it can, else packed); planes ys apart. */
 function block(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDirect: usize, offPacked: usize,
-  p0: i32, valid: i32, H: i32, W: i32, Ho: i32, P: i32, FH: i32, FW: i32, FC: i32, Kg: i32, k0: i32,
+  p0: i32, valid: i32, H: i32, W: i32, Ho: i32, ys: i32, FH: i32, FW: i32, FC: i32, Kg: i32, k0: i32,
   pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32, extY: i32, extX: i32): void {
   const row0 = p0 % Ho - pt;
   const col0 = (p0 / Ho) * sx - pl;
@@ -208,7 +229,7 @@ function block(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDirect: 
   } else {
     packPixels(xg, ap, p0, valid, H, W, Ho, FH, FW, FC, pt, pl, sy, sx, dy, dx);
   }
-  filterTiles(base, offs, bp, b, yg + (<usize>p0 << 2), FH * FW * FC, Kg, k0, P, valid);
+  filterTiles(base, offs, bp, b, yg + (<usize>p0 << 2), FH * FW * FC, Kg, k0, ys, valid);
 }
 
 /** Every filter tile of one group for one 8-pixel block; y points at filter k0 of that block. */

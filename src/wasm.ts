@@ -25,6 +25,9 @@ export interface Kernels {
   /** nnconv; `...d` is DIMS = H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx. */
   conv_forward(x: number, w: number, b: number, y: number, scratch: number, ...d: ConvDims): void;
   conv_forward_scratch(...d: ConvDims): number;
+  /** conv_forward in two halves: pack w into scratch, then output pixels [p0, p1) with planes ys apart. */
+  conv_forward_prepare(w: number, scratch: number, ...d: ConvDims): void;
+  conv_forward_pixels(x: number, b: number, y: number, scratch: number, p0: number, p1: number, ys: number, ...d: ConvDims): void;
   conv_backward_bias(dzdy: number, dzdb: number, HoWo: number, K: number, N: number): void;
   conv_identity_forward(x: number, b: number, y: number, ...d: IdentityDims): void;
   conv_identity_backward(dzdy: number, dzdx: number, ...d: IdentityDims): void;
@@ -48,7 +51,7 @@ export type PoolDims = [number, number, number, number, number, number, number, 
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
   'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward',
-  'conv_forward', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
+  'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];
 

@@ -142,6 +142,9 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     { x: [29, 23, 3, 1], w: [5, 5, 3, 10], bias: true }, // the practical's filter bank
     { x: [16, 12, 16, 2], w: [3, 3, 16, 14], bias: true, pad: 1 }, // a VGG-like layer
     { x: [15, 14, 6, 1], w: [3, 3, 3, 6], pad: [0, 2, 1, 0], stride: 2, dilate: [2, 1] },
+    // y larger than the facade's streaming buffer: several pixel ranges, the last one short.
+    { x: [70, 60, 3, 2], w: [3, 3, 3, 40], bias: true },
+    { x: [64, 64, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1 },
   ];
   for (const c of cases) {
     it(label(c), () => {

@@ -118,18 +118,41 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
   return p.dzdy === null ? convForward(p) : convBackward(p);
 }
 
+// y streams through a cache-sized WASM buffer when it is large: the kernel fills the buffer
+// for a range of output pixels of every plane, and the planes' pieces are copied out at once,
+// while they are still in cache. y never makes the round trip through main memory twice,
+// and the arena holds x, w and this buffer only.
+const Y_CHUNK = 65536;
+
 function convForward(p: ConvPlan): Tensor {
   const k = kernels();
-  const ny = p.Ho * p.Wo * p.K * p.N;
+  const P = p.Ho * p.Wo;
+  const planes = p.K * p.N;
+  const ny = P * planes;
   const scratch = p.w === null ? 0 : k.conv_forward_scratch(...p.dims);
-  const [px, pw, pb, py, ps] = reserve(WHO, p.x.numel, p.w?.numel ?? 0, p.b?.numel ?? 0, ny, scratch);
+  const span = p.w === null || ny <= 4 * Y_CHUNK ? P : Math.min(P, Math.max(8, Math.floor(Y_CHUNK / planes / 8) * 8));
+  const [px, pw, pb, py, ps] = reserve(WHO, p.x.numel, p.w?.numel ?? 0, p.b?.numel ?? 0, span * planes, scratch);
   write(px, p.x.data);
   if (p.w !== null) write(pw, p.w.data);
   if (p.b !== null) write(pb, p.b.data);
   const bias = p.b === null ? 0 : pb;
-  if (p.w === null) k.conv_identity_forward(px, bias, py, ...identityDims(p));
-  else k.conv_forward(px, pw, bias, py, ps, ...p.dims);
-  return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
+  if (p.w === null) {
+    k.conv_identity_forward(px, bias, py, ...identityDims(p));
+    return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
+  }
+  if (span === P) {
+    k.conv_forward(px, pw, bias, py, ps, ...p.dims);
+    return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
+  }
+  k.conv_forward_prepare(pw, ps, ...p.dims);
+  const out = new Float32Array(ny);
+  const buf = new Float32Array(k.memory.buffer, py, span * planes);
+  for (let p0 = 0; p0 < P; p0 += span) {
+    const len = Math.min(span, P - p0);
+    k.conv_forward_pixels(px, bias, py, ps, p0, p0 + len, len, ...p.dims);
+    for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
+  }
+  return new Tensor(out, [p.Ho, p.Wo, p.K, p.N]);
 }
 
 function convBackward(p: ConvPlan): ConvDerivatives {
