@@ -22,7 +22,7 @@
 import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
 import { mkw_m2n5, mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
 
-const TILE_FLOATS: i32 = 1 << 16; // At + Bt per tile: 256 KB, inside L2
+const TILE_FLOATS: i32 = 1 << 18; // At + Bt per tile: 1 MB, half of L2 (a quarter would leave 2 columns per tile on 512-channel layers)
 
 // @ts-ignore: decorator
 @inline function rowBlockF(Ho: i32): i32 {
