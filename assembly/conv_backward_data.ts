@@ -51,7 +51,7 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + sy * sx + 1 + S * chunk(S, FC);
+  return Ht * Wt * Kg + S + sy * sx * (FW + 1) + S * chunk(S, FC);
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
@@ -70,9 +70,9 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const CH = chunk(S, FC); // channels packed at a time; the tiles are refilled per chunk
   const T = scratch;
   const offs = T + ((<usize>(Ht * Wt * Kg)) << 2);
-  const starts = offs + ((<usize>S) << 2);
-  const wp = starts + ((<usize>(sy * sx + 1)) << 2);
-  phaseTables(false, 0, offs, starts, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
+  const segs = offs + ((<usize>S) << 2);
+  const wp = segs + ((<usize>(sy * sx * (FW + 1))) << 2);
+  phaseTables(false, 0, offs, segs, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
   for (let g = 0; g < G; g++) {
     for (let c0 = 0; c0 < FC; c0 += CH) {
@@ -91,8 +91,8 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
             fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
             for (let cb = c0; cb < c1; cb += 4) {
               const out = dzdx + ((<usize>(H * W * (g * FC + cb + C * n))) << 2);
-              tileChannels(T, offs, starts, wp + ((<usize>(S * (cb - c0))) << 2), min(4, c1 - cb), out, cs,
-                H, Ht, sy, sx, pt, pl, a0, a1, q0, e0, e1, r0);
+              tileChannels(T, offs, segs, wp + ((<usize>(S * (cb - c0))) << 2), min(4, c1 - cb), out, cs,
+                H, Ht, FW, Wo, sy, sx, dx, pt, pl, a0, a1, q0, e0, e1, r0);
             }
           }
         }
@@ -105,17 +105,22 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
  * dzdx rows [a0, a1) x columns [e0, e1) of nc channels (the first at out, cs bytes apart),
  * from the tile T whose row t is dzdy row q0 - Ey + t and column r0 - Ex + (its index).
  */
-function tileChannels(T: usize, offs: usize, starts: usize, wb: usize, nc: i32, out: usize, cs: usize,
-  H: i32, Ht: i32, sy: i32, sx: i32, pt: i32, pl: i32, a0: i32, a1: i32, q0: i32, e0: i32, e1: i32, r0: i32): void {
+function tileChannels(T: usize, offs: usize, segs: usize, wb: usize, nc: i32, out: usize, cs: usize, H: i32, Ht: i32,
+  FW: i32, Wo: i32, sy: i32, sx: i32, dx: i32, pt: i32, pl: i32, a0: i32, a1: i32, q0: i32, e0: i32, e1: i32, r0: i32): void {
   const rs = (<usize>sy) << 2; // bytes between the rows of one phase
   const rb = nc >= 3 ? 8 : 16;
   for (let e = e0; e < e1; e++) {
     const h = (e + pl) % sx;
     const col = T + ((<usize>(Ht * ((e + pl) / sx - r0))) << 2);
     const oe = out + ((<usize>(H * e)) << 2);
+    // Only taps v whose dzdy column (e + pl - v*dx)/sx lies in [0, Wo) see anything but the
+    // tile's zero padding: v in [vlo, vhi], one contiguous run of steps in every phase.
+    const lo = e + pl - Wo * sx + 1;
+    const vlo = lo > 0 ? (lo + dx - 1) / dx : 0, vhi = min(FW - 1, (e + pl) / dx);
     for (let f = 0; f < sy; f++) {
-      const ph = f + sy * h;
-      const s0 = load<i32>(starts + ((<usize>ph) << 2)), ns = load<i32>(starts + ((<usize>ph) << 2), 4) - s0;
+      const seg = segs + ((<usize>((f + sy * h) * (FW + 1))) << 2);
+      const s0 = load<i32>(seg + ((<usize>vlo) << 2));
+      const ns = vlo <= vhi ? load<i32>(seg + ((<usize>(vhi + 1)) << 2)) - s0 : 0;
       const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
       // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= 0 (m = 0 may fall before a0).
       let a = sy * q0 + f - pt, m = 0;
@@ -133,19 +138,21 @@ function tileChannels(T: usize, offs: usize, starts: usize, wb: usize, nc: i32, 
 }
 
 /**
- * Walk the steps of every phase pair ph = f + sy*h in the kernels' order (k, then v, then u).
- * Without pack: write each step's tile offset to offs and each phase's first step to starts.
+ * Walk the steps of every phase pair ph = f + sy*h in the kernels' order (v, then k, then u).
+ * Without pack: write each step's tile offset to offs, and to segs[ph*(FW+1) + v] the first
+ * step of tap column v (an empty run when v is not in phase h; entry FW ends the phase).
  * With pack: wp[s*nc + c] = w(u, v, cb + c, g*Kg + k) for the same steps.
  */
-function phaseTables(pack: bool, w: usize, offs: usize, starts: usize, wp: usize, FH: i32, FW: i32, FC: i32, Kg: i32,
+function phaseTables(pack: bool, w: usize, offs: usize, segs: usize, wp: usize, FH: i32, FW: i32, FC: i32, Kg: i32,
   g: i32, cb: i32, nc: i32, sy: i32, sx: i32, dy: i32, dx: i32, Ey: i32, Ex: i32, Ht: i32, Wt: i32): void {
   let s = 0;
   for (let h = 0; h < sx; h++) {
     for (let f = 0; f < sy; f++) {
-      if (!pack) store<i32>(starts + ((<usize>(f + sy * h)) << 2), s);
-      for (let k = 0; k < Kg; k++) {
-        for (let v = 0; v < FW; v++) {
-          if ((h - v * dx) % sx != 0) continue;
+      const seg = segs + ((<usize>((f + sy * h) * (FW + 1))) << 2);
+      for (let v = 0; v < FW; v++) {
+        if (!pack) store<i32>(seg + ((<usize>v) << 2), s);
+        if ((h - v * dx) % sx != 0) continue;
+        for (let k = 0; k < Kg; k++) {
           for (let u = 0; u < FH; u++) {
             if ((f - u * dy) % sy != 0) continue;
             if (!pack) {
@@ -162,9 +169,9 @@ function phaseTables(pack: bool, w: usize, offs: usize, starts: usize, wp: usize
           }
         }
       }
+      if (!pack) store<i32>(seg + ((<usize>FW) << 2), s);
     }
   }
-  if (!pack) store<i32>(starts + ((<usize>(sy * sx)) << 2), s);
 }
 
 /** T(t, q, kk) = dzdy(i0 + t, j0 + q, k0 + kk, n), zero where dzdy has no pixel. */
