@@ -65,20 +65,34 @@ export function slideMax(p: usize, len: i32, k: i32, out: usize): void {
   cover(p, w, k - w, out, len - k + 1);
 }
 
-/** out[i] = max of p over [2i, 2i + k) for i in [0, m): stride 2 without a gather (MAX). */
+/**
+ * out[i] = max of p over [2i, 2i + k) for i in [0, m), k <= 4: stride 2 without
+ * a gather. Even and odd lanes of 8 rows give rows 2i and 2i + 1; rows 2i + 2
+ * and 2i + 3 are the same vectors one lane on, taken from the next iteration's.
+ * NOTE: the last iteration loads up to 16 floats past row 2m; the caller's line
+ * has scratch behind it, and those lanes are never used.
+ */
 export function slideMax2(p: usize, k: i32, out: usize, m: i32): void {
-  const ninf = f32x4.splat(-Infinity);
   const nv = vecFloor(m);
   let i = 0;
-  // NOTE: the odd lanes of the last load may read one float past the line; they are discarded.
-  for (; i < nv; i += VEC) {
-    let acc = ninf;
-    for (let r = 0; r < k; r++) {
-      const a = ld4(p, 2 * i + r);
-      const b = ld4(p, 2 * i + r + 4);
-      acc = f32x4.pmax(acc, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+  if (nv > 0) {
+    let a = ld4(p, 0);
+    let b = ld4(p, 4);
+    let E = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+    let O = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+    for (; i < nv; i += VEC) {
+      a = ld4(p, 2 * i + 8);
+      b = ld4(p, 2 * i + 12);
+      const En = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+      const On = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      let acc = E;
+      if (k >= 2) acc = f32x4.pmax(acc, O);
+      if (k >= 3) acc = f32x4.pmax(acc, v128.shuffle<f32>(E, En, 1, 2, 3, 4));
+      if (k >= 4) acc = f32x4.pmax(acc, v128.shuffle<f32>(O, On, 1, 2, 3, 4));
+      st4(out, i, acc);
+      E = En;
+      O = On;
     }
-    st4(out, i, acc);
   }
   for (; i < m; i++) {
     let acc: f32 = -Infinity;

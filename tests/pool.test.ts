@@ -26,8 +26,10 @@ function checkCase(x: Tensor, pool: number | number[], stride: number | number[]
       expectExact(y.data, yr, `${method} y`);
       expectExact(d.data, dr, `${method} dzdx`);
     } else {
-      expectClose(y.data, yr, 1e-5, 1e-5 * x.numel, `${method} y`);
-      expectClose(d.data, dr, 1e-5, 1e-4 * y.numel, `${method} dzdx`);
+      // Sums in another order than the reference: a few float32 roundings of the largest terms.
+      const big = (a: Float32Array): number => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expectClose(y.data, yr, 1e-5, 1e-6 * big(x.data), `${method} y`);
+      expectClose(d.data, dr, 1e-5, 1e-6 * big(dzdy.data), `${method} dzdx`);
     }
   }
 }
@@ -146,6 +148,11 @@ describe('nnpool edge cases', () => {
     let nonzero = 0;
     for (let i = 0; i < d.numel; i++) if (d.data[i] !== 0) nonzero++;
     expect(nonzero).toBe(12);
+  });
+
+  it('streams planes through the arena in chunks (uneven last chunk) with the same result', () => {
+    // 210x300 planes: two fit in one chunk of the facade, so 5 planes make chunks of 2, 2 and 1.
+    checkCase(distinct([210, 300, 5], 12, 1, -150000), 3, [1, 2], [1, 2, 0, 1]);
   });
 
   it('pool 1 is the identity (stride 1) and its derivative passes dzdy through', () => {

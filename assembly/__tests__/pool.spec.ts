@@ -23,8 +23,8 @@ function value(i: i32, ties: bool): f32 {
 }
 
 describe('slideMax / slideMax2 (vertical max)', () => {
-  it('equals the direct window max for len 1..13 and every k', () => {
-    for (let len = 1; len <= 13; len++) {
+  it('equals the direct window max for len 1..21 and every k', () => {
+    for (let len = 1; len <= 21; len++) {
       for (let k = 1; k <= len; k++) {
         for (let t = 0; t < 2; t++) {
           const p = line(0);
@@ -36,12 +36,18 @@ describe('slideMax / slideMax2 (vertical max)', () => {
             for (let r = i; r < i + k; r++) m = max(m, load<f32>(p + (<usize>r << 2)));
             want[i] = m;
           }
-          // stride 2 first: slideMax destroys p
-          const m2 = (len - k) / 2 + 1;
-          slideMax2(p, k, line(2), m2);
-          for (let i = 0; i < m2; i++) expect<f32>(load<f32>(line(2) + (<usize>i << 2))).toBe(want[2 * i]);
+          // stride 2 first (windows of at most 4 rows): slideMax destroys p
+          if (k <= 4) {
+            const m2 = (len - k) / 2 + 1;
+            slideMax2(p, k, line(2), m2);
+            let same = true;
+            for (let i = 0; i < m2; i++) same = same && load<f32>(line(2) + (<usize>i << 2)) == want[2 * i];
+            expect<bool>(same).toBe(true);
+          }
           slideMax(p, len, k, out);
-          for (let i = 0; i <= len - k; i++) expect<f32>(load<f32>(out + (<usize>i << 2))).toBe(want[i]);
+          let same = true;
+          for (let i = 0; i <= len - k; i++) same = same && load<f32>(out + (<usize>i << 2)) == want[i];
+          expect<bool>(same).toBe(true);
         }
       }
     }
@@ -73,10 +79,11 @@ describe('slideArgPart + argShift (vertical argmax)', () => {
         }
         const d = slideArgPart(p, len, k);
         if (d > 0) argShift(p, p, d, len - k + 1);
+        let same = true;
         for (let i = 0; i <= len - k; i++) {
-          expect<f32>(load<f32>(p + (<usize>i << 2))).toBe(wantV[i]);
-          expect<i32>(load<i32>(p + TWIN + (<usize>i << 2))).toBe(wantI[i]);
+          same = same && load<f32>(p + (<usize>i << 2)) == wantV[i] && load<i32>(p + TWIN + (<usize>i << 2)) == wantI[i];
         }
+        expect<bool>(same).toBe(true);
       }
     }
   });
@@ -95,7 +102,9 @@ describe('slideSum (vertical sums)', () => {
           want[i] = s;
         }
         slideSum(p, line(1), len, k, line(2));
-        for (let i = 0; i <= len - k; i++) expect<f32>(load<f32>(line(2) + (<usize>i << 2))).toBe(want[i]);
+        let same = true;
+        for (let i = 0; i <= len - k; i++) same = same && load<f32>(line(2) + (<usize>i << 2)) == want[i];
+        expect<bool>(same).toBe(true);
       }
     }
   });

@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, intTuple, dims, show } from '../options.js';
-import { kernels, reserve, write, read, type PoolDims } from '../wasm.js';
+import { kernels, reserve, type PoolDims } from '../wasm.js';
 
 export interface PoolOptions {
   /** 'max' (default) or 'avg', in any letter case. */
@@ -102,32 +102,72 @@ export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOpti
   return p.method === 'max' ? poolMaxBackward(p) : poolAvgBackward(p);
 }
 
+// The kernels work plane by plane, so the facade streams groups of planes through
+// one small arena region that stays in the L2 cache (as nnrelu does): the copies
+// in and out then meet cached memory, and the arena never holds the whole tensor.
+const CHUNK = 1 << 18;
+
+/** Planes per chunk for `perPlane` floats per plane, and a kernel argument list with P replaced. */
+function chunking(p: PoolPlan, perPlane: number): { per: number; planes: number; dims: (m: number) => PoolDims } {
+  const planes = p.C * p.N;
+  const per = Math.max(1, Math.min(planes, Math.floor(CHUNK / perPlane)));
+  return { per, planes, dims: (m) => { const d = p.dims.slice() as PoolDims; d[2] = m; return d; } };
+}
+
 function poolForward(p: PoolPlan): Tensor {
-  const nx = p.x.data.length;
-  const ny = p.Ho * p.Wo * p.C * p.N;
-  const [px, py, ps] = reserve(WHO, nx, ny, p.scratch);
-  write(px, p.x.data);
+  const HW = p.H * p.W;
+  const HoWo = p.Ho * p.Wo;
+  const { per, planes, dims } = chunking(p, HW + HoWo);
+  const [px, py, ps] = reserve(WHO, per * HW, per * HoWo, p.scratch);
   const k = kernels();
-  (p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward)(px, py, ps, ...p.dims);
-  return new Tensor(read(py, ny), [p.Ho, p.Wo, p.C, p.N]);
+  const run = p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward;
+  const xin = new Float32Array(k.memory.buffer, px, per * HW);
+  const yout = new Float32Array(k.memory.buffer, py, per * HoWo);
+  const out = new Float32Array(planes * HoWo);
+  for (let c = 0; c < planes; c += per) {
+    const m = Math.min(per, planes - c);
+    xin.set(p.x.data.subarray(c * HW, (c + m) * HW));
+    run(px, py, ps, ...dims(m));
+    out.set(m === per ? yout : yout.subarray(0, m * HoWo), c * HoWo);
+  }
+  return new Tensor(out, [p.Ho, p.Wo, p.C, p.N]);
 }
 
 function poolMaxBackward(p: PoolPlan): Tensor {
-  const nx = p.x.data.length;
-  const ny = p.dzdy!.data.length;
-  const [px, pp, pd, ps] = reserve(WHO, nx, ny, nx, p.scratch);
-  write(px, p.x.data);
-  write(pp, p.dzdy!.data);
-  kernels().pool_max_backward(px, pp, pd, ps, ...p.dims);
-  return new Tensor(read(pd, nx), p.x.shape);
+  const HW = p.H * p.W;
+  const HoWo = p.Ho * p.Wo;
+  const { per, planes, dims } = chunking(p, 2 * HW + HoWo);
+  const [px, pp, pd, ps] = reserve(WHO, per * HW, per * HoWo, per * HW, p.scratch);
+  const k = kernels();
+  const xin = new Float32Array(k.memory.buffer, px, per * HW);
+  const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
+  const dout = new Float32Array(k.memory.buffer, pd, per * HW);
+  const out = new Float32Array(planes * HW);
+  for (let c = 0; c < planes; c += per) {
+    const m = Math.min(per, planes - c);
+    xin.set(p.x.data.subarray(c * HW, (c + m) * HW));
+    pin.set(p.dzdy!.data.subarray(c * HoWo, (c + m) * HoWo));
+    k.pool_max_backward(px, pp, pd, ps, ...dims(m));
+    out.set(m === per ? dout : dout.subarray(0, m * HW), c * HW);
+  }
+  return new Tensor(out, p.x.shape);
 }
 
 // avg backward does not read x; the kernel scales its own copy of dzdy in place.
 function poolAvgBackward(p: PoolPlan): Tensor {
-  const nx = p.x.data.length;
-  const ny = p.dzdy!.data.length;
-  const [pp, pd, ps] = reserve(WHO, ny, nx, p.scratch);
-  write(pp, p.dzdy!.data);
-  kernels().pool_avg_backward(pp, pd, ps, ...p.dims);
-  return new Tensor(read(pd, nx), p.x.shape);
+  const HW = p.H * p.W;
+  const HoWo = p.Ho * p.Wo;
+  const { per, planes, dims } = chunking(p, HW + HoWo);
+  const [pp, pd, ps] = reserve(WHO, per * HoWo, per * HW, p.scratch);
+  const k = kernels();
+  const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
+  const dout = new Float32Array(k.memory.buffer, pd, per * HW);
+  const out = new Float32Array(planes * HW);
+  for (let c = 0; c < planes; c += per) {
+    const m = Math.min(per, planes - c);
+    pin.set(p.dzdy!.data.subarray(c * HoWo, (c + m) * HoWo));
+    k.pool_avg_backward(pp, pd, ps, ...dims(m));
+    out.set(m === per ? dout : dout.subarray(0, m * HW), c * HW);
+  }
+  return new Tensor(out, p.x.shape);
 }
