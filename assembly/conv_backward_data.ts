@@ -6,13 +6,16 @@
 // reaches row a only when sy | (f - u*dy), from dzdy row i = q + (f - u*dy)/sy, and
 // likewise for v and columns. So for one phase pair (f, h) dzdx is a stride-1
 // correlation of dzdy with that phase's taps, contiguous along q. Every (u, v)
-// belongs to exactly one phase pair, so no zero is ever multiplied (stride 1
-// has the single pair (0, 0)). dzdy is copied per tile (HB output rows x EB
-// output columns, one group's Kg channels) with the filter extent around it
-// and zeros outside, so the micro-kernels run without a bounds test. Each
-// micro-kernel keeps 8..16 consecutive q x 1..4 channels in f32x4 registers (at
-// most 8 accumulators: V8 on x64 spills beyond ~15 live v128 values) and
-// runs one flat loop over its phase's steps s = (u, v, k) via an offset table.
+// belongs to exactly one phase pair, so the zeros a stride inserts are never
+// multiplied (stride 1 has the single pair (0, 0)). dzdy is copied per tile (HB
+// output rows x EB output columns, one group's Kg channels) with the filter
+// extent around it and zeros outside, so the micro-kernels (conv_backward_data_mk.ts)
+// run without a bounds test: one flat loop over a table of steps s = (v, k, u)
+// with 8..16 consecutive q x 1..4 channels in f32x4 registers. Each output column
+// runs only the taps v whose dzdy column exists; taps whose row falls in the
+// padding are multiplied by the tile's zeros (they cost little unless the image
+// is small next to the filter). The fully-connected shape (1x1 output) is a
+// plain matrix product instead (conv_backward_fc.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases

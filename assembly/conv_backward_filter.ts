@@ -12,8 +12,9 @@
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
-// Micro-kernels hold 2..4 patch rows x 1..5 filters in registers: at most 10
-// accumulators, because V8 on x64 allocates 15 v128 registers and spills beyond.
+// Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..5 filters
+// in registers. The fully-connected shape (1x1 output) is a plain matrix product
+// instead (conv_backward_fc.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
@@ -22,7 +23,8 @@
 import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
 import { mkw_m2n5, mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
 
-const TILE_FLOATS: i32 = 1 << 18; // At + Bt per tile: 1 MB, half of L2 (a quarter would leave 2 columns per tile on 512-channel layers)
+// At + Bt per tile: 1 MB, half of L2; 256 KB left 512-channel layers 2 columns per tile.
+const TILE_FLOATS: i32 = 1 << 18;
 
 // @ts-ignore: decorator
 @inline function rowBlockF(Ho: i32): i32 {
