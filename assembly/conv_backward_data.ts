@@ -10,12 +10,12 @@
 // multiplied (stride 1 has the single pair (0, 0)). dzdy is copied per tile (HB
 // output rows x EB output columns, one group's Kg channels) with the filter
 // extent around it and zeros outside, so the micro-kernels (conv_backward_data_mk.ts)
-// run without a bounds test: one flat loop over a table of steps s = (v, k, u)
+// run without a bounds test: loops over a table of steps s = (v, u, k)
 // with 8..16 consecutive q x 1..4 channels in f32x4 registers. Each output column
-// runs only the taps v whose dzdy column exists; taps whose row falls in the
-// padding are multiplied by the tile's zeros (they cost little unless the image
-// is small next to the filter). The fully-connected shape (1x1 output) is a
-// plain matrix product instead (conv_backward_fc.ts).
+// runs only the taps v whose dzdy column exists, and each block of rows only the
+// taps u whose dzdy row exists for one of its rows: equal runs of steps at a fixed
+// stride. The fully-connected shape (1x1 output) is a plain matrix product
+// instead (conv_backward_fc.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases
@@ -54,7 +54,7 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + sy * sx * (FW + 1) + S * chunk(S, FC);
+  return Ht * Wt * Kg + S + sy * sx * (FW + 1) + sy * (FH + 1) + sx * (FW + 1) + S * chunk(S, FC);
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
@@ -74,8 +74,12 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const T = scratch;
   const offs = T + ((<usize>(Ht * Wt * Kg)) << 2);
   const segs = offs + ((<usize>S) << 2);
-  const wp = segs + ((<usize>(sy * sx * (FW + 1))) << 2);
+  const pu = segs + ((<usize>(sy * sx * (FW + 1))) << 2), pv = pu + ((<usize>(sy * (FH + 1))) << 2);
+  const wp = pv + ((<usize>(sx * (FW + 1))) << 2);
   phaseTables(false, 0, offs, segs, 0, FH, FW, FC, Kg, 0, 0, 0, sy, sx, dy, dx, Ey, Ex, Ht, Wt);
+  // pu[f*(FH+1) + u]: taps before u in row phase f (those with sy | f - u*dy); pv likewise for columns.
+  prefixCounts(pu, FH, sy, dy);
+  prefixCounts(pv, FW, sx, dx);
   const cs = (<usize>(H * W)) << 2; // bytes between channels of dzdx
   for (let g = 0; g < G; g++) {
     for (let c0 = 0; c0 < FC; c0 += CH) {
@@ -94,8 +98,8 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
             fillTile(dzdy, T, g * Kg, Kg, n, q0 - Ey, r0 - Ex, Ht, Wt, Ho, Wo, K);
             for (let cb = c0; cb < c1; cb += 4) {
               const out = dzdx + ((<usize>(H * W * (g * FC + cb + C * n))) << 2);
-              tileChannels(T, offs, segs, wp + ((<usize>(S * (cb - c0))) << 2), min(4, c1 - cb), out, cs,
-                H, Ht, FW, Wo, sy, sx, dx, pt, pl, a0, a1, q0, e0, e1, r0);
+              tileChannels(T, offs, segs, pu, pv, wp + ((<usize>(S * (cb - c0))) << 2), min(4, c1 - cb), out, cs,
+                H, Ht, FH, FW, Kg, Ho, Wo, sy, sx, dy, dx, pt, pl, a0, a1, q0, e0, e1, r0);
             }
           }
         }
@@ -108,8 +112,9 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
  * dzdx rows [a0, a1) x columns [e0, e1) of nc channels (the first at out, cs bytes apart),
  * from the tile T whose row t is dzdy row q0 - Ey + t and column r0 - Ex + (its index).
  */
-function tileChannels(T: usize, offs: usize, segs: usize, wb: usize, nc: i32, out: usize, cs: usize, H: i32, Ht: i32,
-  FW: i32, Wo: i32, sy: i32, sx: i32, dx: i32, pt: i32, pl: i32, a0: i32, a1: i32, q0: i32, e0: i32, e1: i32, r0: i32): void {
+function tileChannels(T: usize, offs: usize, segs: usize, pu: usize, pv: usize, wb: usize, nc: i32, out: usize,
+  cs: usize, H: i32, Ht: i32, FH: i32, FW: i32, Kg: i32, Ho: i32, Wo: i32, sy: i32, sx: i32, dy: i32, dx: i32,
+  pt: i32, pl: i32, a0: i32, a1: i32, q0: i32, e0: i32, e1: i32, r0: i32): void {
   const rs = (<usize>sy) << 2; // bytes between the rows of one phase
   const rb = nc >= 3 ? 8 : 16;
   for (let e = e0; e < e1; e++) {
@@ -117,31 +122,54 @@ function tileChannels(T: usize, offs: usize, segs: usize, wb: usize, nc: i32, ou
     const col = T + ((<usize>(Ht * ((e + pl) / sx - r0))) << 2);
     const oe = out + ((<usize>(H * e)) << 2);
     // Only taps v whose dzdy column (e + pl - v*dx)/sx lies in [0, Wo) see anything but the
-    // tile's zero padding: v in [vlo, vhi], one contiguous run of steps in every phase.
+    // tile's zero padding: v in [vlo, vhi], nv runs of steps in each phase (order v, u, k).
     const lo = e + pl - Wo * sx + 1;
     const vlo = lo > 0 ? (lo + dx - 1) / dx : 0, vhi = min(FW - 1, (e + pl) / dx);
+    const pvh = pv + ((<usize>(h * (FW + 1))) << 2);
+    const nv = vlo <= vhi ? load<i32>(pvh + ((<usize>(vhi + 1)) << 2)) - load<i32>(pvh + ((<usize>vlo) << 2)) : 0;
     for (let f = 0; f < sy; f++) {
       const seg = segs + ((<usize>((f + sy * h) * (FW + 1))) << 2);
-      const s0 = load<i32>(seg + ((<usize>vlo) << 2));
-      const ns = vlo <= vhi ? load<i32>(seg + ((<usize>(vhi + 1)) << 2)) - s0 : 0;
-      const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
+      const puf = pu + ((<usize>(f * (FH + 1))) << 2);
+      const ss = load<i32>(puf + ((<usize>FH) << 2)) * Kg; // steps per tap column v in this phase
+      const sv = load<i32>(seg + ((<usize>vlo) << 2));
       // Rows of this phase in [a0, a1): a = sy*(q0 + m) + f - pt for m >= 0 (m = 0 may fall before a0).
       let a = sy * q0 + f - pt, m = 0;
       if (a < a0) { a += sy; m = 1; }
       for (; a < a1; a += rb * sy, m += rb) {
         const ap = col + ((<usize>m) << 2), op = oe + ((<usize>a) << 2);
         const nr = min(rb, (a1 - a + sy - 1) / sy);
-        if (nc == 4) mk_r2c4(ap, o, b, ns, op, cs, nr, rs);
-        else if (nc == 3) mk_r2c3(ap, o, b, ns, op, cs, nr, rs);
-        else if (nc == 2) mk_r4c2(ap, o, b, ns, op, cs, nr, rs);
-        else mk_r4c1(ap, o, b, ns, op, nr, rs);
+        // Likewise only taps u whose dzdy row q + (f - u*dy)/sy exists for some q of the block.
+        const qa = q0 + m, qb = qa + nr - 1, ul = f - sy * (Ho - 1 - qa);
+        const ulo = ul > 0 ? (ul + dy - 1) / dy : 0, uhi = min(FH - 1, (f + sy * qb) / dy);
+        let s0 = 0, ns = 0;
+        if (ulo <= uhi) {
+          const iu = load<i32>(puf + ((<usize>ulo) << 2));
+          s0 = sv + iu * Kg;
+          ns = (load<i32>(puf + ((<usize>(uhi + 1)) << 2)) - iu) * Kg;
+        }
+        const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
+        if (nc == 4) mk_r2c4(ap, o, b, ns, nv, ss, op, cs, nr, rs);
+        else if (nc == 3) mk_r2c3(ap, o, b, ns, nv, ss, op, cs, nr, rs);
+        else if (nc == 2) mk_r4c2(ap, o, b, ns, nv, ss, op, cs, nr, rs);
+        else mk_r4c1(ap, o, b, ns, nv, ss, op, nr, rs);
       }
     }
   }
 }
 
+/** p[f*(F+1) + t] = number of taps t' < t with s | (f - t'*d), for every phase f < s. */
+function prefixCounts(p: usize, F: i32, s: i32, d: i32): void {
+  for (let f = 0; f < s; f++) {
+    let c = 0;
+    for (let t = 0; t <= F; t++) {
+      store<i32>(p + ((<usize>(f * (F + 1) + t)) << 2), c);
+      if (t < F && (f - t * d) % s == 0) c++;
+    }
+  }
+}
+
 /**
- * Walk the steps of every phase pair ph = f + sy*h in the kernels' order (v, then k, then u).
+ * Walk the steps of every phase pair ph = f + sy*h in the kernels' order (v, then u, then k).
  * Without pack: write each step's tile offset to offs, and to segs[ph*(FW+1) + v] the first
  * step of tap column v (an empty run when v is not in phase h; entry FW ends the phase).
  * With pack: wp[s*nc + c] = w(u, v, cb + c, g*Kg + k) for the same steps.
@@ -155,9 +183,9 @@ function phaseTables(pack: bool, w: usize, offs: usize, segs: usize, wp: usize, 
       for (let v = 0; v < FW; v++) {
         if (!pack) store<i32>(seg + ((<usize>v) << 2), s);
         if ((h - v * dx) % sx != 0) continue;
-        for (let k = 0; k < Kg; k++) {
-          for (let u = 0; u < FH; u++) {
-            if ((f - u * dy) % sy != 0) continue;
+        for (let u = 0; u < FH; u++) {
+          if ((f - u * dy) % sy != 0) continue;
+          for (let k = 0; k < Kg; k++) {
             if (!pack) {
               // dzdy row q + (f - u*dy)/sy is tile row m + Ey + (f - u*dy)/sy (exact divisions).
               const t = Ey + (f - u * dy) / sy, q = Ex + (h - v * dx) / sx;

@@ -19,25 +19,30 @@
 }
 
 // Micro-kernels: acc(row vector r, channel c) += T[ap + offs[s] + 16 r] * wp[s*nc + c] over the
-// S steps, then the first nr rows of each channel go to op + c*cs, rows rs bytes apart.
+// steps s of `runs` runs of S steps, run i starting at step i*ss; then the first nr rows
+// of each channel go to op + c*cs, rows rs bytes apart.
 
-export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
   const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00, a03 = a00, a13 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 8);
-    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 12);
-    a03 = f32x4.add(a03, f32x4.mul(x0, f)); a13 = f32x4.add(a13, f32x4.mul(x1, f));
-    b += 16;
+  for (let r = 0; r < runs; r++) {
+    // Run r: steps [r*ss, r*ss + S).
+    let b = wp + ((<usize>(r * ss * 4)) << 2);
+    let o = offs + ((<usize>(r * ss)) << 2);
+    const end = o + ((<usize>S) << 2);
+    for (; o < end; o += 4) {
+      const p = ap + <usize>load<i32>(o);
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      let f = v128.load32_splat(b);
+      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
+      f = v128.load32_splat(b, 4);
+      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
+      f = v128.load32_splat(b, 8);
+      a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
+      f = v128.load32_splat(b, 12);
+      a03 = f32x4.add(a03, f32x4.mul(x0, f)); a13 = f32x4.add(a13, f32x4.mul(x1, f));
+      b += 16;
+    }
   }
   stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
   stRows(op + cs, a01, nr, rs); stRows(op + cs + vs, a11, nr - 4, rs);
@@ -45,21 +50,25 @@ export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs
   stRows(op + 3 * cs, a03, nr, rs); stRows(op + 3 * cs + vs, a13, nr - 4, rs);
 }
 
-export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
   const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    f = v128.load32_splat(b, 8);
-    a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
-    b += 12;
+  for (let r = 0; r < runs; r++) {
+    // Run r: steps [r*ss, r*ss + S).
+    let b = wp + ((<usize>(r * ss * 3)) << 2);
+    let o = offs + ((<usize>(r * ss)) << 2);
+    const end = o + ((<usize>S) << 2);
+    for (; o < end; o += 4) {
+      const p = ap + <usize>load<i32>(o);
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      let f = v128.load32_splat(b);
+      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
+      f = v128.load32_splat(b, 4);
+      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
+      f = v128.load32_splat(b, 8);
+      a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
+      b += 12;
+    }
   }
   stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
   op += cs;
@@ -68,38 +77,46 @@ export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs
   stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs);
 }
 
-export function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+export function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
   const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
-    let f = v128.load32_splat(b);
-    a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-    a20 = f32x4.add(a20, f32x4.mul(x2, f)); a30 = f32x4.add(a30, f32x4.mul(x3, f));
-    f = v128.load32_splat(b, 4);
-    a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-    a21 = f32x4.add(a21, f32x4.mul(x2, f)); a31 = f32x4.add(a31, f32x4.mul(x3, f));
-    b += 8;
+  for (let r = 0; r < runs; r++) {
+    // Run r: steps [r*ss, r*ss + S).
+    let b = wp + ((<usize>(r * ss * 2)) << 2);
+    let o = offs + ((<usize>(r * ss)) << 2);
+    const end = o + ((<usize>S) << 2);
+    for (; o < end; o += 4) {
+      const p = ap + <usize>load<i32>(o);
+      const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+      let f = v128.load32_splat(b);
+      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
+      a20 = f32x4.add(a20, f32x4.mul(x2, f)); a30 = f32x4.add(a30, f32x4.mul(x3, f));
+      f = v128.load32_splat(b, 4);
+      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
+      a21 = f32x4.add(a21, f32x4.mul(x2, f)); a31 = f32x4.add(a31, f32x4.mul(x3, f));
+      b += 8;
+    }
   }
   stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs); stRows(op + 3 * vs, a30, nr - 12, rs);
   op += cs;
   stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs); stRows(op + 3 * vs, a31, nr - 12, rs);
 }
 
-export function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, op: usize, nr: i32, rs: usize): void {
+export function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, nr: i32, rs: usize): void {
   const vs = rs << 2;
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let b = wp;
-  const end = offs + ((<usize>S) << 2);
-  for (let o = offs; o < end; o += 4) {
-    const p = ap + <usize>load<i32>(o);
-    const f = v128.load32_splat(b);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(p), f)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), f));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), f)); a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), f));
-    b += 4;
+  for (let r = 0; r < runs; r++) {
+    // Run r: steps [r*ss, r*ss + S).
+    let b = wp + ((<usize>(r * ss * 1)) << 2);
+    let o = offs + ((<usize>(r * ss)) << 2);
+    const end = o + ((<usize>S) << 2);
+    for (; o < end; o += 4) {
+      const p = ap + <usize>load<i32>(o);
+      const f = v128.load32_splat(b);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(p), f)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), f));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), f)); a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), f));
+      b += 4;
+    }
   }
   stRows(op, a0, nr, rs); stRows(op + vs, a1, nr - 4, rs); stRows(op + 2 * vs, a2, nr - 8, rs); stRows(op + 3 * vs, a3, nr - 12, rs);
 }

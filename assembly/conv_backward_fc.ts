@@ -99,10 +99,10 @@ function gemm(a: usize, sa: usize, S: i32, R: i32, b: usize, bs: i32, bc: i32, N
         const nc = min(4, c1 - cb), blk = wp + ((<usize>(S * (cb - c0))) << 2);
         const op = out + (<usize>cb) * cs + ((<usize>m) << 2);
         const nr = min(RB, R - m);
-        if (nc == 4) { mk_r2c4(ap, o, blk, S, op, cs, min(8, nr), 4); if (nr > 8) mk_r2c4(ap + 32, o, blk, S, op + 32, cs, nr - 8, 4); }
-        else if (nc == 3) { mk_r2c3(ap, o, blk, S, op, cs, min(8, nr), 4); if (nr > 8) mk_r2c3(ap + 32, o, blk, S, op + 32, cs, nr - 8, 4); }
-        else if (nc == 2) mk_r4c2(ap, o, blk, S, op, cs, nr, 4);
-        else mk_r4c1(ap, o, blk, S, op, nr, 4);
+        if (nc == 4) { mk_r2c4(ap, o, blk, S, 1, 0, op, cs, min(8, nr), 4); if (nr > 8) mk_r2c4(ap + 32, o, blk, S, 1, 0, op + 32, cs, nr - 8, 4); }
+        else if (nc == 3) { mk_r2c3(ap, o, blk, S, 1, 0, op, cs, min(8, nr), 4); if (nr > 8) mk_r2c3(ap + 32, o, blk, S, 1, 0, op + 32, cs, nr - 8, 4); }
+        else if (nc == 2) mk_r4c2(ap, o, blk, S, 1, 0, op, cs, nr, 4);
+        else mk_r4c1(ap, o, blk, S, 1, 0, op, nr, 4);
       }
     }
   }
