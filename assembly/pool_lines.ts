@@ -206,6 +206,19 @@ export function colsFold(mode: i32, dst: usize, src: usize, m: i32, n: i32): voi
   } else {
     // acc starts at -Infinity and pmax(acc, x) keeps acc unless acc < x: NaN never wins.
     const ninf = f32x4.splat(-Infinity);
+    const vend = src + (<usize>nv << 2);
+    if (m == 2) {
+      for (let p = src, d = dst; p < vend; p += 16, d += 16) {
+        v128.store(d, f32x4.pmax(f32x4.pmax(ninf, v128.load(p)), v128.load(p + cb)));
+      }
+      i = nv;
+    } else if (m == 3) {
+      for (let p = src, d = dst; p < vend; p += 16, d += 16) {
+        const a = f32x4.pmax(f32x4.pmax(ninf, v128.load(p)), v128.load(p + cb));
+        v128.store(d, f32x4.pmax(a, v128.load(p + 2 * cb)));
+      }
+      i = nv;
+    }
     for (; i < nv; i += VEC) {
       const o = <usize>i << 2;
       let acc = ninf;

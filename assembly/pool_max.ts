@@ -82,6 +82,15 @@ function maxDirect2(xp: usize, yj: usize, H: i32, c0: i32, c1: i32, ph: i32, pt:
   const end = xp + <usize>c1 * cb;
   let i = 0;
   for (; i < Ho && 2 * i - pt < 0; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
+  if (c1 - c0 == 2 && ph == 2) {
+    // 2x2 unrolled: 4 loads, 4 pmax, 2 shuffles, 1 pmax per 4 outputs.
+    for (; i + 3 < Ho && 2 * i - pt + 7 < H; i += VEC) {
+      const q = first + (<usize>(2 * i - pt) << 2);
+      const a0 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q)), v128.load(q + cb));
+      const a1 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q, 16)), v128.load(q + cb, 16));
+      st4(yj, i, f32x4.pmax(v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v128.shuffle<f32>(a0, a1, 1, 3, 5, 7)));
+    }
+  }
   for (; i + 3 < Ho && 2 * i - pt + 7 < H; i += VEC) {
     const r0 = 2 * i - pt;
     let a0 = ninf;

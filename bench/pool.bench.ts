@@ -25,7 +25,9 @@ await bench('nnpool (float32)', () => {
   const p2 = randn([56, 56, 64], { seed: 4 });
   const tp2 = nhwc(p2);
   const pad1: Pad = [[0, 0], [1, 1], [1, 1], [0, 0]];
-  return [
+  // POOL_ONLY=text keeps the rows whose name contains it (for quick reruns).
+  const only = typeof process !== 'undefined' ? process.env.POOL_ONLY : undefined;
+  return ([
     { name: 'max forward 380x508x10, pool 10', ours: () => nnpool(x, 10), peer: () => tf.maxPool(tx, 10, 1, 'valid').dataSync(), goal: 0.15 },
     { name: 'max backward 380x508x10, pool 10', ours: () => nnpool(x, 10, p), peer: () => maxGrad(tx, tp, 10, 1, 'valid'), goal: 0.02, reps: 5 },
     { name: 'avg forward 380x508x10, pool 10', ours: () => nnpool(x, 10, { method: 'avg' }), peer: () => tf.avgPool(tx, 10, 1, 'valid').dataSync(), goal: 0.15 },
@@ -34,5 +36,5 @@ await bench('nnpool (float32)', () => {
     { name: 'max backward 112x112x64, 2x2 stride 2', ours: () => nnpool(s, 2, p2, { stride: 2 }), peer: () => maxGrad(ts, tp2, 2, 2, 'valid'), goal: 1 },
     { name: 'max forward 112x112x64, 3x3 stride 2 pad 1', ours: () => nnpool(s, 3, { stride: 2, pad: 1 }), peer: () => tf.maxPool(ts, 3, 2, pad1 as 'valid').dataSync(), goal: 1 },
     { name: 'max backward 112x112x64, 3x3 stride 2 pad 1', ours: () => nnpool(s, 3, p2, { stride: 2, pad: 1 }), peer: () => maxGrad(ts, tp2, 3, 2, pad1), goal: 1 },
-  ];
+  ]).filter((c) => !only || c.name.includes(only));
 });
