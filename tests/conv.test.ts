@@ -106,6 +106,12 @@ grid('batches, boundaries and sizes around the vector width', [
   { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
 ]);
 
+// Stride 1 along H, Ho >= 16 and at least 16 filters per group: the 1-D Winograd path
+// (F(2,3) and F(2,2) chunks) for every FH it splits differently, next to direct blocks.
+const wino: Case[] = [];
+for (let FH = 2; FH <= 7; FH++) wino.push({ x: [30, 3, 2, 1], w: [FH, 2, 2, 16], bias: FH % 2 === 0, pad: [FH - 1, 1, 0, 1] });
+grid('Winograd blocks (stride 1 and dilation 1 along H, 16+ filters per group)', wino);
+
 describe('the pad and stride identities (xtest/suite/nnconv.m)', () => {
   it('conv with pad equals conv of the explicitly zero-padded input', () => {
     const x = ints([6, 5, 3, 2], 4);
@@ -145,6 +151,8 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     // y larger than the facade's streaming buffer: several pixel ranges, the last one short.
     { x: [70, 60, 3, 2], w: [3, 3, 3, 40], bias: true },
     { x: [64, 64, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1 },
+    // Winograd blocks with a horizontal stride and dilation, two groups, two images.
+    { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },
   ];
   for (const c of cases) {
     it(label(c), () => {

@@ -88,6 +88,10 @@ describe('conv_forward', () => {
     checkForward(21, 3, 3, 2, 3, 2, 3, 9, 1, 2, 1, 0, 1, 1, 2, 1);
     checkForward(16, 5, 4, 1, 2, 2, 2, 6, 0, 0, 0, 0, 1, 2, 1, 1); // two groups, stride in x only
   });
+  it('takes 16-row Winograd blocks for 16+ filters per group, every FH split into F(2,3) and F(2,2)', () => {
+    for (let FH = 2; FH <= 7; FH++) checkForward(30, 3, 2, 1, FH, 2, 2, 16, FH - 1, 1, 0, 1, 1, 1, 1, 1);
+    checkForward(20, 9, 4, 1, 3, 3, 2, 32, 1, 1, 0, 0, 1, 2, 1, 2);
+  });
   it('handles strides, dilations and depthwise filters through packing', () => {
     checkForward(13, 6, 3, 1, 2, 3, 1, 3, 1, 1, 2, 2, 2, 1, 2, 2);
     checkForward(9, 9, 2, 2, 3, 3, 2, 5, 3, 3, 3, 3, 3, 2, 1, 1);
