@@ -30,15 +30,17 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   // NOTE: measured: the direct form wins for 2x2/2 without row padding; with ph = 3 or
   // pt = 1 (odd, unaligned row offsets) the separable form is about twice as fast.
   const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx);
+  const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
     const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
     hReset();
     for (let j = 0; j < Wo; j++) {
-      if (direct) {
+      if (direct || direct3) {
         const c0 = max(0, j * sx - pl);
         const c1 = min(W, j * sx - pl + pw);
-        maxDirect2(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, ph, pt, Ho);
+        if (direct) maxDirect2(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, ph, pt, Ho);
+        else maxDirect3(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, Ho);
         continue;
       }
       hPass(MAX, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
@@ -104,6 +106,36 @@ function maxDirect2(xp: usize, yj: usize, H: i32, c0: i32, c1: i32, ph: i32, pt:
     st4(yj, i, acc);
   }
   for (; i < Ho; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
+}
+
+/**
+ * One output column of y for 3 rows, stride 2 and top pad 1 (3x3/2 pad 1), from
+ * aligned loads only: B, C = column max of rows 2i..2i+3 and 2i+4..2i+7; output
+ * i + l takes rows 2(i+l) - 1, 2(i+l), 2(i+l) + 1: the even lanes of (B, C), the
+ * odd lanes, and the odd lanes shifted one on from the previous iteration's (for
+ * i = 0 that row is the padding: -Infinity). Rows past the loads go through window1.
+ */
+function maxDirect3(xp: usize, yj: usize, H: i32, c0: i32, c1: i32, Ho: i32): void {
+  const ninf = f32x4.splat(-Infinity);
+  const cb = <usize>H << 2;
+  const first = xp + <usize>c0 * cb;
+  const end = xp + <usize>c1 * cb;
+  let prev = ninf;
+  let i = 0;
+  for (; i + 3 < Ho && 2 * i + 7 < H; i += VEC) {
+    const o = <usize>(2 * i) << 2;
+    let b = ninf;
+    let c = ninf;
+    for (let p = first + o; p < end; p += cb) {
+      b = f32x4.pmax(b, v128.load(p));
+      c = f32x4.pmax(c, v128.load(p, 16));
+    }
+    const odd = v128.shuffle<f32>(b, c, 1, 3, 5, 7);
+    const acc = f32x4.pmax(v128.shuffle<f32>(b, c, 0, 2, 4, 6), odd);
+    st4(yj, i, f32x4.pmax(acc, v128.shuffle<f32>(prev, odd, 3, 4, 5, 6)));
+    prev = odd;
+  }
+  for (; i < Ho; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - 1, 3));
 }
 
 /** dzdx = dzdy sent to the argmax of each window, summed where windows share it. */
