@@ -232,9 +232,9 @@ export function conv_forward_pixels(x: usize, b: usize, y: usize, scratch: usize
 }
 
 /**
- * Pixels [p0, p1) column by column: Winograd blocks of 16 rows wherever their 15 + FH input rows
- * and FW columns lie inside x, 8-row direct blocks elsewhere (the first cut short so that the
- * Winograd blocks start at the first row clear of the top padding). REQUIRES: winoApplies().
+ * Pixels [p0, p1) column by column: Winograd blocks of 16 rows, in place where their 15 + FH
+ * input rows and FW columns lie inside x; 8-row direct blocks for the rest of a column.
+ * REQUIRES: winoApplies().
  */
 function winoRange(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDirect: usize, offPacked: usize, ws: usize,
   p0: i32, p1: i32, H: i32, W: i32, Ho: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32,
@@ -244,12 +244,12 @@ function winoRange(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDire
     const i = p - Ho * j;
     const end = min(p1, Ho * (j + 1));
     const col0 = j * sx - pl;
-    const colIn = col0 >= 0 && col0 + extX < W;
-    if (colIn && i >= pt && i - pt + 14 + FH < H && p + 16 <= end) {
-      winoBlock(xg, b, yg, ws, offPacked, i - pt, col0, p, H, W, ys, FH, FW, FC, K, Kg, k0, dx);
+    if (p + 16 <= end) {
+      const inside = col0 >= 0 && col0 + extX < W && i >= pt && i - pt + 14 + FH < H;
+      winoBlock(xg, b, yg, ws, offPacked, i - pt, col0, inside, p, H, W, ys, FH, FW, FC, K, Kg, k0, dx);
       p += 16;
     } else {
-      const cnt = min(8, min(end - p, colIn && i < pt ? pt - i : 8));
+      const cnt = min(8, end - p);
       block(xg, b, yg, ap, bp, offDirect, offPacked, p, cnt, H, W, Ho, ys, FH, FW, FC, Kg, k0,
         pt, pl, 1, sx, 1, dx, FH - 1, extX);
       p += cnt;

@@ -14,10 +14,15 @@
 // run by the direct micro-kernels on 8 row pairs; the output transform then
 // interleaves the two rows. With integer inputs every value stays exact (the
 // only fraction is the 1/2), so results equal the direct product bit for bit.
-// REQUIRES: winoApplies(); a 16-row block whose input rows row0 .. row0 + 14 + FH
-// and columns col0 .. col0 + (FW-1)*dx all lie inside x.
+// Blocks whose rows row0 .. row0 + 14 + FH or columns reach into the padding
+// go through a zero-padded copy of each column strip.
+// REQUIRES: winoApplies(); the 16 rows of a block lie in one column of y.
 
 import { gemm8, tileWidth } from './conv_gemm';
+
+/** Zero-padded copy of one column strip (15 + FH rows), for blocks that reach into the padding. */
+const STRIP_ROWS: i32 = 128;
+const STRIP: usize = memory.data(4 * 128, 16);
 
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
 const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
@@ -34,7 +39,7 @@ const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
 
 /** Worth it when blocks of 16 rows exist and enough filters share each transformed input. */
 export function winoApplies(Ho: i32, FH: i32, Kg: i32, sy: i32, dy: i32): bool {
-  return sy == 1 && dy == 1 && FH >= 2 && Ho >= 16 && Kg >= 16;
+  return sy == 1 && dy == 1 && FH >= 2 && FH + 15 <= STRIP_ROWS && Ho >= 16 && Kg >= 16;
 }
 
 /** Floats: per kind, transformed filters (R_t * K) and one packed block (8 * R_t). */
@@ -125,17 +130,28 @@ export function winoPackFilters(w: usize, ws: usize, FH: i32, FW: i32, FC: i32, 
 /**
  * Input transform of one 16-row block into the four packed blocks (8 row pairs = 2 vectors per
  * row), rows in the order r = chunk + n_t*(v + FW*c) of winoPackFilters. Reads rows row0 ..
- * row0 + 14 + FH of each column: the last F(2,3) chunk ends there, and an F(2,2) chunk one row
- * before it.
+ * row0 + 14 + FH of each column (the last F(2,3) chunk ends there, an F(2,2) chunk one row
+ * before): in place when `inside`, else through STRIP with zeros for the padding.
  */
-function winoPackPixels(xg: usize, ws: usize, row0: i32, col0: i32, H: i32, W: i32,
+function winoPackPixels(xg: usize, ws: usize, row0: i32, col0: i32, inside: bool, H: i32, W: i32,
   FH: i32, FW: i32, FC: i32, K: i32, dx: i32): void {
   const n3 = n3of(FH), n2 = n2of(FH);
   let pa = blockOf(ws, 0, FH, FW, FC, K), pb = blockOf(ws, 1, FH, FW, FC, K);
   let pc = blockOf(ws, 2, FH, FW, FC, K), pd = blockOf(ws, 3, FH, FW, FC, K);
   for (let c = 0; c < FC; c++) {
     for (let v = 0; v < FW; v++) {
-      let p = xg + (<usize>(row0 + H * (col0 + v * dx + W * c)) << 2);
+      const col = col0 + v * dx;
+      let p = xg + (<usize>(row0 + H * (col + W * c)) << 2);
+      if (!inside) {
+        // strip[q] = xpad(row0 + q, col), q < 15 + FH.
+        const colIn = col >= 0 && col < W;
+        const src = xg + (<usize>(H * (col + W * c)) << 2);
+        for (let q = 0; q < 15 + FH; q++) {
+          const rr = row0 + q;
+          store<f32>(STRIP + (<usize>q << 2), colIn && rr >= 0 && rr < H ? load<f32>(src + (<usize>rr << 2)) : 0);
+        }
+        p = STRIP;
+      }
       for (let ci = 0; ci < n3; ci++) {
         pack3(p, 0, pa, pb, pc, pd);
         pack3(p, 16, pa, pb, pc, pd);
@@ -153,9 +169,9 @@ function winoPackPixels(xg: usize, ws: usize, row0: i32, col0: i32, H: i32, W: i
 }
 
 /** One 16-row block (rows i0..i0+15 of one column, pixel p0 at yg + 4 p0) for every filter of the group; planes ys floats apart. */
-export function winoBlock(xg: usize, b: usize, yg: usize, ws: usize, offPacked: usize, row0: i32, col0: i32, p0: i32,
-  H: i32, W: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32, dx: i32): void {
-  winoPackPixels(xg, ws, row0, col0, H, W, FH, FW, FC, K, dx);
+export function winoBlock(xg: usize, b: usize, yg: usize, ws: usize, offPacked: usize, row0: i32, col0: i32, inside: bool,
+  p0: i32, H: i32, W: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32, dx: i32): void {
+  winoPackPixels(xg, ws, row0, col0, inside, H, W, FH, FW, FC, K, dx);
   const nab = perVC(FH, 0) * FW * FC, nc = perVC(FH, 2) * FW * FC;
   const a0 = blockOf(ws, 0, FH, FW, FC, K), f0 = filtersOf(ws, 0, FH, FW, FC, K);
   const a1 = blockOf(ws, 1, FH, FW, FC, K), f1 = filtersOf(ws, 1, FH, FW, FC, K);
