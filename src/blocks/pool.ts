@@ -42,10 +42,10 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
   const pad = intTuple(WHO, 'pad', opts?.pad ?? 0, 4, 0);
   const [pt, pb, pl, pr] = pad;
   const [H, W, C, N] = tx.shape;
-  const sizes = `x is ${dims(tx.shape)}, pad [${pad.join(', ')}]`;
+  const sizes = (): string => `x is ${dims(tx.shape)}, pad [${pad.join(', ')}]`;
   if (H === 0 || W === 0) throw new Error(`${WHO}: x is ${dims(tx.shape)}; it needs at least one row and one column to pool`);
   if (H + pt + pb < ph || W + pl + pr < pw) {
-    throw new Error(`${WHO}: pool ${ph}x${pw} is larger than the padded input ${H + pt + pb}x${W + pl + pr} (${sizes})`);
+    throw new Error(`${WHO}: pool ${ph}x${pw} is larger than the padded input ${H + pt + pb}x${W + pl + pr} (${sizes()})`);
   }
   const names = ['top', 'bottom', 'left', 'right'];
   for (let a = 0; a < 4; a++) {
@@ -62,7 +62,7 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
     tp = tensorArg(WHO, 'dzdy', dzdy);
     const want = [Ho, Wo, C, N];
     if (tp.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${WHO}: dzdy is ${dims(tp.shape)} but must match y, ${dims(want)} (${sizes}, pool ${ph}x${pw}, stride [${sy}, ${sx}])`);
+      throw new Error(`${WHO}: dzdy is ${dims(tp.shape)} but must match y, ${dims(want)} (${sizes()}, pool ${ph}x${pw}, stride [${sy}, ${sx}])`);
     }
   }
   const L = Math.ceil((H + pt + pb + ph) / 4) * 4;
