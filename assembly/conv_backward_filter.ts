@@ -22,6 +22,8 @@
 
 import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
 import { mkw_m2n5, mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
+import { fillA, fillB } from './conv_backward_filter_fill';
+import { SMALL_HO, smallScratch, smallBackwardFilter } from './conv_backward_filter_small';
 
 // At + Bt per tile: 1 MB, half of L2; 256 KB left 512-channel layers 2 columns per tile.
 const TILE_FLOATS: i32 = 1 << 18;
@@ -42,6 +44,7 @@ function colBlockF(IB: i32, M: i32, Kg: i32, FC: i32, sy: i32, sx: i32, ex: i32,
 export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
+  if (Ho <= SMALL_HO) return smallScratch(C, N, FH, FW, FC, K, Ho, Wo, sy, dy, dx);
   const Kg = K / (C / FC);
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
@@ -55,6 +58,10 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
   if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) {
     fcBackwardFilter(x, dzdy, dzdw, scratch, H, W, C, N, FC, K);
+    return;
+  }
+  if (Ho <= SMALL_HO) {
+    smallBackwardFilter(x, dzdy, dzdw, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
     return;
   }
   const G = C / FC, Kg = K / G;
@@ -86,7 +93,7 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
         const ni = min(IB, Ho - i0), nv = (ni + 3) >> 2;
         for (let j0 = 0; j0 < Wo; j0 += JB) {
           const nj = min(JB, Wo - j0);
-          fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K);
+          fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K, 0);
           fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
           tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nv, dzdw + (<usize>(g * Kg)) * dks, dks);
         }
@@ -96,7 +103,7 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
 }
 
 /** dzdw(m, k) += sum over the tile's pixels of At(pixel, m) * Bt(pixel, k), for the group at dwg. */
-function tileProducts(At: usize, Bt: usize, offA: usize, P: i32, Kg: i32, bks: usize, IB: i32, ajs: usize,
+export function tileProducts(At: usize, Bt: usize, offA: usize, P: i32, Kg: i32, bks: usize, IB: i32, ajs: usize,
   nj: i32, nv: i32, dwg: usize, dks: usize): void {
   for (let k = 0; k < Kg; ) {
     const nk = min(5, Kg - k);
@@ -123,64 +130,5 @@ function tileProducts(At: usize, Bt: usize, offA: usize, P: i32, Kg: i32, bks: u
       }
     }
     k += nk;
-  }
-}
-
-/**
- * Bt holds dzdy(i0 + i, j0 + j, k0 + k, n) for i < ni (0 up to the next multiple of 4),
- * in blocks of nk = min(5, Kg - kb) filters: element (i, j, kb + kk) is at float
- * kb*JB*IB + nk*(j*IB + i - i%4) + 4*kk + i%4, so the nk vectors of one row quad are adjacent.
- */
-function fillB(dzdy: usize, Bt: usize, k0: i32, Kg: i32, n: i32, i0: i32, j0: i32, ni: i32, nj: i32,
-  IB: i32, JB: i32, Ho: i32, Wo: i32, K: i32): void {
-  const nf = ni & ~3;
-  for (let kb = 0; kb < Kg; ) {
-    const nk = min(5, Kg - kb);
-    for (let kk = 0; kk < nk; kk++) {
-      for (let j = 0; j < nj; j++) {
-        const dst = Bt + ((<usize>(kb * JB * IB + nk * j * IB + 4 * kk)) << 2);
-        const src = dzdy + ((<usize>(i0 + Ho * (j0 + j + Wo * (k0 + kb + kk + K * n)))) << 2);
-        const step = (<usize>nk) << 4;
-        let i = 0, o = dst;
-        for (; i < nf; i += 4, o += step) v128.store(o, v128.load(src + ((<usize>i) << 2)));
-        if (i < ni) {
-          for (let l = 0; l < 4; l++) store<f32>(o + ((<usize>l) << 2), i + l < ni ? load<f32>(src + ((<usize>(i + l)) << 2)) : 0);
-        }
-      }
-    }
-    kb += nk;
-  }
-}
-
-/** At(m, f, q, c) = xpad(r0 + m*sy + f, s0 + q, c0 + c, n) for q < nq (the columns this tile reads). */
-function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0: i32, nq: i32, Xc: i32, M: i32,
-  sy: i32, H: i32, W: i32, C: i32): void {
-  const colF = M * sy;
-  for (let c = 0; c < FC; c++) {
-    for (let q = 0; q < nq; q++) {
-      const dst = At + ((<usize>(colF * (q + Xc * c))) << 2);
-      const s = s0 + q;
-      if (s < 0 || s >= W) {
-        memory.fill(dst, 0, (<usize>colF) << 2);
-        continue;
-      }
-      const src = x + ((<usize>(H * (s + W * (c0 + c + C * n)))) << 2);
-      if (sy == 1) {
-        // Rows m in [m0, m1) exist in x: one copy, zeros around it.
-        const m0 = min(max(-r0, 0), M);
-        const m1 = max(min(H - r0, M), m0);
-        memory.fill(dst, 0, (<usize>m0) << 2);
-        memory.copy(dst + ((<usize>m0) << 2), src + ((<usize>(r0 + m0)) << 2), (<usize>(m1 - m0)) << 2);
-        memory.fill(dst + ((<usize>m1) << 2), 0, (<usize>(M - m1)) << 2);
-      } else {
-        for (let f = 0; f < sy; f++) {
-          const ph = dst + ((<usize>(M * f)) << 2);
-          for (let m = 0; m < M; m++) {
-            const r = r0 + m * sy + f;
-            store<f32>(ph + ((<usize>m) << 2), r >= 0 && r < H ? load<f32>(src + ((<usize>r) << 2)) : 0);
-          }
-        }
-      }
-    }
   }
 }

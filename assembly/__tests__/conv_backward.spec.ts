@@ -130,6 +130,16 @@ describe('conv_backward_data / conv_backward_filter', () => {
     expect<f64>(maxError(o, true)).toBe(0);
   });
 
+  it('match on outputs taller than 16 rows (dzdw\'s tiled path rather than its short-output path)', () => {
+    const o = new Conv();
+    o.H = 41; o.W = 5; o.pt = 2; o.pb = 1; o.pl = 1; o.pr = 2;
+    expect<f64>(maxError(o)).toBeLessThan(1e-6);
+    o.sy = 2; o.sx = 2; o.dy = 2; o.C = 6; o.FC = 3; o.K = 4; o.N = 2;
+    expect<f64>(maxError(o)).toBeLessThan(1e-6);
+    o.sy = 1; o.dy = 3; o.FH = 4; o.C = 4; o.FC = 1; o.K = 8;
+    expect<f64>(maxError(o)).toBeLessThan(1e-6);
+  });
+
   it('match when the image is taller than one row block (H > 512)', () => {
     const o = new Conv();
     o.H = 530; o.W = 3; o.C = 2; o.FC = 2; o.K = 3; o.FH = 4; o.FW = 2; o.pt = 1; o.pb = 2;
