@@ -14,7 +14,8 @@
 //   is contiguous along i for every stride and padding.
 // Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..5 filters
 // in registers. The fully-connected shape (1x1 output) is a plain matrix product
-// instead (conv_backward_fc.ts).
+// instead (conv_backward_fc.ts), and outputs of at most 16 rows fold the batch
+// into flat runs (conv_backward_filter_small.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
