@@ -5,14 +5,14 @@
 // with patch rows m = (u, v, c') and B = dzdy, reduced along i (contiguous in
 // dzdy) in f32x4 accumulators that are summed across lanes once per tile.
 // Per tile (IB output rows x JB output columns of one image and group):
-//   Bt = dzdy rows [i0, i0 + IB) (zero past Ho), Kg channels, in blocks of nk <= 5
+//   Bt = dzdy rows [i0, i0 + IB) (zero past Ho), Kg channels, in blocks of nk <= 4
 //        filters whose 4-row vectors are interleaved, so a micro-kernel reads
 //        all nk of them from one pointer with constant offsets;
 //   At = the x columns the tile reads, each split into sy row phases
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
-// Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..5 filters
+// Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
 // in registers. The fully-connected shape (1x1 output) is a plain matrix product
 // instead (conv_backward_fc.ts), and outputs of at most 16 rows fold the batch
 // into flat runs (conv_backward_filter_small.ts).
@@ -22,7 +22,7 @@
 // nothing else. Every element of dzdw is written.
 
 import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
-import { mkw_m2n5, mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
+import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
 import { fillA, fillB } from './conv_backward_filter_fill';
 import { SMALL_HO, smallScratch, smallBackwardFilter } from './conv_backward_filter_small';
 
@@ -107,19 +107,18 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
 export function tileProducts(At: usize, Bt: usize, offA: usize, P: i32, Kg: i32, bks: usize, IB: i32, ajs: usize,
   nj: i32, nv: i32, dwg: usize, dks: usize): void {
   for (let k = 0; k < Kg; ) {
-    const nk = min(5, Kg - k);
+    const nk = min(4, Kg - k);
     const bt = Bt + (<usize>k) * bks;
     const bjs = (<usize>(nk * IB)) << 2; // bytes per output column in this block
     const dw = dwg + (<usize>k) * dks;
-    const mb = nk >= 4 ? 2 : nk == 3 ? 3 : 4;
+    const mb = nk == 4 ? 2 : nk == 3 ? 3 : 4;
     for (let m = 0; m < P; m += mb) {
       // A block past the last patch row repeats row P - 1 and drops its sums.
       const a0 = At + <usize>load<i32>(offA + ((<usize>m) << 2));
       const a1 = At + <usize>load<i32>(offA + ((<usize>min(m + 1, P - 1)) << 2));
       const d = dw + ((<usize>m) << 2);
       const nm = min(mb, P - m);
-      if (nk == 5) mkw_m2n5(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
-      else if (nk == 4) mkw_m2n4(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
+      if (nk == 4) mkw_m2n4(a0, a1, ajs, bt, bjs, nj, nv, d, dks, nm);
       else {
         const a2 = At + <usize>load<i32>(offA + ((<usize>min(m + 2, P - 1)) << 2));
         if (nk == 3) mkw_m3n3(a0, a1, a2, ajs, bt, bjs, nj, nv, d, dks, nm);

@@ -4,14 +4,14 @@
 
 /**
  * Bt holds dzdy(i0 + i, j0 + j, k0 + k, n) for i < ni (0 up to the next multiple of 4) in
- * column slot s0 + j, in blocks of nk = min(5, Kg - kb) filters: element (i, slot, kb + kk) is at
+ * column slot s0 + j, in blocks of nk = min(4, Kg - kb) filters: element (i, slot, kb + kk) is at
  * float kb*JB*IB + nk*(slot*IB + i - i%4) + 4*kk + i%4, so the nk vectors of one row quad are adjacent.
  */
 export function fillB(dzdy: usize, Bt: usize, k0: i32, Kg: i32, n: i32, i0: i32, j0: i32, ni: i32, nj: i32,
   IB: i32, JB: i32, Ho: i32, Wo: i32, K: i32, s0: i32): void {
   const nf = ni & ~3;
   for (let kb = 0; kb < Kg; ) {
-    const nk = min(5, Kg - kb);
+    const nk = min(4, Kg - kb);
     for (let kk = 0; kk < nk; kk++) {
       for (let j = 0; j < nj; j++) {
         const dst = Bt + ((<usize>(kb * JB * IB + nk * (s0 + j) * IB + 4 * kk)) << 2);

@@ -1,8 +1,8 @@
 // Micro-kernels of nnconv's filter derivative (conv_backward_filter.ts). Each holds
-// 2..4 patch rows x 1..5 filters of f32x4 accumulators over the tile's pixels
+// 2..4 patch rows x 1..4 filters of f32x4 accumulators over the tile's pixels
 // (lanes are 4 consecutive output rows) and adds their lane sums to dzdw. At
-// most 10 accumulators: V8 on x64 loads all of a step's operands first and
-// spills beyond ~15 live v128 values.
+// most 9 accumulators: V8 on x64 loads all of a step's operands first and
+// spills beyond ~15 live v128 values (a 2 x 5 block spilled 3 and ran ~10% slower).
 // REQUIRES: A rows a_m + j*ajs + [0, 16*nv) and the Bt block (conv_backward_filter.ts
 // layout: the nk filters' vectors of one row quad adjacent) readable; d + 4*(nm-1) +
 // dks*(nk-1) inside dzdw.
@@ -20,32 +20,6 @@
 
 // Micro-kernels: acc(m, k) += At[a_m + j*ajs + 16 t] * Bt[bt + j*bjs + 16 (nk t + k)]
 // over output columns j < nj and row quads t < nv; then dzdw[m, k] += sum of lanes.
-
-export function mkw_m2n5(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
-  d: usize, dks: usize, nm: i32): void {
-  let c00 = f32x4.splat(0), c10 = c00, c01 = c00, c11 = c00, c02 = c00, c12 = c00, c03 = c00, c13 = c00, c04 = c00, c14 = c00;
-  const len = (<usize>nv) << 4;
-  for (let j = 0; j < nj; j++) {
-    let p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs;
-    let q = bt + (<usize>j) * bjs;
-    const qe = q + (<usize>nv) * 80;
-    for (; q < qe; p0 += 16, p1 += 16, q += 80) {
-      const x0 = v128.load(p0), x1 = v128.load(p1);
-      let y = v128.load(q);
-      c00 = f32x4.add(c00, f32x4.mul(x0, y)); c10 = f32x4.add(c10, f32x4.mul(x1, y));
-      y = v128.load(q, 16);
-      c01 = f32x4.add(c01, f32x4.mul(x0, y)); c11 = f32x4.add(c11, f32x4.mul(x1, y));
-      y = v128.load(q, 32);
-      c02 = f32x4.add(c02, f32x4.mul(x0, y)); c12 = f32x4.add(c12, f32x4.mul(x1, y));
-      y = v128.load(q, 48);
-      c03 = f32x4.add(c03, f32x4.mul(x0, y)); c13 = f32x4.add(c13, f32x4.mul(x1, y));
-      y = v128.load(q, 64);
-      c04 = f32x4.add(c04, f32x4.mul(x0, y)); c14 = f32x4.add(c14, f32x4.mul(x1, y));
-    }
-  }
-  addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02); addTo(d + 3 * dks, c03); addTo(d + 4 * dks, c04);
-  if (nm > 1) { d += 4; addTo(d, c10); addTo(d + dks, c11); addTo(d + 2 * dks, c12); addTo(d + 3 * dks, c13); addTo(d + 4 * dks, c14); }
-}
 
 export function mkw_m2n4(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
   d: usize, dks: usize, nm: i32): void {
