@@ -12,12 +12,12 @@
 // then the vertical adjoint spreads q rows i*sy over their ph rows: a zero line
 // Z with Z[i*sy + ph-1-pt] = that sum, window sums of ph give dzdx(:, s).
 // REQUIRES: as pool_max.ts (P planes, §2.2 sizes and pads, L >= H + pt + pb + ph
-// rounded up to 4, scratch of 2 * (pw + 5) * L floats); the backward pass
+// rounded up to 4, scratch of pool_scratch(...) floats); the backward pass
 // overwrites dzdy (a scratch copy) with q and writes every element of dzdx.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { SUM, lineFill } from './pool_lines';
-import { hReset, hPass, hRunning, hDirect, useRunning, inBounds } from './pool_pass';
+import { hReset, hPass, hRunning, hDirect, useRunning, blockLines, inBounds } from './pool_pass';
 import { slideSum, slideSumPart, topLevel, accLevel } from './pool_slide';
 
 /** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
@@ -65,7 +65,7 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
-  const G = S + <usize>pw * lb;
+  const G = S + <usize>blockLines(H, W, Ho, Wo, pw, sx) * lb;
   const U = G + lb;
   const A = U + lb;
   const sc = A + lb;
@@ -109,7 +109,7 @@ export function pool_avg_backward(dzdy: usize, dzdx: usize, scratch: usize, H: i
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
-  const G = S + <usize>pw * lb;
+  const G = S + <usize>blockLines(H, W, Ho, Wo, pw, sx) * lb;
   const Z = G + lb;
   const T = Z + 2 * lb;
   const rw = T + lb;
@@ -117,7 +117,7 @@ export function pool_avg_backward(dzdy: usize, dzdx: usize, scratch: usize, H: i
   scaleByArea(dzdy, rw, T, P, Ho, Wo, sx, pl, pw, W);
   const padL = ph - 1 - pt;
   const lz = H + ph - 1;
-  const running = sx == 1 && useRunning(pw, 1);
+  const running = sx == 1 && useRunning(pw, 1, Ho, Wo);
   for (let c = 0; c < P; c++) {
     const qp = dzdy + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
     const dp = dzdx + ((<usize>c * <usize>H * <usize>W) << 2);

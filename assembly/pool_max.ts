@@ -10,11 +10,11 @@
 // the backward pass finds it inside the call and needs no cache from the forward.
 // REQUIRES: P = C*N planes of H x W (x, dzdx) and Ho x Wo (y, dzdy) from §2.2;
 // 0 <= pt, pb < ph and 0 <= pl < pw as §2.2 checks; L >= H + pt + pb + ph rounded up
-// to 4; scratch holds 2 * (pw + 5) * L floats; dzdx needs no clearing.
+// to 4; scratch holds pool_scratch(...) floats (pool_pass.ts); dzdx needs no clearing.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './pool_lines';
-import { hReset, hPass, scratchLines, useRunning } from './pool_pass';
+import { hReset, hPass, blockLines, useRunning } from './pool_pass';
 import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
 
 /** y = max pooling of x. */
@@ -22,15 +22,16 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
-  const G = S + <usize>pw * lb;
+  const sl = blockLines(H, W, Ho, Wo, pw, sx);
+  const G = S + <usize>sl * lb;
   const U = G + lb;
-  setTwin(<usize>scratchLines(pw) * lb);
+  setTwin(<usize>(sl + 5) * lb);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
   // NOTE: measured: the direct form wins for 2x2/2 without row padding; with ph = 3 or
   // pt = 1 (odd, unaligned row offsets) the separable form is about twice as fast.
-  const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx);
-  const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx);
+  const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx, H, W);
+  const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx, H, W);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
     const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
@@ -143,10 +144,11 @@ export function pool_max_backward(x: usize, dzdy: usize, dzdx: usize, scratch: u
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
-  const G = S + <usize>pw * lb;
+  const sl = blockLines(H, W, Ho, Wo, pw, sx);
+  const G = S + <usize>sl * lb;
   const U = G + lb;
   const spare = U + 2 * lb;
-  setTwin(<usize>scratchLines(pw) * lb);
+  setTwin(<usize>(sl + 5) * lb);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
   for (let c = 0; c < P; c++) {

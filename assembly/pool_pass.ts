@@ -31,9 +31,29 @@ export function hReset(): void {
   return c >= 0 && c < w ? src + (<usize>(c * n) << 2) : 0;
 }
 
-/** Whether the running form is cheaper: direct costs pw combines per output, running about 2*sx + 1. */
-export function useRunning(pw: i32, sx: i32): bool {
-  return pw > 2 * sx + 1;
+/**
+ * Whether the running form is used for a plane of w columns of n rows: it is
+ * cheaper when pw > 2*sx + 1 (direct costs pw combines per output, running
+ * about 2*sx + 1), and its block of pw lines stays small: at most a quarter of
+ * the plane (or 64K floats). Wider pools (global pooling) have few outputs,
+ * for which the direct form costs no more.
+ */
+export function useRunning(pw: i32, sx: i32, n: i32, w: i32): bool {
+  return pw > 2 * sx + 1 && <i64>pw * n <= max(<i64>n * w / 4, 1 << 16);
+}
+
+/** Lines of the running block S for these sizes (forward over x, avg backward over dzdy): pw or 0. */
+export function blockLines(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32): i32 {
+  return useRunning(pw, sx, H, W) || (sx == 1 && useRunning(pw, 1, Ho, Wo)) ? pw : 0;
+}
+
+/**
+ * Floats of scratch for every pool kernel: the block S, then G, U, A, T and
+ * the row counts (lines of L floats), and as many i32 again for the argmax
+ * twins. The facade asks the module, so the layout lives in one place.
+ */
+export function pool_scratch(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32, L: i32): i32 {
+  return 2 * (blockLines(H, W, Ho, Wo, pw, sx) + 5) * L;
 }
 
 /**
@@ -93,14 +113,10 @@ export function hRunning(mode: i32, src: usize, n: i32, w: i32, p0: i32, pw: i32
 /** The horizontal pass in its cheaper form for this pool and stride. */
 export function hPass(mode: i32, src: usize, n: i32, w: i32, p0: i32, pw: i32, pad: i32, sx: i32, dst: usize,
   S: usize, G: usize, L: i32): void {
-  if (useRunning(pw, sx)) hRunning(mode, src, n, w, p0, pw, pad, dst, S, G, L);
+  if (useRunning(pw, sx, n, w)) hRunning(mode, src, n, w, p0, pw, pad, dst, S, G, L);
   else hDirect(mode, src, n, w, p0, pw, pad, dst);
 }
 
-/** Scratch floats the pool kernels need: pw + 5 lines of L floats, and as many i32 for ARG twins. */
-export function scratchLines(pw: i32): i32 {
-  return pw + 5;
-}
 
 /** Number of in-bounds positions of window o: [o*s - pad, o*s - pad + k) clipped to [0, n). */
 // @ts-ignore: decorator

@@ -22,6 +22,8 @@ export interface Kernels {
   pool_max_backward(x: number, dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
   pool_avg_forward(x: number, y: number, scratch: number, ...d: PoolDims): void;
   pool_avg_backward(dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
+  /** Scratch floats of every pool kernel for these sizes. */
+  pool_scratch(H: number, W: number, Ho: number, Wo: number, pw: number, sx: number, L: number): number;
   /** nnconv; `...d` is DIMS = H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx. */
   conv_forward(x: number, w: number, b: number, y: number, scratch: number, ...d: ConvDims): void;
   conv_forward_scratch(...d: ConvDims): number;
@@ -50,7 +52,7 @@ export type PoolDims = [number, number, number, number, number, number, number, 
 /** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
-  'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward',
+  'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward', 'pool_scratch',
   'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];

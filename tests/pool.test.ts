@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nnpool, randn, Tensor } from '../src/index.js';
+import { init, nnconv, nnpool, randn, Tensor } from '../src/index.js';
 import { poolForwardRef, poolBackwardRef, poolOutSize, type PoolRefParams } from './ref/pool.js';
 import { distinct, expectClose, expectExact } from './helpers.js';
 
@@ -155,6 +155,12 @@ describe('nnpool edge cases', () => {
     checkCase(distinct([210, 300, 5], 12, 1, -150000), 3, [1, 2], [1, 2, 0, 1]);
   });
 
+  it('global and near-global pools (the direct form, no block of pw lines) match the reference', () => {
+    const x = distinct([300, 300], 13, 1, -45000);
+    checkCase(x, 300, 1, 0);
+    checkCase(x, [200, 280], [50, 7], [100, 0, 20, 70]);
+  });
+
   it('pool 1 is the identity (stride 1) and its derivative passes dzdy through', () => {
     const x = randn([5, 7, 3, 2], { seed: 3 });
     const p = randn([5, 7, 3, 2], { seed: 4 });
@@ -193,6 +199,23 @@ describe('nnpool edge cases', () => {
     // avg is a sum: NaN spreads to every window that holds it.
     expect(Number.isNaN(nnpool(x, 2, { method: 'avg', stride: 2 }).data[0])).toBe(true);
   });
+});
+
+describe('nnpool avg equals a depthwise conv with ones / (ph*pw) without padding (SEMANTICS §2.7)', () => {
+  for (const [pool, stride] of [[[3, 2], [2, 1]], [[2, 2], 2], [[4, 5], 1]] as const) {
+    it(`pool ${JSON.stringify(pool)}, stride ${JSON.stringify(stride)}`, () => {
+      const [ph, pw] = pool;
+      const x = randn([11, 9, 3, 2], { seed: 31 });
+      const w = new Tensor(new Float32Array(ph * pw * 3).fill(1 / (ph * pw)), [ph, pw, 1, 3]);
+      const yc = nnconv(x, w, null, { stride: stride as number | number[] });
+      const yp = nnpool(x, pool as unknown as number[], { method: 'avg', stride: stride as number | number[] });
+      expect(yp.shape).toEqual(yc.shape);
+      expectClose(yp.data, yc.data, 1e-5, 1e-6);
+      const p = randn(yp.shape, { seed: 32 });
+      expectClose(nnpool(x, pool as unknown as number[], p, { method: 'avg', stride: stride as number | number[] }).data,
+        nnconv(x, w, null, p, { stride: stride as number | number[] }).dzdx!.data, 1e-5, 1e-6);
+    });
+  }
 });
 
 describe('nnpool numerical derivatives (MatConvNet element-wise check)', () => {
@@ -241,11 +264,11 @@ describe('nnpool inputs and errors', () => {
 
   it('names the argument and the sizes in every error', () => {
     const x = randn([4, 5, 3]);
-    expect(() => nnpool(x, 2, { stride: 0 })).toThrow(/nnpool: stride must hold integers >= 1, got 0/);
-    expect(() => nnpool(x, 0)).toThrow(/nnpool: pool must hold integers >= 1, got 0/);
+    expect(() => nnpool(x, 2, { stride: 0 })).toThrow(/nnpool: stride must hold integers (>= 1|from 1 to \d+), got 0/);
+    expect(() => nnpool(x, 0)).toThrow(/nnpool: pool must hold integers (>= 1|from 1 to \d+), got 0/);
     expect(() => nnpool(x, [2, 2, 2])).toThrow(/nnpool: pool must be a number or \[y, x\], got \[2, 2, 2\]/);
     expect(() => nnpool(x, 6)).toThrow(/nnpool: pool 6x6 is larger than the padded input 4x5 \(x is 4x5x3, pad \[0, 0, 0, 0\]\)/);
-    expect(() => nnpool(x, 2, { pad: -1 })).toThrow(/nnpool: pad must hold integers >= 0, got -1/);
+    expect(() => nnpool(x, 2, { pad: -1 })).toThrow(/nnpool: pad must hold integers (>= 0|from 0 to \d+), got -1/);
     expect(() => nnpool(x, 2, { pad: [0, 2, 0, 0] })).toThrow(/nnpool: pad \[0, 2, 0, 0\] must be smaller than pool 2x2 on each axis \(bottom 2 >= ph 2\)/);
     expect(() => nnpool(x, [3, 2], { pad: [0, 0, 0, 2] })).toThrow(/right 2 >= pw 2/);
     expect(() => nnpool(x, 2, { pad: NaN })).toThrow(/nnpool: pad must hold integers/);

@@ -21,8 +21,6 @@ export interface PoolPlan {
   readonly H: number; readonly W: number; readonly C: number; readonly N: number;
   readonly Ho: number; readonly Wo: number;
   readonly pool: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[];
-  /** Floats of kernel scratch: pw + 5 lines of L floats and as many i32 (argmax indices). */
-  readonly scratch: number;
   readonly dims: PoolDims;
 }
 
@@ -69,7 +67,6 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
   return Object.freeze({
     x: tx, dzdy: tp, method, H, W, C, N, Ho, Wo,
     pool: [ph, pw], pad, stride: [sy, sx],
-    scratch: 2 * (pw + 5) * L,
     dims: [H, W, C * N, ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L] as PoolDims,
   });
 }
@@ -107,6 +104,11 @@ export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOpti
 // in and out then meet cached memory, and the arena never holds the whole tensor.
 const CHUNK = 1 << 18;
 
+/** Kernel scratch floats: line buffers (a block of pw lines when the running form is used). */
+function scratchOf(p: PoolPlan): number {
+  return kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+}
+
 /** Planes per chunk for `perPlane` floats per plane, and a kernel argument list with P replaced. */
 function chunking(p: PoolPlan, perPlane: number): { per: number; planes: number; dims: (m: number) => PoolDims } {
   const planes = p.C * p.N;
@@ -118,8 +120,8 @@ function poolForward(p: PoolPlan): Tensor {
   const HW = p.H * p.W;
   const HoWo = p.Ho * p.Wo;
   const { per, planes, dims } = chunking(p, HW + HoWo);
-  const [px, py, ps] = reserve(WHO, per * HW, per * HoWo, p.scratch);
   const k = kernels();
+  const [px, py, ps] = reserve(WHO, per * HW, per * HoWo, scratchOf(p));
   const run = p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward;
   const xin = new Float32Array(k.memory.buffer, px, per * HW);
   const yout = new Float32Array(k.memory.buffer, py, per * HoWo);
@@ -137,8 +139,8 @@ function poolMaxBackward(p: PoolPlan): Tensor {
   const HW = p.H * p.W;
   const HoWo = p.Ho * p.Wo;
   const { per, planes, dims } = chunking(p, 2 * HW + HoWo);
-  const [px, pp, pd, ps] = reserve(WHO, per * HW, per * HoWo, per * HW, p.scratch);
   const k = kernels();
+  const [px, pp, pd, ps] = reserve(WHO, per * HW, per * HoWo, per * HW, scratchOf(p));
   const xin = new Float32Array(k.memory.buffer, px, per * HW);
   const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
   const dout = new Float32Array(k.memory.buffer, pd, per * HW);
@@ -158,8 +160,8 @@ function poolAvgBackward(p: PoolPlan): Tensor {
   const HW = p.H * p.W;
   const HoWo = p.Ho * p.Wo;
   const { per, planes, dims } = chunking(p, HW + HoWo);
-  const [pp, pd, ps] = reserve(WHO, per * HoWo, per * HW, p.scratch);
   const k = kernels();
+  const [pp, pd, ps] = reserve(WHO, per * HoWo, per * HW, scratchOf(p));
   const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
   const dout = new Float32Array(k.memory.buffer, pd, per * HW);
   const out = new Float32Array(planes * HW);
