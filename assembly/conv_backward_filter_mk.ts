@@ -24,7 +24,6 @@
 export function mkw_m2n4(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
   d: usize, dks: usize, nm: i32): void {
   let c00 = f32x4.splat(0), c10 = c00, c01 = c00, c11 = c00, c02 = c00, c12 = c00, c03 = c00, c13 = c00;
-  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
     let p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs;
     let q = bt + (<usize>j) * bjs;
@@ -48,17 +47,17 @@ export function mkw_m2n4(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize
 export function mkw_m3n3(a0: usize, a1: usize, a2: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
   d: usize, dks: usize, nm: i32): void {
   let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c01 = c00, c11 = c00, c21 = c00, c02 = c00, c12 = c00, c22 = c00;
-  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
-    const p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs, p2 = a2 + (<usize>j) * ajs;
+    let p0 = a0 + (<usize>j) * ajs, p1 = a1 + (<usize>j) * ajs, p2 = a2 + (<usize>j) * ajs;
     let q = bt + (<usize>j) * bjs;
-    for (let t: usize = 0; t < len; t += 16, q += 48) {
+    const qe = q + (<usize>nv) * 48;
+    for (; q < qe; p0 += 16, p1 += 16, p2 += 16, q += 48) {
       const y0 = v128.load(q), y1 = v128.load(q, 16), y2 = v128.load(q, 32);
-      let x = v128.load(p0 + t);
+      let x = v128.load(p0);
       c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1)); c02 = f32x4.add(c02, f32x4.mul(x, y2));
-      x = v128.load(p1 + t);
+      x = v128.load(p1);
       c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1)); c12 = f32x4.add(c12, f32x4.mul(x, y2));
-      x = v128.load(p2 + t);
+      x = v128.load(p2);
       c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1)); c22 = f32x4.add(c22, f32x4.mul(x, y2));
     }
   }
@@ -70,20 +69,20 @@ export function mkw_m3n3(a0: usize, a1: usize, a2: usize, ajs: usize, bt: usize,
 export function mkw_m4n2(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize, bt: usize, bjs: usize, nj: i32, nv: i32,
   d: usize, dks: usize, nm: i32): void {
   let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00, c21 = c00, c31 = c00;
-  const len = (<usize>nv) << 4;
   for (let j = 0; j < nj; j++) {
     const ja = (<usize>j) * ajs;
-    const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja;
+    let p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja;
     let q = bt + (<usize>j) * bjs;
-    for (let t: usize = 0; t < len; t += 16, q += 32) {
+    const qe = q + (<usize>nv) * 32;
+    for (; q < qe; p0 += 16, p1 += 16, p2 += 16, p3 += 16, q += 32) {
       const y0 = v128.load(q), y1 = v128.load(q, 16);
-      let x = v128.load(p0 + t);
+      let x = v128.load(p0);
       c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1));
-      x = v128.load(p1 + t);
+      x = v128.load(p1);
       c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1));
-      x = v128.load(p2 + t);
+      x = v128.load(p2);
       c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1));
-      x = v128.load(p3 + t);
+      x = v128.load(p3);
       c30 = f32x4.add(c30, f32x4.mul(x, y0)); c31 = f32x4.add(c31, f32x4.mul(x, y1));
     }
   }
