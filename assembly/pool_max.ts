@@ -6,8 +6,11 @@
 // Per plane and output column j: the horizontal pass combines the window's
 // columns into the middle of a padded line U (pt identity rows, H rows, pb
 // identity rows); the vertical pass slides ph down U in place; row i of y is
-// U[i*sy]. The argmax is the flat index r + H*s carried beside each value, so
-// the backward pass finds it inside the call and needs no cache from the forward.
+// U[i*sy]. Two small pools with stride 2 skip U: 2x2 (no top pad) and 3x3
+// with top pad 1 read x directly (maxDirect2, maxDirect3). The argmax is the
+// flat index r + H*s carried beside each value (ties to the smaller index, the
+// first in column-major order), so the backward pass finds it inside the call
+// and needs no cache from the forward.
 // REQUIRES: P = C*N planes of H x W (x, dzdx) and Ho x Wo (y, dzdy) from §2.2;
 // 0 <= pt, pb < ph and 0 <= pl < pw as §2.2 checks; L >= H + pt + pb + ph rounded up
 // to 4; scratch holds pool_scratch(...) floats (pool_pass.ts); dzdx needs no clearing.
@@ -28,8 +31,8 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   setTwin(<usize>(sl + 5) * lb);
   const len = H + pt + pb;
   const body = U + (<usize>pt << 2);
-  // NOTE: measured: the direct form wins for 2x2/2 without row padding; with ph = 3 or
-  // pt = 1 (odd, unaligned row offsets) the separable form is about twice as fast.
+  // NOTE: measured: reading x at odd row offsets (unaligned loads) made a direct form
+  // twice as slow as the separable one, so maxDirect3 reads aligned rows only.
   const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx, H, W);
   const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx, H, W);
   for (let c = 0; c < P; c++) {

@@ -1,12 +1,12 @@
 // The two separable passes of nnpool, built on the line primitives.
 //
 // Horizontal pass (along j, across columns): one output line is the
-// combination of up to pw source columns, SIMD along i. With stride 1 and a
-// wide pool it runs van Herk / Gil-Werman: padded positions are cut into
+// combination of up to pw source columns, SIMD along i. When the pool is wide
+// for its stride it runs van Herk / Gil-Werman: padded positions are cut into
 // blocks of pw; S[t] holds the combination of positions t..pw-1 of block b
 // (a suffix) and G that of positions 0..t-1 of block b+1 (a prefix), so the
 // window [b*pw + t, b*pw + t + pw) is comb(S[t], G): about three combines per
-// column whatever pw is.
+// column whatever pw is (with stride 1).
 //
 // The vertical pass is in pool_slide.ts.
 //
