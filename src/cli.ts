@@ -33,6 +33,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`nnblocks practical: ${(e as Error).message}`);
     return 2;
   }
+  // 5x5 filters, then a 10x10 pool: the image needs 14 pixels a side.
+  if (x.shape[0] < 14 || x.shape[1] < 14) {
+    console.error(`nnblocks practical: ${name} is ${x.shape[0]}x${x.shape[1]}; part 2 needs at least 14x14 (5x5 filters, then pool 10)`);
+    return 2;
+  }
   console.log(`Part 2 of the VGG CNN practical on ${name} (${x.size().join('x')})`);
   const report = practical(x, (line) => console.log(line));
   const failed = report.checks.filter((c) => !c.ok);

@@ -145,12 +145,14 @@ function planCheck(who: string, x: Tensor, dzdx: Tensor, opts: CheckOptions): Ch
   if (!Number.isInteger(directions) || directions < 1) {
     throw new Error(`${who}: directions must be an integer >= 1, got ${String(opts.directions)}`);
   }
-  return {
-    eta: opts.eta === undefined ? 1e-4 : positive(who, 'eta', opts.eta),
-    seed: opts.seed ?? 1,
-    central: opts.central === true,
-    directions,
-  };
+  const seed = opts.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`${who}: seed must be an integer in 0..4294967295, got ${String(opts.seed)}`);
+  }
+  if (opts.central !== undefined && typeof opts.central !== 'boolean') {
+    throw new Error(`${who}: central must be true or false, got ${String(opts.central)}`);
+  }
+  return { eta: opts.eta === undefined ? 1e-4 : positive(who, 'eta', opts.eta), seed, central: opts.central === true, directions };
 }
 
 function outputOf(who: string, f: (x: Tensor) => Tensor, x: Tensor, dzdy: Tensor): Tensor {

@@ -1,8 +1,9 @@
-// nnblocks for Cloudflare Workers (workerd) and Vercel Edge, chosen by the
-// `workerd`, `worker` and `edge-light` export conditions. Those runtimes
-// refuse to compile WebAssembly from bytes, so the kernels come precompiled
-// from a static import of the .wasm file beside this one, which the
-// platform's bundler turns into a WebAssembly.Module.
+// nnblocks for Cloudflare Workers, chosen by the `workerd` export condition
+// (Vercel Edge has edge-light.ts). workerd refuses to compile WebAssembly from
+// bytes, so the kernels come precompiled from a static import of the .wasm
+// file beside this one, which wrangler turns into a WebAssembly.Module.
+// NOTE: not under the generic `worker` condition: webpack sets it for browser
+// Web Workers, where this import would not give a Module.
 import kernels from './kernels.wasm';
 import { initOnce, type InitSource } from './init.js';
 

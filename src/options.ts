@@ -35,8 +35,8 @@ export function intTuple(who: string, name: string, v: unknown, n: 2 | 4, min: n
   }
   const out = arr.length === 1 ? new Array<number>(n).fill(arr[0]) : arr.slice();
   for (const d of out) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < min) {
-      throw new Error(`${who}: ${name} must hold integers >= ${min}, got ${show(v)}`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < min || d > MAX_OPTION) {
+      throw new Error(`${who}: ${name} must hold integers >= ${min}, got ${show(v)} (at most ${MAX_OPTION} each)`);
     }
   }
   return out as number[];
@@ -61,4 +61,38 @@ export function dims(shape: readonly number[]): string {
   const s = shape.slice();
   while (s.length > 2 && s[s.length - 1] === 1) s.pop();
   return s.join('x');
+}
+
+/**
+ * The forward/backward-by-arity convention of every block: after the inputs
+ * come either `opts` (forward) or `dzdy, opts` (backward). An `undefined`
+ * dzdy slot means forward with the options that follow it (code that passes
+ * a `maybeDzdy` through must not lose its options), anything after the
+ * options is an error, and a non-Tensor in the dzdy slot is named as such.
+ */
+export function splitArity<O>(who: string, a: unknown, b: unknown, isTensor: (v: unknown) => boolean):
+  { dzdy: unknown; opts: O | undefined } {
+  if (isTensor(a)) return { dzdy: a, opts: b as O | undefined };
+  if (a === undefined) return { dzdy: undefined, opts: b as O | undefined };
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || ArrayBuffer.isView(a)) {
+    throw new Error(`${who}: dzdy must be a Tensor (or, for the forward pass, an options object), got ${tagOf(a)}`);
+  }
+  if (b !== undefined) throw new Error(`${who}: unexpected argument after the options: ${tagOf(b)}`);
+  return { dzdy: undefined, opts: a as O };
+}
+
+/**
+ * Largest value accepted for a size option (pad, stride, dilate, pool). The
+ * kernels index with 32-bit integers; 2^24 keeps every sum and product of
+ * sizes far inside that, and no real network comes near it.
+ */
+export const MAX_OPTION = 2 ** 24;
+
+/** y's element count must fit WebAssembly memory (4 GiB); say so before any allocation. */
+export function checkOutputSize(who: string, shape: readonly number[], why: string): void {
+  const n = shape.reduce((p, d) => p * d, 1);
+  if (n * 4 > 2 ** 32) {
+    throw new Error(`${who}: y would be ${shape.join('x')} (${(n * 4 / 2 ** 30).toFixed(1)} GiB), more than ` +
+      `WebAssembly memory can hold (4 GiB); ${why}`);
+  }
 }

@@ -95,6 +95,11 @@ export function reserve(who: string, ...floats: number[]): number[] {
   const ptrs: number[] = [];
   let end = base;
   for (const n of floats) {
+    // A kernel's scratch size is an i32: a size computation that overflowed comes back negative.
+    if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`${who}: a buffer size of ${n} floats is not a valid size (buffers [${floats.join(', ')}]); ` +
+        'the shapes and options are too large for the kernels');
+    }
     ptrs.push(end);
     end += alignUp(n * 4);
   }

@@ -3,6 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toPNG, Tensor } from '../src/index.js';
 import { practicalImage } from './practical-data.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,5 +46,19 @@ describe('nnblocks practical', () => {
     expect(notImage.status).toBe(2);
     expect(notImage.stderr).toMatch(/^nnblocks practical: imread: 'package.json' is not a PNG or JPEG file/);
     expect(cli('practicle').status).toBe(2);
+  });
+
+  it('refuses an image too small for 5x5 filters and pool 10 with one line and exit code 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnblocks-small-'));
+    try {
+      const file = join(dir, 'tiny.png');
+      writeFileSync(file, toPNG(new Tensor(new Float32Array(10 * 12 * 3).fill(0.5), [10, 12, 3])));
+      const r = cli('practical', file);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toEqual([`nnblocks practical: ${file} is 10x12; part 2 needs at least 14x14 (5x5 filters, then pool 10)`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

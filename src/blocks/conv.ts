@@ -2,7 +2,7 @@
 // dilation, MatConvNet's vl_nnconv (SEMANTICS §1).
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
-import { checkOptions, intTuple, dims, tagOf } from '../options.js';
+import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
 import { kernels, reserve, write, read, type ConvDims } from '../wasm.js';
 
 export interface ConvOptions {
@@ -26,6 +26,9 @@ export interface ConvDerivatives {
   /** dz/db summed over the batch, the shape of b (null when b is null or der.b is false). */
   dzdb: Tensor | null;
 }
+
+/** Options of a backward call that computes every derivative (no `der`): the result's types say so. */
+export type AllDerivatives = Omit<ConvOptions, 'der'>;
 
 /** Everything both passes need, checked once. `dims` is the kernels' DIMS. */
 export interface ConvPlan {
@@ -64,6 +67,9 @@ export function planConv(x: unknown, w: unknown, b: unknown, dzdy: unknown, opts
   const pad = intTuple(WHO, 'pad', opts?.pad ?? 0, 4, 0);
   const dilate = intTuple(WHO, 'dilate', opts?.dilate ?? 1, 2, 1);
   const der = derFlags(opts?.der);
+  if (opts?.der !== undefined && dzdy === undefined) {
+    throw new Error(`${WHO}: der selects derivatives, so it needs dzdy (the backward call nnconv(x, w, b, dzdy, opts))`);
+  }
   // Any zero-element w is MatConvNet's empty filter bank, and a zero-element b means no bias (§1.6).
   if (tw !== null && tw.numel === 0) tw = null;
   if (tb !== null && tb.numel === 0) tb = null;
@@ -85,6 +91,7 @@ export function planConv(x: unknown, w: unknown, b: unknown, dzdy: unknown, opts
   if (K % G !== 0) throw new Error(`${WHO}: w has K=${K} filters, not a multiple of the G=${G} groups (C=${C} / FC=${FC})`);
   const Ho = Math.floor((H + pad[0] + pad[1] - extY) / stride[0]) + 1;
   const Wo = Math.floor((W + pad[2] + pad[3] - extX) / stride[1]) + 1;
+  checkOutputSize(WHO, [Ho, Wo, K, N], `check pad [${pad.join(', ')}] and stride [${stride.join(', ')}]`);
   let tp: Tensor | null = null;
   if (dzdy !== undefined) {
     tp = tensorArg(WHO, 'dzdy', dzdy);
@@ -110,11 +117,13 @@ export function planConv(x: unknown, w: unknown, b: unknown, dzdy: unknown, opts
  * the batch; opts.der skips the ones not needed. Inputs are not modified.
  */
 export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, opts?: ConvOptions): Tensor;
+export function nnconv(x: Tensor, w: Tensor, b: Tensor, dzdy: Tensor, opts?: AllDerivatives): Required<{ [K in keyof ConvDerivatives]: Tensor }>;
+export function nnconv(x: Tensor, w: Tensor, b: null, dzdy: Tensor, opts?: AllDerivatives): { dzdx: Tensor; dzdw: Tensor; dzdb: null };
 export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, dzdy: Tensor, opts?: ConvOptions): ConvDerivatives;
 export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor | ConvOptions, o?: ConvOptions):
   Tensor | ConvDerivatives {
-  const backward = isTensor(a);
-  const p = planConv(x, w, b, backward ? a : undefined, backward ? o : (a as ConvOptions | undefined));
+  const { dzdy, opts } = splitArity<ConvOptions>(WHO, a, o, isTensor);
+  const p = planConv(x, w, b, dzdy, opts);
   return p.dzdy === null ? convForward(p) : convBackward(p);
 }
 

@@ -1,7 +1,7 @@
 // nnpool: max and average pooling with MatConvNet's padding (SEMANTICS §2).
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
-import { checkOptions, intTuple, dims, show } from '../options.js';
+import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
 import { kernels, reserve, type PoolDims } from '../wasm.js';
 
 export interface PoolOptions {
@@ -55,6 +55,7 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
   }
   const Ho = Math.floor((H + pt + pb - ph) / sy) + 1;
   const Wo = Math.floor((W + pl + pr - pw) / sx) + 1;
+  checkOutputSize(WHO, [Ho, Wo, C, N], `check pad [${pad.join(', ')}] and stride [${sy}, ${sx}]`);
   let tp: Tensor | null = null;
   if (dzdy !== undefined) {
     tp = tensorArg(WHO, 'dzdy', dzdy);
@@ -93,8 +94,8 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
 export function nnpool(x: Tensor, pool: number | number[], opts?: PoolOptions): Tensor;
 export function nnpool(x: Tensor, pool: number | number[], dzdy: Tensor, opts?: PoolOptions): Tensor;
 export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOptions, b?: PoolOptions): Tensor {
-  const backward = isTensor(a);
-  const p = planPool(x, pool, backward ? a : undefined, backward ? b : (a as PoolOptions | undefined));
+  const { dzdy, opts } = splitArity<PoolOptions>(WHO, a, b, isTensor);
+  const p = planPool(x, pool, dzdy, opts);
   if (p.dzdy === null) return poolForward(p);
   return p.method === 'max' ? poolMaxBackward(p) : poolAvgBackward(p);
 }

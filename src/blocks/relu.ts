@@ -1,7 +1,7 @@
 // nnrelu: rectified linear unit with optional leak (SEMANTICS §3).
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
-import { checkOptions, finite, dims } from '../options.js';
+import { checkOptions, finite, dims, splitArity } from '../options.js';
 import { kernels, reserve } from '../wasm.js';
 
 export interface ReluOptions {
@@ -40,8 +40,8 @@ function planRelu(x: unknown, dzdy: unknown, opts: ReluOptions | undefined): Rel
 export function nnrelu(x: Tensor, opts?: ReluOptions): Tensor;
 export function nnrelu(x: Tensor, dzdy: Tensor, opts?: ReluOptions): Tensor;
 export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Tensor {
-  const backward = isTensor(a);
-  const p = planRelu(x, backward ? a : undefined, backward ? b : (a as ReluOptions | undefined));
+  const { dzdy, opts } = splitArity<ReluOptions>('nnrelu', a, b, isTensor);
+  const p = planRelu(x, dzdy, opts);
   return p.dzdy === null ? reluForward(p) : reluBackward(p);
 }
 

@@ -1,0 +1,59 @@
+// The forward/backward-by-arity convention shared by every block, and the
+// bounds on size options (src/options.ts splitArity, intTuple, checkOutputSize).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, nnconv, nnpool, nnrelu, randn, checkDerivative } from '../src/index.js';
+import { reserve } from '../src/wasm.js';
+
+beforeAll(() => init());
+
+describe('an undefined dzdy slot means forward with the options after it', () => {
+  const x = randn([3, 4, 4, 2], { seed: 1 });
+  const w = randn([3, 3, 2, 4], { seed: 2 });
+  it('nnconv, nnpool and nnrelu keep their options', () => {
+    expect(nnconv(x, w, null, undefined, { pad: 1 }).size()).toEqual([3, 4, 4, 2]);
+    expect(nnconv(x, w, null, undefined, { pad: 2 }).size()).toEqual(nnconv(x, w, null, { pad: 2 }).size());
+    expect(nnpool(x, 2, undefined, { stride: 2 }).size()).toEqual([1, 2, 4, 2]);
+    const neg = nnrelu(x, undefined, { leak: 0.5 });
+    expect(Array.from(neg.data)).toEqual(Array.from(nnrelu(x, { leak: 0.5 }).data));
+  });
+
+  it('an argument after the options, or a non-Tensor dzdy, is an Error', () => {
+    expect(() => nnconv(x, w, null, { pad: 1 }, { stride: 2 } as never)).toThrow('nnconv: unexpected argument after the options: Object');
+    expect(() => nnconv(x, w, null, new Float32Array(4) as never)).toThrow('nnconv: dzdy must be a Tensor (or, for the forward pass, an options object), got Float32Array');
+    expect(() => nnpool(x, 2, [1, 2] as never)).toThrow(/nnpool: dzdy must be a Tensor .* got Array/);
+    expect(() => nnrelu(x, 3 as never)).toThrow(/nnrelu: dzdy must be a Tensor .* got number 3/);
+  });
+
+  it('der without dzdy is an Error (it selects derivatives)', () => {
+    expect(() => nnconv(x, w, null, { der: { x: false } })).toThrow(/nnconv: der selects derivatives, so it needs dzdy/);
+  });
+});
+
+describe('size options are bounded so no index can wrap in the 32-bit kernels', () => {
+  const x = randn([5, 6, 4, 2], { seed: 3 });
+  const w = randn([3, 3, 2, 4], { seed: 4 });
+  it('values above 2^24 are rejected by name, never wrapped', () => {
+    expect(() => nnconv(x, w, null, { pad: [2 ** 32, 0, 0, 0], stride: [2 ** 32, 1] })).toThrow(/nnconv: stride must hold integers >= 1, got .* \(at most 16777216 each\)/);
+    expect(() => nnconv(x, w, null, { pad: [2 ** 31, 0, 0, 0] })).toThrow(/nnconv: pad must hold integers >= 0, got \[2147483648, 0, 0, 0\] \(at most 16777216 each\)/);
+    expect(() => nnconv(x, null, null, { stride: 2 ** 31 })).toThrow(/stride must hold integers >= 1, got .* \(at most 16777216 each\)/);
+    expect(() => nnpool(x, 2 ** 25)).toThrow(/nnpool: pool must hold integers >= 1, got .* \(at most 16777216 each\)/);
+  });
+
+  it('an output too large for WebAssembly memory is named with its size before anything is allocated', () => {
+    expect(() => nnconv(x, w, null, { pad: 2 ** 24 })).toThrow(/nnconv: y would be 33554435x33554436x4x2 \(.* GiB\), more than WebAssembly memory can hold/);
+  });
+
+  it('a negative or fractional buffer size (an overflowed kernel size) is refused, not trapped on', () => {
+    expect(() => reserve('nnconv', 10, -1590464888)).toThrow(/nnconv: a buffer size of -1590464888 floats is not a valid size/);
+    expect(() => reserve('nnconv', 1.5)).toThrow(/not a valid size/);
+  });
+});
+
+describe('checkDerivative options', () => {
+  it('rejects a bad seed and a non-boolean central', () => {
+    const x = randn([3, 3]);
+    const f = (t: typeof x) => nnrelu(t);
+    expect(() => checkDerivative(f, x, x, x, { seed: 1.5 })).toThrow('checkDerivative: seed must be an integer in 0..4294967295, got 1.5');
+    expect(() => checkDerivative(f, x, x, x, { central: 1 as never })).toThrow('checkDerivative: central must be true or false, got 1');
+  });
+});
