@@ -88,8 +88,10 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
  * the window holds both +0 and -0, y may carry either sign. avg propagates NaN and Infinity
  * like the sum it is. Inputs are never modified.
  *
- * Cost: separable passes, running max/sum (van Herk / Gil-Werman) across columns and log2(ph)
- * doubling steps down columns, so a 10x10 window costs a few vector operations per element.
+ * Cost: separable SIMD passes; across columns a running max/sum (van Herk / Gil-Werman: about
+ * three operations per element whatever pw is), down columns log4(ph) max levels (log2(ph) for
+ * sums and the argmax), so a 10x10 window costs a few vector operations per element, not 100.
+ * The max backward pass finds each window's argmax itself (no cache from the forward pass).
  */
 export function nnpool(x: Tensor, pool: number | number[], opts?: PoolOptions): Tensor;
 export function nnpool(x: Tensor, pool: number | number[], dzdy: Tensor, opts?: PoolOptions): Tensor;
