@@ -25,12 +25,21 @@ import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './conv_backward_data_mk';
 import { isFullyConnected, fcScratch, fcBackwardData } from './conv_backward_fc';
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
-const SLACK: i32 = 16;            // rows past a tile's block, read by the last micro-kernel
 const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels
 
 // @ts-ignore: decorator
 @inline function rowBlock(H: i32): i32 {
   return H <= 512 ? H : 256;
+}
+
+/**
+ * Tile rows for HB output rows: a phase has at most ceil(HB/sy) + 1 of them, read from
+ * m = 0 or 1 in blocks of 8 or 16, so reads stop before that count rounded up to 16,
+ * plus the Ey rows the taps reach above.
+ */
+// @ts-ignore: decorator
+@inline function tileRows(HB: i32, sy: i32, Ey: i32): i32 {
+  return (((HB + sy - 1) / sy + 1 + 15) & ~15) + Ey;
 }
 
 /** Output columns per tile so that Ht * Wt * Kg ~ TILE_FLOATS, Wt = ceil(EB / sx) + 1 + Ex. */
@@ -51,7 +60,7 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
   const Kg = K / (C / FC);
   const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
-  const Ht = (rowBlock(H) + sy - 1) / sy + 1 + Ey + SLACK;
+  const Ht = tileRows(rowBlock(H), sy, Ey);
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
   return Ht * Wt * Kg + S + sy * sx * (FW + 1) + sy * (FH + 1) + sx * (FW + 1) + S * chunk(S, FC);
@@ -67,7 +76,7 @@ export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: 
   const G = C / FC, Kg = K / G;
   // Ey, Ex: how many dzdy rows / columns before q, r a phase's taps reach (at most).
   const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
-  const HB = rowBlock(H), Ht = (HB + sy - 1) / sy + 1 + Ey + SLACK;
+  const HB = rowBlock(H), Ht = tileRows(HB, sy, Ey);
   const EB = colBlock(Ht, Kg, Ex, sx, W), Wt = (EB + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
   const CH = chunk(S, FC); // channels packed at a time; the tiles are refilled per chunk
