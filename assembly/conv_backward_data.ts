@@ -150,17 +150,19 @@ function tileChannels(T: usize, offs: usize, segs: usize, pu: usize, pv: usize, 
         // Likewise only taps u whose dzdy row q + (f - u*dy)/sy exists for some q of the block.
         const qa = q0 + m, qb = qa + nr - 1, ul = f - sy * (Ho - 1 - qa);
         const ulo = ul > 0 ? (ul + dy - 1) / dy : 0, uhi = min(FH - 1, (f + sy * qb) / dy);
-        let s0 = 0, ns = 0;
+        let s0 = 0, ns = 0, runs = nv;
         if (ulo <= uhi) {
           const iu = load<i32>(puf + ((<usize>ulo) << 2));
           s0 = sv + iu * Kg;
           ns = (load<i32>(puf + ((<usize>(uhi + 1)) << 2)) - iu) * Kg;
         }
+        // All of a phase's taps u valid (the image interior): the runs touch, make them one.
+        if (ns == ss) { ns *= runs; runs = 1; }
         const o = offs + ((<usize>s0) << 2), b = wb + ((<usize>(s0 * nc)) << 2);
-        if (nc == 4) mk_r2c4(ap, o, b, ns, nv, ss, op, cs, nr, rs);
-        else if (nc == 3) mk_r2c3(ap, o, b, ns, nv, ss, op, cs, nr, rs);
-        else if (nc == 2) mk_r4c2(ap, o, b, ns, nv, ss, op, cs, nr, rs);
-        else mk_r4c1(ap, o, b, ns, nv, ss, op, nr, rs);
+        if (nc == 4) mk_r2c4(ap, o, b, ns, runs, ss, op, cs, nr, rs);
+        else if (nc == 3) mk_r2c3(ap, o, b, ns, runs, ss, op, cs, nr, rs);
+        else if (nc == 2) mk_r4c2(ap, o, b, ns, runs, ss, op, cs, nr, rs);
+        else mk_r4c1(ap, o, b, ns, runs, ss, op, nr, rs);
       }
     }
   }
