@@ -33,18 +33,21 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   const body = U + (<usize>pt << 2);
   // NOTE: measured: reading x at odd row offsets (unaligned loads) made a direct form
   // twice as slow as the separable one, so maxDirect3 reads aligned rows only.
-  const direct = sy == 2 && ph <= 2 && pt == 0 && !useRunning(pw, sx, H, W);
+  const direct = sy == 2 && ph == 2 && pt == 0 && !useRunning(pw, sx, H, W);
   const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx, H, W);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
     const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
     hReset();
     for (let j = 0; j < Wo; j++) {
-      if (direct || direct3) {
-        const c0 = max(0, j * sx - pl);
-        const c1 = min(W, j * sx - pl + pw);
-        if (direct) maxDirect2(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, ph, pt, Ho);
-        else maxDirect3(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, Ho);
+      const c0 = max(0, j * sx - pl);
+      const c1 = min(W, j * sx - pl + pw);
+      if (direct && c1 - c0 == 2) {
+        maxDirect2(xp + ((<usize>c0 * <usize>H) << 2), yp + ((<usize>j * <usize>Ho) << 2), H, Ho);
+        continue;
+      }
+      if (direct3) {
+        maxDirect3(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, Ho);
         continue;
       }
       hPass(MAX, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
@@ -75,41 +78,22 @@ function window1(xp: usize, H: i32, c0: i32, c1: i32, r0: i32, ph: i32): f32 {
 }
 
 /**
- * One output column of y for stride 2 down the columns and ph <= 2, straight
- * from x (2x2 stride 2, the commonest pool): for 4 outputs, the column max of
- * rows 2i - pt .. 2i - pt + 7 over the window's columns, then the even and odd
- * lanes give rows 2i - pt and 2i - pt + 1. Outputs whose rows leave [0, H), or
- * whose loads would, go through window1.
+ * One output column of y for 2x2 windows with stride 2 down the columns and no
+ * top pad, straight from the two columns at xp (the commonest pool): for 4
+ * outputs, the column max of rows 2i .. 2i + 7, then the max of its even and
+ * odd lanes. Outputs whose loads would leave the column go through window1.
  */
-function maxDirect2(xp: usize, yj: usize, H: i32, c0: i32, c1: i32, ph: i32, pt: i32, Ho: i32): void {
+function maxDirect2(xp: usize, yj: usize, H: i32, Ho: i32): void {
   const ninf = f32x4.splat(-Infinity);
   const cb = <usize>H << 2;
-  const first = xp + <usize>c0 * cb;
-  const end = xp + <usize>c1 * cb;
   let i = 0;
-  for (; i < Ho && 2 * i - pt < 0; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
-  if (c1 - c0 == 2 && ph == 2) {
-    // 2x2 unrolled: 4 loads, 4 pmax, 2 shuffles, 1 pmax per 4 outputs.
-    for (; i + 3 < Ho && 2 * i - pt + 7 < H; i += VEC) {
-      const q = first + (<usize>(2 * i - pt) << 2);
-      const a0 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q)), v128.load(q + cb));
-      const a1 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q, 16)), v128.load(q + cb, 16));
-      st4(yj, i, f32x4.pmax(v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v128.shuffle<f32>(a0, a1, 1, 3, 5, 7)));
-    }
+  for (; i + 3 < Ho && 2 * i + 7 < H; i += VEC) {
+    const q = xp + (<usize>(2 * i) << 2);
+    const a0 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q)), v128.load(q + cb));
+    const a1 = f32x4.pmax(f32x4.pmax(ninf, v128.load(q, 16)), v128.load(q + cb, 16));
+    st4(yj, i, f32x4.pmax(v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v128.shuffle<f32>(a0, a1, 1, 3, 5, 7)));
   }
-  for (; i + 3 < Ho && 2 * i - pt + 7 < H; i += VEC) {
-    const r0 = 2 * i - pt;
-    let a0 = ninf;
-    let a1 = ninf;
-    for (let p = first; p < end; p += cb) {
-      a0 = f32x4.pmax(a0, ld4(p, r0));
-      a1 = f32x4.pmax(a1, ld4(p, r0 + 4));
-    }
-    let acc = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
-    if (ph == 2) acc = f32x4.pmax(acc, v128.shuffle<f32>(a0, a1, 1, 3, 5, 7));
-    st4(yj, i, acc);
-  }
-  for (; i < Ho; i++) st1(yj, i, window1(xp, H, c0, c1, 2 * i - pt, ph));
+  for (; i < Ho; i++) st1(yj, i, window1(xp, H, 0, 2, 2 * i, 2));
 }
 
 /**
