@@ -161,6 +161,16 @@ describe('nnpool edge cases', () => {
     checkCase(x, [200, 280], [50, 7], [100, 0, 20, 70]);
   });
 
+  it('no channels or no images: empty outputs of the right shape', () => {
+    for (const shape of [[5, 6, 0], [5, 6, 2, 0]]) {
+      const x = new Tensor(new Float32Array(0), shape);
+      const y = nnpool(x, 2, { stride: 2 });
+      expect(y.shape).toEqual([2, 3, shape[2], shape[3] ?? 1]);
+      expect(nnpool(x, 2, y, { stride: 2, method: 'avg' }).shape).toEqual(x.shape);
+      expect(nnpool(x, 2, y, { stride: 2 }).data.length).toBe(0);
+    }
+  });
+
   it('pool 1 is the identity (stride 1) and its derivative passes dzdy through', () => {
     const x = randn([5, 7, 3, 2], { seed: 3 });
     const p = randn([5, 7, 3, 2], { seed: 4 });
