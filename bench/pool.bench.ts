@@ -4,6 +4,11 @@
 // node bundle registers no gradients, so the backward peers run what tf.grad
 // would run: the forward pool (its output is MaxPoolGrad's input) and the
 // MaxPoolGrad / AvgPoolGrad kernel. Our backward likewise recomputes the argmax.
+// The 3x3 stride 2 pad 1 peer uses tfjs' explicit pad [[0,0],[1,1],[1,1],[0,0]]
+// ('same' would pad 0 top/left, 1 bottom/right); for max pooling the cropped
+// window and -Infinity padding agree, so both compute the same numbers.
+// Every nnblocks call copies x (and dzdy) into WASM memory and y out; the tfjs
+// peer only copies y out (dataSync), its input already lives in its heap.
 import { bench, tf } from './harness.js';
 import { nnpool, randn, type Tensor } from '../src/index.js';
 
