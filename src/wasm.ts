@@ -142,3 +142,32 @@ export function memoryBytes(): number {
 function fmtBytes(n: number): string {
   return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
 }
+
+/**
+ * Run a kernel over a tensor in groups of planes (or elements) that fit one
+ * cache-sized region of the arena: each group's inputs are copied in, the
+ * kernel runs, and its output is copied out while still in cache, so the
+ * arena never holds the whole tensor and memory traffic is the copies alone.
+ *
+ * `inputs` are [data, floats per plane]; the group holds `per` planes, with
+ * per * floats <= chunkFloats over inputs and output together (at least one
+ * plane). `run(ptrs, m)` gets the inputs' pointers, then the output's and the
+ * scratch's, for the m planes of this group. Returns all planes' output.
+ */
+export function streamPlanes(who: string, planes: number, chunkFloats: number, inputs: [Float32Array, number][],
+  outPerPlane: number, scratch: number, run: (ptrs: number[], m: number) => void): Float32Array {
+  const perPlane = inputs.reduce((s, [, f]) => s + f, outPerPlane);
+  const per = Math.max(1, Math.min(planes, Math.floor(chunkFloats / perPlane)));
+  const ptrs = reserve(who, ...inputs.map(([, f]) => per * f), per * outPerPlane, scratch);
+  const buffer = kernels().memory.buffer;
+  const views = inputs.map(([, f], i) => new Float32Array(buffer, ptrs[i], per * f));
+  const y = new Float32Array(buffer, ptrs[inputs.length], per * outPerPlane);
+  const out = new Float32Array(planes * outPerPlane);
+  for (let c = 0; c < planes; c += per) {
+    const m = Math.min(per, planes - c);
+    inputs.forEach(([src, f], i) => views[i].set(src.subarray(c * f, (c + m) * f)));
+    run(ptrs, m);
+    out.set(m === per ? y : y.subarray(0, m * outPerPlane), c * outPerPlane);
+  }
+  return out;
+}

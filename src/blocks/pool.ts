@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
-import { kernels, reserve, type PoolDims } from '../wasm.js';
+import { kernels, streamPlanes, type PoolDims } from '../wasm.js';
 
 export interface PoolOptions {
   /** 'max' (default) or 'avg', in any letter case. */
@@ -112,67 +112,32 @@ function scratchOf(p: PoolPlan): number {
   return kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
 }
 
-/** Planes per chunk for `perPlane` floats per plane, and a kernel argument list with P replaced. */
-function chunking(p: PoolPlan, perPlane: number): { per: number; planes: number; dims: (m: number) => PoolDims } {
-  const planes = p.C * p.N;
-  const per = Math.max(1, Math.min(planes, Math.floor(CHUNK / perPlane)));
-  return { per, planes, dims: (m) => { const d = p.dims.slice() as PoolDims; d[2] = m; return d; } };
+/** The kernels' argument list for a group of m planes (P = m). */
+function dimsFor(p: PoolPlan, m: number): PoolDims {
+  const d = p.dims.slice() as PoolDims;
+  d[2] = m;
+  return d;
 }
 
 function poolForward(p: PoolPlan): Tensor {
-  const HW = p.H * p.W;
-  const HoWo = p.Ho * p.Wo;
-  const { per, planes, dims } = chunking(p, HW + HoWo);
   const k = kernels();
-  const [px, py, ps] = reserve(WHO, per * HW, per * HoWo, scratchOf(p));
   const run = p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward;
-  const xin = new Float32Array(k.memory.buffer, px, per * HW);
-  const yout = new Float32Array(k.memory.buffer, py, per * HoWo);
-  const out = new Float32Array(planes * HoWo);
-  for (let c = 0; c < planes; c += per) {
-    const m = Math.min(per, planes - c);
-    xin.set(p.x.data.subarray(c * HW, (c + m) * HW));
-    run(px, py, ps, ...dims(m));
-    out.set(m === per ? yout : yout.subarray(0, m * HoWo), c * HoWo);
-  }
-  return new Tensor(out, [p.Ho, p.Wo, p.C, p.N]);
+  const y = streamPlanes(WHO, p.C * p.N, CHUNK, [[p.x.data, p.H * p.W]], p.Ho * p.Wo, scratchOf(p),
+    ([px, py, ps], m) => run(px, py, ps, ...dimsFor(p, m)));
+  return new Tensor(y, [p.Ho, p.Wo, p.C, p.N]);
 }
 
 function poolMaxBackward(p: PoolPlan): Tensor {
-  const HW = p.H * p.W;
-  const HoWo = p.Ho * p.Wo;
-  const { per, planes, dims } = chunking(p, 2 * HW + HoWo);
   const k = kernels();
-  const [px, pp, pd, ps] = reserve(WHO, per * HW, per * HoWo, per * HW, scratchOf(p));
-  const xin = new Float32Array(k.memory.buffer, px, per * HW);
-  const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
-  const dout = new Float32Array(k.memory.buffer, pd, per * HW);
-  const out = new Float32Array(planes * HW);
-  for (let c = 0; c < planes; c += per) {
-    const m = Math.min(per, planes - c);
-    xin.set(p.x.data.subarray(c * HW, (c + m) * HW));
-    pin.set(p.dzdy!.data.subarray(c * HoWo, (c + m) * HoWo));
-    k.pool_max_backward(px, pp, pd, ps, ...dims(m));
-    out.set(m === per ? dout : dout.subarray(0, m * HW), c * HW);
-  }
-  return new Tensor(out, p.x.shape);
+  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[p.x.data, p.H * p.W], [p.dzdy!.data, p.Ho * p.Wo]], p.H * p.W,
+    scratchOf(p), ([px, pp, pd, ps], m) => k.pool_max_backward(px, pp, pd, ps, ...dimsFor(p, m)));
+  return new Tensor(d, p.x.shape);
 }
 
 // avg backward does not read x; the kernel scales its own copy of dzdy in place.
 function poolAvgBackward(p: PoolPlan): Tensor {
-  const HW = p.H * p.W;
-  const HoWo = p.Ho * p.Wo;
-  const { per, planes, dims } = chunking(p, HW + HoWo);
   const k = kernels();
-  const [pp, pd, ps] = reserve(WHO, per * HoWo, per * HW, scratchOf(p));
-  const pin = new Float32Array(k.memory.buffer, pp, per * HoWo);
-  const dout = new Float32Array(k.memory.buffer, pd, per * HW);
-  const out = new Float32Array(planes * HW);
-  for (let c = 0; c < planes; c += per) {
-    const m = Math.min(per, planes - c);
-    pin.set(p.dzdy!.data.subarray(c * HoWo, (c + m) * HoWo));
-    k.pool_avg_backward(pp, pd, ps, ...dims(m));
-    out.set(m === per ? dout : dout.subarray(0, m * HW), c * HW);
-  }
-  return new Tensor(out, p.x.shape);
+  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[p.dzdy!.data, p.Ho * p.Wo]], p.H * p.W, scratchOf(p),
+    ([pp, pd, ps], m) => k.pool_avg_backward(pp, pd, ps, ...dimsFor(p, m)));
+  return new Tensor(d, p.x.shape);
 }

@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, finite, dims, splitArity } from '../options.js';
-import { kernels, reserve } from '../wasm.js';
+import { kernels, streamPlanes } from '../wasm.js';
 
 export interface ReluOptions {
   /** Slope for x <= 0 (default 0). y = x for x > 0, leak * x otherwise. */
@@ -45,38 +45,20 @@ export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Te
   return p.dzdy === null ? reluForward(p) : reluBackward(p);
 }
 
-// Element-wise blocks stream through WASM memory in chunks that stay in the
-// L2 cache: copy a chunk in, transform it in place, copy it out. Memory
-// traffic is then the two copies alone, and the arena stays small.
+// Element-wise, so the "planes" streamed through the arena are single elements, 16384 at a
+// time: each chunk is transformed while it is in L2, and memory traffic is the copies alone.
 const CHUNK = 16384;
 
 function reluForward(p: ReluPlan): Tensor {
-  const out = new Float32Array(p.n);
-  const [pc] = reserve('nnrelu', Math.min(p.n, CHUNK));
   const k = kernels();
-  const chunk = new Float32Array(k.memory.buffer, pc, Math.min(p.n, CHUNK));
-  for (let off = 0; off < p.n; off += CHUNK) {
-    const len = Math.min(CHUNK, p.n - off);
-    chunk.set(p.x.data.subarray(off, off + len));
-    k.relu_forward(pc, pc, len, p.leak);
-    out.set(len === CHUNK ? chunk : chunk.subarray(0, len), off);
-  }
-  return new Tensor(out, p.x.shape);
+  const y = streamPlanes('nnrelu', p.n, 2 * CHUNK, [[p.x.data, 1]], 1, 0,
+    ([px, py], m) => k.relu_forward(px, py, m, p.leak));
+  return new Tensor(y, p.x.shape);
 }
 
 function reluBackward(p: ReluPlan): Tensor {
-  const out = new Float32Array(p.n);
-  const m = Math.min(p.n, CHUNK);
-  const [px, pp] = reserve('nnrelu', m, m);
   const k = kernels();
-  const cx = new Float32Array(k.memory.buffer, px, m);
-  const cp = new Float32Array(k.memory.buffer, pp, m);
-  for (let off = 0; off < p.n; off += CHUNK) {
-    const len = Math.min(CHUNK, p.n - off);
-    cx.set(p.x.data.subarray(off, off + len));
-    cp.set(p.dzdy!.data.subarray(off, off + len));
-    k.relu_backward(px, pp, pp, len, p.leak);
-    out.set(len === CHUNK ? cp : cp.subarray(0, len), off);
-  }
-  return new Tensor(out, p.x.shape);
+  const d = streamPlanes('nnrelu', p.n, 3 * CHUNK, [[p.x.data, 1], [p.dzdy!.data, 1]], 1, 0,
+    ([px, pp, pd], m) => k.relu_backward(px, pp, pd, m, p.leak));
+  return new Tensor(d, p.x.shape);
 }
