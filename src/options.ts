@@ -58,9 +58,14 @@ export function tagOf(x: unknown): string {
 
 /** "384x512x3" (MATLAB-style, trailing ones dropped but at least 2 dims). */
 export function dims(shape: readonly number[]): string {
+  return matlabSize(shape).join('x');
+}
+
+/** MATLAB's size() of a shape: trailing singleton dimensions dropped, never fewer than 2. */
+export function matlabSize(shape: readonly number[]): number[] {
   const s = shape.slice();
   while (s.length > 2 && s[s.length - 1] === 1) s.pop();
-  return s.join('x');
+  return s;
 }
 
 /**

@@ -2,7 +2,7 @@
 // MatConvNet's layout: element (i, j, k, n) is data[i + H*(j + W*(k + C*n))].
 
 import { normalRandom } from './random.js';
-import { checkOptions, tagOf } from './options.js';
+import { checkOptions, tagOf, matlabSize } from './options.js';
 
 export type Shape4 = [number, number, number, number];
 
@@ -30,9 +30,7 @@ export class Tensor {
 
   /** MATLAB's size(): trailing singleton dimensions dropped, never fewer than 2. */
   size(): number[] {
-    const s = this.shape.slice();
-    while (s.length > 2 && s[s.length - 1] === 1) s.pop();
-    return s;
+    return matlabSize(this.shape);
   }
 
   /** Number of elements. */

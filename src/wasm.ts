@@ -79,10 +79,6 @@ export function kernels(): Kernels {
   return active;
 }
 
-export function isLoaded(): boolean {
-  return active !== null;
-}
-
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /**
@@ -127,11 +123,6 @@ export function write(ptr: number, src: Float32Array): void {
 /** A fresh JS-owned copy of n floats at `ptr`. */
 export function read(ptr: number, n: number): Float32Array {
   return new Float32Array(kernels().memory.buffer, ptr >>> 0, n).slice();
-}
-
-/** Set n floats at `ptr` to zero (for kernels that accumulate). */
-export function clear(ptr: number, n: number): void {
-  new Float32Array(kernels().memory.buffer, ptr >>> 0, n).fill(0);
 }
 
 /** Current size of WebAssembly memory in bytes (for tests of reuse and high-water marks). */

@@ -24,11 +24,12 @@ function child(name, cmd, args) {
 function parse(name, text, exitedOk) {
   const m = /(\d+) passed, (\d+) failed\s*$/.exec(text.trim());
   const passed = m ? Number(m[1]) : 0;
-  const failed = m ? Number(m[2]) : 1;
+  // No closing line, or a non-zero exit with one, counts as one failure of the runtime itself.
+  const failed = m && exitedOk ? Number(m[2]) : Math.max(1, m ? Number(m[2]) : 1);
   const noise = (l) => l.startsWith('ok ') || /\d+ passed, \d+ failed$/.test(l);
-  if (failed > 0 || !exitedOk || !m) console.log(text.trim().split('\n').filter((l) => !noise(l)).join('\n'));
-  console.log(`${name}: ${passed} passed, ${failed || (exitedOk && m ? 0 : 1)} failed`);
-  return { passed, failed: failed || (exitedOk && m ? 0 : 1) };
+  if (failed > 0) console.log(text.trim().split('\n').filter((l) => !noise(l)).join('\n'));
+  console.log(`${name}: ${passed} passed, ${failed} failed`);
+  return { passed, failed };
 }
 
 async function bundle(entry, file, conditions, platform) {
