@@ -11,8 +11,8 @@
 // tile of the group (conv_gemm.ts). Packing does the padding, stride and
 // dilation, so one micro-kernel serves every option combination. Blocks of 8
 // rows that need no padding at stride 1 are not packed at all: the kernel reads
-// them in place through a table of patch offsets. Layers with 16+ filters per
-// group at stride 1 along H take 16-row Winograd blocks instead (conv_wino.ts).
+// them in place through a table of patch offsets. Layers with 8+ filters per
+// group at stride 1 along both axes take Winograd column pairs instead (conv_wino.ts).
 //
 // DIMS, in this order everywhere: H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx.
 // REQUIRES (checked by planConv in src/blocks/conv.ts): all sizes >= 1 except N >= 0;
@@ -21,15 +21,15 @@
 // y holds Ho*Wo*K*N floats and aliases nothing; b is 0 or holds K floats.
 
 import { gemm8, tileWidth } from './conv_gemm';
-import { winoApplies, winoScratch, winoPackFilters, winoBlock } from './conv_wino';
+import { winoApplies, winoScratch, winoPrepare, winoPair } from './conv_wino';
 import { VEC, vecFloor, ld4 } from './simd';
 
 /** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
 export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const R = FH * FW * FC;
-  const wino = winoApplies(Ho, FH, K / (C / FC), sy, dy);
-  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(FH, FW, FC, K) : 0);
+  const wino = winoApplies(Wo, FW, K / (C / FC), sy, sx, dx);
+  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, dy) + 4 : 0);
 }
 
 /** The Winograd scratch: after the offset tables, 16-byte aligned. */
@@ -191,7 +191,7 @@ export function conv_forward_prepare(w: usize, scratch: usize,
   const Kg = K / (C / FC);
   packFilters(w, scratch, R, K, Kg);
   patchOffsets(offDirect, offDirect + (<usize>R << 2), H, W, FH, FW, FC, dy, dx);
-  if (winoApplies(Ho, FH, Kg, sy, dy)) winoPackFilters(w, winoBase(scratch, R, K), FH, FW, FC, K, Kg);
+  if (winoApplies(Wo, FW, Kg, sy, sx, dx)) winoPrepare(w, winoBase(scratch, R, K), H, FH, FW, FC, K, Kg, dy);
 }
 
 /**
@@ -211,15 +211,15 @@ export function conv_forward_pixels(x: usize, b: usize, y: usize, scratch: usize
   const offPacked = offDirect + (<usize>R << 2);
   const extY = (FH - 1) * dy;
   const extX = (FW - 1) * dx;
-  const wino = winoApplies(Ho, FH, Kg, sy, dy);
+  const wino = winoApplies(Wo, FW, Kg, sy, sx, dx);
   for (let n = 0; n < N; n++) {
     for (let k0 = 0; k0 < K; k0 += Kg) {
       // Group g = k0 / Kg reads channels g*FC ... g*FC + FC - 1.
       const xg = x + (<usize>(H * W * ((k0 / Kg) * FC + C * n)) << 2);
       const yg = y + (<usize>(ys * (k0 + K * n) - p0) << 2);
       if (wino) {
-        winoRange(xg, b, yg, ap, bp, offDirect, offPacked, winoBase(scratch, R, K), p0, p1, H, W, Ho, ys, FH, FW, FC, K, Kg, k0,
-          pt, pl, sx, dx, extX);
+        winoRange(xg, b, yg, ap, bp, offDirect, offPacked, winoBase(scratch, R, K), p0, p1, H, W, Ho, Wo, ys, FH, FW, FC, K, Kg, k0,
+          pt, pl, dy, extY, extX);
         continue;
       }
       // Blocks of 8 consecutive pixels p = i + Ho*j, across column ends.
@@ -232,26 +232,22 @@ export function conv_forward_pixels(x: usize, b: usize, y: usize, scratch: usize
 }
 
 /**
- * Pixels [p0, p1) column by column: Winograd blocks of 16 rows, in place where their 15 + FH
- * input rows and FW columns lie inside x; 8-row direct blocks for the rest of a column.
- * REQUIRES: winoApplies().
+ * Pixels [p0, p1) column by column: a Winograd pair where two whole columns lie in the
+ * range, 8-row direct blocks for the rest (an odd last column, a range cut inside a column).
+ * REQUIRES: winoApplies(), so sy = sx = dx = 1.
  */
 function winoRange(xg: usize, b: usize, yg: usize, ap: usize, bp: usize, offDirect: usize, offPacked: usize, ws: usize,
-  p0: i32, p1: i32, H: i32, W: i32, Ho: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32,
-  pt: i32, pl: i32, sx: i32, dx: i32, extX: i32): void {
+  p0: i32, p1: i32, H: i32, W: i32, Ho: i32, Wo: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32,
+  pt: i32, pl: i32, dy: i32, extY: i32, extX: i32): void {
   for (let p = p0; p < p1;) {
     const j = p / Ho;
-    const i = p - Ho * j;
-    const end = min(p1, Ho * (j + 1));
-    const col0 = j * sx - pl;
-    if (p + 16 <= end) {
-      const inside = col0 >= 0 && col0 + extX < W && i >= pt && i - pt + 14 + FH < H;
-      winoBlock(xg, b, yg, ws, offPacked, i - pt, col0, inside, p, H, W, ys, FH, FW, FC, K, Kg, k0, dx);
-      p += 16;
+    if (p == Ho * j && j + 1 < Wo && p + 2 * Ho <= p1) {
+      winoPair(xg, b, yg, ws, j, H, W, Ho, ys, FH, FW, FC, K, Kg, k0, pt, pl, dy);
+      p += 2 * Ho;
     } else {
-      const cnt = min(8, end - p);
+      const cnt = min(8, min(p1, Ho * (j + 1)) - p);
       block(xg, b, yg, ap, bp, offDirect, offPacked, p, cnt, H, W, Ho, ys, FH, FW, FC, Kg, k0,
-        pt, pl, 1, sx, 1, dx, FH - 1, extX);
+        pt, pl, 1, 1, dy, 1, extY, extX);
       p += cnt;
     }
   }

@@ -1,208 +1,320 @@
-// nnconv forward, stride 1 and dilation 1 along H: 1-D Winograd along the
-// columns, so two output rows cost fewer multiplications than FH taps each.
+// nnconv forward at stride 1 and dilation 1 along W: 1-D Winograd across the
+// columns, so two output columns cost fewer multiplications than FW taps each.
 //
-// The FH taps of a filter column are cut into chunks of 3 (F(2,3)) and of 2
-// (F(2,2)). For output rows (2p, 2p+1) and a chunk whose taps g0.. start at
-// tap s, with d_q = xpad(row0 + 2p + s + q) (q = 0..3):
-//   F(2,3): m_a = (d0 - d2) g0,  m_b = (d1 + d2)(g0 + g1 + g2)/2,
-//           m_c = (d2 - d1)(g0 - g1 + g2)/2,  m_d = (d3 - d1) g2
-//   F(2,2): m_a = (d0 - d1) g0,  m_b = d1 (g0 + g1),  m_d = (d2 - d1) g1
-//   y(2p) = sum m_a + m_b + m_c,   y(2p+1) = sum m_b - m_c + m_d
-// (4 products instead of 6, 3 instead of 4: FH = 3 needs 2/3 of the direct
-// work, FH = 5 7/10). Summed over chunks, taps v and channels c, each of the four
-// kinds t = a, b, c, d is one GEMM M_t = A_t * B_t over rows r = chunk + n_t*(v + FW*c),
-// run by the direct micro-kernels on 8 row pairs; the output transform then
-// interleaves the two rows. With integer inputs every value stays exact (the
-// only fraction is the 1/2), so results equal the direct product bit for bit.
-// Blocks whose rows row0 .. row0 + 14 + FH or columns reach into the padding
-// go through a zero-padded copy of each column strip.
-// REQUIRES: winoApplies(); the 16 rows of a block lie in one column of y.
+// The FW taps of a filter row are cut into chunks of 3 (F(2,3)) and of 2
+// (F(2,2)). For output columns (j, j+1) and a chunk whose taps g0.. start at
+// tap s, with d_q = column j + s + q of the padded input (q = 0..3), element-wise
+// down the column:
+//   F(2,3): T_a = d0 - d2, T_b = d1 + d2, T_c = d2 - d1, T_d = d3 - d1
+//           G_a = g0, G_b = (g0 + g1 + g2)/2, G_c = (g0 - g1 + g2)/2, G_d = g2
+//   F(2,2): T_a = d0 - d1, T_b = d1, T_d = d2 - d1;  G_a = g0, G_b = g0 + g1, G_d = g1
+//   y(:, j)     = sum over chunks, taps u and channels of  T_a G_a + T_b G_b + T_c G_c
+//   y(:, j + 1) = the same sum of                          T_b G_b - T_c G_c + T_d G_d
+// (4 products instead of 6 and 3 instead of 4: FW = 3 needs 2/3 of the direct
+// work, FW = 5 7/10.) Each kind t = a, b, c, d is one GEMM M_t = A_t * B_t, run by
+// the direct micro-kernels on 8-row blocks, whose rows r = u + FH*(chunk + n_t*c)
+// are read in place from the transformed columns (the row shift u*dy is an
+// offset, as in the direct kernel). So a column pair is transformed once for all
+// FH taps and all filters, whereas along H every tap column would need its own.
+// The transformed columns hold the top and bottom padding as zero rows, so every
+// 8-row block runs the same code; columns outside x transform as zeros. A pair
+// is transformed in bands of 64 output rows, which keeps them in L1. With
+// integer inputs every value stays exact (the only fraction is the 1/2), so
+// results equal the direct product bit for bit.
+// REQUIRES: winoApplies(); the scratch at ws holds winoScratch() floats, 16-byte
+// aligned, prepared by winoPrepare() for the same sizes.
 
 import { gemm8, tileWidth } from './conv_gemm';
-
-/** Zero-padded copy of one column strip (15 + FH rows), for blocks that reach into the padding. */
-const STRIP_ROWS: i32 = 128;
-const STRIP: usize = memory.data(4 * 128, 16);
+import { vecFloor } from './simd';
 
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
 const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
+/** The two output columns of one filter, for blocks shorter than 8 rows. */
+const STAGE: usize = memory.data(16 * 4, 16);
 
-/** F(2,3) chunks of a column of FH taps (FH = 3 n3 + 2 n2, n2 in 0..2). */
+/** F(2,3) chunks of a row of FW taps (FW = 3 n3 + 2 n2, n2 in 0..2). */
 // @ts-ignore: decorator
-@inline function n3of(FH: i32): i32 { return FH % 3 == 1 ? FH / 3 - 1 : FH / 3; }
+@inline function n3of(FW: i32): i32 { return FW % 3 == 1 ? FW / 3 - 1 : FW / 3; }
 /** F(2,2) chunks. */
 // @ts-ignore: decorator
-@inline function n2of(FH: i32): i32 { return FH % 3 == 0 ? 0 : FH % 3 == 2 ? 1 : 2; }
-/** Rows per (v, c) of kind t: every chunk has an a, b and d product; only F(2,3) chunks a c. */
+@inline function n2of(FW: i32): i32 { return FW % 3 == 0 ? 0 : FW % 3 == 2 ? 1 : 2; }
+/** Transformed columns per channel of kind t: every chunk has an a, b and d; only F(2,3) chunks a c. */
 // @ts-ignore: decorator
-@inline function perVC(FH: i32, t: i32): i32 { return t == 2 ? n3of(FH) : n3of(FH) + n2of(FH); }
+@inline function perC(FW: i32, t: i32): i32 { return t == 2 ? n3of(FW) : n3of(FW) + n2of(FW); }
+/** Transformed columns per channel of the kinds before t (t = 4: all of them). */
+// @ts-ignore: decorator
+@inline function before(FW: i32, t: i32): i32 {
+  const n = n3of(FW) + n2of(FW);
+  return t <= 2 ? n * t : n * (t - 1) + n3of(FW);
+}
+/** Output rows per band: a pair's columns are transformed one band at a time, so they stay in L1. */
+const BAND: i32 = 64;
+/** Floats per transformed column: every padded row a band's 8-row blocks read, rounded to whole vectors. */
+// @ts-ignore: decorator
+@inline function colStride(FH: i32, dy: i32): i32 { return (BAND + (FH - 1) * dy + 3) & ~3; }
 
-/** Worth it when blocks of 16 rows exist and enough filters share each transformed input. */
-export function winoApplies(Ho: i32, FH: i32, Kg: i32, sy: i32, dy: i32): bool {
-  return sy == 1 && dy == 1 && FH >= 2 && FH + 15 <= STRIP_ROWS && Ho >= 16 && Kg >= 16;
-}
-
-/** Floats: per kind, transformed filters (R_t * K) and one packed block (8 * R_t). */
-export function winoScratch(FH: i32, FW: i32, FC: i32, K: i32): i32 {
-  return (perVC(FH, 0) * 3 + perVC(FH, 2)) * FW * FC * (K + 8) + 4;
-}
-
-/** Rows per (v, c) of the kinds before t (t = 4: all of them). */
-// @ts-ignore: decorator
-@inline function before(FH: i32, t: i32): i32 {
-  return perVC(FH, 0) * (min(t, 2) + (t >= 4 ? 1 : 0)) + (t >= 3 ? perVC(FH, 2) : 0);
-}
-/** Kind t's transformed filters in ws, then (after all filters) its packed block. */
-// @ts-ignore: decorator
-@inline function filtersOf(ws: usize, t: i32, FH: i32, FW: i32, FC: i32, K: i32): usize {
-  return ws + (<usize>(before(FH, t) * FW * FC * K) << 2);
-}
-// @ts-ignore: decorator
-@inline function blockOf(ws: usize, t: i32, FH: i32, FW: i32, FC: i32, K: i32): usize {
-  return filtersOf(ws, 4, FH, FW, FC, K) + (<usize>(before(FH, t) * FW * FC * 8) << 2);
+/** Worth it when column pairs exist and enough filters share each transformed column. */
+export function winoApplies(Wo: i32, FW: i32, Kg: i32, sy: i32, sx: i32, dx: i32): bool {
+  return sy == 1 && sx == 1 && dx == 1 && FW >= 2 && Wo >= 2 && Kg >= 8;
 }
 
-/** Filter transform G of kind t for one chunk: taps at w + 4*s, 3 taps if `three`, else 2. */
-function transformed(g: usize, t: i32, three: bool): f32 {
-  const g0 = load<f32>(g), g1 = load<f32>(g, 4);
+// Scratch layout from ws, in floats (R = before(FW, 4) * FH * FC rows over all kinds):
+//   transformed filters (R * K, tile (k, nr) at R * k, kinds a..d within it) | row offsets (R u32) |
+//   a zero column (H) | transformed columns (before(FW, 4) * FC of colStride floats).
+// @ts-ignore: decorator
+@inline function zeroAt(ws: usize, R: i32, K: i32): usize { return ws + (<usize>((R * (K + 1) + 3) & ~3) << 2); }
+// @ts-ignore: decorator
+@inline function colsAt(ws: usize, R: i32, K: i32, H: i32): usize { return zeroAt(ws, R, K) + (<usize>((H + 3) & ~3) << 2); }
+
+export function winoScratch(H: i32, FH: i32, FW: i32, FC: i32, K: i32, dy: i32): i32 {
+  const R = before(FW, 4) * FH * FC;
+  return ((R * (K + 1) + 3) & ~3) + ((H + 3) & ~3) + before(FW, 4) * FC * colStride(FH, dy);
+}
+
+/** Filter transform G of kind t for one chunk: taps g0, g1 (, g2) `step` bytes apart from g. */
+function transformed(g: usize, step: usize, t: i32, three: bool): f32 {
+  const g0 = load<f32>(g), g1 = load<f32>(g + step);
   if (!three) return t == 0 ? g0 : t == 1 ? g0 + g1 : g1;
-  const g2 = load<f32>(g, 8);
+  const g2 = load<f32>(g + 2 * step);
   return t == 0 ? g0 : t == 1 ? (g0 + g1 + g2) * 0.5 : t == 2 ? (g0 - g1 + g2) * 0.5 : g2;
 }
 
-/** Pack B_t like packFilters: tile (k, nr) at R_t*k, element [r*nr + kk]. */
-export function winoPackFilters(w: usize, ws: usize, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32): void {
-  const n3 = n3of(FH);
-  for (let t = 0; t < 4; t++) {
-    const nt = perVC(FH, t);
-    const Rt = nt * FW * FC;
-    const bt = filtersOf(ws, t, FH, FW, FC, K);
-    for (let k0 = 0; k0 < K; k0 += Kg) {
-      for (let kt = 0; kt < Kg;) {
-        const nr = tileWidth(Kg - kt);
-        for (let kk = 0; kk < nr; kk++) {
-          for (let r = 0; r < Rt; r++) {
-            // r = chunk + nt*(v + FW*c); kind c (t = 2) only has the F(2,3) chunks.
-            const ci = r % nt;
-            const vc = r / nt;
+/**
+ * Once per call: the transformed filters (tile (k, nr) at R*k holds B_a, B_b, B_c, B_d one
+ * after the other, B_t packed like packFilters: [r*nr + kk], r = u + FH*(chunk + n_t*c)), the
+ * offsets of the rows of A_t in the transformed columns (kinds one after the other, so one
+ * walk covers all four), and the zero column.
+ */
+export function winoPrepare(w: usize, ws: usize, H: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, dy: i32): void {
+  const n3 = n3of(FW);
+  const cols = before(FW, 4) * FC;
+  const R = cols * FH;
+  const z = zeroAt(ws, R, K);
+  memory.fill(z, 0, colsAt(ws, R, K, H) - z);
+  // Row r0_t + u + FH*(ci + n_t*c) is row u + FH*q of transformed column q = before(t)*FC + ci + n_t*c.
+  let off = ws + (<usize>(R * K) << 2);
+  for (let q = 0; q < R; q++, off += 4) store<u32>(off, <u32>((q / FH) * colStride(FH, dy) + (q % FH) * dy) << 2);
+  for (let k0 = 0; k0 < K; k0 += Kg) {
+    for (let kt = 0; kt < Kg;) {
+      const nr = tileWidth(Kg - kt);
+      let dst = ws + (<usize>(R * (k0 + kt)) << 2);
+      for (let t = 0; t < 4; t++) {
+        for (let c = 0; c < FC; c++) {
+          for (let ci = 0; ci < perC(FW, t); ci++) {
             const s = ci < n3 ? 3 * ci : 3 * n3 + 2 * (ci - n3);
-            const g = w + (<usize>(s + FH * (vc + FW * FC * (k0 + kt + kk))) << 2);
-            store<f32>(bt + (<usize>(Rt * (k0 + kt) + r * nr + kk) << 2), transformed(g, t, ci < n3));
+            for (let u = 0; u < FH; u++, dst += <usize>nr << 2) {
+              for (let kk = 0; kk < nr; kk++) {
+                const g = w + (<usize>(u + FH * (s + FW * (c + FC * (k0 + kt + kk)))) << 2);
+                store<f32>(dst + (<usize>kk << 2), transformed(g, <usize>FH << 2, t, ci < n3));
+              }
+            }
           }
         }
-        kt += nr;
       }
+      kt += nr;
     }
   }
 }
 
+/** Column `col` of channel c of the group at xg, or the zero column outside x. */
 // @ts-ignore: decorator
-@inline function evens(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 0, 2, 4, 6); }
-// @ts-ignore: decorator
-@inline function odds(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 1, 3, 5, 7); }
-
-/**
- * Input transform of one F(2,3) chunk for 4 row pairs: rows 2p + q of the column at p
- * (q = 0..3, p = 0..3 from byte offset o) are de-interleaved from two pairs of loads.
- */
-// @ts-ignore: decorator
-@inline function pack3(p: usize, o: usize, pa: usize, pb: usize, pc: usize, pd: usize): void {
-  const l0 = v128.load(p + (o << 1)), l1 = v128.load(p + (o << 1), 16);
-  const m0 = v128.load(p + (o << 1), 8), m1 = v128.load(p + (o << 1), 24);
-  const d0 = evens(l0, l1), d1 = odds(l0, l1), d2 = evens(m0, m1), d3 = odds(m0, m1);
-  v128.store(pa + o, f32x4.sub(d0, d2));
-  v128.store(pb + o, f32x4.add(d1, d2));
-  v128.store(pc + o, f32x4.sub(d2, d1));
-  v128.store(pd + o, f32x4.sub(d3, d1));
-}
-
-/** The same for an F(2,2) chunk: rows 2p + q, q = 0..2 (the third ones as odd rows seen from p + 4). */
-// @ts-ignore: decorator
-@inline function pack2(p: usize, o: usize, pa: usize, pb: usize, pd: usize): void {
-  const l0 = v128.load(p + (o << 1)), l1 = v128.load(p + (o << 1), 16);
-  const m0 = v128.load(p + (o << 1), 4), m1 = v128.load(p + (o << 1), 20);
-  const d0 = evens(l0, l1), d1 = odds(l0, l1), d2 = odds(m0, m1);
-  v128.store(pa + o, f32x4.sub(d0, d1));
-  v128.store(pb + o, d1);
-  v128.store(pd + o, f32x4.sub(d2, d1));
+@inline function source(xg: usize, zero: usize, H: i32, W: i32, c: i32, col: i32): usize {
+  return col >= 0 && col < W ? xg + (<usize>(H * (col + W * c)) << 2) : zero;
 }
 
 /**
- * Input transform of one 16-row block into the four packed blocks (8 row pairs = 2 vectors per
- * row), rows in the order r = chunk + n_t*(v + FW*c) of winoPackFilters. Reads rows row0 ..
- * row0 + 14 + FH of each column (the last F(2,3) chunk ends there, an F(2,2) chunk one row
- * before): in place when `inside`, else through STRIP with zeros for the padding.
+ * The input transform of one chunk, n rows: T_a = d0 - d2, T_b = d1 + d2, T_c = d2 - d1,
+ * T_d = d3 - d1 when `three`; else T_a = d0 - d1, T_b = d1, T_d = d2 - d1 (tc unused).
  */
-function winoPackPixels(xg: usize, ws: usize, row0: i32, col0: i32, inside: bool, H: i32, W: i32,
-  FH: i32, FW: i32, FC: i32, K: i32, dx: i32): void {
-  const n3 = n3of(FH), n2 = n2of(FH);
-  let pa = blockOf(ws, 0, FH, FW, FC, K), pb = blockOf(ws, 1, FH, FW, FC, K);
-  let pc = blockOf(ws, 2, FH, FW, FC, K), pd = blockOf(ws, 3, FH, FW, FC, K);
+function transformChunk(d0: usize, d1: usize, d2: usize, d3: usize, ta: usize, tb: usize, tc: usize, td: usize,
+  n: i32, three: bool): void {
+  const end = <usize>vecFloor(n) << 2;
+  if (three) {
+    for (let o: usize = 0; o < end; o += 16) {
+      const x0 = v128.load(d0 + o), x1 = v128.load(d1 + o), x2 = v128.load(d2 + o), x3 = v128.load(d3 + o);
+      v128.store(ta + o, f32x4.sub(x0, x2));
+      v128.store(tb + o, f32x4.add(x1, x2));
+      v128.store(tc + o, f32x4.sub(x2, x1));
+      v128.store(td + o, f32x4.sub(x3, x1));
+    }
+  } else {
+    for (let o: usize = 0; o < end; o += 16) {
+      const x0 = v128.load(d0 + o), x1 = v128.load(d1 + o), x2 = v128.load(d2 + o);
+      v128.store(ta + o, f32x4.sub(x0, x1));
+      v128.store(tb + o, x1);
+      v128.store(td + o, f32x4.sub(x2, x1));
+    }
+  }
+  for (let o = end; o < <usize>n << 2; o += 4) {
+    const x1 = load<f32>(d1 + o), x2 = load<f32>(d2 + o);
+    if (three) {
+      store<f32>(ta + o, load<f32>(d0 + o) - x2);
+      store<f32>(tb + o, x1 + x2);
+      store<f32>(tc + o, x2 - x1);
+      store<f32>(td + o, load<f32>(d3 + o) - x1);
+    } else {
+      store<f32>(ta + o, load<f32>(d0 + o) - x1);
+      store<f32>(tb + o, x1);
+      store<f32>(td + o, x2 - x1);
+    }
+  }
+}
+
+/**
+ * Transform padded rows [i0, i0 + colStride) of the columns of output columns j, j+1, for every
+ * chunk and channel of the group at xg; rows outside x are zeros.
+ */
+function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  pt: i32, pl: i32, dy: i32): void {
+  const n3 = n3of(FW), n = n3 + n2of(FW);
+  const R = before(FW, 4) * FH * FC;
+  const zero = zeroAt(ws, R, K);
+  const hs = colStride(FH, dy);
+  const hb = <usize>hs << 2;
+  const cols = colsAt(ws, R, K, H);
+  // Band row q is x row r0 + q; rows [ra, rb) of x fall inside the band.
+  const r0 = i0 - pt;
+  const ra = max(0, r0), rb = max(ra, min(H, r0 + hs));
+  const top = <usize>(ra - r0) << 2;
+  if (ra > r0 || rb < r0 + hs) {
+    for (let q = 0; q < before(FW, 4) * FC; q++) {
+      const col = cols + hb * <usize>q;
+      memory.fill(col, 0, top);
+      memory.fill(col + (<usize>(rb - r0) << 2), 0, hb - (<usize>(rb - r0) << 2));
+    }
+  }
+  const dst = cols + top;
+  const src = <usize>ra << 2;
   for (let c = 0; c < FC; c++) {
-    for (let v = 0; v < FW; v++) {
-      const col = col0 + v * dx;
-      let p = xg + (<usize>(row0 + H * (col + W * c)) << 2);
-      if (!inside) {
-        // strip[q] = xpad(row0 + q, col), q < 15 + FH.
-        const colIn = col >= 0 && col < W;
-        const src = xg + (<usize>(H * (col + W * c)) << 2);
-        for (let q = 0; q < 15 + FH; q++) {
-          const rr = row0 + q;
-          store<f32>(STRIP + (<usize>q << 2), colIn && rr >= 0 && rr < H ? load<f32>(src + (<usize>rr << 2)) : 0);
-        }
-        p = STRIP;
-      }
-      for (let ci = 0; ci < n3; ci++) {
-        pack3(p, 0, pa, pb, pc, pd);
-        pack3(p, 16, pa, pb, pc, pd);
-        pa += 32; pb += 32; pc += 32; pd += 32;
-        p += 12;
-      }
-      for (let ci = 0; ci < n2; ci++) {
-        pack2(p, 0, pa, pb, pd);
-        pack2(p, 16, pa, pb, pd);
-        pa += 32; pb += 32; pd += 32;
-        p += 8;
-      }
+    for (let ci = 0; ci < n; ci++) {
+      const three = ci < n3;
+      const s = three ? 3 * ci : 3 * n3 + 2 * (ci - n3);
+      const q = j + s - pl;
+      // Column of kind t for (ci, c): before(t)*FC + ci + n_t*c.
+      transformChunk(source(xg, zero, H, W, c, q) + src, source(xg, zero, H, W, c, q + 1) + src,
+        source(xg, zero, H, W, c, q + 2) + src, source(xg, zero, H, W, c, q + 3) + src,
+        dst + hb * <usize>(ci + n * c), dst + hb * <usize>(before(FW, 1) * FC + ci + n * c),
+        dst + hb * <usize>(before(FW, 2) * FC + ci + n3 * c), dst + hb * <usize>(before(FW, 3) * FC + ci + n * c),
+        rb - ra, three);
     }
   }
 }
 
-/** One 16-row block (rows i0..i0+15 of one column, pixel p0 at yg + 4 p0) for every filter of the group; planes ys floats apart. */
-export function winoBlock(xg: usize, b: usize, yg: usize, ws: usize, offPacked: usize, row0: i32, col0: i32, inside: bool,
-  p0: i32, H: i32, W: i32, ys: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32, dx: i32): void {
-  winoPackPixels(xg, ws, row0, col0, inside, H, W, FH, FW, FC, K, dx);
-  const nab = perVC(FH, 0) * FW * FC, nc = perVC(FH, 2) * FW * FC;
-  const a0 = blockOf(ws, 0, FH, FW, FC, K), f0 = filtersOf(ws, 0, FH, FW, FC, K);
-  const a1 = blockOf(ws, 1, FH, FW, FC, K), f1 = filtersOf(ws, 1, FH, FW, FC, K);
-  const a2 = blockOf(ws, 2, FH, FW, FC, K), f2 = filtersOf(ws, 2, FH, FW, FC, K);
-  const a3 = blockOf(ws, 3, FH, FW, FC, K), f3 = filtersOf(ws, 3, FH, FW, FC, K);
+/**
+ * One column pair: output columns j and j+1 (pixel p = Ho*j at yg + 4 p), band by band, every
+ * 8-row block and filter tile of the group; planes ys floats apart.
+ */
+export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i32, W: i32, Ho: i32, ys: i32,
+  FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32, pt: i32, pl: i32, dy: i32): void {
+  const R = before(FW, 4) * FH * FC;
+  const cols = colsAt(ws, R, K, H);
   const ysb = <usize>ys << 2;
-  for (let kt = 0; kt < Kg;) {
-    const nr = tileWidth(Kg - kt);
-    const k = k0 + kt;
-    gemm8(a0, offPacked, f0 + (<usize>(nab * k) << 2), nab, nr, 0, TILES, 32, 8);
-    gemm8(a1, offPacked, f1 + (<usize>(nab * k) << 2), nab, nr, 0, TILES + 160, 32, 8);
-    gemm8(a2, offPacked, f2 + (<usize>(nc * k) << 2), nc, nr, 0, TILES + 320, 32, 8);
-    gemm8(a3, offPacked, f3 + (<usize>(nab * k) << 2), nab, nr, 0, TILES + 480, 32, 8);
-    outputTransform(yg + (<usize>p0 << 2) + ysb * <usize>kt, ysb, nr, b == 0 ? 0 : b + (<usize>k << 2));
-    kt += nr;
+  for (let i0 = 0; i0 < Ho; i0 += 8) {
+    const ib = i0 % BAND;
+    if (ib == 0) transformBand(xg, ws, j, i0, H, W, FH, FW, FC, K, pt, pl, dy);
+    const y = yg + (<usize>(Ho * j + i0) << 2);
+    const base = cols + (<usize>ib << 2);
+    const offs = ws + (<usize>(R * K) << 2);
+    for (let kt = 0; kt < Kg;) {
+      const nr = tileWidth(Kg - kt);
+      const k = k0 + kt;
+      const bk = ws + (<usize>(R * k) << 2);
+      const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
+      if (nr == 5) {
+        pair8x5(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
+      } else {
+        gemm8(base, offs, bk, perC(FW, 0) * FH * FC, nr, 0, TILES, 32, 8, 4, perC(FW, 2) * FH * FC, 160);
+        outputPair(y + ysb * <usize>kt, ysb, <usize>Ho << 2, nr, min(8, Ho - i0), bias);
+      }
+      kt += nr;
+    }
   }
 }
 
-/** y(2p) = M_a + M_b + M_c + bias, y(2p+1) = M_b - M_c + M_d + bias, rows interleaved. */
-function outputTransform(y: usize, ys: usize, nr: i32, bias: usize): void {
+// @ts-ignore: decorator
+@inline function acc(c: v128, a: v128, b: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * 8 rows x 5 filters of a column pair in one call: gemm8x5's loop once per kind (offsets and
+ * filters walked through kinds a..d in turn, R_a = R_b = R_d = rab, R_c = rc), M_a..M_c kept in
+ * TILES and M_d in registers for the output transform. NOTE: the commonest tile gets its own
+ * kernel because with kinds as short as 15 rows (the practical) the set-up, stores and reloads
+ * of four separate calls cost a fifth of the work.
+ */
+function pair8x5(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y: usize, ys: usize, cb: usize, valid: i32, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+  for (let t = 0; t < 4; t++) {
+    c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00; c41 = c00;
+    const end = offs + (<usize>(t == 2 ? rc : rab) << 2);
+    while (offs < end) {
+      const a = base + load<u32>(offs);
+      const a0 = v128.load(a);
+      const a1 = v128.load(a, 16);
+      let w = v128.load32_splat(b);
+      c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
+      w = v128.load32_splat(b, 4);
+      c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
+      w = v128.load32_splat(b, 8);
+      c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
+      w = v128.load32_splat(b, 12);
+      c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
+      w = v128.load32_splat(b, 16);
+      c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
+      offs += 4;
+      b += 20;
+    }
+    if (t == 3) break;
+    const m = TILES + 160 * <usize>t;
+    v128.store(m, c00); v128.store(m, c01, 16);
+    v128.store(m, c10, 32); v128.store(m, c11, 48);
+    v128.store(m, c20, 64); v128.store(m, c21, 80);
+    v128.store(m, c30, 96); v128.store(m, c31, 112);
+    v128.store(m, c40, 128); v128.store(m, c41, 144);
+  }
+  emitPair(y, ys, cb, valid, bias, 0, c00, c01);
+  emitPair(y, ys, cb, valid, bias, 1, c10, c11);
+  emitPair(y, ys, cb, valid, bias, 2, c20, c21);
+  emitPair(y, ys, cb, valid, bias, 3, c30, c31);
+  emitPair(y, ys, cb, valid, bias, 4, c40, c41);
+}
+
+/** Filter kk of pair8x5: y(:, j) = M_a + M_b + M_c + bias, y(:, j+1) = M_b - M_c + M_d + bias. */
+function emitPair(y: usize, ys: usize, cb: usize, valid: i32, bias: usize, kk: i32, d0: v128, d1: v128): void {
+  const bv = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
+  const m = TILES + (<usize>kk << 5);
+  const out = y + ys * <usize>kk;
+  const dst0 = valid == 8 ? out : STAGE;
+  const dst1 = valid == 8 ? out + cb : STAGE + 32;
+  let mb = v128.load(m, 160), mc = v128.load(m, 320);
+  v128.store(dst0, f32x4.add(f32x4.add(f32x4.add(v128.load(m), mb), mc), bv));
+  v128.store(dst1, f32x4.add(f32x4.add(f32x4.sub(mb, mc), d0), bv));
+  mb = v128.load(m, 176); mc = v128.load(m, 336);
+  v128.store(dst0, f32x4.add(f32x4.add(f32x4.add(v128.load(m, 16), mb), mc), bv), 16);
+  v128.store(dst1, f32x4.add(f32x4.add(f32x4.sub(mb, mc), d1), bv), 16);
+  if (valid < 8) {
+    memory.copy(out, STAGE, <usize>valid << 2);
+    memory.copy(out + cb, STAGE + 32, <usize>valid << 2);
+  }
+}
+
+/** y(:, j) = M_a + M_b + M_c + bias and y(:, j+1) = M_b - M_c + M_d + bias (cb bytes on) for `valid` rows. */
+function outputPair(y: usize, ys: usize, cb: usize, nr: i32, valid: i32, bias: usize): void {
   for (let kk = 0; kk < nr; kk++) {
     const bv = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
     const m = TILES + (<usize>kk << 5);
     const out = y + ys * <usize>kk;
-    for (let h = 0; h < 2; h++) {
-      const o: usize = <usize>h << 4;
-      const ma = v128.load(m + o), mb = v128.load(m + o, 160), mc = v128.load(m + o, 320), md = v128.load(m + o, 480);
-      const y0 = f32x4.add(f32x4.add(f32x4.add(ma, mb), mc), bv);
-      const y1 = f32x4.add(f32x4.add(f32x4.sub(mb, mc), md), bv);
-      v128.store(out + (o << 1), v128.shuffle<f32>(y0, y1, 0, 4, 1, 5));
-      v128.store(out + (o << 1), v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), 16);
+    const dst0 = valid == 8 ? out : STAGE;
+    const dst1 = valid == 8 ? out + cb : STAGE + 32;
+    for (let h: usize = 0; h < 32; h += 16) {
+      const ma = v128.load(m + h), mb = v128.load(m + h, 160), mc = v128.load(m + h, 320), md = v128.load(m + h, 480);
+      v128.store(dst0 + h, f32x4.add(f32x4.add(f32x4.add(ma, mb), mc), bv));
+      v128.store(dst1 + h, f32x4.add(f32x4.add(f32x4.sub(mb, mc), md), bv));
+    }
+    if (valid < 8) {
+      memory.copy(out, STAGE, <usize>valid << 2);
+      memory.copy(out + cb, STAGE + 32, <usize>valid << 2);
     }
   }
 }

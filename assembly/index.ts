@@ -4,7 +4,6 @@
 export { arenaBase } from './memory';
 export { relu_forward, relu_backward } from './relu';
 export { conv_forward, conv_forward_prepare, conv_forward_pixels, conv_forward_scratch, conv_backward_bias } from './conv';
-export { conv_identity_forward, conv_identity_backward } from './conv_identity';
 export { conv_backward_data, conv_backward_data_scratch } from './conv_backward_data';
 export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backward_filter';
 export { pool_max_forward, pool_max_backward } from './pool_max';

@@ -31,8 +31,6 @@ export interface Kernels {
   conv_forward_prepare(w: number, scratch: number, ...d: ConvDims): void;
   conv_forward_pixels(x: number, b: number, y: number, scratch: number, p0: number, p1: number, ys: number, ...d: ConvDims): void;
   conv_backward_bias(dzdy: number, dzdb: number, HoWo: number, K: number, N: number): void;
-  conv_identity_forward(x: number, b: number, y: number, ...d: IdentityDims): void;
-  conv_identity_backward(dzdy: number, dzdx: number, ...d: IdentityDims): void;
   conv_backward_data(w: number, dzdy: number, dzdx: number, scratch: number, ...d: ConvDims): void;
   conv_backward_data_scratch(...d: ConvDims): number;
   conv_backward_filter(x: number, dzdy: number, dzdw: number, scratch: number, ...d: ConvDims): void;
@@ -42,8 +40,6 @@ export interface Kernels {
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
 export type ConvDims = [number, number, number, number, number, number, number, number,
   number, number, number, number, number, number, number, number];
-/** H, W, C, N, Ho, Wo, pt, pl, sy, sx (the identity bank of nnconv with w = null). */
-export type IdentityDims = [number, number, number, number, number, number, number, number, number, number];
 
 /** H, W, P, ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (nnpool's plan in kernel order). */
 export type PoolDims = [number, number, number, number, number, number, number, number, number, number,
@@ -53,7 +49,7 @@ export type PoolDims = [number, number, number, number, number, number, number, 
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
   'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward', 'pool_scratch',
-  'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias', 'conv_identity_forward', 'conv_identity_backward',
+  'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
 ];
 

@@ -106,11 +106,17 @@ grid('batches, boundaries and sizes around the vector width', [
   { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
 ]);
 
-// Stride 1 along H, Ho >= 16 and at least 16 filters per group: the 1-D Winograd path
-// (F(2,3) and F(2,2) chunks) for every FH it splits differently, next to direct blocks.
+// Stride 1 along both axes, dilation 1 along W and at least 8 filters per group: the 1-D
+// Winograd column pairs (F(2,3) and F(2,2) chunks) for every FW it splits differently, an
+// odd last column done directly, pads wider than x, dilation along H, groups and batches.
 const wino: Case[] = [];
-for (let FH = 2; FH <= 7; FH++) wino.push({ x: [30, 3, 2, 1], w: [FH, 2, 2, 16], bias: FH % 2 === 0, pad: [FH - 1, 1, 0, 1] });
-grid('Winograd blocks (stride 1 and dilation 1 along H, 16+ filters per group)', wino);
+for (let FW = 2; FW <= 7; FW++) wino.push({ x: [19, FW + 3, 2, 1], w: [2, FW, 2, 8 + FW], bias: FW % 2 === 0, pad: [1, 0, FW - 1, 1] });
+wino.push(
+  { x: [13, 9, 4, 2], w: [3, 3, 2, 16], bias: true, pad: 1, dilate: [2, 1] },
+  { x: [9, 2, 3, 1], w: [2, 5, 3, 8], pad: [0, 1, 4, 4] },
+  { x: [21, 6, 3, 1], w: [5, 5, 3, 10], bias: true, pad: [2, 2, 2, 2] },
+);
+grid('Winograd column pairs (stride 1, dilation 1 along W, 8+ filters per group)', wino);
 
 describe('the pad and stride identities (xtest/suite/nnconv.m)', () => {
   it('conv with pad equals conv of the explicitly zero-padded input', () => {

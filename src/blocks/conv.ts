@@ -4,6 +4,7 @@
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
 import { kernels, reserve, write, read, type ConvDims } from '../wasm.js';
+import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
 
 export interface ConvOptions {
   /** Zero padding: p (all sides) or [top, bottom, left, right] (default 0). Any size, as long as
@@ -133,22 +134,32 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
 // and the arena holds x, w and this buffer only.
 const Y_CHUNK = 65536;
 
+/**
+ * Output pixels per streamed range: whole groups of 8 columns when they fit the buffer, so
+ * ranges keep the kernel's 8-pixel blocks and Winograd column pairs intact; else 8-pixel blocks.
+ */
+function spanOf(p: ConvPlan): number {
+  const P = p.Ho * p.Wo;
+  const planes = p.K * p.N;
+  if (p.w === null || P * planes <= 4 * Y_CHUNK) return P;
+  const fits = Y_CHUNK / planes;
+  const unit = 8 * p.Ho;
+  return Math.min(P, fits >= unit ? Math.floor(fits / unit) * unit : Math.max(8, Math.floor(fits / 8) * 8));
+}
+
 function convForward(p: ConvPlan): Tensor {
   const k = kernels();
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   const ny = P * planes;
-  const scratch = p.w === null ? 0 : k.conv_forward_scratch(...p.dims);
-  const span = p.w === null || ny <= 4 * Y_CHUNK ? P : Math.min(P, Math.max(8, Math.floor(Y_CHUNK / planes / 8) * 8));
-  const [px, pw, pb, py, ps] = reserve(WHO, p.x.numel, p.w?.numel ?? 0, p.b?.numel ?? 0, span * planes, scratch);
+  if (p.w === null) return new Tensor(identityForward(p.x.data, p.b?.data ?? null, identityDims(p)), [p.Ho, p.Wo, p.K, p.N]);
+  const scratch = k.conv_forward_scratch(...p.dims);
+  const span = spanOf(p);
+  const [px, pw, pb, py, ps] = reserve(WHO, p.x.numel, p.w.numel, p.b?.numel ?? 0, span * planes, scratch);
   write(px, p.x.data);
-  if (p.w !== null) write(pw, p.w.data);
+  write(pw, p.w.data);
   if (p.b !== null) write(pb, p.b.data);
   const bias = p.b === null ? 0 : pb;
-  if (p.w === null) {
-    k.conv_identity_forward(px, bias, py, ...identityDims(p));
-    return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
-  }
   if (span === P) {
     k.conv_forward(px, pw, bias, py, ps, ...p.dims);
     return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
@@ -169,23 +180,25 @@ function convBackward(p: ConvPlan): ConvDerivatives {
   const wantX = p.der.x;
   const wantW = p.der.w && p.w !== null;
   const wantB = p.der.b && p.b !== null;
-  // x is only read for dzdw and w only for dzdx: reserve and copy just what the kernels will read.
+  // x is only read for dzdw and w only for dzdx, and dzdy not at all when only the identity
+  // bank's dzdx is wanted: reserve and copy just what the kernels will read.
   const needX = wantW;
   const needW = wantX && p.w !== null;
+  const needP = needW || wantW || wantB;
   const scratch = Math.max(needW ? k.conv_backward_data_scratch(...p.dims) : 0,
     wantW ? k.conv_backward_filter_scratch(...p.dims) : 0);
   const nw = p.w?.numel ?? 0;
-  const [px, pw, pp, pdx, pdw, pdb, ps] = reserve(WHO, needX ? p.x.numel : 0, needW ? nw : 0, p.dzdy!.numel,
-    wantX ? p.x.numel : 0, wantW ? nw : 0, wantB ? p.K : 0, scratch);
+  const [px, pw, pp, pdx, pdw, pdb, ps] = reserve(WHO, needX ? p.x.numel : 0, needW ? nw : 0, needP ? p.dzdy!.numel : 0,
+    needW ? p.x.numel : 0, wantW ? nw : 0, wantB ? p.K : 0, scratch);
   if (needX) write(px, p.x.data);
   if (needW) write(pw, p.w!.data);
-  write(pp, p.dzdy!.data);
+  if (needP) write(pp, p.dzdy!.data);
   let dzdx: Tensor | null = null;
   let dzdw: Tensor | null = null;
   let dzdb: Tensor | null = null;
-  if (wantX) {
-    if (p.w === null) k.conv_identity_backward(pp, pdx, ...identityDims(p));
-    else k.conv_backward_data(pw, pp, pdx, ps, ...p.dims);
+  if (wantX && p.w === null) dzdx = new Tensor(identityBackward(p.dzdy!.data, identityDims(p)), p.x.shape);
+  if (needW) {
+    k.conv_backward_data(pw, pp, pdx, ps, ...p.dims);
     dzdx = new Tensor(read(pdx, p.x.numel), p.x.shape);
   }
   if (wantW) {
@@ -199,6 +212,6 @@ function convBackward(p: ConvPlan): ConvDerivatives {
   return { dzdx, dzdw, dzdb };
 }
 
-function identityDims(p: ConvPlan): [number, number, number, number, number, number, number, number, number, number] {
-  return [p.H, p.W, p.C, p.N, p.Ho, p.Wo, p.pad[0], p.pad[2], p.stride[0], p.stride[1]];
+function identityDims(p: ConvPlan): IdentityDims {
+  return { H: p.H, W: p.W, C: p.C, N: p.N, Ho: p.Ho, Wo: p.Wo, pt: p.pad[0], pl: p.pad[2], sy: p.stride[0], sx: p.stride[1] };
 }
