@@ -60,8 +60,8 @@ function emit(yj: usize, off: i32, sc: usize, sy: i32, Ho: i32): void {
   }
 }
 
-/** y = average pooling of x. */
-export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: i32, P: i32,
+/** y = average pooling of x, output columns [j0, j1) of each plane (as pool_max_forward). */
+export function pool_avg_forward(x: usize, y: usize, scratch: usize, j0: i32, j1: i32, H: i32, W: i32, P: i32,
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
@@ -76,15 +76,15 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   const body = U + (<usize>pt << 2);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
-    const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
-    hReset();
-    for (let j = 0; j < Wo; j++) {
+    const yp = y + ((<usize>c * <usize>Ho * <usize>(j1 - j0)) << 2);
+    if (j0 == 0 || c > 0) hReset();
+    for (let j = j0; j < j1; j++) {
       hPass(SUM, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(SUM, U, pt);
       lineFill(SUM, body + (<usize>H << 2), pb);
       const off = slideSumPart(U, A, len, ph);
       scales(sc, rw, <f32>inBounds(j, sx, pl, pw, W), Ho);
-      emit(yp + ((<usize>j * <usize>Ho) << 2), off, sc, sy, Ho);
+      emit(yp + ((<usize>(j - j0) * <usize>Ho) << 2), off, sc, sy, Ho);
     }
   }
 }

@@ -20,8 +20,12 @@ import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './pool_lines';
 import { hReset, hPass, blockLines, useRunning } from './pool_pass';
 import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
 
-/** y = max pooling of x. */
-export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: i32, P: i32,
+/**
+ * y = max pooling of x, output columns [j0, j1) of each plane (y holds j1 - j0
+ * columns per plane). With j0 > 0 the running state of the previous call goes on:
+ * REQUIRES then P = 1 and a previous call that ended at j0 on the same plane, x and scratch.
+ */
+export function pool_max_forward(x: usize, y: usize, scratch: usize, j0: i32, j1: i32, H: i32, W: i32, P: i32,
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
   const lb = <usize>L << 2;
   const S = scratch;
@@ -37,23 +41,23 @@ export function pool_max_forward(x: usize, y: usize, scratch: usize, H: i32, W: 
   const direct3 = sy == 2 && ph == 3 && pt == 1 && !useRunning(pw, sx, H, W);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
-    const yp = y + ((<usize>c * <usize>Ho * <usize>Wo) << 2);
-    hReset();
-    for (let j = 0; j < Wo; j++) {
+    const yp = y + ((<usize>c * <usize>Ho * <usize>(j1 - j0)) << 2);
+    if (j0 == 0 || c > 0) hReset();
+    for (let j = j0; j < j1; j++) {
+      const yj = yp + ((<usize>(j - j0) * <usize>Ho) << 2);
       const c0 = max(0, j * sx - pl);
       const c1 = min(W, j * sx - pl + pw);
       if (direct && c1 - c0 == 2) {
-        maxDirect2(xp + ((<usize>c0 * <usize>H) << 2), yp + ((<usize>j * <usize>Ho) << 2), H, Ho);
+        maxDirect2(xp + ((<usize>c0 * <usize>H) << 2), yj, H, Ho);
         continue;
       }
       if (direct3) {
-        maxDirect3(xp, yp + ((<usize>j * <usize>Ho) << 2), H, c0, c1, Ho);
+        maxDirect3(xp, yj, H, c0, c1, Ho);
         continue;
       }
       hPass(MAX, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(MAX, U, pt);
       lineFill(MAX, body + (<usize>H << 2), pb);
-      const yj = yp + ((<usize>j * <usize>Ho) << 2);
       if (sy == 1) {
         slideMax(U, len, ph, yj);
       } else if (sy == 2 && ph <= 4) {

@@ -17,10 +17,13 @@ export interface Kernels {
   arenaBase(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
-  /** nnpool; `...d` is POOL = H, W, P (= C*N), ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (line stride). */
-  pool_max_forward(x: number, y: number, scratch: number, ...d: PoolDims): void;
+  /**
+   * nnpool; `...d` is POOL = H, W, P (= C*N), ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (line stride). The forward
+   * kernels compute output columns [j0, j1) of each plane (0, Wo: all); j0 > 0 continues the previous call on the same plane.
+   */
+  pool_max_forward(x: number, y: number, scratch: number, j0: number, j1: number, ...d: PoolDims): void;
   pool_max_backward(x: number, dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
-  pool_avg_forward(x: number, y: number, scratch: number, ...d: PoolDims): void;
+  pool_avg_forward(x: number, y: number, scratch: number, j0: number, j1: number, ...d: PoolDims): void;
   pool_avg_backward(dzdy: number, dzdx: number, scratch: number, ...d: PoolDims): void;
   /** Scratch floats of every pool kernel for these sizes. */
   pool_scratch(H: number, W: number, Ho: number, Wo: number, pw: number, sx: number, L: number): number;
@@ -155,6 +158,40 @@ export function streamPlanes(who: string, planes: number, chunkFloats: number, i
     inputs.forEach(([src, f], i) => views[i].set(src.subarray(c * f, (c + m) * f)));
     run(ptrs, m);
     out.set(m === per ? y : y.subarray(0, m * outPerPlane), c * outPerPlane);
+  }
+  return out;
+}
+
+/**
+ * streamPlanes for planes too large for the cache: each column-major plane of
+ * x (H x W) goes into one plane buffer of the arena band by band, each band's
+ * input columns copied just before the kernel reads them, and each band of
+ * `cols` output columns (Ho floats each) is copied out while still in cache.
+ * `need(j1)` is the end of the input columns that output columns [0, j1) read
+ * (never decreasing). `run(px, py, ps, j0, j1)` gets the plane buffer, the
+ * band's output and the scratch, for output columns [j0, j1) of the current
+ * plane; the bands of a plane run in order, so a kernel may carry state across them.
+ */
+export function streamBands(who: string, x: Float32Array, planes: number, H: number, W: number, Ho: number, Wo: number,
+  cols: number, scratch: number, need: (j1: number) => number,
+  run: (px: number, py: number, ps: number, j0: number, j1: number) => void): Float32Array {
+  const [px, py, ps] = reserve(who, H * W, cols * Ho, scratch);
+  const buffer = kernels().memory.buffer;
+  const xv = new Float32Array(buffer, px, H * W);
+  const yv = new Float32Array(buffer, py, cols * Ho);
+  const out = new Float32Array(planes * Ho * Wo);
+  for (let c = 0; c < planes; c++) {
+    let have = 0;
+    for (let j0 = 0; j0 < Wo; j0 += cols) {
+      const j1 = Math.min(Wo, j0 + cols);
+      const c1 = need(j1);
+      if (c1 > have) {
+        xv.set(x.subarray((c * W + have) * H, (c * W + c1) * H), have * H);
+        have = c1;
+      }
+      run(px, py, ps, j0, j1);
+      out.set(j1 - j0 === cols ? yv : yv.subarray(0, (j1 - j0) * Ho), (c * Wo + j0) * Ho);
+    }
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, nnpool, randn, Tensor } from '../src/index.js';
 import { poolForwardRef, poolBackwardRef, poolOutSize, type PoolRefParams } from './ref/pool.js';
 import { distinct, expectClose, expectExact } from './helpers.js';
+import { bandColumns, planPool } from '../src/blocks/pool.js';
 
 beforeAll(() => init());
 
@@ -120,6 +121,31 @@ describe('nnpool small stride-2 pools (the direct kernel) on tall columns', () =
   });
 });
 
+describe('nnpool forward in bands of output columns (planes larger than the cache)', () => {
+  // [shape, pool, stride, pad]: every case makes at least two bands, the last one partial, and
+  // (for the running form, pw > 2*sx + 1) a band boundary inside a block of pw columns.
+  const cases: [number[], number | number[], number | number[], number | number[]][] = [
+    [[600, 70, 1, 2], 10, 1, 0],
+    [[500, 150, 2], [3, 7], 2, [1, 2, 3, 1]],
+    [[300, 240], [4, 2], [2, 3], [0, 1, 1, 0]],
+    [[400, 200], 2, 2, 0],
+    [[300, 260], 3, 2, 1],
+  ];
+  for (const [shape, pool, stride, pad] of cases) {
+    it(`x ${shape.join('x')}, pool ${JSON.stringify(pool)}, stride ${JSON.stringify(stride)}, pad ${JSON.stringify(pad)}`, () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = distinct(shape, 21, 1, -n / 2);
+      const plan = planPool(x, pool, undefined, { stride, pad });
+      const cols = bandColumns(plan);
+      expect(cols).toBeGreaterThan(0);
+      expect(plan.Wo).toBeGreaterThan(cols);
+      expect(plan.Wo % cols).not.toBe(0);
+      if (plan.pool[1] > 2 * plan.stride[1] + 1) expect((cols * plan.stride[1]) % plan.pool[1]).not.toBe(0);
+      checkCase(x, pool, stride, pad);
+    });
+  }
+});
+
 describe('nnpool edge cases', () => {
   it('H and W from 1 to 9 around the vector width', () => {
     for (let H = 1; H <= 9; H++) {
@@ -151,8 +177,12 @@ describe('nnpool edge cases', () => {
   });
 
   it('streams planes through the arena in chunks (uneven last chunk) with the same result', () => {
-    // 210x300 planes: two fit in one chunk of the facade, so 5 planes make chunks of 2, 2 and 1.
+    // Backward: 210x300 planes, two fit in one chunk of the facade, so 5 planes make chunks of 2, 2 and 1
+    // (the forward pass cuts these planes into bands). Forward: 100x120 planes, two per group, 7 planes.
     checkCase(distinct([210, 300, 5], 12, 1, -150000), 3, [1, 2], [1, 2, 0, 1]);
+    const x = distinct([100, 120, 7], 14, 1, -42000);
+    expect(bandColumns(planPool(x, 3, undefined, {}))).toBe(0);
+    checkCase(x, 3, [1, 2], [1, 2, 0, 1]);
   });
 
   it('global and near-global pools (the direct form, no block of pw lines) match the reference', () => {
