@@ -18,7 +18,7 @@
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { SUM, lineFill } from './pool_lines';
 import { hReset, hPass, hRunning, hDirect, useRunning, blockLines, inBounds } from './pool_pass';
-import { slideSum, slideSumPart, topLevel, accLevel } from './pool_slide';
+import { slideSum, slideSumPart, topLevel, accLevel, topHalf } from './pool_slide';
 
 /** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
 function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void {
@@ -43,20 +43,22 @@ function scales(sc: usize, rw: usize, cw: f32, Ho: i32): void {
 }
 
 /**
- * y(i, j) = (acc[i*sy] + top[i*sy + off]) * sc[i], the last piece of
- * slideSumPart added here (off < 0: top[i*sy] alone).
+ * y(i, j) = (acc[r] + (top[r + off] + top[r + off + h])) * sc[i], r = i*sy: the last
+ * two pieces of slideSumPart added here (h = topHalf()). A missing piece (off < 0: no
+ * accumulator; h = 0: k = 1) reads the line Z of -0 instead: x + -0 is x exactly, zeros' signs included.
  */
-function emit(yj: usize, off: i32, sc: usize, sy: i32, Ho: i32): void {
-  const top = topLevel();
-  const acc = accLevel();
+function emit(yj: usize, off: i32, sc: usize, sy: i32, Ho: i32, Z: usize): void {
+  const h = topHalf();
+  const acc = off < 0 ? Z : accLevel();
+  const o = <usize>max(off, 0) << 2;
+  const t1 = topLevel() + o;
+  const t2 = h > 0 ? t1 + (<usize>h << 2) : Z;
   const nv = sy == 1 ? vecFloor(Ho) : 0;
   let i = 0;
-  if (off < 0) {
-    for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(ld4(top, i), ld4(sc, i)));
-    for (; i < Ho; i++) st1(yj, i, ld1(top, i * sy) * ld1(sc, i));
-  } else {
-    for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(f32x4.add(ld4(acc, i), ld4(top, i + off)), ld4(sc, i)));
-    for (; i < Ho; i++) st1(yj, i, (ld1(acc, i * sy) + ld1(top, i * sy + off)) * ld1(sc, i));
+  for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(f32x4.add(ld4(acc, i), f32x4.add(ld4(t1, i), ld4(t2, i))), ld4(sc, i)));
+  for (; i < Ho; i++) {
+    const r = i * sy;
+    st1(yj, i, (ld1(acc, r) + (ld1(t1, r) + ld1(t2, r))) * ld1(sc, i));
   }
 }
 
@@ -70,9 +72,11 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, j0: i32, j1
   const A = U + lb;
   const sc = A + lb;
   const rw = sc + lb;
+  const Z = rw + lb;
   rowCounts(rw, Ho, sy, pt, ph, H);
   scaleCols = 0;
   const len = H + pt + pb;
+  for (let i = 0; i < len; i += VEC) st4(Z, i, f32x4.splat(-0.0));
   const body = U + (<usize>pt << 2);
   for (let c = 0; c < P; c++) {
     const xp = x + ((<usize>c * <usize>H * <usize>W) << 2);
@@ -82,9 +86,9 @@ export function pool_avg_forward(x: usize, y: usize, scratch: usize, j0: i32, j1
       hPass(SUM, xp, H, W, j * sx, pw, pl, sx, body, S, G, L);
       lineFill(SUM, U, pt);
       lineFill(SUM, body + (<usize>H << 2), pb);
-      const off = slideSumPart(U, A, len, ph);
+      const off = slideSumPart(U, A, len, ph, true);
       scales(sc, rw, <f32>inBounds(j, sx, pl, pw, W), Ho);
-      emit(yp + ((<usize>(j - j0) * <usize>Ho) << 2), off, sc, sy, Ho);
+      emit(yp + ((<usize>(j - j0) * <usize>Ho) << 2), off, sc, sy, Ho, Z);
     }
   }
 }

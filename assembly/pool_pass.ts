@@ -50,7 +50,8 @@ export function blockLines(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32): 
 /**
  * Floats of scratch for every pool kernel: the block S, then G, U, A, T and
  * the row counts (lines of L floats), and as many i32 again for the argmax
- * twins. The facade asks the module, so the layout lives in one place.
+ * twins (avg forward keeps its line of -0 there). The facade asks the module,
+ * so the layout lives in one place.
  */
 export function pool_scratch(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32, L: i32): i32 {
   return 2 * (blockLines(H, W, Ho, Wo, pw, sx) + 5) * L;

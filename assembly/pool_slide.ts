@@ -149,6 +149,7 @@ function sumShift(dst: usize, p: usize, d: i32, m: i32): void {
 
 let topLine: usize = 0;
 let accLine: usize = 0;
+let topShift: i32 = 0;
 
 /** acc[i] += p[i + off] for i in [0, n). */
 function addAt(acc: usize, p: usize, off: i32, n: i32): void {
@@ -164,17 +165,29 @@ function addAt(acc: usize, p: usize, off: i32, n: i32): void {
  * top piece: the sum over [i, i + k) is then accLevel()[i] + topLevel()[i + off]
  * with off the result, or topLevel()[i] alone when the result is -1 (k a power
  * of two). The first set bit's level becomes the accumulator without a copy;
- * later levels are built into the other line q. p and q are destroyed.
+ * later levels are built into the other line q. p and q are destroyed. With
+ * `defer` the last level is left to the caller (topHalf()).
  */
-export function slideSumPart(p: usize, q: usize, len: i32, k: i32): i32 {
+export function slideSumPart(p: usize, q: usize, len: i32, k: i32, defer: bool): i32 {
   const n = len - k + 1;
   const hi = 31 - clz(k);
   let cur = p;
   let acc: usize = 0;
   let done = 0;
+  topShift = 0;
   for (let b = 0; b < hi; b++) {
     const w = 1 << b;
     const m = len - 2 * w + 1;
+    if (defer && b == hi - 1) {
+      // The caller adds the top level's two halves itself: one pass fewer, the same sums.
+      topShift = w;
+      if ((k & w) != 0) {
+        if (acc == 0) acc = cur;
+        else addAt(acc, cur, done, n);
+        done += w;
+      }
+      break;
+    }
     if ((k & w) == 0) { sumShift(cur, cur, w, m); continue; }
     if (acc == 0) {
       acc = cur;
@@ -192,13 +205,17 @@ export function slideSumPart(p: usize, q: usize, len: i32, k: i32): i32 {
   return acc == 0 ? -1 : done;
 }
 
-/** The line holding the top level and the accumulator after slideSumPart. */
+/**
+ * The line holding the top level and the accumulator after slideSumPart; with
+ * `defer`, the top level at j is topLevel()[j] + topLevel()[j + topHalf()] (when topHalf() > 0).
+ */
 export function topLevel(): usize { return topLine; }
 export function accLevel(): usize { return accLine; }
+export function topHalf(): i32 { return topShift; }
 
 /** out[i] = sum of p over [i, i + k), i in [0, len - k + 1); p and q are destroyed (out may be neither). */
 export function slideSum(p: usize, q: usize, len: i32, k: i32, out: usize): void {
-  const off = slideSumPart(p, q, len, k);
+  const off = slideSumPart(p, q, len, k, false);
   const n = len - k + 1;
   const top = topLine;
   if (off < 0) { memory.copy(out, top, <usize>n << 2); return; }
