@@ -172,19 +172,20 @@ function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, FH
   const hs = colStride(FH, dy);
   const hb = <usize>hs << 2;
   const cols = colsAt(ws, R, K, H);
-  // Band row q is x row r0 + q; rows [ra, rb) of x fall inside the band.
+  // Band row q is x row r0 + q: rows [ka, kb) of the band lie in x, the rest in the padding
+  // (a band may lie wholly in a wide pad).
   const r0 = i0 - pt;
-  const ra = max(0, r0), rb = max(ra, min(H, r0 + hs));
-  const top = <usize>(ra - r0) << 2;
-  if (ra > r0 || rb < r0 + hs) {
+  const ka = min(hs, max(0, -r0));
+  const kb = max(ka, min(hs, H - r0));
+  if (ka > 0 || kb < hs) {
     for (let q = 0; q < before(FW, 4) * FC; q++) {
       const col = cols + hb * <usize>q;
-      memory.fill(col, 0, top);
-      memory.fill(col + (<usize>(rb - r0) << 2), 0, hb - (<usize>(rb - r0) << 2));
+      memory.fill(col, 0, <usize>ka << 2);
+      memory.fill(col + (<usize>kb << 2), 0, <usize>(hs - kb) << 2);
     }
   }
-  const dst = cols + top;
-  const src = <usize>ra << 2;
+  const dst = cols + (<usize>ka << 2);
+  const src = <usize>(r0 + ka) << 2;
   for (let c = 0; c < FC; c++) {
     for (let ci = 0; ci < n; ci++) {
       const three = ci < n3;
@@ -195,7 +196,7 @@ function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, FH
         source(xg, zero, H, W, c, q + 2) + src, source(xg, zero, H, W, c, q + 3) + src,
         dst + hb * <usize>(ci + n * c), dst + hb * <usize>(before(FW, 1) * FC + ci + n * c),
         dst + hb * <usize>(before(FW, 2) * FC + ci + n3 * c), dst + hb * <usize>(before(FW, 3) * FC + ci + n * c),
-        rb - ra, three);
+        kb - ka, three);
     }
   }
 }

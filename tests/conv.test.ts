@@ -115,6 +115,8 @@ wino.push(
   { x: [13, 9, 4, 2], w: [3, 3, 2, 16], bias: true, pad: 1, dilate: [2, 1] },
   { x: [9, 2, 3, 1], w: [2, 5, 3, 8], pad: [0, 1, 4, 4] },
   { x: [21, 6, 3, 1], w: [5, 5, 3, 10], bias: true, pad: [2, 2, 2, 2] },
+  { x: [5, 4, 2, 1], w: [3, 3, 2, 8], bias: true, pad: [150, 70, 1, 1] }, // 64-row bands wholly in the padding
+  { x: [70, 4, 1, 1], w: [3, 2, 1, 9], pad: [0, 0, 0, 0], dilate: [30, 1] }, // bands taller than 64 rows
 );
 grid('Winograd column pairs (stride 1, dilation 1 along W, 8+ filters per group)', wino);
 
