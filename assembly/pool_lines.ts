@@ -134,15 +134,13 @@ export function colPre(mode: i32, dst: usize, src: usize, base: i32, b: usize, n
   const nv = vecFloor(n);
   let i = 0;
   if (mode == SUM) {
-    const end = dst + (<usize>nv << 2);
-    for (let d = dst, q = src, r = b; d < end; d += 16, q += 16, r += 16) v128.store(d, f32x4.add(v128.load(q), v128.load(r)));
-    for (i = nv; i < n; i++) st1(dst, i, ld1(src, i) + ld1(b, i));
+    for (; i < nv; i += VEC) st4(dst, i, f32x4.add(ld4(src, i), ld4(b, i)));
+    for (; i < n; i++) st1(dst, i, ld1(src, i) + ld1(b, i));
   } else if (mode == MAX) {
     // Values only: keeping b on ties only matters for the sign of a zero maximum, and
     // pmax(b, x) drops a NaN x, so the clean-up of colLoad is not needed here.
-    const end = dst + (<usize>nv << 2);
-    for (let d = dst, q = src, r = b; d < end; d += 16, q += 16, r += 16) v128.store(d, f32x4.pmax(v128.load(r), v128.load(q)));
-    for (i = nv; i < n; i++) { const s = clean1(ld1(src, i)); const v = ld1(b, i); st1(dst, i, s < v ? v : s); }
+    for (; i < nv; i += VEC) st4(dst, i, f32x4.pmax(ld4(b, i), ld4(src, i)));
+    for (; i < n; i++) { const s = clean1(ld1(src, i)); const v = ld1(b, i); st1(dst, i, s < v ? v : s); }
   } else {
     for (; i < nv; i += VEC) {
       const s = f32x4.pmax(ninf, ld4(src, i));
@@ -238,21 +236,19 @@ export function colPostComb(mode: i32, G: usize, src: usize, base: i32, St: usiz
   if (src == 0) { lineComb(mode, dst, St, G, n); return; }
   const nv = vecFloor(n);
   let i = 0;
-  const end = G + (<usize>nv << 2);
   if (mode == SUM) {
-    for (let g = G, q = src, t = St, d = dst; g < end; g += 16, q += 16, t += 16, d += 16) {
-      const v = f32x4.add(v128.load(g), v128.load(q));
-      v128.store(g, v);
-      v128.store(d, f32x4.add(v128.load(t), v));
+    for (; i < nv; i += VEC) {
+      const v = f32x4.add(ld4(G, i), ld4(src, i));
+      st4(G, i, v);
+      st4(dst, i, f32x4.add(ld4(St, i), v));
     }
-    for (i = nv; i < n; i++) { const g = ld1(G, i) + ld1(src, i); st1(G, i, g); st1(dst, i, ld1(St, i) + g); }
+    for (; i < n; i++) { const g = ld1(G, i) + ld1(src, i); st1(G, i, g); st1(dst, i, ld1(St, i) + g); }
   } else if (mode == MAX) {
-    for (let g = G, q = src, t = St, d = dst; g < end; g += 16, q += 16, t += 16, d += 16) {
-      const v = f32x4.pmax(v128.load(g), v128.load(q));
-      v128.store(g, v);
-      v128.store(d, f32x4.pmax(v128.load(t), v));
+    for (; i < nv; i += VEC) {
+      const v = f32x4.pmax(ld4(G, i), ld4(src, i));
+      st4(G, i, v);
+      st4(dst, i, f32x4.pmax(ld4(St, i), v));
     }
-    i = nv;
     for (; i < n; i++) {
       const x = ld1(src, i);
       let g = ld1(G, i);
