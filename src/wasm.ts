@@ -163,33 +163,43 @@ export function streamPlanes(who: string, planes: number, chunkFloats: number, i
 }
 
 /**
- * streamPlanes for planes too large for the cache: each column-major plane of
- * x (H x W) goes into one plane buffer of the arena band by band, each band's
- * input columns copied just before the kernel reads them, and each band of
- * `cols` output columns (Ho floats each) is copied out while still in cache.
- * `need(j1)` is the end of the input columns that output columns [0, j1) read
- * (never decreasing). `run(px, py, ps, j0, j1)` gets the plane buffer, the
- * band's output and the scratch, for output columns [j0, j1) of the current
- * plane; the bands of a plane run in order, so a kernel may carry state across them.
+ * streamPlanes for planes too large for the cache: the output columns of each
+ * column-major plane (Ho floats each) go in bands of `cols`, and the input
+ * columns a band reads are copied into a window of `span` columns of the
+ * arena just before the kernel runs: the window keeps the columns that the
+ * band still shares with the previous one (shifted to its start) and the
+ * copies in and out meet cached memory. `reads(j0, j1)` is the range [lo, hi)
+ * of input columns that output columns [j0, j1) may read (lo and hi never
+ * decrease, hi - lo <= span). `run(px, py, ps, j0, j1)` gets the address the
+ * kernel sees as column 0 of x (the window's start minus lo columns; only
+ * columns [lo, hi) are there), the band's output and the scratch; the bands of
+ * a plane run in order, so a kernel may carry state across them.
  */
 export function streamBands(who: string, x: Float32Array, planes: number, H: number, W: number, Ho: number, Wo: number,
-  cols: number, scratch: number, need: (j1: number) => number,
+  cols: number, span: number, scratch: number, reads: (j0: number, j1: number) => [number, number],
   run: (px: number, py: number, ps: number, j0: number, j1: number) => void): Float32Array {
-  const [px, py, ps] = reserve(who, H * W, cols * Ho, scratch);
+  const [px, py, ps] = reserve(who, H * span, cols * Ho, scratch);
   const buffer = kernels().memory.buffer;
-  const xv = new Float32Array(buffer, px, H * W);
+  const xv = new Float32Array(buffer, px, H * span);
   const yv = new Float32Array(buffer, py, cols * Ho);
   const out = new Float32Array(planes * Ho * Wo);
   for (let c = 0; c < planes; c++) {
+    let base = 0;
     let have = 0;
     for (let j0 = 0; j0 < Wo; j0 += cols) {
       const j1 = Math.min(Wo, j0 + cols);
-      const c1 = need(j1);
-      if (c1 > have) {
-        xv.set(x.subarray((c * W + have) * H, (c * W + c1) * H), have * H);
-        have = c1;
+      const [lo, hi] = reads(j0, j1);
+      if (lo > base) {
+        if (have > lo) xv.copyWithin(0, (lo - base) * H, (have - base) * H);
+        base = lo;
+        have = Math.max(have, lo);
       }
-      run(px, py, ps, j0, j1);
+      if (hi > have) {
+        xv.set(x.subarray((c * W + have) * H, (c * W + hi) * H), (have - base) * H);
+        have = hi;
+      }
+      // wasm addresses wrap at 2^32, so a start below 0 still reaches the window.
+      run((px - base * H * 4) | 0, py, ps, j0, j1);
       out.set(j1 - j0 === cols ? yv : yv.subarray(0, (j1 - j0) * Ho), (c * Wo + j0) * Ho);
     }
   }

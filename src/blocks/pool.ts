@@ -145,10 +145,14 @@ function poolForward(p: PoolPlan): Tensor {
   let y: Float32Array;
   if (cols > 0) {
     const [sx, pw, pl] = [p.stride[1], p.pool[1], p.pad[2]];
-    // Output columns [0, j1) read input columns up to (j1 - 1)*sx - pl + pw.
-    const need = (j1: number): number => Math.min(W, (j1 - 1) * sx - pl + pw);
+    // Output columns [j0, j1) read input columns below (j1 - 1)*sx - pl + pw, and from
+    // j0*sx - pl on, or from the start of j0's block of pw when the running form
+    // (pool_pass.ts) builds that block in this band.
+    const reads = (j0: number, j1: number): [number, number] =>
+      [Math.max(0, Math.floor(j0 * sx / pw) * pw - pl), Math.min(W, (j1 - 1) * sx - pl + pw)];
+    const span = Math.min(W, cols * sx + 2 * pw);
     const d = dimsFor(p, 1);
-    y = streamBands(WHO, p.x.data, p.C * p.N, H, W, Ho, Wo, cols, scratchOf(p), need,
+    y = streamBands(WHO, p.x.data, p.C * p.N, H, W, Ho, Wo, cols, span, scratchOf(p), reads,
       (px, py, ps, j0, j1) => run(px, py, ps, j0, j1, ...d));
   } else {
     y = streamPlanes(WHO, p.C * p.N, FORWARD, [[p.x.data, H * W]], Ho * Wo, scratchOf(p),
