@@ -24,6 +24,9 @@ import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
  * y = max pooling of x, output columns [j0, j1) of each plane (y holds j1 - j0
  * columns per plane). With j0 > 0 the running state of the previous call goes on:
  * REQUIRES then P = 1 and a previous call that ended at j0 on the same plane, x and scratch.
+ * Only the columns of the windows of [j0, j1) and of the blocks of pw the running form
+ * starts there are read, so x may be a window's start minus the columns left out
+ * (addresses wrap at 2^32); this holds for pool_avg_forward too.
  */
 export function pool_max_forward(x: usize, y: usize, scratch: usize, j0: i32, j1: i32, H: i32, W: i32, P: i32,
   ph: i32, pw: i32, sy: i32, sx: i32, pt: i32, pb: i32, pl: i32, Ho: i32, Wo: i32, L: i32): void {
