@@ -18,7 +18,7 @@
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { SUM, lineFill } from './pool_lines';
 import { hReset, hPass, hRunning, hDirect, useRunning, blockLines, inBounds } from './pool_pass';
-import { slideSum, slideSumPart, topLevel, accLevel, topHalf } from './pool_slide';
+import { slideSum, slideSumPart, topLevel, accLevel, topHalf, topQuarters } from './pool_slide';
 
 /** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
 function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void {
@@ -43,22 +43,27 @@ function scales(sc: usize, rw: usize, cw: f32, Ho: i32): void {
 }
 
 /**
- * y(i, j) = (acc[r] + (top[r + off] + top[r + off + h])) * sc[i], r = i*sy: the last
- * two pieces of slideSumPart added here (h = topHalf()). A missing piece (off < 0: no
- * accumulator; h = 0: k = 1) reads the line Z of -0 instead: x + -0 is x exactly, zeros' signs included.
+ * y(i, j) = (acc[r] + ((t1[r] + t2[r]) + (t3[r] + t4[r]))) * sc[i], r = i*sy, t1 = top + off:
+ * the last pieces of slideSumPart added here (t2 = t1 + h, t3 = t1 + 2h, t4 = t1 + 3h with
+ * h = topHalf()). A missing piece (off < 0: no accumulator; h = 0: k = 1; no quarters:
+ * t3, t4) reads the line Z of -0 instead: x + -0 is x exactly, zeros' signs included.
  */
 function emit(yj: usize, off: i32, sc: usize, sy: i32, Ho: i32, Z: usize): void {
-  const h = topHalf();
+  const h = <usize>topHalf() << 2;
   const acc = off < 0 ? Z : accLevel();
-  const o = <usize>max(off, 0) << 2;
-  const t1 = topLevel() + o;
-  const t2 = h > 0 ? t1 + (<usize>h << 2) : Z;
+  const t1 = topLevel() + (<usize>max(off, 0) << 2);
+  const t2 = h > 0 ? t1 + h : Z;
+  const t3 = topQuarters() ? t1 + 2 * h : Z;
+  const t4 = topQuarters() ? t1 + 3 * h : Z;
   const nv = sy == 1 ? vecFloor(Ho) : 0;
   let i = 0;
-  for (; i < nv; i += VEC) st4(yj, i, f32x4.mul(f32x4.add(ld4(acc, i), f32x4.add(ld4(t1, i), ld4(t2, i))), ld4(sc, i)));
+  for (; i < nv; i += VEC) {
+    const t = f32x4.add(f32x4.add(ld4(t1, i), ld4(t2, i)), f32x4.add(ld4(t3, i), ld4(t4, i)));
+    st4(yj, i, f32x4.mul(f32x4.add(ld4(acc, i), t), ld4(sc, i)));
+  }
   for (; i < Ho; i++) {
     const r = i * sy;
-    st1(yj, i, (ld1(acc, r) + (ld1(t1, r) + ld1(t2, r))) * ld1(sc, i));
+    st1(yj, i, (ld1(acc, r) + ((ld1(t1, r) + ld1(t2, r)) + (ld1(t3, r) + ld1(t4, r)))) * ld1(sc, i));
   }
 }
 

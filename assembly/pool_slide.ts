@@ -150,6 +150,7 @@ function sumShift(dst: usize, p: usize, d: i32, m: i32): void {
 let topLine: usize = 0;
 let accLine: usize = 0;
 let topShift: i32 = 0;
+let topTwo: bool = false;
 
 /** acc[i] += p[i + off] for i in [0, n). */
 function addAt(acc: usize, p: usize, off: i32, n: i32): void {
@@ -166,7 +167,7 @@ function addAt(acc: usize, p: usize, off: i32, n: i32): void {
  * with off the result, or topLevel()[i] alone when the result is -1 (k a power
  * of two). The first set bit's level becomes the accumulator without a copy;
  * later levels are built into the other line q. p and q are destroyed. With
- * `defer` the last level is left to the caller (topHalf()).
+ * `defer` the last level or two are left to the caller (topHalf(), topQuarters()).
  */
 export function slideSumPart(p: usize, q: usize, len: i32, k: i32, defer: bool): i32 {
   const n = len - k + 1;
@@ -174,12 +175,15 @@ export function slideSumPart(p: usize, q: usize, len: i32, k: i32, defer: bool):
   let cur = p;
   let acc: usize = 0;
   let done = 0;
+  // Deferred levels: the last one, or the last two when the bit between them is clear.
+  const b0 = !defer ? hi : hi >= 2 && (k & (1 << (hi - 1))) == 0 ? hi - 2 : hi - 1;
   topShift = 0;
+  topTwo = hi - b0 == 2;
   for (let b = 0; b < hi; b++) {
     const w = 1 << b;
     const m = len - 2 * w + 1;
-    if (defer && b == hi - 1) {
-      // The caller adds the top level's two halves itself: one pass fewer, the same sums.
+    if (b == b0) {
+      // The caller adds the top level's halves (or quarters) itself: passes fewer, the same sums.
       topShift = w;
       if ((k & w) != 0) {
         if (acc == 0) acc = cur;
@@ -207,11 +211,13 @@ export function slideSumPart(p: usize, q: usize, len: i32, k: i32, defer: bool):
 
 /**
  * The line holding the top level and the accumulator after slideSumPart; with
- * `defer`, the top level at j is topLevel()[j] + topLevel()[j + topHalf()] (when topHalf() > 0).
+ * `defer`, the top level at j is t[j] + t[j + h] (t = topLevel(), h = topHalf() > 0),
+ * or (t[j] + t[j + h]) + (t[j + 2h] + t[j + 3h]) when topQuarters().
  */
 export function topLevel(): usize { return topLine; }
 export function accLevel(): usize { return accLine; }
 export function topHalf(): i32 { return topShift; }
+export function topQuarters(): bool { return topTwo; }
 
 /** out[i] = sum of p over [i, i + k), i in [0, len - k + 1); p and q are destroyed (out may be neither). */
 export function slideSum(p: usize, q: usize, len: i32, k: i32, out: usize): void {
