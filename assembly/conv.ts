@@ -12,7 +12,8 @@
 // dilation, so one micro-kernel serves every option combination. Blocks of 8
 // rows that need no padding at stride 1 are not packed at all: the kernel reads
 // them in place through a table of patch offsets. Layers with 8+ filters per
-// group at stride 1 along both axes take Winograd column pairs instead (conv_wino.ts).
+// group, 16+ output rows and stride 1 along both axes take Winograd column pairs
+// instead (conv_wino.ts).
 //
 // DIMS, in this order everywhere: H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx.
 // REQUIRES (checked by planConv in src/blocks/conv.ts): all sizes >= 1 except N >= 0;
@@ -28,8 +29,8 @@ import { VEC, vecFloor, ld4 } from './simd';
 export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const R = FH * FW * FC;
-  const wino = winoApplies(Wo, FW, K / (C / FC), sy, sx, dx);
-  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, dy) + 4 : 0);
+  const wino = winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx);
+  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
 }
 
 /** The Winograd scratch: after the offset tables, 16-byte aligned. */
@@ -191,7 +192,7 @@ export function conv_forward_prepare(w: usize, scratch: usize,
   const Kg = K / (C / FC);
   packFilters(w, scratch, R, K, Kg);
   patchOffsets(offDirect, offDirect + (<usize>R << 2), H, W, FH, FW, FC, dy, dx);
-  if (winoApplies(Wo, FW, Kg, sy, sx, dx)) winoPrepare(w, winoBase(scratch, R, K), H, FH, FW, FC, K, Kg, dy);
+  if (winoApplies(Ho, Wo, FW, Kg, sy, sx, dx)) winoPrepare(w, winoBase(scratch, R, K), H, FH, FW, FC, K, Kg, Ho, dy);
 }
 
 /**
@@ -211,7 +212,7 @@ export function conv_forward_pixels(x: usize, b: usize, y: usize, scratch: usize
   const offPacked = offDirect + (<usize>R << 2);
   const extY = (FH - 1) * dy;
   const extX = (FW - 1) * dx;
-  const wino = winoApplies(Wo, FW, Kg, sy, sx, dx);
+  const wino = winoApplies(Ho, Wo, FW, Kg, sy, sx, dx);
   for (let n = 0; n < N; n++) {
     for (let k0 = 0; k0 < K; k0 += Kg) {
       // Group g = k0 / Kg reads channels g*FC ... g*FC + FC - 1.

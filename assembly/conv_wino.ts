@@ -12,7 +12,7 @@
 //   y(:, j + 1) = the same sum of                          T_b G_b - T_c G_c + T_d G_d
 // (4 products instead of 6 and 3 instead of 4: FW = 3 needs 2/3 of the direct
 // work, FW = 5 7/10.) Each kind t = a, b, c, d is one GEMM M_t = A_t * B_t, run by
-// the direct micro-kernels on 8-row blocks, whose rows r = u + FH*(chunk + n_t*c)
+// micro-kernels on 8-row blocks (conv_wino_mk.ts), whose rows r = u + FH*(chunk + n_t*c)
 // are read in place from the transformed columns (the row shift u*dy is an
 // offset, as in the direct kernel). So a column pair is transformed once for all
 // FH taps and all filters, whereas along H every tap column would need its own.
@@ -25,12 +25,9 @@
 // aligned, prepared by winoPrepare() for the same sizes.
 
 import { gemm8, tileWidth } from './conv_gemm';
+import { TILES, pair8x5, outputPair } from './conv_wino_mk';
 import { vecFloor } from './simd';
 
-/** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
-const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
-/** The two output columns of one filter, for blocks shorter than 8 rows. */
-const STAGE: usize = memory.data(16 * 4, 16);
 
 /** F(2,3) chunks of a row of FW taps (FW = 3 n3 + 2 n2, n2 in 0..2). */
 // @ts-ignore: decorator
@@ -47,15 +44,20 @@ const STAGE: usize = memory.data(16 * 4, 16);
   const n = n3of(FW) + n2of(FW);
   return t <= 2 ? n * t : n * (t - 1) + n3of(FW);
 }
-/** Output rows per band: a pair's columns are transformed one band at a time, so they stay in L1. */
+/** Output rows per band (at most): a pair's columns are transformed one band at a time, so they stay small. */
 const BAND: i32 = 64;
 /** Floats per transformed column: every padded row a band's 8-row blocks read, rounded to whole vectors. */
 // @ts-ignore: decorator
-@inline function colStride(FH: i32, dy: i32): i32 { return (BAND + (FH - 1) * dy + 3) & ~3; }
+@inline function colStride(Ho: i32, FH: i32, dy: i32): i32 { return (min(BAND, (Ho + 7) & ~7) + (FH - 1) * dy + 3) & ~3; }
 
-/** Worth it when column pairs exist and enough filters share each transformed column. */
-export function winoApplies(Wo: i32, FW: i32, Kg: i32, sy: i32, sx: i32, dx: i32): bool {
-  return sy == 1 && sx == 1 && dx == 1 && FW >= 2 && Wo >= 2 && Kg >= 8;
+/**
+ * Worth it when column pairs exist, enough filters share each transformed column, and the
+ * columns are tall enough to amortise the transform. NOTE: measured against the direct path
+ * in one process: 0.63-0.88 of its time from 16 rows up (0.76 on 56x56x256, 0.83 on the
+ * practical); with 14 or 7 rows and 128+ channels it was 1.1-1.7 times slower.
+ */
+export function winoApplies(Ho: i32, Wo: i32, FW: i32, Kg: i32, sy: i32, sx: i32, dx: i32): bool {
+  return sy == 1 && sx == 1 && dx == 1 && FW >= 2 && Wo >= 2 && Ho >= 16 && Kg >= 8;
 }
 
 // Scratch layout from ws, in floats (R = before(FW, 4) * FH * FC rows over all kinds):
@@ -66,9 +68,9 @@ export function winoApplies(Wo: i32, FW: i32, Kg: i32, sy: i32, sx: i32, dx: i32
 // @ts-ignore: decorator
 @inline function colsAt(ws: usize, R: i32, K: i32, H: i32): usize { return zeroAt(ws, R, K) + (<usize>((H + 3) & ~3) << 2); }
 
-export function winoScratch(H: i32, FH: i32, FW: i32, FC: i32, K: i32, dy: i32): i32 {
+export function winoScratch(H: i32, FH: i32, FW: i32, FC: i32, K: i32, Ho: i32, dy: i32): i32 {
   const R = before(FW, 4) * FH * FC;
-  return ((R * (K + 1) + 3) & ~3) + ((H + 3) & ~3) + before(FW, 4) * FC * colStride(FH, dy);
+  return ((R * (K + 1) + 3) & ~3) + ((H + 3) & ~3) + before(FW, 4) * FC * colStride(Ho, FH, dy);
 }
 
 /** Filter transform G of kind t for one chunk: taps g0, g1 (, g2) `step` bytes apart from g. */
@@ -85,7 +87,7 @@ function transformed(g: usize, step: usize, t: i32, three: bool): f32 {
  * offsets of the rows of A_t in the transformed columns (kinds one after the other, so one
  * walk covers all four), and the zero column.
  */
-export function winoPrepare(w: usize, ws: usize, H: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, dy: i32): void {
+export function winoPrepare(w: usize, ws: usize, H: i32, FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, Ho: i32, dy: i32): void {
   const n3 = n3of(FW);
   const cols = before(FW, 4) * FC;
   const R = cols * FH;
@@ -93,7 +95,7 @@ export function winoPrepare(w: usize, ws: usize, H: i32, FH: i32, FW: i32, FC: i
   memory.fill(z, 0, colsAt(ws, R, K, H) - z);
   // Row r0_t + u + FH*(ci + n_t*c) is row u + FH*q of transformed column q = before(t)*FC + ci + n_t*c.
   let off = ws + (<usize>(R * K) << 2);
-  for (let q = 0; q < R; q++, off += 4) store<u32>(off, <u32>((q / FH) * colStride(FH, dy) + (q % FH) * dy) << 2);
+  for (let q = 0; q < R; q++, off += 4) store<u32>(off, <u32>((q / FH) * colStride(Ho, FH, dy) + (q % FH) * dy) << 2);
   for (let k0 = 0; k0 < K; k0 += Kg) {
     for (let kt = 0; kt < Kg;) {
       const nr = tileWidth(Kg - kt);
@@ -164,12 +166,12 @@ function transformChunk(d0: usize, d1: usize, d2: usize, d3: usize, ta: usize, t
  * Transform padded rows [i0, i0 + colStride) of the columns of output columns j, j+1, for every
  * chunk and channel of the group at xg; rows outside x are zeros.
  */
-function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, FH: i32, FW: i32, FC: i32, K: i32,
+function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, Ho: i32, FH: i32, FW: i32, FC: i32, K: i32,
   pt: i32, pl: i32, dy: i32): void {
   const n3 = n3of(FW), n = n3 + n2of(FW);
   const R = before(FW, 4) * FH * FC;
   const zero = zeroAt(ws, R, K);
-  const hs = colStride(FH, dy);
+  const hs = colStride(Ho, FH, dy);
   const hb = <usize>hs << 2;
   const cols = colsAt(ws, R, K, H);
   // Band row q is x row r0 + q: rows [ka, kb) of the band lie in x, the rest in the padding
@@ -212,7 +214,7 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
   const ysb = <usize>ys << 2;
   for (let i0 = 0; i0 < Ho; i0 += 8) {
     const ib = i0 % BAND;
-    if (ib == 0) transformBand(xg, ws, j, i0, H, W, FH, FW, FC, K, pt, pl, dy);
+    if (ib == 0) transformBand(xg, ws, j, i0, H, W, Ho, FH, FW, FC, K, pt, pl, dy);
     const y = yg + (<usize>(Ho * j + i0) << 2);
     const base = cols + (<usize>ib << 2);
     const offs = ws + (<usize>(R * K) << 2);
@@ -228,94 +230,6 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
         outputPair(y + ysb * <usize>kt, ysb, <usize>Ho << 2, nr, min(8, Ho - i0), bias);
       }
       kt += nr;
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline function acc(c: v128, a: v128, b: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/**
- * 8 rows x 5 filters of a column pair in one call: gemm8x5's loop once per kind (offsets and
- * filters walked through kinds a..d in turn, R_a = R_b = R_d = rab, R_c = rc), M_a..M_c kept in
- * TILES and M_d in registers for the output transform. NOTE: the commonest tile gets its own
- * kernel because with kinds as short as 15 rows (the practical) the set-up, stores and reloads
- * of four separate calls cost a fifth of the work.
- */
-function pair8x5(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y: usize, ys: usize, cb: usize, valid: i32, bias: usize): void {
-  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
-  for (let t = 0; t < 4; t++) {
-    c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00; c41 = c00;
-    const end = offs + (<usize>(t == 2 ? rc : rab) << 2);
-    while (offs < end) {
-      const a = base + load<u32>(offs);
-      const a0 = v128.load(a);
-      const a1 = v128.load(a, 16);
-      let w = v128.load32_splat(b);
-      c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
-      w = v128.load32_splat(b, 4);
-      c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
-      w = v128.load32_splat(b, 8);
-      c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
-      w = v128.load32_splat(b, 12);
-      c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
-      w = v128.load32_splat(b, 16);
-      c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
-      offs += 4;
-      b += 20;
-    }
-    if (t == 3) break;
-    const m = TILES + 160 * <usize>t;
-    v128.store(m, c00); v128.store(m, c01, 16);
-    v128.store(m, c10, 32); v128.store(m, c11, 48);
-    v128.store(m, c20, 64); v128.store(m, c21, 80);
-    v128.store(m, c30, 96); v128.store(m, c31, 112);
-    v128.store(m, c40, 128); v128.store(m, c41, 144);
-  }
-  emitPair(y, ys, cb, valid, bias, 0, c00, c01);
-  emitPair(y, ys, cb, valid, bias, 1, c10, c11);
-  emitPair(y, ys, cb, valid, bias, 2, c20, c21);
-  emitPair(y, ys, cb, valid, bias, 3, c30, c31);
-  emitPair(y, ys, cb, valid, bias, 4, c40, c41);
-}
-
-/** Filter kk of pair8x5: y(:, j) = M_a + M_b + M_c + bias, y(:, j+1) = M_b - M_c + M_d + bias. */
-function emitPair(y: usize, ys: usize, cb: usize, valid: i32, bias: usize, kk: i32, d0: v128, d1: v128): void {
-  const bv = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
-  const m = TILES + (<usize>kk << 5);
-  const out = y + ys * <usize>kk;
-  const dst0 = valid == 8 ? out : STAGE;
-  const dst1 = valid == 8 ? out + cb : STAGE + 32;
-  let mb = v128.load(m, 160), mc = v128.load(m, 320);
-  v128.store(dst0, f32x4.add(f32x4.add(f32x4.add(v128.load(m), mb), mc), bv));
-  v128.store(dst1, f32x4.add(f32x4.add(f32x4.sub(mb, mc), d0), bv));
-  mb = v128.load(m, 176); mc = v128.load(m, 336);
-  v128.store(dst0, f32x4.add(f32x4.add(f32x4.add(v128.load(m, 16), mb), mc), bv), 16);
-  v128.store(dst1, f32x4.add(f32x4.add(f32x4.sub(mb, mc), d1), bv), 16);
-  if (valid < 8) {
-    memory.copy(out, STAGE, <usize>valid << 2);
-    memory.copy(out + cb, STAGE + 32, <usize>valid << 2);
-  }
-}
-
-/** y(:, j) = M_a + M_b + M_c + bias and y(:, j+1) = M_b - M_c + M_d + bias (cb bytes on) for `valid` rows. */
-function outputPair(y: usize, ys: usize, cb: usize, nr: i32, valid: i32, bias: usize): void {
-  for (let kk = 0; kk < nr; kk++) {
-    const bv = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
-    const m = TILES + (<usize>kk << 5);
-    const out = y + ys * <usize>kk;
-    const dst0 = valid == 8 ? out : STAGE;
-    const dst1 = valid == 8 ? out + cb : STAGE + 32;
-    for (let h: usize = 0; h < 32; h += 16) {
-      const ma = v128.load(m + h), mb = v128.load(m + h, 160), mc = v128.load(m + h, 320), md = v128.load(m + h, 480);
-      v128.store(dst0 + h, f32x4.add(f32x4.add(f32x4.add(ma, mb), mc), bv));
-      v128.store(dst1 + h, f32x4.add(f32x4.add(f32x4.sub(mb, mc), md), bv));
-    }
-    if (valid < 8) {
-      memory.copy(out, STAGE, <usize>valid << 2);
-      memory.copy(out + cb, STAGE + 32, <usize>valid << 2);
     }
   }
 }

@@ -106,19 +106,20 @@ grid('batches, boundaries and sizes around the vector width', [
   { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
 ]);
 
-// Stride 1 along both axes, dilation 1 along W and at least 8 filters per group: the 1-D
+// Stride 1 along both axes, dilation 1 along W, 16+ output rows and 8+ filters per group: the 1-D
 // Winograd column pairs (F(2,3) and F(2,2) chunks) for every FW it splits differently, an
 // odd last column done directly, pads wider than x, dilation along H, groups and batches.
 const wino: Case[] = [];
 for (let FW = 2; FW <= 7; FW++) wino.push({ x: [19, FW + 3, 2, 1], w: [2, FW, 2, 8 + FW], bias: FW % 2 === 0, pad: [1, 0, FW - 1, 1] });
 wino.push(
-  { x: [13, 9, 4, 2], w: [3, 3, 2, 16], bias: true, pad: 1, dilate: [2, 1] },
-  { x: [9, 2, 3, 1], w: [2, 5, 3, 8], pad: [0, 1, 4, 4] },
+  { x: [18, 5, 4, 1], w: [3, 3, 2, 16], bias: true, pad: 1, dilate: [2, 1] },
+  { x: [16, 3, 2, 2], w: [1, 2, 2, 8], bias: true },
+  { x: [17, 2, 3, 1], w: [2, 5, 3, 8], pad: [0, 1, 4, 4] },
   { x: [21, 6, 3, 1], w: [5, 5, 3, 10], bias: true, pad: [2, 2, 2, 2] },
   { x: [5, 4, 2, 1], w: [3, 3, 2, 8], bias: true, pad: [150, 70, 1, 1] }, // 64-row bands wholly in the padding
-  { x: [70, 4, 1, 1], w: [3, 2, 1, 9], pad: [0, 0, 0, 0], dilate: [30, 1] }, // bands taller than 64 rows
+  { x: [80, 4, 1, 1], w: [3, 2, 1, 9], dilate: [30, 1] }, // bands taller than 64 rows
 );
-grid('Winograd column pairs (stride 1, dilation 1 along W, 8+ filters per group)', wino);
+grid('Winograd column pairs (stride 1, dilation 1 along W, 16+ rows, 8+ filters per group)', wino);
 
 describe('the pad and stride identities (xtest/suite/nnconv.m)', () => {
   it('conv with pad equals conv of the explicitly zero-padded input', () => {
