@@ -2,7 +2,7 @@
 // before; sizes beyond what wasm32 can address give an Error, not a trap.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, nnpool, nnrelu, randn } from '../src/index.js';
-import { memoryBytes, reserve } from '../src/wasm.js';
+import { memoryBytes, reserve, fresh } from '../src/wasm.js';
 
 beforeAll(() => init());
 
@@ -37,5 +37,29 @@ describe('too large for WebAssembly memory', () => {
     expect(() => reserve('nnconv', 2 ** 29, 2 ** 29 + 1)).toThrow(
       /nnconv: needs 4096\.0 MiB of WebAssembly memory for buffers of \[536870912, 536870913\] floats, more than the 4 GiB/);
     expect(memoryBytes()).toBe(before);
+  });
+});
+
+describe('result arrays', () => {
+  it('are the caller\'s own: a fresh ArrayBuffer of exactly the result\'s size, small or large', () => {
+    for (const n of [1, 1000, 1 << 16, 3 << 17]) {
+      const a = fresh(n);
+      expect(a).toBeInstanceOf(Float32Array);
+      expect([a.length, a.byteOffset, a.buffer.byteLength]).toEqual([n, 0, 4 * n]);
+      expect(fresh(n).buffer).not.toBe(a.buffer);
+    }
+  });
+
+  it('are written in full even when their memory held older results (large relu, pool, conv twice)', () => {
+    // Large enough for the uninitialised allocation; the second round reuses freed memory.
+    const x = randn([300, 260, 2], { seed: 7 });
+    const w = randn([3, 3, 2, 8], { seed: 8 });
+    const first = [nnrelu(x), nnpool(x, 3), nnconv(x, w, null, { pad: 1 })].map((t) => t.data.slice());
+    for (let r = 0; r < 3; r++) {
+      const again = [nnrelu(x), nnpool(x, 3), nnconv(x, w, null, { pad: 1 })];
+      again.forEach((t, i) => expect(t.data).toEqual(first[i]));
+    }
+    const relu = first[0];
+    for (let i = 0; i < x.numel; i++) if (relu[i] !== Math.max(x.data[i], 0)) throw new Error(`relu ${i}`);
   });
 });

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
-import { kernels, reserve, write, read, type ConvDims } from '../wasm.js';
+import { kernels, reserve, write, read, fresh, type ConvDims } from '../wasm.js';
 import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
 
 export interface ConvOptions {
@@ -165,7 +165,7 @@ function convForward(p: ConvPlan): Tensor {
     return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
   }
   k.conv_forward_prepare(pw, ps, ...p.dims);
-  const out = new Float32Array(ny);
+  const out = fresh(ny);
   const buf = new Float32Array(k.memory.buffer, py, span * planes);
   for (let p0 = 0; p0 < P; p0 += span) {
     const len = Math.min(span, P - p0);
