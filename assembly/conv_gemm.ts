@@ -11,13 +11,8 @@
 // and does 20 mul/add per 8 loads. NOTE: not 8x6: V8 on x64 leaves 15 xmm
 // registers to wasm, and 12 accumulators + 2 A + splat + product spill one.
 // Output: y[m + ys*kk] for m < valid (ys in bytes between filters).
-// Segments: with segs > 1 (nnconv's Winograd kinds, conv_wino.ts, for tiles of at
-// most 4 filters; 5-filter tiles have their own kernel there) the kernel runs segs
-// GEMMs back to back, segment t over the next R rows (rc rows for t = 2) of offs and
-// B, into y + t*segBytes: one call instead of one per kind.
-// REQUIRES: base + offs[r] holds 8 floats for every row r of every segment, B holds
-// nr floats per row, R >= 0, 1 <= valid <= 8; bias is 0 (no bias) or points at nr
-// floats; segs == 1 when nr == 5.
+// REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
+// R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
 /** Staging area for partial tiles (8 pixels x 5 filters). */
 const TILE: usize = memory.data(8 * 5 * 4, 16);
@@ -84,14 +79,12 @@ export function gemm8x5(base: usize, offs: usize, b: usize, R: i32, bias: usize,
 }
 
 /** 8 pixels x 4 filters. */
-export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32,
-  segs: i32 = 1, rc: i32 = 0, segBytes: usize = 0): void {
-  for (let t = 0; t < segs; t++, y += segBytes) {
+export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   let c00 = splatBias(bias, 0), c01 = c00;
   let c10 = splatBias(bias, 1), c11 = c10;
   let c20 = splatBias(bias, 2), c21 = c20;
   let c30 = splatBias(bias, 3), c31 = c30;
-  const end = offs + (<usize>(t == 2 ? rc : R) << 2);
+  const end = offs + (<usize>R << 2);
   while (offs < end) {
     const a = base + load<u32>(offs);
     const a0 = v128.load(a);
@@ -111,21 +104,17 @@ export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize,
   put(y, ys, 1, valid, c10, c11);
   put(y, ys, 2, valid, c20, c21);
   put(y, ys, 3, valid, c30, c31);
-  if (valid < 8) flushTile(y, ys, 4, valid);
-  }
+  flushTile(y, ys, 4, valid);
 }
 
 /** 8 pixels x nr filters (nr <= 3, the remainders and depthwise), one filter at a time. */
-export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32,
-  segs: i32 = 1, rc: i32 = 0, segBytes: usize = 0): void {
+export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   const bs = <usize>nr << 2;
-  for (let t = 0; t < segs; t++, y += segBytes) {
-  const n = t == 2 ? rc : R;
   for (let kk = 0; kk < nr; kk++) {
     let c0 = splatBias(bias, kk), c1 = c0;
     let po = offs;
     let pb = b + (<usize>kk << 2);
-    const end = offs + (<usize>n << 2);
+    const end = offs + (<usize>R << 2);
     while (po < end) {
       const w = v128.load32_splat(pb);
       const a = base + load<u32>(po);
@@ -136,10 +125,7 @@ export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bia
     }
     put(y, ys, kk, valid, c0, c1);
   }
-  if (valid < 8) flushTile(y, ys, nr, valid);
-  offs += <usize>n << 2;
-  b += <usize>(n * nr) << 2;
-  }
+  flushTile(y, ys, nr, valid);
 }
 
 /** Width of the next filter tile for `rem` remaining filters: 5s and 4s, at most 3 left over. */
@@ -149,9 +135,8 @@ export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bia
 }
 
 /** The micro-kernel for a tile of nr filters (nr from tileWidth). */
-export function gemm8(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32,
-  segs: i32 = 1, rc: i32 = 0, segBytes: usize = 0): void {
+export function gemm8(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   if (nr == 5) gemm8x5(base, offs, b, R, bias, y, ys, valid);
-  else if (nr == 4) gemm8x4(base, offs, b, R, bias, y, ys, valid, segs, rc, segBytes);
-  else gemm8xN(base, offs, b, R, nr, bias, y, ys, valid, segs, rc, segBytes);
+  else if (nr == 4) gemm8x4(base, offs, b, R, bias, y, ys, valid);
+  else gemm8xN(base, offs, b, R, nr, bias, y, ys, valid);
 }

@@ -226,7 +226,12 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
       if (nr == 5) {
         pair8x5(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
       } else {
-        gemm8(base, offs, bk, perC(FW, 0) * FH * FC, nr, 0, TILES, 32, 8, 4, perC(FW, 2) * FH * FC, 160);
+        // Narrower tiles (remainders, 8 filters) are rarer: one gemm8 per kind into TILES.
+        for (let t = 0; t < 4; t++) {
+          const r0 = before(FW, t) * FH * FC;
+          gemm8(base, offs + (<usize>r0 << 2), bk + (<usize>(r0 * nr) << 2), perC(FW, t) * FH * FC, nr, 0,
+            TILES + 160 * <usize>t, 32, 8);
+        }
         outputPair(y + ysb * <usize>kt, ysb, <usize>Ho << 2, nr, min(8, Ho - i0), bias);
       }
       kt += nr;
