@@ -15,3 +15,6 @@ export {
   type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
+export { simplennTidy } from './net/tidy.js';
+export { simplennDisplay, type DisplayOptions } from './net/display.js';
+export { type SimpleNN, type Layer, type CustomLayer, type Res, type LayerType } from './net/types.js';
