@@ -18,3 +18,4 @@ export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type Pra
 export { simplennTidy } from './net/tidy.js';
 export { simplennDisplay, type DisplayOptions } from './net/display.js';
 export { type SimpleNN, type Layer, type CustomLayer, type Res, type LayerType } from './net/types.js';
+export { simplenn, type SimpleNNOptions } from './net/simplenn.js';

@@ -84,6 +84,10 @@ const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
  * Lay out buffers of the given float counts in the arena, growing memory if
  * needed, and return their byte addresses. Invalidates every earlier pointer
  * and view. `who` names the caller in the error when the sizes cannot fit.
+ * Buffers are laid out in order from the arena's start (each 16-byte aligned),
+ * so a call whose sizes begin with an earlier call's sizes gives those buffers
+ * the same addresses, and growth keeps their contents (simplenn extends its
+ * layout this way past a custom layer).
  */
 export function reserve(who: string, ...floats: number[]): number[] {
   const k = kernels();
@@ -112,6 +116,27 @@ export function reserve(who: string, ...floats: number[]): number[] {
     }
   }
   return ptrs;
+}
+
+/** The first byte past a buffer of `floats` floats at `ptr` in reserve()'s layout. */
+export function endOf(ptr: number, floats: number): number {
+  return ptr + alignUp(floats * 4);
+}
+
+/**
+ * Run `f` with the arena starting at byte `from` instead of the module's base:
+ * the blocks that f calls lay out their buffers from there and leave memory
+ * below `from` alone (simplenn calls custom layers so while its resident
+ * buffers sit below). Calls nest; the previous start is restored afterwards.
+ */
+export function arenaAbove<T>(from: number, f: () => T): T {
+  const saved = base;
+  base = Math.max(base, alignUp(from));
+  try {
+    return f();
+  } finally {
+    base = saved;
+  }
 }
 
 /** Copy `src` into the arena at `ptr` (from reserve). */

@@ -1,0 +1,124 @@
+// simplenn's table of layer kinds (NETWORKS.md §1.4, §1.6): for each type, tidy's defaults and a plan
+// made from shapes alone, whose forward and backward run the block's resident runners on byte
+// addresses of WebAssembly memory. simplenn.ts holds the loops and knows no layer type.
+
+import { isTensor, type Shape4, type Tensor } from '../tensor.js';
+import { show, tagOf } from '../options.js';
+import { DEFAULTS } from './defaults.js';
+import type { CustomLayer, Layer, LayerType, Res } from './types.js';
+
+/** Byte addresses of one layer's buffers in the run's layout (0 where the layer has none). */
+export interface Buffers {
+  /** Its input res[l].x and output res[l + 1].x. */
+  readonly x: number;
+  readonly y: number;
+  /** dz/dx (written by backward) and dz/dy (read by backward). */
+  readonly dzdx: number;
+  readonly dzdy: number;
+  /** The plan's `inputs`, copied in before the run (weights first, in `weights` order). */
+  readonly inputs: readonly number[];
+  /** Its dzdw outputs, one per entry of the plan's `dzdw` (0 for a null entry). */
+  readonly dzdw: readonly number[];
+  /** res[l + 1].aux (the dropout mask). */
+  readonly aux: number;
+  /** The run's shared scratch, at least the plan's `scratch` floats. */
+  readonly scratch: number;
+}
+
+/** A layer planned for an input shape: every size fixed, every field checked. */
+export interface LayerPlan {
+  readonly y: Shape4;
+  /** Arrays the kernels read, copied into WebAssembly memory once per run. */
+  readonly inputs: readonly Float32Array[];
+  /** Shapes of the derivatives res[l].dzdw that backward writes, one per weight (null: that weight has
+   * none, e.g. an empty bias). Empty for layers without weights. */
+  readonly dzdw: readonly (Shape4 | null)[];
+  /** Shape of res[l + 1].aux that forward writes, or null. */
+  readonly aux: Shape4 | null;
+  /** Scratch floats the runners need (forward and backward). */
+  readonly scratch: number;
+  forward(b: Buffers): void;
+  backward(b: Buffers): void;
+}
+
+export interface PlanContext {
+  /** mode 'test'. */
+  readonly test: boolean;
+  /** This layer is back-propagated (its backward will run). */
+  readonly backward: boolean;
+}
+
+/** A layer computed by the blocks' resident runners. */
+export interface ResidentKind {
+  readonly defaults: () => Record<string, unknown>;
+  plan(ly: Layer, x: Shape4, ctx: PlanContext): LayerPlan;
+}
+
+/** A layer computed in JavaScript on Tensors (custom): its input is materialised, its output copied back in. */
+export interface HostKind {
+  readonly defaults: () => Record<string, unknown>;
+  readonly host: {
+    check(ly: Layer): void;
+    forward(ly: Layer, resIn: Res, resOut: Res): Res;
+    backward(ly: Layer, resIn: Res, resOut: Res): Res;
+  };
+}
+
+export type LayerKind = ResidentKind | HostKind;
+
+/** A field the layer must have (simplennTidy fills the defaults; simplenn itself does not). */
+export function field(ly: Layer, name: string): unknown {
+  const v = ly[name];
+  if (v === undefined) throw new Error(`missing field '${name}' (simplennTidy fills the defaults)`);
+  return v;
+}
+
+/** weights[j] as a Tensor, or null where it is missing, null or empty (a conv without bias). */
+export function weight(ly: Layer, j: number, required: boolean): Tensor | null {
+  const w = ly.weights;
+  if (!Array.isArray(w)) throw new Error(`weights must be an array of Tensors, got ${tagOf(w)}`);
+  const t = w[j] as unknown;
+  if (t === undefined || t === null || (isTensor(t) && t.numel === 0)) {
+    if (required) throw new Error(`weights[${j}] is ${t === undefined ? 'missing' : 'empty'}; a ${ly.type} layer needs it`);
+    return null;
+  }
+  if (!isTensor(t)) throw new Error(`weights[${j}] must be a Tensor, got ${tagOf(t)}`);
+  return t;
+}
+
+/** A numeric field that must be a finite number. */
+export function numberField(ly: Layer, name: string): number {
+  const v = field(ly, name);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name} must be a finite number, got ${show(v)}`);
+  return v;
+}
+
+const custom: HostKind = {
+  defaults: DEFAULTS.custom,
+  host: {
+    check(ly) {
+      for (const f of ['forward', 'backward']) {
+        if (typeof ly[f] !== 'function') throw new Error(`a custom layer needs a function '${f}', got ${tagOf(ly[f])}`);
+      }
+    },
+    forward: (ly, a, b) => (ly as CustomLayer).forward(ly as CustomLayer, a, b),
+    backward: (ly, a, b) => (ly as CustomLayer).backward(ly as CustomLayer, a, b),
+  },
+};
+
+/**
+ * One entry per layer type whose block has landed. Missing for now (their blocks are not in main):
+ * see the report of the `net` branch.
+ */
+export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
+  custom,
+};
+
+/** The kind of `type`, or an Error that says which types exist. */
+export function kindOf(type: unknown): LayerKind {
+  const kind = typeof type === 'string' && Object.prototype.hasOwnProperty.call(LAYERS, type) ? LAYERS[type as LayerType] : undefined;
+  if (kind === undefined) {
+    throw new Error(`unknown type ${show(type)}; the types are ${Object.keys(LAYERS).map((t) => `'${t}'`).join(', ')}`);
+  }
+  return kind;
+}
