@@ -1,0 +1,321 @@
+// The simplenn engine: plan every layer from shapes, lay the run out in WebAssembly memory, run the
+// two loops on byte addresses, copy out what res keeps. simplenn (simplenn.ts) is this engine with
+// MATLAB's choice of what to keep; cnnTrain will keep less.
+
+import { Tensor, isTensor, tensorArg, type Shape4 } from '../tensor.js';
+import { dims, tagOf } from '../options.js';
+import { arenaAbove, endOf, fresh, kernels, reserve } from '../wasm.js';
+import { kindOf, type Buffers, type HostKind, type LayerKind, type LayerPlan, type ResidentKind } from './layers.js';
+import { emptyRes, layerLabel, type Layer, type Res, type SimpleNN } from './types.js';
+
+const WHO = 'simplenn';
+
+/** Which fields of `res` a run copies out of WebAssembly memory (the rest become null). */
+export interface Materialise {
+  x(k: number): boolean;
+  dzdx(k: number): boolean;
+  dzdw: boolean;
+  aux: boolean;
+}
+
+export interface RunOptions { test: boolean; conserveMemory: boolean; backPropDepth: number; skipForward: boolean; accumulate: boolean }
+
+export function layersOf(net: SimpleNN): Layer[] {
+  if (typeof net !== 'object' || net === null || !Array.isArray(net.layers)) {
+    throw new Error(`${WHO}: net must be a simplenn net { layers: [...] }, got ${tagOf(net)}`);
+  }
+  net.layers.forEach((ly, l) => {
+    if (typeof ly !== 'object' || ly === null) throw new Error(`${WHO}: ${layerLabel(l, ly)} must be an object, got ${tagOf(ly)}`);
+  });
+  return net.layers;
+}
+
+/** Run `f`, naming the layer in any error it throws. */
+function at<T>(l: number, ly: Layer, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${(e as Error).message}`);
+  }
+}
+
+const numel = (s: readonly number[]): number => s[0] * s[1] * s[2] * s[3];
+const now = (): number => (globalThis.performance?.now() ?? Date.now()) / 1000;
+const isHost = (k: LayerKind): k is HostKind => 'host' in k;
+
+/** One layer of the run: its kind, plan (resident kinds) and slots in the layout. */
+interface Step { ly: Layer; kind: LayerKind; plan: LayerPlan | null; back: boolean; inputs: number[]; dzdw: number[]; aux: number; scratch: number }
+
+/** The run's buffers, as indices into one list of float counts that reserve() lays out in order. */
+class Layout {
+  readonly sizes: number[] = [];
+  private ptrs: number[] = [];
+  add(floats: number): number {
+    this.sizes.push(floats);
+    return this.sizes.length - 1;
+  }
+  /** reserve() the whole list: slots laid out before keep their addresses (and contents). */
+  commit(): void {
+    this.ptrs = reserve(WHO, ...this.sizes);
+  }
+  ptr(i: number): number {
+    return i < 0 ? 0 : this.ptrs[i];
+  }
+  end(): number {
+    const i = this.ptrs.length - 1;
+    return i < 0 ? 0 : endOf(this.ptrs[i], this.sizes[i]);
+  }
+  view(i: number, n: number): Float32Array {
+    return new Float32Array(kernels().memory.buffer, this.ptrs[i], n);
+  }
+}
+
+/** The engine: simplenn with a choice of what to copy out (cnnTrain copies out only what it reads). */
+export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | undefined, resIn: Res[] | null | undefined,
+  o: RunOptions, keep: Materialise): Res[] {
+  const layers = layersOf(net);
+  const n = layers.length;
+  tensorArg(WHO, 'x', x);
+  const doder = dzdy !== undefined && dzdy !== null;
+  if (o.skipForward && !doder) throw new Error(`${WHO}: skipForward is valid only when the backward pass is computed (pass dzdy)`);
+  if (o.skipForward && (resIn === undefined || resIn === null || resIn.length === 0)) {
+    throw new Error(`${WHO}: skipForward needs the res of an earlier call (its res[l].x are the inputs of the backward pass)`);
+  }
+  if (doder && typeof dzdy !== 'number') tensorArg(WHO, 'dzdy', dzdy);
+  if (typeof dzdy === 'number' && !Number.isFinite(dzdy)) throw new Error(`${WHO}: dzdy must be a Tensor or a finite number, got ${dzdy}`);
+  if (resIn !== undefined && resIn !== null && !Array.isArray(resIn)) throw new Error(`${WHO}: res must be an array of records, got ${tagOf(resIn)}`);
+  const lim0 = doder ? Math.max(Math.ceil(n - o.backPropDepth), 0) : n;
+  // The passed res is read while planning and written only once every check has passed.
+  const passed: Res[] = (resIn ?? []).slice(0, n + 1).map((r) => (typeof r === 'object' && r !== null ? r : emptyRes()));
+  while (passed.length < n + 1) passed.push(emptyRes());
+  const targets = passed.map((r) => ({ x: r.x, dzdx: r.dzdx, dzdw: Array.isArray(r.dzdw) ? r.dzdw.slice() : null, aux: r.aux }));
+  const out = passed;
+
+  const layout = new Layout();
+  const shapes: Shape4[] = [];
+  const X: number[] = [];
+  const D: number[] = [];
+  const steps: Step[] = layers.map((ly, l) => at(l, ly, () => {
+    const kind = kindOf(ly.type);
+    if (isHost(kind)) kind.host.check(ly);
+    return { ly, kind, plan: null, back: doder && l >= lim0, inputs: [], dzdw: [], aux: -1, scratch: -1 };
+  }));
+  const place = (k: number, shape: Shape4): void => {
+    shapes[k] = shape;
+    X[k] = layout.add(numel(shape));
+    D[k] = doder && k >= lim0 ? layout.add(numel(shape)) : -1;
+  };
+  const given = (k: number): Tensor | null => (isTensor(out[k].x) ? out[k].x as Tensor : null);
+
+  /** Plan layers from l0 (whose input is placed) up to a custom layer whose output size is not known yet. */
+  const planFrom = (l0: number): number => {
+    let scratch = 0;
+    let l = l0;
+    for (; l < n; l++) {
+      const s = steps[l];
+      if (isHost(s.kind)) {
+        if (!o.skipForward) break;
+        const y = given(l + 1);
+        if (y === null) throw new Error(`${WHO}: skipForward: res[${l + 1}].x (the output of custom ${layerLabel(l, s.ly)}) is missing`);
+        place(l + 1, y.shape);
+        continue;
+      }
+      const kind = s.kind as ResidentKind;
+      const p = at(l, s.ly, () => kind.plan(s.ly, shapes[l], { test: o.test, backward: s.back }));
+      s.plan = p;
+      s.inputs = p.inputs.map((a) => layout.add(a.length));
+      s.aux = p.aux === null ? -1 : layout.add(numel(p.aux));
+      s.dzdw = s.back ? p.dzdw.map((d) => (d === null ? -1 : layout.add(numel(d)))) : [];
+      scratch = Math.max(scratch, p.scratch);
+      place(l + 1, p.y);
+    }
+    const ps = layout.add(scratch);
+    for (let j = l0; j < l; j++) steps[j].scratch = ps;
+    layout.commit();
+    for (let j = l0; j < l; j++) steps[j].plan?.inputs.forEach((a, i) => layout.view(steps[j].inputs[i], a.length).set(a));
+    return l;
+  };
+
+  const x0 = o.skipForward ? given(0) ?? x : x;
+  place(0, x0.shape);
+  planFrom(0);
+  if (o.skipForward) checkSkipForward(out, steps, shapes, lim0, n);
+  // Past a custom layer the sizes are known only once it has run: then these checks wait for the backward pass.
+  const checkEnd = (): void => {
+    checkDzdy(dzdy, shapes[n], n);
+    if (o.accumulate && doder) checkAccumulate(steps, targets, lim0);
+  };
+  const allPlanned = shapes[n] !== undefined;
+  if (allPlanned) checkEnd();
+
+  const bufs = (l: number): Buffers => {
+    const s = steps[l];
+    return { x: layout.ptr(X[l]), y: layout.ptr(X[l + 1]), dzdx: layout.ptr(D[l]), dzdy: layout.ptr(D[l + 1]),
+      inputs: s.inputs.map((i) => layout.ptr(i)), dzdw: s.dzdw.map((i) => layout.ptr(i)), aux: layout.ptr(s.aux),
+      scratch: layout.ptr(s.scratch) };
+  };
+  const tensorAt = (slot: number, shape: Shape4): Tensor => {
+    const a = fresh(numel(shape));
+    a.set(layout.view(slot, a.length));
+    return new Tensor(a, shape);
+  };
+
+  if (o.skipForward) {
+    for (let k = 0; k <= n; k++) { const t = given(k); if (t !== null && sameShape(t.shape, shapes[k])) layout.view(X[k], t.numel).set(t.data); }
+    steps.forEach((s, l) => { if (s.plan?.aux && s.back) layout.view(s.aux, numel(s.plan.aux)).set((out[l + 1].aux as Tensor).data); });
+  } else {
+    layout.view(X[0], x.numel).set(x.data);
+    for (let l = 0; l < n; l++) {
+      const s = steps[l];
+      const t0 = now();
+      if (s.plan !== null) {
+        s.plan.forward(bufs(l));
+      } else {
+        out[l].x = tensorAt(X[l], shapes[l]);
+        const rec = at(l, s.ly, () => arenaAbove(layout.end(), () => (s.kind as HostKind).host.forward(s.ly, out[l], out[l + 1])));
+        const y = typeof rec === 'object' && rec !== null ? rec.x : undefined;
+        if (!isTensor(y)) throw new Error(`${WHO}: ${layerLabel(l, s.ly)}: forward must return a res record whose x is a Tensor, got ${tagOf(y)}`);
+        out[l + 1] = rec;
+        place(l + 1, y.shape);
+        planFrom(l + 1);
+        layout.view(X[l + 1], y.numel).set(y.data);
+      }
+      out[l].time = now() - t0;
+    }
+  }
+
+  if (!allPlanned) checkEnd();
+  if (doder) {
+    if (isTensor(dzdy)) layout.view(D[n], dzdy.numel).set(dzdy.data);
+    else layout.view(D[n], 1)[0] = dzdy as number;
+    for (let l = n - 1; l >= lim0; l--) {
+      const s = steps[l];
+      const t0 = now();
+      if (s.plan !== null) {
+        s.plan.backward(bufs(l));
+      } else {
+        out[l].x = tensorAt(X[l], shapes[l]);
+        out[l + 1].x = tensorAt(X[l + 1], shapes[l + 1]);
+        out[l + 1].dzdx = tensorAt(D[l + 1], shapes[l + 1]);
+        const rec = at(l, s.ly, () => arenaAbove(layout.end(), () => (s.kind as HostKind).host.backward(s.ly, out[l], out[l + 1])));
+        const d = typeof rec === 'object' && rec !== null ? rec.dzdx : undefined;
+        if (!isTensor(d) || !sameShape(d.shape, shapes[l])) {
+          throw new Error(`${WHO}: ${layerLabel(l, s.ly)}: backward must return a res record whose dzdx is a Tensor of ` +
+            `${dims(shapes[l])} (the size of its input), got ${isTensor(d) ? dims(d.shape) : tagOf(d)}`);
+        }
+        out[l] = rec;
+        layout.view(D[l], d.numel).set(d.data);
+      }
+      out[l].backwardTime = now() - t0;
+    }
+  }
+
+  // Copy out what res keeps, into the passed res's arrays where they fit.
+  const reuse = new Reuse(net, x, dzdy);
+  const copy = (slot: number, shape: Shape4, target: unknown): Tensor => reuse.take(target, shape, layout.view(slot, numel(shape)));
+  for (let k = 0; k <= n; k++) {
+    const r = out[k];
+    if (!o.skipForward) r.x = !keep.x(k) ? null : k === 0 ? x : copy(X[k], shapes[k], targets[k].x);
+    else if (!keep.x(k)) r.x = null;
+    if (doder && k >= lim0) {
+      r.dzdx = !keep.dzdx(k) ? null : k < n ? copy(D[k], shapes[k], targets[k].dzdx)
+        : isTensor(dzdy) ? dzdy : new Tensor(Float32Array.of(dzdy as number), shapes[n]);
+    }
+  }
+  steps.forEach((s, l) => {
+    const p = s.plan;
+    if (p === null) return;
+    if (p.aux !== null && !o.skipForward) out[l + 1].aux = keep.aux ? copy(s.aux, p.aux, targets[l + 1].aux) : null;
+    if (!s.back || p.dzdw.length === 0) return;
+    if (o.accumulate) {
+      p.dzdw.forEach((shape, j) => { if (shape !== null) addInto((out[l].dzdw = targets[l].dzdw)![j]!.data, layout.view(s.dzdw[j], numel(shape))); });
+    } else {
+      out[l].dzdw = !keep.dzdw ? null : p.dzdw.map((shape, j) => (shape === null ? null : copy(s.dzdw[j], shape, targets[l].dzdw?.[j])));
+    }
+  });
+  const result = resIn ?? [];
+  result.length = n + 1;
+  for (let k = 0; k <= n; k++) result[k] = out[k];
+  return result;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function addInto(acc: Float32Array, v: Float32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] += v[i];
+}
+
+function checkDzdy(dzdy: Tensor | number | null | undefined, y: Shape4, n: number): void {
+  if (dzdy === undefined || dzdy === null) return;
+  if (typeof dzdy === 'number') {
+    if (numel(y) !== 1) {
+      throw new Error(`${WHO}: dzdy is the number ${dzdy} but the net's output res[${n}].x is ${dims(y)}; a number stands ` +
+        'for the derivative of a one-element output (a loss): pass a Tensor of the output size');
+    }
+  } else if (!sameShape(dzdy.shape, y)) {
+    throw new Error(`${WHO}: dzdy is ${dims(dzdy.shape)} but the net's output res[${n}].x is ${dims(y)}`);
+  }
+}
+
+function checkSkipForward(out: Res[], steps: Step[], shapes: Shape4[], lim0: number, n: number): void {
+  for (let l = lim0; l < n; l++) {
+    const t = out[l].x;
+    const what = `res[${l}].x (the input of ${layerLabel(l, steps[l].ly)})`;
+    if (!isTensor(t)) throw new Error(`${WHO}: skipForward: ${what} is missing (a run with conserveMemory drops it)`);
+    if (!sameShape(t.shape, shapes[l])) throw new Error(`${WHO}: skipForward: ${what} is ${dims(t.shape)} but the net gives ${dims(shapes[l])} there`);
+    const a = steps[l].plan?.aux;
+    if (a && steps[l].back) {
+      const m = out[l + 1].aux;
+      if (!isTensor(m) || !sameShape(m.shape, a)) {
+        throw new Error(`${WHO}: skipForward: res[${l + 1}].aux (the mask of ${layerLabel(l, steps[l].ly)}) must be a Tensor of ` +
+          `${dims(a)}, got ${isTensor(m) ? dims(m.shape) : tagOf(m)}`);
+      }
+    }
+  }
+}
+
+function checkAccumulate(steps: Step[], targets: { dzdw: unknown[] | null }[], lim0: number): void {
+  steps.forEach((s, l) => {
+    if (l < lim0 || s.plan === null) return;
+    s.plan.dzdw.forEach((shape, j) => {
+      if (shape === null) return;
+      const t = targets[l].dzdw?.[j];
+      if (!isTensor(t) || !sameShape(t.shape, shape)) {
+        throw new Error(`${WHO}: ${layerLabel(l, s.ly)}: accumulate needs res[${l}].dzdw[${j}] of ${dims(shape)} from an earlier ` +
+          `call, got ${isTensor(t) ? dims(t.shape) : tagOf(t)}`);
+      }
+    });
+  });
+}
+
+/**
+ * Arrays of the passed res that copy-out may overwrite: the same shape, not used twice in one call,
+ * and sharing no buffer with the call's inputs (x, dzdy, any Tensor of the net).
+ */
+class Reuse {
+  private readonly inputs = new Set<ArrayBufferLike>();
+  private readonly used = new Set<Float32Array>();
+  constructor(net: SimpleNN, x: Tensor, dzdy: unknown) {
+    this.inputs.add(x.data.buffer);
+    if (isTensor(dzdy)) this.inputs.add(dzdy.data.buffer);
+    for (const ly of net.layers) {
+      for (const v of Object.values(ly)) {
+        if (isTensor(v)) this.inputs.add(v.data.buffer);
+        if (Array.isArray(v)) for (const w of v) if (isTensor(w)) this.inputs.add(w.data.buffer);
+      }
+    }
+  }
+  take(target: unknown, shape: Shape4, src: Float32Array): Tensor {
+    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.inputs.has(target.data.buffer) &&
+      target.data.buffer !== kernels().memory.buffer) {
+      this.used.add(target.data);
+      target.data.set(src);
+      return target;
+    }
+    const a = fresh(src.length);
+    a.set(src);
+    return new Tensor(a, shape);
+  }
+}
