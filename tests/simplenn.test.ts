@@ -1,0 +1,321 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  init, simplenn, simplennTidy, nnconv, nnpool, nnrelu, checkDerivativeElementwise, randn, zeros, Tensor,
+  type Layer, type Res, type SimpleNN,
+} from '../src/index.js';
+import { memoryBytes } from '../src/wasm.js';
+import { expectExact } from './helpers.js';
+import { characterCNN, scale } from './nets.js';
+
+beforeAll(() => init());
+
+const copyOf = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
+const w = (ly: Layer, j: number): Tensor => ly.weights![j]!;
+
+/** The blocks called one by one, as vl_simplenn calls them: outputs and, for dzdy, every derivative. */
+function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx: Tensor[]; dzdw: (Tensor | null)[][] } {
+  const xs = [x];
+  for (const ly of net.layers) {
+    const a = xs[xs.length - 1];
+    if (ly.type === 'conv') xs.push(nnconv(a, w(ly, 0), w(ly, 1), { pad: ly.pad as number, stride: ly.stride as number, dilate: ly.dilate as number }));
+    else if (ly.type === 'pool') xs.push(nnpool(a, ly.pool as number, { method: ly.method as 'max', pad: ly.pad as number, stride: ly.stride as number }));
+    else if (ly.type === 'relu') xs.push(nnrelu(a, { leak: ly.leak as number }));
+    else throw new Error(`byBlocks: ${ly.type}`);
+  }
+  const n = net.layers.length;
+  const dzdx: Tensor[] = new Array(n + 1);
+  const dzdw: (Tensor | null)[][] = new Array(n).fill(null).map(() => []);
+  dzdx[n] = dzdy;
+  for (let l = n - 1; l >= 0; l--) {
+    const ly = net.layers[l];
+    if (ly.type === 'conv') {
+      const d = nnconv(xs[l], w(ly, 0), w(ly, 1), dzdx[l + 1], { pad: ly.pad as number, stride: ly.stride as number, dilate: ly.dilate as number });
+      dzdx[l] = d.dzdx;
+      dzdw[l] = [d.dzdw, d.dzdb];
+    } else if (ly.type === 'pool') {
+      dzdx[l] = nnpool(xs[l], ly.pool as number, dzdx[l + 1], { method: ly.method as 'max', pad: ly.pad as number, stride: ly.stride as number });
+    } else {
+      dzdx[l] = nnrelu(xs[l], dzdx[l + 1], { leak: ly.leak as number });
+    }
+  }
+  return { xs, dzdx, dzdw };
+}
+
+/** MatConvNet's nnsimplenn net (the character CNN with 10 classes and a 1x1 last conv), without its loss layer. */
+function suiteNet(): SimpleNN {
+  const net = simplennTidy(characterCNN(5));
+  net.layers[6].weights = [scale(randn([1, 1, 500, 10], { seed: 9 }), 0.01), zeros([1, 10])];
+  net.layers.pop();
+  return net;
+}
+
+describe('simplenn equals the blocks called one by one', () => {
+  for (const [name, make, shape] of [
+    ['the character CNN (conv, max pool, relu)', () => simplennTidy(characterCNN()), [32, 32, 1, 3]],
+    ['padded, strided, dilated, avg-pooled, leaky', () => simplennTidy({ layers: [
+      { type: 'conv', weights: [randn([3, 3, 3, 8], { seed: 3 }), randn([8, 1], { seed: 4 })], pad: [1, 2, 0, 1], stride: [2, 1], dilate: 2 },
+      { type: 'relu', leak: 0.1 },
+      { type: 'pool', method: 'avg', pool: [3, 2], pad: [1, 1, 0, 1], stride: 2 },
+      { type: 'conv', weights: [randn([2, 2, 8, 5], { seed: 5 }), new Tensor(new Float32Array(0), [0, 0])], pad: 1 },
+      { type: 'pool', pool: 2 },
+    ] }), [17, 13, 3, 2]],
+  ] as [string, () => SimpleNN, number[]][]) {
+    it(name, () => {
+      const net = make();
+      const x = randn(shape, { seed: 11 });
+      const fwd = simplenn(net, x);
+      const y = fwd[net.layers.length].x!;
+      const dzdy = randn(y.shape, { seed: 12 });
+      const res = simplenn(net, x, dzdy);
+      const want = byBlocks(net, x, dzdy);
+      expect(res.length).toBe(net.layers.length + 1);
+      expect(res[0].x).toBe(x);
+      expect(res[net.layers.length].dzdx).toBe(dzdy);
+      for (let k = 0; k <= net.layers.length; k++) {
+        expect(res[k].x!.shape, `res[${k}].x`).toEqual(want.xs[k].shape);
+        expectExact(res[k].x!.data, want.xs[k].data, `res[${k}].x`);
+        expectExact(fwd[k].x!.data, want.xs[k].data, `forward-only res[${k}].x`);
+        expectExact(res[k].dzdx!.data, want.dzdx[k].data, `res[${k}].dzdx`);
+        expect(fwd[k].dzdx, 'forward-only dzdx').toBeNull();
+      }
+      net.layers.forEach((ly, l) => {
+        if (ly.type !== 'conv') { expect(res[l].dzdw).toBeNull(); return; }
+        expect(res[l].dzdw!.length).toBe(2);
+        expectExact(res[l].dzdw![0]!.data, want.dzdw[l][0]!.data, `res[${l}].dzdw[0]`);
+        expect(res[l].dzdw![0]!.shape).toEqual(w(ly, 0).shape);
+        if (want.dzdw[l][1] === null) expect(res[l].dzdw![1]).toBeNull();
+        else {
+          expectExact(res[l].dzdw![1]!.data, want.dzdw[l][1]!.data, `res[${l}].dzdw[1]`);
+          expect(res[l].dzdw![1]!.shape).toEqual(w(ly, 1).shape);
+        }
+        expect(res[l].time).toBeGreaterThanOrEqual(0);
+        expect(res[l].backwardTime).toBeGreaterThanOrEqual(0);
+      });
+      expect(res[net.layers.length].time).toBe(0);
+    });
+  }
+});
+
+describe("simplenn's backward against element-wise numerical derivatives", () => {
+  // conv -> relu -> max pool -> conv: the input and every weight, float64 sums of float32 outputs.
+  const net = simplennTidy({ layers: [
+    { type: 'conv', weights: [randn([3, 3, 2, 3], { seed: 21 }), randn([1, 3], { seed: 22 })], pad: 1 },
+    { type: 'relu' },
+    { type: 'pool', pool: 2, stride: 2 },
+    { type: 'conv', weights: [randn([3, 3, 3, 2], { seed: 23 }), randn([1, 2], { seed: 24 })] },
+  ] });
+  const x = randn([6, 6, 2, 2], { seed: 25 });
+  const dzdy = randn([1, 1, 2, 2], { seed: 26 });
+  const res = simplenn(net, x, dzdy);
+  const output = (n: SimpleNN, t: Tensor): Tensor => simplenn(n, t).at(-1)!.x!;
+  it('for the input', () => {
+    const r = checkDerivativeElementwise((t) => output(net, t), x, dzdy, res[0].dzdx!);
+    expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
+  });
+  for (const [l, j] of [[0, 0], [0, 1], [3, 0], [3, 1]]) {
+    it(`for layer ${l}'s weights[${j}]`, () => {
+      const withW = (t: Tensor): SimpleNN => ({ layers: net.layers.map((ly, i) => (i !== l ? ly
+        : { ...ly, weights: ly.weights!.map((v, k) => (k === j ? t : v)) })) });
+      const r = checkDerivativeElementwise((t) => output(withW(t), x), w(net.layers[l], j), dzdy, res[l].dzdw![j]!);
+      expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
+    });
+  }
+});
+
+describe("conserveMemory and backPropDepth, as MatConvNet's nnsimplenn suite checks them", () => {
+  const net = suiteNet();
+  const n = net.layers.length;
+  const x = scale(randn([32, 32, 1, 4], { seed: 31 }), 0.1);
+  const dzdy = randn([1, 1, 10, 4], { seed: 32 });
+  it('simpleRun: forward keeps the output (and the input: nnblocks), backward every dzdw', () => {
+    const f = simplenn(net, x, null, null, { conserveMemory: true });
+    f.forEach((r, k) => expect(r.x === null, `res[${k}].x`).toBe(k !== 0 && k !== n));
+    expect(f[0].x).toBe(x); // MatConvNet clears it; its help text (and nnblocks) keep it
+    const b = simplenn(net, x, dzdy, null, { conserveMemory: true });
+    for (let k = 1; k < n; k++) {
+      expect(b[k].x, `res[${k}].x`).toBeNull();
+      expect(b[k].dzdx, `res[${k}].dzdx`).toBeNull();
+    }
+    expect(b[0].x).toBe(x);
+    expect(b[0].dzdx).not.toBeNull();
+    expect(b[n].x).not.toBeNull();
+    expect(b[n].dzdx).toBe(dzdy);
+    net.layers.forEach((ly, l) => { if (ly.type === 'conv') expect(b[l].dzdw, `res[${l}].dzdw`).not.toBeNull(); });
+    // Dropping results changes no value that is kept.
+    const full = simplenn(net, x, dzdy);
+    expectExact(b[0].dzdx!.data, full[0].dzdx!.data, 'res[0].dzdx');
+    expectExact(b[n].x!.data, full[n].x!.data, 'output');
+    expectExact(b[4].dzdw![0]!.data, full[4].dzdw![0]!.data, 'res[4].dzdw[0]');
+  });
+  it('conserveMemory false keeps every x and dzdx', () => {
+    simplenn(net, x, null, null, { conserveMemory: false }).forEach((r, k) => expect(r.x, `res[${k}].x`).not.toBeNull());
+    simplenn(net, x, dzdy, null, { conserveMemory: false }).forEach((r, k) => {
+      expect(r.x, `res[${k}].x`).not.toBeNull();
+      expect(r.dzdx, `res[${k}].dzdx`).not.toBeNull();
+    });
+  });
+  it("precious keeps its layer's output x and dzdx", () => {
+    const sel = 2; // MatConvNet's selLayer = 3, 1-based
+    const pnet = { layers: net.layers.map((ly, l) => (l === sel ? { ...ly, precious: true } : ly)) };
+    simplenn(pnet, x, null, null, { conserveMemory: true }).forEach((r, k) => {
+      expect(r.x === null, `res[${k}].x`).toBe(!(k === 0 || k === sel + 1 || k === n));
+    });
+    const b = simplenn(pnet, x, dzdy, null, { conserveMemory: true });
+    for (let k = 1; k < n; k++) {
+      expect(b[k].x === null, `res[${k}].x`).toBe(k !== sel + 1);
+      expect(b[k].dzdx === null, `res[${k}].dzdx`).toBe(k !== sel + 1);
+    }
+  });
+  it('backPropDepth back-propagates only the top layers', () => {
+    const depth = 3;
+    const opts = { conserveMemory: true, backPropDepth: depth };
+    simplenn(net, x, null, null, opts).forEach((r, k) => { if (k > 0 && k < n) expect(r.x, `res[${k}].x`).toBeNull(); });
+    const b = simplenn(net, x, dzdy, null, opts);
+    for (let k = 1; k < n; k++) {
+      expect(b[k].x, `res[${k}].x`).toBeNull();
+      expect(b[k].dzdx, `res[${k}].dzdx`).toBeNull();
+    }
+    net.layers.forEach((ly, l) => {
+      if (ly.type === 'conv') expect(b[l].dzdw === null, `res[${l}].dzdw`).toBe(l < n - depth);
+    });
+    expect(b[0].dzdx).toBeNull();
+    // Without conserveMemory: dzdx from the first back-propagated layer's input up, equal to the full run's.
+    const c = simplenn(net, x, dzdy, null, { backPropDepth: depth });
+    const full = simplenn(net, x, dzdy);
+    for (let k = 0; k <= n; k++) {
+      if (k < n - depth) expect(c[k].dzdx, `res[${k}].dzdx`).toBeNull();
+      else expectExact(c[k].dzdx!.data, full[k].dzdx!.data, `res[${k}].dzdx`);
+    }
+    expectExact(c[n - 2].dzdw![0]!.data, full[n - 2].dzdw![0]!.data, 'dzdw of the last conv');
+  });
+});
+
+describe('skipForward, accumulate and res reuse', () => {
+  const net = suiteNet();
+  const n = net.layers.length;
+  const x = scale(randn([32, 32, 1, 2], { seed: 41 }), 0.1);
+  const dzdy = randn([1, 1, 10, 2], { seed: 42 });
+  const clone = (res: Res[]): Res[] => res.map((r) => ({ ...r, x: r.x && copyOf(r.x), dzdx: r.dzdx && copyOf(r.dzdx),
+    dzdw: r.dzdw && r.dzdw.map((t) => t && copyOf(t)) }));
+  it('skipForward reuses res[l].x and gives the same derivatives', () => {
+    const res = simplenn(net, x, dzdy);
+    const again = simplenn(net, x, dzdy, clone(res), { skipForward: true });
+    for (let k = 0; k <= n; k++) {
+      expectExact(again[k].x!.data, res[k].x!.data, `res[${k}].x`);
+      expectExact(again[k].dzdx!.data, res[k].dzdx!.data, `res[${k}].dzdx`);
+    }
+    expectExact(again[0].dzdw![0]!.data, res[0].dzdw![0]!.data, 'res[0].dzdw[0]');
+    expect(() => simplenn(net, x, null, null, { skipForward: true }))
+      .toThrow('simplenn: skipForward is valid only when the backward pass is computed (pass dzdy)');
+    expect(() => simplenn(net, x, dzdy, null, { skipForward: true })).toThrow('simplenn: skipForward needs the res of an earlier call');
+    const thin = simplenn(net, x, dzdy, null, { conserveMemory: true });
+    expect(() => simplenn(net, x, dzdy, thin, { skipForward: true }))
+      .toThrow("simplenn: skipForward: res[1].x (the input of layer 1 ('layer2')) is missing (a run with conserveMemory drops it)");
+  });
+  it('accumulate adds dzdw into the passed res', () => {
+    const res = simplenn(net, x, dzdy);
+    const first = res.map((r) => r.dzdw?.map((t) => t && copyOf(t)));
+    const arrays = res.map((r) => r.dzdw?.map((t) => t?.data));
+    simplenn(net, x, dzdy, res, { accumulate: true });
+    net.layers.forEach((ly, l) => {
+      if (ly.type !== 'conv') return;
+      for (const j of [0, 1]) {
+        expect(res[l].dzdw![j]!.data).toBe(arrays[l]![j]);
+        expectExact(res[l].dzdw![j]!.data, first[l]![j]!.data.map((v) => 2 * v), `res[${l}].dzdw[${j}]`);
+      }
+    });
+    expect(() => simplenn(net, x, dzdy, null, { accumulate: true }))
+      .toThrow("simplenn: layer 0 ('layer1'): accumulate needs res[0].dzdw[0] of 5x5x1x20 from an earlier call, got null");
+  });
+  it('passing res back reuses its arrays, and WebAssembly memory does not grow', () => {
+    const res = simplenn(net, x, dzdy);
+    const arrays = res.map((r) => [r.x?.data, r.dzdx?.data, ...(r.dzdw ?? []).map((t) => t?.data)]);
+    const bytes = memoryBytes();
+    for (let i = 0; i < 3; i++) {
+      const x2 = scale(randn([32, 32, 1, 2], { seed: 50 + i }), 0.1);
+      const got = simplenn(net, x2, dzdy, res);
+      expect(got).toBe(res);
+      expect(res[0].x).toBe(x2);
+      res.forEach((r, k) => {
+        if (k > 0) expect(r.x!.data, `res[${k}].x`).toBe(arrays[k][0]);
+        if (k < n) expect(r.dzdx!.data, `res[${k}].dzdx`).toBe(arrays[k][1]);
+        (r.dzdw ?? []).forEach((t, j) => expect(t!.data, `res[${k}].dzdw[${j}]`).toBe(arrays[k][2 + j]));
+      });
+      expectExact(res[n].x!.data, simplenn(net, x2).at(-1)!.x!.data, 'output after reuse');
+    }
+    expect(memoryBytes()).toBe(bytes);
+  });
+  it('never modifies its inputs, and never writes into arrays of x, dzdy or the weights passed as res', () => {
+    const x0 = copyOf(x);
+    const d0 = copyOf(dzdy);
+    const w0 = net.layers.map((ly) => ly.weights!.map((t) => t && copyOf(t)));
+    // A res whose x slots hold the input and the weights themselves: copy-out must not write into them.
+    const res = simplenn(net, x, dzdy);
+    res[1].x = x;
+    res[2].x = w(net.layers[0], 0);
+    simplenn(net, scale(x, 2), dzdy, res);
+    expectExact(x.data, x0.data, 'x');
+    expectExact(dzdy.data, d0.data, 'dzdy');
+    net.layers.forEach((ly, l) => ly.weights!.forEach((t, j) => expectExact(t!.data, w0[l][j]!.data, `weights ${l} ${j}`)));
+    expect(res[1].x).not.toBe(x);
+  });
+});
+
+describe('custom layers', () => {
+  const double: Layer = { type: 'custom', name: 'double',
+    forward: (_l: Layer, i: Res, o: Res) => ({ ...o, x: nnrelu(new Tensor(i.x!.data.map((v) => 2 * v), i.x!.shape), { leak: 1 }) }),
+    backward: (_l: Layer, i: Res, o: Res) => ({ ...i, dzdx: new Tensor(o.dzdx!.data.map((v) => 2 * v), i.x!.shape) }) };
+  it('run in JavaScript between resident layers, their blocks leaving the run alone', () => {
+    const base = simplennTidy(characterCNN(7));
+    base.layers.pop();
+    const net = { layers: [...base.layers.slice(0, 2), double, ...base.layers.slice(2)] };
+    const x = randn([32, 32, 1, 2], { seed: 61 });
+    const dzdy = randn([1, 1, 26, 2], { seed: 62 });
+    const res = simplenn(net, x, dzdy);
+    const plain = simplenn(base, x, dzdy);
+    // double() then conv is conv with doubled input: compare with the net whose third layer's filters are doubled.
+    const scaled = { layers: base.layers.map((ly, l) => (l === 2 ? { ...ly, weights: [scale(w(ly, 0), 2), w(ly, 1)] } : ly)) };
+    const ref = simplenn(scaled, x, dzdy);
+    expectExact(res[3].x!.data, plain[2].x!.data.map((v) => 2 * v), 'custom output');
+    expectExact(res.at(-1)!.x!.data, ref.at(-1)!.x!.data, 'output');
+    expectExact(res[0].dzdx!.data, ref[0].dzdx!.data, 'dzdx');
+    expect(res[2].dzdx).not.toBeNull();
+  });
+  it('a custom layer that breaks its contract is named', () => {
+    const bad = { layers: [{ type: 'custom', name: 'oops', forward: () => ({ x: 3 }), backward: () => null }] };
+    expect(() => simplenn(bad as unknown as SimpleNN, randn([2, 2])))
+      .toThrow("simplenn: layer 0 ('oops'): forward must return a res record whose x is a Tensor, got number 3");
+    expect(() => simplenn({ layers: [{ type: 'custom', name: 'c' }] }, randn([2, 2])))
+      .toThrow("simplenn: layer 0 ('c'): a custom layer needs a function 'forward', got undefined");
+  });
+});
+
+describe('errors name the layer by index and name', () => {
+  const net = simplennTidy(characterCNN());
+  const x = randn([32, 32, 1, 1], { seed: 71 });
+  const dzdy = randn([1, 1, 26, 1], { seed: 72 });
+  net.layers.pop();
+  const withLayer = (l: number, ly: Layer): SimpleNN => ({ layers: net.layers.map((v, i) => (i === l ? ly : v)) });
+  it('an unknown type, in both passes', () => {
+    const bad = withLayer(2, { ...net.layers[2], type: 'cnov', name: 'conv2' });
+    for (const d of [undefined, dzdy]) expect(() => simplenn(bad, x, d)).toThrow("simplenn: layer 2 ('conv2'): unknown type 'cnov'");
+  });
+  it('a missing field, weights of the wrong shape, a wrong dzdy', () => {
+    const { pad, ...noPad } = net.layers[0];
+    void pad;
+    expect(() => simplenn(withLayer(0, noPad as Layer), x)).toThrow("simplenn: layer 0 ('layer1'): missing field 'pad'");
+    expect(() => simplenn(withLayer(2, { ...net.layers[2], weights: [zeros([5, 5, 30, 50]), zeros([1, 50])] }), x))
+      .toThrow("simplenn: layer 2 ('layer3'): nnconv: w has FC=30 but x has C=20");
+    expect(() => simplenn(withLayer(2, { ...net.layers[2], weights: [zeros([5, 5, 20, 50]), zeros([1, 40])] }), x))
+      .toThrow("simplenn: layer 2 ('layer3'): nnconv: b has 40 elements (1x40) but must have K=50");
+    expect(() => simplenn(net, x, randn([2, 2]))).toThrow("simplenn: dzdy is 2x2 but the net's output res[7].x is 1x1x26");
+    expect(() => simplenn(net, x, 1)).toThrow("simplenn: dzdy is the number 1 but the net's output res[7].x is 1x1x26");
+    expect(() => simplenn(net, randn([8, 8, 1]))).toThrow("simplenn: layer 0 ('layer1'): nnconv:");
+  });
+  it('bad options', () => {
+    expect(() => simplenn(net, x, null, null, { mode: 'train' as 'test' })).toThrow("simplenn: unknown mode 'train'; the modes are 'normal' and 'test'");
+    expect(() => simplenn(net, x, dzdy, null, { backPropDepth: 0 })).toThrow('simplenn: backPropDepth must be a number > 0, got 0');
+    expect(() => simplenn(net, x, null, null, { conserve: true } as object)).toThrow("simplenn: unknown option 'conserve'");
+    expect(() => simplenn(net, x, null, null, { mode: 'TEST' as 'test' })).not.toThrow();
+  });
+});
