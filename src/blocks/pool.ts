@@ -1,6 +1,6 @@
 // nnpool: max and average pooling with MatConvNet's padding (SEMANTICS §2).
 
-import { Tensor, tensorArg, isTensor } from '../tensor.js';
+import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
 import { kernels, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
 
@@ -15,9 +15,9 @@ export interface PoolOptions {
   stride?: number | number[];
 }
 
-/** Everything both passes need, checked once. `dims` is the kernels' POOL argument list. */
+/** Everything both passes need, checked once (from shapes). `dims` is the kernels' POOL argument list. */
 export interface PoolPlan {
-  readonly x: Tensor; readonly dzdy: Tensor | null; readonly method: 'max' | 'avg';
+  readonly method: 'max' | 'avg';
   readonly H: number; readonly W: number; readonly C: number; readonly N: number;
   readonly Ho: number; readonly Wo: number;
   readonly pool: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[];
@@ -27,8 +27,7 @@ export interface PoolPlan {
 const WHO = 'nnpool';
 
 /** Check every argument (SEMANTICS §2.2; a negative pad is rejected with the other malformed options) and derive the output size. */
-export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOptions | undefined): PoolPlan {
-  const tx = tensorArg(WHO, 'x', x);
+export function planPool(x: Shape4, pool: unknown, dzdy: Shape4 | null, opts: PoolOptions | undefined): PoolPlan {
   checkOptions(WHO, opts, ['method', 'pad', 'stride']);
   const m = opts?.method ?? 'max';
   const method = typeof m === 'string' ? m.toLowerCase() : m;
@@ -39,9 +38,9 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
   const [ph, pw] = intTuple(WHO, 'pool', pool, 2, 1);
   const pad = intTuple(WHO, 'pad', opts?.pad ?? 0, 4, 0);
   const [pt, pb, pl, pr] = pad;
-  const [H, W, C, N] = tx.shape;
-  const sizes = (): string => `x is ${dims(tx.shape)}, pad [${pad.join(', ')}]`;
-  if (H === 0 || W === 0) throw new Error(`${WHO}: x is ${dims(tx.shape)}; it needs at least one row and one column to pool`);
+  const [H, W, C, N] = x;
+  const sizes = (): string => `x is ${dims(x)}, pad [${pad.join(', ')}]`;
+  if (H === 0 || W === 0) throw new Error(`${WHO}: x is ${dims(x)}; it needs at least one row and one column to pool`);
   if (H + pt + pb < ph || W + pl + pr < pw) {
     throw new Error(`${WHO}: pool ${ph}x${pw} is larger than the padded input ${H + pt + pb}x${W + pl + pr} (${sizes()})`);
   }
@@ -56,17 +55,13 @@ export function planPool(x: unknown, pool: unknown, dzdy: unknown, opts: PoolOpt
   const Ho = Math.floor((H + pt + pb - ph) / sy) + 1;
   const Wo = Math.floor((W + pl + pr - pw) / sx) + 1;
   checkOutputSize(WHO, [Ho, Wo, C, N], `check pad [${pad.join(', ')}] and stride [${sy}, ${sx}]`);
-  let tp: Tensor | null = null;
-  if (dzdy !== undefined) {
-    tp = tensorArg(WHO, 'dzdy', dzdy);
-    const want = [Ho, Wo, C, N];
-    if (tp.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${WHO}: dzdy is ${dims(tp.shape)} but must match y, ${dims(want)} (${sizes()}, pool ${ph}x${pw}, stride [${sy}, ${sx}])`);
-    }
+  const want = [Ho, Wo, C, N];
+  if (dzdy !== null && dzdy.some((d, i) => d !== want[i])) {
+    throw new Error(`${WHO}: dzdy is ${dims(dzdy)} but must match y, ${dims(want)} (${sizes()}, pool ${ph}x${pw}, stride [${sy}, ${sx}])`);
   }
   const L = Math.ceil((H + pt + pb + ph) / 4) * 4;
   return Object.freeze({
-    x: tx, dzdy: tp, method, H, W, C, N, Ho, Wo,
+    method, H, W, C, N, Ho, Wo,
     pool: [ph, pw], pad, stride: [sy, sx],
     dims: [H, W, C * N, ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L] as PoolDims,
   });
@@ -97,9 +92,29 @@ export function nnpool(x: Tensor, pool: number | number[], opts?: PoolOptions): 
 export function nnpool(x: Tensor, pool: number | number[], dzdy: Tensor, opts?: PoolOptions): Tensor;
 export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOptions, b?: PoolOptions): Tensor {
   const { dzdy, opts } = splitArity<PoolOptions>(WHO, a, b, isTensor);
-  const p = planPool(x, pool, dzdy, opts);
-  if (p.dzdy === null) return poolForward(p);
-  return p.method === 'max' ? poolMaxBackward(p) : poolAvgBackward(p);
+  const tx = tensorArg(WHO, 'x', x);
+  const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
+  const p = planPool(tx.shape, pool, tp?.shape ?? null, opts);
+  if (tp === null) return streamForward(p, tx);
+  return p.method === 'max' ? streamMaxBackward(p, tx, tp) : streamAvgBackward(p, tp);
+}
+
+/** Scratch floats of both resident passes. */
+export function poolScratch(p: PoolPlan): number {
+  return kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+}
+
+/** Resident forward over all C*N planes: y at `py` from x at `px`, scratch at `ps` (poolScratch floats). */
+export function poolForward(p: PoolPlan, px: number, py: number, ps: number): void {
+  const k = kernels();
+  (p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward)(px, py, ps, 0, p.Wo, ...p.dims);
+}
+
+/** Resident backward over all planes: dzdx at `pdzdx` (avg does not read x). */
+export function poolBackward(p: PoolPlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
+  const k = kernels();
+  if (p.method === 'max') k.pool_max_backward(px, pdzdy, pdzdx, ps, ...p.dims);
+  else k.pool_avg_backward(pdzdy, pdzdx, ps, ...p.dims);
 }
 
 // The kernels work plane by plane, so the facade streams groups of planes through
@@ -110,11 +125,6 @@ const CHUNK = 1 << 18;
 // copies, so a smaller group pays: measured on 112x112x64 (2x2 and 3x3 stride 2),
 // 2^16 floats in and out beat 2^18 by about 8%.
 const FORWARD = 1 << 16;
-
-/** Kernel scratch floats: line buffers (a block of pw lines when the running form is used). */
-function scratchOf(p: PoolPlan): number {
-  return kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
-}
 
 /** The kernels' argument list for a group of m planes (P = m). */
 function dimsFor(p: PoolPlan, m: number): PoolDims {
@@ -137,7 +147,7 @@ export function bandColumns(p: PoolPlan): number {
   return Math.max(1, Math.floor(FORWARD / (p.H * p.stride[1] + p.Ho)));
 }
 
-function poolForward(p: PoolPlan): Tensor {
+function streamForward(p: PoolPlan, x: Tensor): Tensor {
   const k = kernels();
   const run = p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward;
   const { H, W, Ho, Wo } = p;
@@ -152,26 +162,26 @@ function poolForward(p: PoolPlan): Tensor {
       [Math.max(0, Math.floor(j0 * sx / pw) * pw - pl), Math.min(W, (j1 - 1) * sx - pl + pw)];
     const span = Math.min(W, cols * sx + 2 * pw);
     const d = dimsFor(p, 1);
-    y = streamBands(WHO, p.x.data, p.C * p.N, H, W, Ho, Wo, cols, span, scratchOf(p), reads,
+    y = streamBands(WHO, x.data, p.C * p.N, H, W, Ho, Wo, cols, span, poolScratch(p), reads,
       (px, py, ps, j0, j1) => run(px, py, ps, j0, j1, ...d));
   } else {
-    y = streamPlanes(WHO, p.C * p.N, FORWARD, [[p.x.data, H * W]], Ho * Wo, scratchOf(p),
+    y = streamPlanes(WHO, p.C * p.N, FORWARD, [[x.data, H * W]], Ho * Wo, poolScratch(p),
       ([px, py, ps], m) => run(px, py, ps, 0, Wo, ...dimsFor(p, m)));
   }
   return new Tensor(y, [Ho, Wo, p.C, p.N]);
 }
 
-function poolMaxBackward(p: PoolPlan): Tensor {
+function streamMaxBackward(p: PoolPlan, x: Tensor, dzdy: Tensor): Tensor {
   const k = kernels();
-  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[p.x.data, p.H * p.W], [p.dzdy!.data, p.Ho * p.Wo]], p.H * p.W,
-    scratchOf(p), ([px, pp, pd, ps], m) => k.pool_max_backward(px, pp, pd, ps, ...dimsFor(p, m)));
-  return new Tensor(d, p.x.shape);
+  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[x.data, p.H * p.W], [dzdy.data, p.Ho * p.Wo]], p.H * p.W,
+    poolScratch(p), ([px, pp, pd, ps], m) => k.pool_max_backward(px, pp, pd, ps, ...dimsFor(p, m)));
+  return new Tensor(d, [p.H, p.W, p.C, p.N]);
 }
 
 // avg backward does not read x; the kernel scales its own copy of dzdy in place.
-function poolAvgBackward(p: PoolPlan): Tensor {
+function streamAvgBackward(p: PoolPlan, dzdy: Tensor): Tensor {
   const k = kernels();
-  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[p.dzdy!.data, p.Ho * p.Wo]], p.H * p.W, scratchOf(p),
+  const d = streamPlanes(WHO, p.C * p.N, CHUNK, [[dzdy.data, p.Ho * p.Wo]], p.H * p.W, poolScratch(p),
     ([pp, pd, ps], m) => k.pool_avg_backward(pp, pd, ps, ...dimsFor(p, m)));
-  return new Tensor(d, p.x.shape);
+  return new Tensor(d, [p.H, p.W, p.C, p.N]);
 }

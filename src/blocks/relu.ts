@@ -1,6 +1,6 @@
 // nnrelu: rectified linear unit with optional leak (SEMANTICS §3).
 
-import { Tensor, tensorArg, isTensor } from '../tensor.js';
+import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, splitArity } from '../options.js';
 import { kernels, streamPlanes } from '../wasm.js';
 
@@ -9,27 +9,32 @@ export interface ReluOptions {
   leak?: number;
 }
 
-/** What both passes need, checked once. */
-interface ReluPlan {
-  readonly x: Tensor;
-  readonly dzdy: Tensor | null;
+/** What both passes need, checked once (from shapes: simplenn plans before the data exists). */
+export interface ReluPlan {
+  readonly shape: Shape4;
   readonly n: number;
   readonly leak: number;
 }
 
-function planRelu(x: unknown, dzdy: unknown, opts: ReluOptions | undefined): ReluPlan {
+/** Check the options and, for the backward pass, dzdy's shape against x's. */
+export function planRelu(x: Shape4, dzdy: Shape4 | null, opts: ReluOptions | undefined): ReluPlan {
   const who = 'nnrelu';
-  const tx = tensorArg(who, 'x', x);
   checkOptions(who, opts, ['leak']);
   const leak = opts?.leak === undefined ? 0 : finite(who, 'leak', opts.leak);
-  let tp: Tensor | null = null;
-  if (dzdy !== undefined) {
-    tp = tensorArg(who, 'dzdy', dzdy);
-    if (tp.shape.some((d, i) => d !== tx.shape[i])) {
-      throw new Error(`${who}: dzdy is ${dims(tp.shape)} but must match y (the size of x), ${dims(tx.shape)}`);
-    }
+  if (dzdy !== null && dzdy.some((d, i) => d !== x[i])) {
+    throw new Error(`${who}: dzdy is ${dims(dzdy)} but must match y (the size of x), ${dims(x)}`);
   }
-  return Object.freeze({ x: tx, dzdy: tp, n: tx.data.length, leak });
+  return Object.freeze({ shape: x, n: x[0] * x[1] * x[2] * x[3], leak });
+}
+
+/** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
+export function reluForward(p: ReluPlan, px: number, py: number): void {
+  kernels().relu_forward(px, py, p.n, p.leak);
+}
+
+/** Resident backward: dzdx at `pdzdx` from x and dzdy. */
+export function reluBackward(p: ReluPlan, px: number, pdzdy: number, pdzdx: number): void {
+  kernels().relu_backward(px, pdzdy, pdzdx, p.n, p.leak);
 }
 
 /**
@@ -41,24 +46,26 @@ export function nnrelu(x: Tensor, opts?: ReluOptions): Tensor;
 export function nnrelu(x: Tensor, dzdy: Tensor, opts?: ReluOptions): Tensor;
 export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Tensor {
   const { dzdy, opts } = splitArity<ReluOptions>('nnrelu', a, b, isTensor);
-  const p = planRelu(x, dzdy, opts);
-  return p.dzdy === null ? reluForward(p) : reluBackward(p);
+  const tx = tensorArg('nnrelu', 'x', x);
+  const tp = dzdy === undefined ? null : tensorArg('nnrelu', 'dzdy', dzdy);
+  const p = planRelu(tx.shape, tp?.shape ?? null, opts);
+  return tp === null ? streamForward(p, tx) : streamBackward(p, tx, tp);
 }
 
 // Element-wise, so the "planes" streamed through the arena are single elements, 16384 at a
 // time: each chunk is transformed while it is in L2, and memory traffic is the copies alone.
 const CHUNK = 16384;
 
-function reluForward(p: ReluPlan): Tensor {
+function streamForward(p: ReluPlan, x: Tensor): Tensor {
   const k = kernels();
-  const y = streamPlanes('nnrelu', p.n, 2 * CHUNK, [[p.x.data, 1]], 1, 0,
+  const y = streamPlanes('nnrelu', p.n, 2 * CHUNK, [[x.data, 1]], 1, 0,
     ([px, py], m) => k.relu_forward(px, py, m, p.leak));
-  return new Tensor(y, p.x.shape);
+  return new Tensor(y, p.shape);
 }
 
-function reluBackward(p: ReluPlan): Tensor {
+function streamBackward(p: ReluPlan, x: Tensor, dzdy: Tensor): Tensor {
   const k = kernels();
-  const d = streamPlanes('nnrelu', p.n, 3 * CHUNK, [[p.x.data, 1], [p.dzdy!.data, 1]], 1, 0,
+  const d = streamPlanes('nnrelu', p.n, 3 * CHUNK, [[x.data, 1], [dzdy.data, 1]], 1, 0,
     ([px, pp, pd], m) => k.relu_backward(px, pp, pd, m, p.leak));
-  return new Tensor(d, p.x.shape);
+  return new Tensor(d, p.shape);
 }

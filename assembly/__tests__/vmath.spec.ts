@@ -1,0 +1,88 @@
+import { vexp, vlog, vpow, sexp, slog, spow } from '../vmath';
+
+// Distance in units in the last place between a float32 result and the
+// float64 truth, measured at the truth's float32 spacing.
+function ulps(got: f32, want: f64): f64 {
+  if (isNaN(want)) return isNaN(got) ? 0 : Infinity;
+  if (!isFinite(want)) return <f64>got == want ? 0 : Infinity;
+  const w = Mathf.abs(<f32>want);
+  const spacing = <f64>(reinterpret<f32>(reinterpret<i32>(w) + 1) - w);
+  return Math.abs(<f64>got - want) / (spacing > 0 ? spacing : 1.4e-45);
+}
+
+function lane0(v: v128): f32 { return f32x4.extract_lane(v, 0); }
+
+describe('vexp', () => {
+  it('is within 1.5 ulp of exp over [-87, 88] and agrees lane by lane with sexp', () => {
+    let worst: f64 = 0;
+    for (let i = -8700; i <= 8800; i++) {
+      const x = <f32>i * 0.01 + 0.003;
+      const v = vexp(f32x4(x, -x, x * 0.5, 0));
+      worst = Math.max(worst, ulps(lane0(v), Math.exp(<f64>x)));
+      expect<f32>(sexp(x)).toBe(lane0(v));
+      expect<f32>(f32x4.extract_lane(v, 3)).toBe(1);
+    }
+    expect<f64>(worst).toBeLessThanOrEqual(1.5);
+  });
+
+  it('overflows to +Inf, reaches denormals, then +0, and keeps NaN', () => {
+    expect<f32>(sexp(89)).toBe(Infinity);
+    expect<f32>(sexp(Infinity)).toBe(Infinity);
+    expect<f32>(sexp(-Infinity)).toBe(0);
+    expect<f32>(sexp(-200)).toBe(0);
+    const d = sexp(-100);
+    expect<bool>(d > 0 && d < 1.17549435e-38).toBe(true);
+    expect<f64>(ulps(d, Math.exp(-100))).toBeLessThanOrEqual(1);
+    expect<bool>(isNaN(sexp(NaN))).toBe(true);
+  });
+});
+
+describe('vlog', () => {
+  it('is within 2 ulp of log from denormals to 1e38', () => {
+    let worst: f64 = 0;
+    // Every 9973rd float bit pattern from the smallest denormal up to 1e38.
+    for (let b = 1; b < 0x7e967699; b += 9973 * 7) {
+      const x = reinterpret<f32>(b);
+      worst = Math.max(worst, ulps(slog(x), Math.log(<f64>x)));
+    }
+    for (let i = 1; i < 4000; i++) {
+      const y = <f32>1 + <f32>i * 1e-4; // near 1, where ln is small
+      worst = Math.max(worst, ulps(slog(y), Math.log(<f64>y)));
+    }
+    expect<f64>(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('gives -Inf at 0, NaN below 0 and for NaN, +Inf at +Inf', () => {
+    expect<f32>(slog(0)).toBe(-Infinity);
+    expect<f32>(slog(-0.0)).toBe(-Infinity);
+    expect<bool>(isNaN(slog(-1))).toBe(true);
+    expect<bool>(isNaN(slog(NaN))).toBe(true);
+    expect<f32>(slog(Infinity)).toBe(Infinity);
+    expect<f32>(slog(1)).toBe(0);
+  });
+});
+
+describe('vpow', () => {
+  it('is within 3 ulp of x^y where |y ln x| <= 2 (LRN and spnorm powers)', () => {
+    const ys: f32[] = [-0.75, -0.5, -0.25, 0.5, 0.75, -1.75, 2];
+    let worst: f64 = 0;
+    for (let k = 0; k < ys.length; k++) {
+      const y = ys[k];
+      let x: f32 = 0.01;
+      while (x < 1000) {
+        if (Math.abs(<f64>y * Math.log(<f64>x)) <= 2) worst = Math.max(worst, ulps(spow(x, y), Math.pow(<f64>x, <f64>y)));
+        x *= 1.0071;
+      }
+    }
+    expect<f64>(worst).toBeLessThanOrEqual(3);
+  });
+
+  it('has 0^y = 0 (y > 0), +Inf (y < 0), x^0 = 1', () => {
+    expect<f32>(spow(0, 0.75)).toBe(0);
+    expect<f32>(spow(0, -0.75)).toBe(Infinity);
+    expect<f32>(spow(0, 0)).toBe(1);
+    expect<f32>(spow(Infinity, 0)).toBe(1);
+    expect<f32>(spow(3, 0)).toBe(1);
+    expect<bool>(isNaN(spow(-2, 0.5))).toBe(true);
+  });
+});

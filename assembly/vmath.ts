@@ -1,0 +1,105 @@
+// Vector maths for the element-wise and channel-wise blocks: exp, log and
+// pow on four f32 lanes, within 1.5 ulp (exp), 2 ulp (log) and 3 ulp (pow
+// for |y log x| <= 2, as LRN's and spnorm's powers are); the as-pect spec
+// vmath.spec.ts measures these bounds against float64.
+//
+// WebAssembly f32 arithmetic is exactly rounded and the same in every engine,
+// so these give bit-identical results in Node, browsers, Deno, Bun and the
+// edge runtimes, unlike Math.exp. Scalar tails call the vector functions on a
+// splat lane, so a tail element equals what a vector lane would give.
+
+// ln 2 split so that n * LN2_HI is exact for |n| < 2^15 (Cody and Waite).
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const LOG2E: f32 = 1.44269504088896341;
+
+/**
+ * e^x per lane. Overflow gives +Inf (x > 88.72), underflow gradually reaches
+ * denormals and then +0 (x < -103.97); NaN stays NaN.
+ * x = n ln2 + r with |r| <= ln2/2; e^r by its Taylor series to r^7 (the
+ * first neglected term is below 5e-9 relative); 2^n applied as two exact
+ * power-of-two factors so that results in the denormal range round once.
+ */
+// @ts-ignore: decorator
+@inline export function vexp(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-104)), f32x4.splat(88.8));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  // e^r = 1 + r + r^2 (1/2 + r (1/6 + r (1/24 + r (1/120 + r (1/720 + r/5040)))))
+  let p = f32x4.splat(1.0 / 5040);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 720));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  // 2^n = 2^a * 2^(n-a) with a = n >> 1: both factors are normal floats for n in [-150, 129].
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const a = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(a, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), i32x4.splat(127)), 23);
+  const y = f32x4.mul(f32x4.mul(p, s1), s2);
+  // min/max above turn NaN into a bound in some lanes; give NaN back.
+  return v128.bitselect(x, y, f32x4.ne(x, x));
+}
+
+/**
+ * ln x per lane: -Inf for +-0, NaN for x < 0 and NaN, +Inf for +Inf;
+ * denormals are scaled by 2^23 first. x = m 2^e with m in [sqrt(1/2), sqrt(2)),
+ * ln m = 2 atanh(t) with t = (m - 1)/(m + 1), |t| <= 0.1716, summed to t^11.
+ */
+// @ts-ignore: decorator
+@inline export function vlog(x: v128): v128 {
+  const tiny = f32x4.lt(x, f32x4.splat(1.17549435e-38));
+  const xs = v128.bitselect(f32x4.mul(x, f32x4.splat(8388608)), x, tiny);
+  const bits = xs;
+  // The exponent of m * 2^e with m in [sqrt(1/2), sqrt(2)): bias the mantissa by 1 - sqrt(1/2).
+  const shifted = i32x4.add(bits, i32x4.splat(0x3f800000 - 0x3f3504f3));
+  const e = i32x4.sub(i32x4.shr_s(shifted, 23), i32x4.splat(127));
+  const m = i32x4.sub(bits, i32x4.shl(e, 23));
+  const ef = f32x4.sub(f32x4.convert_i32x4_s(e), v128.bitselect(f32x4.splat(23), f32x4.splat(0), tiny));
+  const t = f32x4.div(f32x4.sub(m, f32x4.splat(1)), f32x4.add(m, f32x4.splat(1)));
+  const t2 = f32x4.mul(t, t);
+  let s = f32x4.splat(1.0 / 11);
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(1.0 / 9));
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(1.0 / 7));
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(1.0 / 5));
+  s = f32x4.add(f32x4.mul(s, t2), f32x4.splat(1.0 / 3));
+  // 2t + 2t^3 s' = ln m, then + e ln 2 in two pieces so e*LN2_HI is exact.
+  const lnm = f32x4.add(f32x4.add(t, t), f32x4.mul(f32x4.mul(f32x4.add(t, t), t2), s));
+  const y = f32x4.add(f32x4.add(f32x4.mul(ef, f32x4.splat(LN2_LO)), lnm), f32x4.mul(ef, f32x4.splat(LN2_HI)));
+  // Special lanes: x = 0 -> -Inf, x < 0 or NaN -> NaN, x = +Inf -> +Inf.
+  let out = v128.bitselect(f32x4.splat(-Infinity), y, f32x4.eq(x, f32x4.splat(0)));
+  out = v128.bitselect(f32x4.splat(Infinity), out, f32x4.eq(x, f32x4.splat(Infinity)));
+  return v128.bitselect(f32x4.splat(NaN), out, v128.not(f32x4.ge(x, f32x4.splat(0))));
+}
+
+/**
+ * x^y per lane for x >= 0 (the bases of LRN, spnorm and noffset are sums of
+ * squares plus a constant): exp(y ln x), so 0^y is +0 for y > 0, +Inf for y < 0
+ * and 1 for y = 0; x < 0 or NaN gives NaN.
+ */
+// @ts-ignore: decorator
+@inline export function vpow(x: v128, y: v128): v128 {
+  const r = vexp(f32x4.mul(y, vlog(x)));
+  // y = 0 gives 0 * -Inf = NaN at x = 0 and x = +Inf; x^0 = 1 there.
+  return v128.bitselect(f32x4.splat(1), r, f32x4.eq(y, f32x4.splat(0)));
+}
+
+/** e^x of one value, lane 0 of vexp (tails use it so they equal the vector lanes). */
+// @ts-ignore: decorator
+@inline export function sexp(x: f32): f32 {
+  return f32x4.extract_lane(vexp(f32x4.splat(x)), 0);
+}
+
+/** ln x of one value, lane 0 of vlog. */
+// @ts-ignore: decorator
+@inline export function slog(x: f32): f32 {
+  return f32x4.extract_lane(vlog(f32x4.splat(x)), 0);
+}
+
+/** x^y of one value, lane 0 of vpow. */
+// @ts-ignore: decorator
+@inline export function spow(x: f32, y: f32): f32 {
+  return f32x4.extract_lane(vpow(f32x4.splat(x), f32x4.splat(y)), 0);
+}
