@@ -4,6 +4,8 @@
 
 import { isTensor, type Shape4, type Tensor } from '../tensor.js';
 import { show, tagOf } from '../options.js';
+import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
+import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
 import type { CustomLayer, Layer, LayerType, Res } from './types.js';
 
@@ -106,12 +108,41 @@ const custom: HostKind = {
   },
 };
 
+const pool: ResidentKind = {
+  defaults: DEFAULTS.pool,
+  plan(ly, x, ctx) {
+    const opts = { method: field(ly, 'method'), pad: field(ly, 'pad'), stride: field(ly, 'stride') } as PoolOptions;
+    const f = planPool(x, field(ly, 'pool'), null, opts);
+    const y: Shape4 = [f.Ho, f.Wo, f.C, f.N];
+    const p = ctx.backward ? planPool(x, field(ly, 'pool'), y, opts) : f;
+    return {
+      y, inputs: [], dzdw: [], aux: null, scratch: poolScratch(p),
+      forward: (a) => poolForward(p, a.x, a.y, a.scratch),
+      backward: (a) => poolBackward(p, a.x, a.dzdy, a.dzdx, a.scratch),
+    };
+  },
+};
+
+const relu: ResidentKind = {
+  defaults: DEFAULTS.relu,
+  plan(ly, x, ctx) {
+    // vl_simplenn passes the leak only when it is > 0: a negative leak is a plain ReLU.
+    const leak = numberField(ly, 'leak');
+    const p = planRelu(x, ctx.backward ? x : null, { leak: leak > 0 ? leak : 0 });
+    return {
+      y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
+      forward: (a) => reluForward(p, a.x, a.y),
+      backward: (a) => reluBackward(p, a.x, a.dzdy, a.dzdx),
+    };
+  },
+};
+
 /**
  * One entry per layer type whose block has landed. Missing for now (their blocks are not in main):
  * see the report of the `net` branch.
  */
 export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  custom,
+  pool, relu, custom,
 };
 
 /** The kind of `type`, or an Error that says which types exist. */

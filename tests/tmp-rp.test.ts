@@ -1,0 +1,27 @@
+import { beforeAll, expect, it } from 'vitest';
+import { init, simplenn, simplennTidy, nnpool, nnrelu, randn } from '../src/index.js';
+import { memoryBytes } from '../src/wasm.js';
+import { expectExact } from './helpers.js';
+beforeAll(() => init());
+it('relu/pool net', () => {
+  const net = simplennTidy({ layers: [{ type: 'relu', leak: 0.1 }, { type: 'pool', pool: 3, stride: 2, pad: 1 }, { type: 'relu' }, { type: 'pool', method: 'avg', pool: [2, 3] }] });
+  const x = randn([20, 17, 3, 2], { seed: 1 });
+  const y1 = nnrelu(x, { leak: 0.1 });
+  const y2 = nnpool(y1, 3, { stride: 2, pad: 1 });
+  const y3 = nnrelu(y2);
+  const y4 = nnpool(y3, [2, 3], { method: 'avg' });
+  const dzdy = randn(y4.shape, { seed: 2 });
+  const res = simplenn(net, x, dzdy);
+  expectExact(res[4].x!.data, y4.data);
+  const d3 = nnpool(y3, [2, 3], dzdy, { method: 'avg' });
+  const d2 = nnrelu(y2, d3);
+  const d1 = nnpool(y1, 3, d2, { stride: 2, pad: 1 });
+  const d0 = nnrelu(x, d1, { leak: 0.1 });
+  expectExact(res[3].dzdx!.data, d3.data);
+  expectExact(res[0].dzdx!.data, d0.data);
+  const m = memoryBytes();
+  const a = res[2].x!.data;
+  simplenn(net, x, dzdy, res);
+  expect(res[2].x!.data).toBe(a);
+  expect(memoryBytes()).toBe(m);
+});
