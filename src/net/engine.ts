@@ -35,7 +35,7 @@ function at<T>(l: number, ly: Layer, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${(e as Error).message}`);
+    throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${(e as Error).message}`, { cause: e });
   }
 }
 

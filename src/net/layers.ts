@@ -7,7 +7,7 @@ import { show, tagOf } from '../options.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
-import type { CustomLayer, Layer, LayerType, Res } from './types.js';
+import { LAYER_TYPES, type CustomLayer, type Layer, type LayerType, type Res } from './types.js';
 
 /** Byte addresses of one layer's buffers in the run's layout (0 where the layer has none). */
 export interface Buffers {
@@ -148,6 +148,9 @@ export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
 /** The kind of `type`, or an Error that says which types exist. */
 export function kindOf(type: unknown): LayerKind {
   const kind = typeof type === 'string' && Object.prototype.hasOwnProperty.call(LAYERS, type) ? LAYERS[type as LayerType] : undefined;
+  if (kind === undefined && (LAYER_TYPES as readonly unknown[]).includes(type)) {
+    throw new Error(`type ${show(type)} is not in simplenn yet (its block has not landed in this build)`);
+  }
   if (kind === undefined) {
     throw new Error(`unknown type ${show(type)}; the types are ${Object.keys(LAYERS).map((t) => `'${t}'`).join(', ')}`);
   }
