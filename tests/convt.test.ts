@@ -9,7 +9,7 @@
 // the reference exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, nnconv, nnconvt, randn, Tensor, zeros, checkDerivativeElementwise, type ConvtOptions,
+  init, nnconv, nnconvt, randn, Tensor, zeros, memoryBytes, checkDerivativeElementwise, type ConvtOptions,
 } from '../src/index.js';
 import { convtForwardRef, convtBackwardRef, convtSizeRef, type ConvtRefDims } from './ref/convt.js';
 import { expectClose, expectExact } from './helpers.js';
@@ -225,6 +225,17 @@ describe('inputs and errors', () => {
     expectExact(y.data, nnconvt(x, w, null).data, 'y');
     expect(nnconvt(x, w, zeros([0]), randn(y.shape)).dzdb).toBeNull();
     expect(nnconvt(x, w, randn([1, 1, 3]), randn(y.shape)).dzdb!.shape).toEqual([1, 1, 3, 1]);
+  });
+
+  it('reuses WebAssembly memory: a second identical round does not grow it', () => {
+    const x = randn([20, 18, 16, 2], { seed: 1 }), w = randn([4, 4, 8, 16], { seed: 2 }), b = randn([16], { seed: 3 });
+    const o = { upsample: 2, crop: 1, numGroups: 2 };
+    const p = randn(nnconvt(x, w, b, o).shape, { seed: 4 });
+    nnconvt(x, w, b, p, o);
+    const before = memoryBytes();
+    nnconvt(x, w, b, o);
+    nnconvt(x, w, b, p, o);
+    expect(memoryBytes()).toBe(before);
   });
 
   it('accepts an empty batch (zero derivatives for w and b)', () => {
