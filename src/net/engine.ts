@@ -284,7 +284,7 @@ function checkAccumulate(steps: Step[], targets: { dzdw: unknown[] | null }[], l
       const t = targets[l].dzdw?.[j];
       if (!isTensor(t) || !sameShape(t.shape, shape)) {
         throw new Error(`${WHO}: ${layerLabel(l, s.ly)}: accumulate needs res[${l}].dzdw[${j}] of ${dims(shape)} from an earlier ` +
-          `call, got ${isTensor(t) ? dims(t.shape) : tagOf(t)}`);
+          `call, got ${isTensor(t) ? dims(t.shape) : t === undefined || t === null ? 'none' : tagOf(t)}`);
       }
     });
   });

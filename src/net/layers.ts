@@ -4,6 +4,16 @@
 
 import { isTensor, type Shape4, type Tensor } from '../tensor.js';
 import { show, tagOf } from '../options.js';
+import {
+  planConv, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch, convBackwardFilter,
+  convBackwardFilterScratch, convBackwardBias, type ConvOptions, type ConvPlan,
+} from '../blocks/conv.js';
+import { identityBackward, identityForward } from '../blocks/conv-identity.js';
+import {
+  planConvt, convtForward, convtForwardScratch, convtBackwardData, convtBackwardDataScratch, convtBackwardFilter,
+  convtBackwardFilterScratch, convtBackwardBias, type ConvtOptions,
+} from '../blocks/convt.js';
+import { kernels } from '../wasm.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
@@ -88,6 +98,13 @@ export function weight(ly: Layer, j: number, required: boolean): Tensor | null {
   return t;
 }
 
+const numel = (s: readonly number[]): number => s[0] * s[1] * s[2] * s[3];
+
+/** A view of n floats at byte address p (made inside a runner, never kept). */
+function view(p: number, n: number): Float32Array {
+  return new Float32Array(kernels().memory.buffer, p, n);
+}
+
 /** A numeric field that must be a finite number. */
 export function numberField(ly: Layer, name: string): number {
   const v = field(ly, name);
@@ -108,6 +125,70 @@ const custom: HostKind = {
   },
 };
 
+const conv: ResidentKind = {
+  defaults: DEFAULTS.conv,
+  plan(ly, x, ctx) {
+    const w = weight(ly, 0, false);
+    const b = weight(ly, 1, false);
+    // MatConvNet passes layer.opts (cuDNN settings and the like) on to vl_nnconv; nnconv has none of them.
+    const opts = { pad: field(ly, 'pad'), stride: field(ly, 'stride'), dilate: field(ly, 'dilate') } as ConvOptions;
+    const f = planConv(x, w?.shape ?? null, b?.shape ?? null, null, opts);
+    const y: Shape4 = [f.Ho, f.Wo, f.K, f.N];
+    const p = ctx.backward ? planConv(x, w?.shape ?? null, b?.shape ?? null, y, opts) : f;
+    const inputs = [w, b].filter((t): t is Tensor => t !== null).map((t) => t.data);
+    const dzdw = [w === null ? null : w.shape, b === null ? null : b.shape];
+    if (p.identity) return identityConv(p, y, inputs, dzdw, b !== null);
+    const pb = b === null ? -1 : 1;
+    return {
+      y, inputs, dzdw, aux: null,
+      scratch: Math.max(convForwardScratch(p), ctx.backward ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : 0),
+      forward: (a) => convForward(p, a.x, a.inputs[0], pb < 0 ? 0 : a.inputs[pb], a.y, a.scratch),
+      backward: (a) => {
+        convBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
+        convBackwardFilter(p, a.x, a.dzdy, a.dzdw[0], a.scratch);
+        if (pb > 0) convBackwardBias(p, a.dzdy, a.dzdw[1]);
+      },
+    };
+  },
+};
+
+/** MatConvNet's identity filter bank (empty filters): nnconv computes it in JS (conv-identity.ts), here on views. */
+function identityConv(p: ConvPlan, y: Shape4, inputs: Float32Array[], dzdw: (Shape4 | null)[], bias: boolean): LayerPlan {
+  const d = { H: p.H, W: p.W, C: p.C, N: p.N, Ho: p.Ho, Wo: p.Wo, pt: p.pad[0], pl: p.pad[2], sy: p.stride[0], sx: p.stride[1] };
+  const nx = p.H * p.W * p.C * p.N;
+  const ny = p.Ho * p.Wo * p.K * p.N;
+  return {
+    y, inputs, dzdw, aux: null, scratch: 0,
+    forward: (a) => view(a.y, ny).set(identityForward(view(a.x, nx), bias ? view(a.inputs[0], p.K) : null, d)),
+    backward: (a) => {
+      view(a.dzdx, nx).set(identityBackward(view(a.dzdy, ny), d));
+      if (bias) convBackwardBias(p, a.dzdy, a.dzdw[1]);
+    },
+  };
+}
+
+const convt: ResidentKind = {
+  defaults: DEFAULTS.convt,
+  plan(ly, x, ctx) {
+    const w = weight(ly, 0, true)!;
+    const b = weight(ly, 1, false);
+    const opts = { upsample: field(ly, 'upsample'), crop: field(ly, 'crop'), numGroups: field(ly, 'numGroups') } as ConvtOptions;
+    const f = planConvt(x, w.shape, b?.shape ?? null, null, opts);
+    const y: Shape4 = [f.Ho, f.Wo, f.K * f.G, f.N];
+    const p = ctx.backward ? planConvt(x, w.shape, b?.shape ?? null, y, opts) : f;
+    return {
+      y, inputs: b === null ? [w.data] : [w.data, b.data], dzdw: [w.shape, b === null ? null : b.shape], aux: null,
+      scratch: Math.max(convtForwardScratch(p), ctx.backward ? Math.max(convtBackwardDataScratch(p), convtBackwardFilterScratch(p)) : 0),
+      forward: (a) => convtForward(p, a.x, a.inputs[0], b === null ? 0 : a.inputs[1], a.y, a.scratch),
+      backward: (a) => {
+        convtBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
+        convtBackwardFilter(p, a.x, a.dzdy, a.dzdw[0], a.scratch);
+        if (b !== null) convtBackwardBias(p, a.dzdy, a.dzdw[1]);
+      },
+    };
+  },
+};
+
 const pool: ResidentKind = {
   defaults: DEFAULTS.pool,
   plan(ly, x, ctx) {
@@ -115,10 +196,19 @@ const pool: ResidentKind = {
     const f = planPool(x, field(ly, 'pool'), null, opts);
     const y: Shape4 = [f.Ho, f.Wo, f.C, f.N];
     const p = ctx.backward ? planPool(x, field(ly, 'pool'), y, opts) : f;
+    // NOTE: the avg backward kernel scales dzdy in place, and dzdy is res[l + 1].dzdx: it gets a copy
+    // of dzdy placed after its own scratch (16-byte aligned), so the run's dzdy stays as it was.
+    const copyAt = p.method === 'avg' && ctx.backward ? Math.ceil(poolScratch(p) / 4) * 4 : -1;
+    const ny = numel(y);
     return {
-      y, inputs: [], dzdw: [], aux: null, scratch: poolScratch(p),
+      y, inputs: [], dzdw: [], aux: null, scratch: copyAt < 0 ? poolScratch(p) : copyAt + ny,
       forward: (a) => poolForward(p, a.x, a.y, a.scratch),
-      backward: (a) => poolBackward(p, a.x, a.dzdy, a.dzdx, a.scratch),
+      backward: (a) => {
+        if (copyAt < 0) { poolBackward(p, a.x, a.dzdy, a.dzdx, a.scratch); return; }
+        const q = a.scratch + 4 * copyAt;
+        new Float32Array(kernels().memory.buffer).copyWithin(q >>> 2, a.dzdy >>> 2, (a.dzdy >>> 2) + ny);
+        poolBackward(p, a.x, q, a.dzdx, a.scratch);
+      },
     };
   },
 };
@@ -142,7 +232,7 @@ const relu: ResidentKind = {
  * see the report of the `net` branch.
  */
 export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  pool, relu, custom,
+  conv, convt, pool, relu, custom,
 };
 
 /** The kind of `type`, or an Error that says which types exist. */
