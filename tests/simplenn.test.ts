@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, simplenn, simplennTidy, nnconv, nnpool, nnrelu, checkDerivativeElementwise, randn, zeros, Tensor,
+  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, checkDerivativeElementwise, randn, zeros, Tensor,
   type Layer, type Res, type SimpleNN,
 } from '../src/index.js';
 import { memoryBytes } from '../src/wasm.js';
@@ -12,6 +12,9 @@ beforeAll(() => init());
 const copyOf = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape);
 const w = (ly: Layer, j: number): Tensor => ly.weights![j]!;
 
+const convtOpts = (ly: Layer): { upsample: number[]; crop: number[]; numGroups: number } =>
+  ({ upsample: ly.upsample as number[], crop: ly.crop as number[], numGroups: ly.numGroups as number });
+
 /** The blocks called one by one, as vl_simplenn calls them: outputs and, for dzdy, every derivative. */
 function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx: Tensor[]; dzdw: (Tensor | null)[][] } {
   const xs = [x];
@@ -20,6 +23,7 @@ function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx:
     if (ly.type === 'conv') xs.push(nnconv(a, w(ly, 0), w(ly, 1), { pad: ly.pad as number, stride: ly.stride as number, dilate: ly.dilate as number }));
     else if (ly.type === 'pool') xs.push(nnpool(a, ly.pool as number, { method: ly.method as 'max', pad: ly.pad as number, stride: ly.stride as number }));
     else if (ly.type === 'relu') xs.push(nnrelu(a, { leak: ly.leak as number }));
+    else if (ly.type === 'convt') xs.push(nnconvt(a, w(ly, 0), w(ly, 1), convtOpts(ly)));
     else throw new Error(`byBlocks: ${ly.type}`);
   }
   const n = net.layers.length;
@@ -30,6 +34,10 @@ function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx:
     const ly = net.layers[l];
     if (ly.type === 'conv') {
       const d = nnconv(xs[l], w(ly, 0), w(ly, 1), dzdx[l + 1], { pad: ly.pad as number, stride: ly.stride as number, dilate: ly.dilate as number });
+      dzdx[l] = d.dzdx;
+      dzdw[l] = [d.dzdw, d.dzdb];
+    } else if (ly.type === 'convt') {
+      const d = nnconvt(xs[l], w(ly, 0), w(ly, 1), dzdx[l + 1], convtOpts(ly));
       dzdx[l] = d.dzdx;
       dzdw[l] = [d.dzdw, d.dzdb];
     } else if (ly.type === 'pool') {
@@ -63,6 +71,12 @@ describe('simplenn equals the blocks called one by one', () => {
       { type: 'conv', weights: [randn([2, 2, 8, 5], { seed: 5 }), new Tensor(new Float32Array(0), [0, 0])], pad: 1 },
       { type: 'pool', pool: 2 },
     ] }), [17, 13, 3, 2]],
+    ['with transposed convolutions (upsample, crop, groups)', () => simplennTidy({ layers: [
+      { type: 'convt', weights: [randn([3, 4, 2, 4], { seed: 6 }), randn([1, 4], { seed: 7 })], upsample: [2, 3], crop: [1, 0, 2, 1], numGroups: 2 },
+      { type: 'relu' },
+      { type: 'conv', weights: [randn([3, 3, 4, 3], { seed: 8 }), randn([3, 1], { seed: 9 })], stride: 2 },
+      { type: 'convt', weights: [randn([2, 2, 2, 3], { seed: 10 }), new Tensor(new Float32Array(0), [0, 0])] },
+    ] }), [5, 4, 4, 2]],
   ] as [string, () => SimpleNN, number[]][]) {
     it(name, () => {
       const net = make();
@@ -83,7 +97,7 @@ describe('simplenn equals the blocks called one by one', () => {
         expect(fwd[k].dzdx, 'forward-only dzdx').toBeNull();
       }
       net.layers.forEach((ly, l) => {
-        if (ly.type !== 'conv') { expect(res[l].dzdw).toBeNull(); return; }
+        if (ly.type !== 'conv' && ly.type !== 'convt') { expect(res[l].dzdw).toBeNull(); return; }
         expect(res[l].dzdw!.length).toBe(2);
         expectExact(res[l].dzdw![0]!.data, want.dzdw[l][0]!.data, `res[${l}].dzdw[0]`);
         expect(res[l].dzdw![0]!.shape).toEqual(w(ly, 0).shape);
@@ -101,15 +115,16 @@ describe('simplenn equals the blocks called one by one', () => {
 });
 
 describe("simplenn's backward against element-wise numerical derivatives", () => {
-  // conv -> relu -> max pool -> conv: the input and every weight, float64 sums of float32 outputs.
+  // conv -> relu -> max pool -> conv -> convt: the input and every weight, float64 sums of float32 outputs.
   const net = simplennTidy({ layers: [
     { type: 'conv', weights: [randn([3, 3, 2, 3], { seed: 21 }), randn([1, 3], { seed: 22 })], pad: 1 },
     { type: 'relu' },
     { type: 'pool', pool: 2, stride: 2 },
     { type: 'conv', weights: [randn([3, 3, 3, 2], { seed: 23 }), randn([1, 2], { seed: 24 })] },
+    { type: 'convt', weights: [randn([2, 3, 2, 2], { seed: 27 }), randn([1, 2], { seed: 28 })], upsample: 2, crop: [0, 0, 1, 0] },
   ] });
   const x = randn([6, 6, 2, 2], { seed: 25 });
-  const dzdy = randn([1, 1, 2, 2], { seed: 26 });
+  const dzdy = randn([2, 2, 2, 2], { seed: 26 });
   let res: Res[] = [];
   beforeAll(() => { res = simplenn(net, x, dzdy); });
   const output = (n: SimpleNN, t: Tensor): Tensor => simplenn(n, t).at(-1)!.x!;
@@ -117,7 +132,7 @@ describe("simplenn's backward against element-wise numerical derivatives", () =>
     const r = checkDerivativeElementwise((t) => output(net, t), x, dzdy, res[0].dzdx!);
     expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
   });
-  for (const [l, j] of [[0, 0], [0, 1], [3, 0], [3, 1]]) {
+  for (const [l, j] of [[0, 0], [0, 1], [3, 0], [3, 1], [4, 0], [4, 1]]) {
     it(`for layer ${l}'s weights[${j}]`, () => {
       const withW = (t: Tensor): SimpleNN => ({ layers: net.layers.map((ly, i) => (i !== l ? ly
         : { ...ly, weights: ly.weights!.map((v, k) => (k === j ? t : v)) })) });
