@@ -1,6 +1,6 @@
 // The edge entries' stand-in for node-fs.ts (rollup swaps it in for
 // dist/edge.js and dist/edge-light.js): workerd and Vercel Edge have no file
-// system, and a bundle holding `import(specifier)` with a run-time specifier
+// system, and a bundle holding a dynamic import with a run-time specifier
 // is refused whole by Miniflare's module discovery ("dynamic module
 // specifiers are unsupported"), so these bundles hold no import at all.
 
