@@ -3,7 +3,7 @@ import {
   init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, checkDerivativeElementwise, randn, zeros, Tensor,
   type Layer, type Res, type SimpleNN,
 } from '../src/index.js';
-import { memoryBytes } from '../src/wasm.js';
+import { kernels, memoryBytes, reserve } from '../src/wasm.js';
 import { expectExact } from './helpers.js';
 import { characterCNN, scale } from './nets.js';
 
@@ -301,12 +301,58 @@ describe('custom layers', () => {
     expectExact(res[0].dzdx!.data, ref[0].dzdx!.data, 'dzdx');
     expect(res[2].dzdx).not.toBeNull();
   });
+  it("a custom layer's blocks may grow WebAssembly memory and fill it: the run's buffers stay intact", () => {
+    const base = simplennTidy(characterCNN(8));
+    base.layers.pop();
+    const grabber: Layer = { type: 'custom', name: 'grab',
+      forward: (_l: Layer, i: Res, o: Res) => {
+        const n = memoryBytes() / 4;
+        const [p] = reserve('test', n); // more than all memory: it grows, above the run's buffers
+        new Float32Array(kernels().memory.buffer, p, n).fill(NaN);
+        return { ...o, x: i.x };
+      },
+      backward: (_l: Layer, i: Res, o: Res) => {
+        const [p] = reserve('test', 1 << 16);
+        new Float32Array(kernels().memory.buffer, p, 1 << 16).fill(NaN);
+        return { ...i, dzdx: o.dzdx };
+      } };
+    const net = { layers: [...base.layers.slice(0, 3), grabber, ...base.layers.slice(3)] };
+    const x = randn([32, 32, 1, 2], { seed: 63 });
+    const dzdy = randn([1, 1, 26, 2], { seed: 64 });
+    const before = memoryBytes();
+    const res = simplenn(net, x, dzdy);
+    expect(memoryBytes()).toBeGreaterThan(before);
+    const plain = simplenn(base, x, dzdy);
+    expectExact(res.at(-1)!.x!.data, plain.at(-1)!.x!.data, 'output');
+    expectExact(res[0].dzdx!.data, plain[0].dzdx!.data, 'dzdx');
+    expectExact(res[0].dzdw![0]!.data, plain[0].dzdw![0]!.data, 'dzdw');
+  });
   it('a custom layer that breaks its contract is named', () => {
     const bad = { layers: [{ type: 'custom', name: 'oops', forward: () => ({ x: 3 }), backward: () => null }] };
     expect(() => simplenn(bad as unknown as SimpleNN, randn([2, 2])))
       .toThrow("simplenn: layer 0 ('oops'): forward must return a res record whose x is a Tensor, got number 3");
     expect(() => simplenn({ layers: [{ type: 'custom', name: 'c' }] }, randn([2, 2])))
       .toThrow("simplenn: layer 0 ('c'): a custom layer needs a function 'forward', got undefined");
+  });
+});
+
+describe('dzdy as a number, and mode', () => {
+  it('the number 1 stands for the derivative of a one-element output', () => {
+    const net = simplennTidy({ layers: [{ type: 'conv', weights: [randn([5, 5, 2, 1], { seed: 81 }), randn([1, 1], { seed: 82 })] }, { type: 'relu', leak: 0.5 }] });
+    const x = randn([5, 5, 2, 1], { seed: 83 });
+    const a = simplenn(net, x, 1);
+    const b = simplenn(net, x, new Tensor(Float32Array.of(1), [1, 1]));
+    expect(a[2].dzdx!.shape).toEqual([1, 1, 1, 1]);
+    expect(Array.from(a[2].dzdx!.data)).toEqual([1]);
+    expectExact(a[0].dzdx!.data, b[0].dzdx!.data, 'dzdx');
+    expectExact(a[0].dzdw![0]!.data, b[0].dzdw![0]!.data, 'dzdw');
+    expectExact(simplenn(net, x, 0.5)[0].dzdx!.data, b[0].dzdx!.data.map((v) => v / 2), 'dzdx for dzdy 0.5');
+  });
+  it("mode 'test' changes nothing for conv, pool and relu", () => {
+    const net = simplennTidy(characterCNN(3));
+    net.layers.pop();
+    const x = randn([32, 32, 1, 2], { seed: 84 });
+    expectExact(simplenn(net, x, null, null, { mode: 'test' }).at(-1)!.x!.data, simplenn(net, x).at(-1)!.x!.data, 'output');
   });
 });
 
