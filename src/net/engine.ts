@@ -100,10 +100,24 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
     if (isHost(kind)) kind.host.check(ly);
     return { ly, kind, plan: null, back: doder && l >= lim0, inputs: [], dzdw: [], aux: -1, scratch: -1 };
   }));
+  // Buffers that nothing reads after the layers next to them and that res does not keep share two
+  // regions, by the parity of k: an x that no backward pass reads (dead once the forward pass is
+  // past it), a dzdx that res does not keep (dead once the layer below has read it). The forward
+  // pass writes only x's and the backward pass only dzdx's, and a layer's input and output have
+  // different parities, so no live buffer is overwritten. (Not past a custom layer, whose record
+  // may keep anything, nor with skipForward, whose x's come from res.)
+  const share = !o.skipForward && steps.every((s) => !isHost(s.kind));
+  const regions = share ? [layout.add(0), layout.add(0)] : [];
+  const slot = (k: number, shape: Shape4, shared: boolean): number => {
+    if (!shared) return layout.add(numel(shape));
+    const r = regions[k % 2];
+    layout.sizes[r] = Math.max(layout.sizes[r], numel(shape));
+    return r;
+  };
   const place = (k: number, shape: Shape4): void => {
     shapes[k] = shape;
-    X[k] = layout.add(numel(shape));
-    D[k] = doder && k >= lim0 ? layout.add(numel(shape)) : -1;
+    X[k] = slot(k, shape, share && !(k > 0 && keep.x(k)) && !(doder && k >= lim0 && k < n));
+    D[k] = doder && k >= lim0 ? slot(k, shape, share && !(k < n && keep.dzdx(k))) : -1;
   };
   const given = (k: number): Tensor | null => (isTensor(out[k].x) ? out[k].x as Tensor : null);
 
