@@ -94,7 +94,11 @@ function matlabKeep(layers: readonly Layer[], conserve: boolean): Materialise {
  * field there has the same shape (so a loop that passes res back allocates no new arrays after its
  * first call, and WebAssembly memory does not grow), else into fresh Tensors. Passing res hands its
  * arrays over: they are overwritten. res[0].x and res[L].dzdx are the caller's x and dzdy, never
- * written. conserveMemory therefore saves JavaScript memory, not WebAssembly memory. A custom layer
+ * written. Buffers that no later step reads and that res does not keep share two regions of the
+ * layout (an x that no backward pass reads, a dzdx that res drops), so conserveMemory saves
+ * WebAssembly memory as well as JavaScript memory: a forward-only run holds two activations plus
+ * the kept ones, a training run every x but only two dzdx's (not past a custom layer, nor with
+ * skipForward). Weights are copied in on every call (they may have changed). A custom layer
  * runs in JavaScript: its input is copied out as a Tensor, its output copied back in (the blocks
  * it calls use memory above the run's buffers); a custom layer's output size is known only once it
  * has run, so the layout is extended past it (the addresses before it stay the same).
