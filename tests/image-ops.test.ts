@@ -78,6 +78,15 @@ describe('conv2: true convolution, MATLAB shapes', () => {
       expect(s.shape).toEqual(d.shape);
       expectClose(s.data, d.data, 1e-5, 1e-5, shape);
     }
+    // kernels longer than the image (23 taps on 5 rows and 7 columns): every output is a border case
+    const h = Array.from(gaussianTaps(3)), small = randn([5, 7], { seed: 4 });
+    const outerH = new Float32Array(23 * 23).map((_, i) => h[i % 23] * h[Math.floor(i / 23)]);
+    for (const shape of ['full', 'same', 'valid'] as const) {
+      const r = conv2Ref(small.data, 5, 7, outerH, 23, 23, shape);
+      const s = conv2(h, h, small, shape);
+      expect(s.shape.slice(0, 2), shape).toEqual([r.H, r.W]);
+      expectClose(s.data, f32(r.data), 1e-5, 1e-7, `23-tap ${shape}`);
+    }
     // the vectors may be Tensors of either orientation
     const s1 = conv2(new Tensor(f32(u), [1, 3]), new Tensor(f32(v), [4, 1]), x, 'same');
     expectExact(s1.data, conv2(u, v, x, 'same').data);

@@ -2,7 +2,8 @@
 // (pcnn:imsmooth.m), on every [H, W] plane of a Tensor.
 
 import { Tensor, tensorArg, isTensor } from '../tensor.js';
-import { finite, show, tagOf, dims } from '../options.js';
+import { finite, show, tagOf } from '../options.js';
+import { shapeArg, kernelArg, vectorArg, type Taps } from './kernel-args.js';
 
 /** conv2's shape argument: 'full' (MATLAB's default), 'same' or 'valid'. */
 export type Conv2Shape = 'full' | 'same' | 'valid';
@@ -101,37 +102,73 @@ export function gaussianTaps(sigma: number): Float64Array {
   return h;
 }
 
-interface Taps { data: ArrayLike<number>; m: number; n: number }
-
 /** conv2(u, v, a, shape): columns with u, rounded to float32, then rows with v. */
 function separable(a: Tensor, u: Taps, v: Taps, sh: Conv2Shape): Tensor {
   const [H, W, C, N] = a.shape;
-  const mu = u.m * u.n, nv = v.m * v.n;
-  const [Ho, r0] = outLength(H, mu, sh), [Wo, c0] = outLength(W, nv, sh);
+  const ku = Float64Array.from(u.data), kv = Float64Array.from(v.data);
+  const [Ho, r0] = outLength(H, ku.length, sh), [Wo, c0] = outLength(W, kv.length, sh);
   const mid = new Float32Array(Ho * W);
   const out = new Float32Array(Ho * Wo * C * N);
-  const acc = new Float64Array(Ho);
   for (let t = 0; t < C * N; t++) {
-    const pa = t * H * W, po = t * Ho * Wo;
-    // mid(io, j) = Σ_p u(p) a(io + r0 − p, j)
-    for (let j = 0; j < W; j++) {
-      acc.fill(0);
-      addColumn(acc, a.data, pa + H * j, H, u.data, 0, mu, r0);
-      for (let io = 0; io < Ho; io++) mid[Ho * j + io] = acc[io];
-    }
-    // out(io, jo) = Σ_q v(q) mid(io, jo + c0 − q)
-    for (let jo = 0; jo < Wo; jo++) {
-      acc.fill(0);
-      for (let q = 0; q < nv; q++) {
-        const j = jo + c0 - q;
-        if (j < 0 || j >= W) continue;
-        const w = v.data[q], pm = Ho * j;
-        for (let io = 0; io < Ho; io++) acc[io] += w * mid[pm + io];
-      }
-      for (let io = 0; io < Ho; io++) out[po + Ho * jo + io] = acc[io];
-    }
+    columnsPass(a.data, t * H * W, H, W, ku, r0, Ho, mid);
+    rowsPass(mid, Ho, W, kv, c0, Wo, out, t * Ho * Wo);
   }
   return new Tensor(out, [Ho, Wo, C, N]);
+}
+
+// Both passes sum each output over the taps in ascending order, in float64 from 0,
+// four neighbouring outputs at a time (independent sums: the loop is not latency-bound).
+
+/** mid(io, j) = Σ_p k(p) x(io + r0 − p, j), zero outside 0..H−1. */
+function columnsPass(x: Float32Array, xb: number, H: number, W: number, k: Float64Array, r0: number,
+  Ho: number, mid: Float32Array): void {
+  const m = k.length;
+  const oA = Math.min(Ho, Math.max(0, m - 1 - r0)), oB = Math.max(oA, Math.min(Ho, H - r0));   // all taps inside
+  for (let j = 0; j < W; j++) {
+    const line = xb + H * j, ml = Ho * j;
+    const edge = (o: number) => {
+      const lo = Math.max(0, o + r0 - H + 1), hi = Math.min(m - 1, o + r0), at = line + o + r0;
+      let s = 0;
+      for (let p = lo; p <= hi; p++) s += k[p] * x[at - p];
+      mid[ml + o] = s;
+    };
+    let o = 0;
+    for (; o < oA; o++) edge(o);
+    for (; o + 4 <= oB; o += 4) {
+      const at = line + o + r0;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < m; p++) {
+        const w = k[p], b = at - p;
+        s0 += w * x[b]; s1 += w * x[b + 1]; s2 += w * x[b + 2]; s3 += w * x[b + 3];
+      }
+      mid[ml + o] = s0; mid[ml + o + 1] = s1; mid[ml + o + 2] = s2; mid[ml + o + 3] = s3;
+    }
+    for (; o < Ho; o++) edge(o);
+  }
+}
+
+/** out(io, jo) = Σ_q k(q) mid(io, jo + c0 − q), zero outside 0..W−1. */
+function rowsPass(mid: Float32Array, Ho: number, W: number, k: Float64Array, c0: number, Wo: number,
+  out: Float32Array, ob: number): void {
+  const n = k.length;
+  for (let jo = 0; jo < Wo; jo++) {
+    const lo = Math.max(0, jo + c0 - W + 1), hi = Math.min(n - 1, jo + c0);
+    const at = Ho * (jo + c0), ol = ob + Ho * jo;
+    let io = 0;
+    for (; io + 4 <= Ho; io += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let q = lo; q <= hi; q++) {
+        const w = k[q], b = at - Ho * q + io;
+        s0 += w * mid[b]; s1 += w * mid[b + 1]; s2 += w * mid[b + 2]; s3 += w * mid[b + 3];
+      }
+      out[ol + io] = s0; out[ol + io + 1] = s1; out[ol + io + 2] = s2; out[ol + io + 3] = s3;
+    }
+    for (; io < Ho; io++) {
+      let s = 0;
+      for (let q = lo; q <= hi; q++) s += k[q] * mid[at - Ho * q + io];
+      out[ol + io] = s;
+    }
+  }
 }
 
 /**
@@ -153,47 +190,4 @@ function outLength(L: number, m: number, sh: Conv2Shape): [number, number] {
   if (sh === 'full') return [L + m - 1, 0];
   if (sh === 'same') return [L, Math.floor(m / 2)];
   return [Math.max(L - m + 1, 0), m - 1];
-}
-
-function shapeArg(who: string, v: unknown): Conv2Shape {
-  if (v === undefined) return 'full';
-  if (v === 'full' || v === 'same' || v === 'valid') return v;
-  throw new Error(`${who}: shape must be 'full', 'same' or 'valid', got ${show(v)}`);
-}
-
-/** A 2-D kernel: a Tensor [m, n] or an array (a row vector [1, n]); not empty. */
-function kernelArg(who: string, name: string, v: unknown): Taps {
-  if (isTensor(v)) {
-    const t = tensorArg(who, name, v);
-    if (t.shape[2] !== 1 || t.shape[3] !== 1) throw new Error(`${who}: ${name} must be a 2-D kernel [m, n], got ${dims(t.shape)}`);
-    if (t.data.length === 0) throw new Error(`${who}: ${name} must not be empty, got ${dims(t.shape)}`);
-    return { data: t.data, m: t.shape[0], n: t.shape[1] };
-  }
-  const d = numbersArg(who, name, v);
-  return { data: d, m: 1, n: d.length };
-}
-
-/** A vector (u or v of the separable form): an array, or a Tensor with one non-singleton dimension. */
-function vectorArg(who: string, name: string, v: unknown): Taps {
-  if (isTensor(v)) {
-    const t = tensorArg(who, name, v);
-    if (t.shape.filter((d) => d !== 1).length > 1) throw new Error(`${who}: ${name} must be a vector, got ${dims(t.shape)}`);
-    if (t.data.length === 0) throw new Error(`${who}: ${name} must not be empty, got ${dims(t.shape)}`);
-    return { data: t.data, m: t.data.length, n: 1 };
-  }
-  const d = numbersArg(who, name, v);
-  return { data: d, m: d.length, n: 1 };
-}
-
-function numbersArg(who: string, name: string, v: unknown): Float64Array {
-  const ok = Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-  if (!ok) throw new Error(`${who}: ${name} must be a Tensor or an array of numbers, got ${tagOf(v)}`);
-  const a = v as ArrayLike<unknown>;
-  if (a.length === 0) throw new Error(`${who}: ${name} must not be empty, got []`);
-  const d = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) {
-    if (typeof a[i] !== 'number') throw new Error(`${who}: ${name}[${i}] must be a number, got ${tagOf(a[i])}`);
-    d[i] = a[i] as number;
-  }
-  return d;
 }
