@@ -254,6 +254,31 @@ describe('strel(\'disk\', r, 0) and imdilate', () => {
     expect(rows(cross)).toEqual([[-1, -1, -1], [-3, -1, -2], [-3, -4, -2]]);
   });
 
+  it('equals the definition max over members of im(i - dy, j - dx) on grey data, for a disk and a holed neighbourhood', () => {
+    const x = randn([23, 19, 2], { seed: 21 });
+    x.data[5] = NaN;   // a NaN pixel never wins
+    const holed = m([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 0, 1]]);   // columns with two runs
+    for (const se of [strel('disk', 3, 0), strel('disk', 7, 0), strel(holed)]) {
+      const [sm, sn] = se.neighborhood.shape, [oy, ox] = se.origin;
+      const want = new Float32Array(x.numel).fill(-Infinity);
+      for (let t = 0; t < 2; t++) {
+        for (let j = 0; j < 19; j++) {
+          for (let i = 0; i < 23; i++) {
+            for (let q = 0; q < sn; q++) {
+              for (let p = 0; p < sm; p++) {
+                const ii = i - (p - oy), jj = j - (q - ox);
+                if (!se.neighborhood.at(p, q) || ii < 0 || ii >= 23 || jj < 0 || jj >= 19) continue;
+                const v = x.data[ii + 23 * jj + 437 * t];
+                if (v > want[i + 23 * j + 437 * t]) want[i + 23 * j + 437 * t] = v;
+              }
+            }
+          }
+        }
+      }
+      expectExact(imdilate(x, se).data, want, `${sm}x${sn}`);
+    }
+  });
+
   it('names bad arguments', () => {
     expect(() => strel('disk', 5 as number, undefined as unknown as 0)).toThrow("strel: n must be 0 (the exact disk); MATLAB's n = 4, 6, 8");
     expect(() => strel('disk', 5, 4 as 0)).toThrow('got 4');

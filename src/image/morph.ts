@@ -86,25 +86,49 @@ export function imdilate(im: Tensor, se: StructuringElement | Tensor): Tensor {
   const x = tensorArg(who, 'im', im);
   const s = isTensor(se) ? strel(tensorArg(who, 'se', se)) : seArg(who, se);
   const [H, W, C, N] = x.shape;
+  const runs = verticalRuns(s.offsets);
+  const R = runs.reduce((r, [, d0, d1]) => Math.max(r, -d0, d1), 0);
+  const Hp = H + 2 * R, Lmax = runs.reduce((l, [, d0, d1]) => Math.max(l, d1 - d0 + 1), 0);
+  const need = new Set(runs.map(([, d0, d1]) => d1 - d0 + 1));
+  const pad = new Float32Array(Hp * W);
+  const V = new Map<number, Float32Array>();
+  for (const L of need) V.set(L, new Float32Array(Hp * W));
+  const run = new Float32Array(Hp * W);
   const out = new Float32Array(x.data.length).fill(-Infinity);
-  const off = s.offsets;
   for (let t = 0; t < C * N; t++) {
     const base = t * H * W;
-    for (let k = 0; k < off.length; k += 2) {
-      const dy = off[k], dx = off[k + 1];
-      // out(i, j) = max(out(i, j), im(i − dy, j − dx)) where that pixel exists
-      const ilo = Math.max(0, dy), ihi = Math.min(H, H + dy);
-      const jlo = Math.max(0, dx), jhi = Math.min(W, W + dx);
-      for (let j = jlo; j < jhi; j++) {
-        const po = base + H * j, pi = base + H * (j - dx) - dy;
-        for (let i = ilo; i < ihi; i++) {
-          const v = x.data[pi + i];
-          if (v > out[po + i]) out[po + i] = v;
-        }
+    // pad(r, j) = im(r − R, j) inside, −Inf in the R rows above and below (NaN as −Inf: it never wins)
+    pad.fill(-Infinity);
+    for (let j = 0; j < W; j++) {
+      for (let i = 0; i < H; i++) { const v = x.data[base + i + H * j]; pad[R + i + Hp * j] = v === v ? v : -Infinity; }
+    }
+    // run_L(r, j) = max(pad(r .. r + L − 1, j)), built up one row at a time; keep the L that runs use
+    run.set(pad);
+    for (let L = 1; L <= Lmax; L++) {
+      if (L > 1) for (let r = 0; r + L - 1 < Hp * W; r++) { const v = pad[r + L - 1]; if (v > run[r]) run[r] = v; }
+      V.get(L)?.set(run);
+    }
+    // out(i, j) = max over runs (dx, dy0..dy1) of max(im(i − dy1 .. i − dy0, j − dx)) = run_L(i − dy1 + R, j − dx)
+    for (const [dx, d0, d1] of runs) {
+      const VL = V.get(d1 - d0 + 1) as Float32Array;
+      for (let j = Math.max(0, dx); j < Math.min(W, W + dx); j++) {
+        const po = base + H * j, pv = Hp * (j - dx) + R - d1;
+        for (let i = 0; i < H; i++) { const v = VL[pv + i]; if (v > out[po + i]) out[po + i] = v; }
       }
     }
   }
   return new Tensor(out, x.shape);
+}
+
+/** Members (offsets column by column, rows ascending) as runs [dx, dy0, dy1] of consecutive rows. */
+function verticalRuns(off: Int32Array): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  for (let k = 0; k < off.length; k += 2) {
+    const dy = off[k], dx = off[k + 1], last = runs[runs.length - 1];
+    if (last !== undefined && last[0] === dx && last[2] === dy - 1) last[2] = dy;
+    else runs.push([dx, dy, dy]);
+  }
+  return runs;
 }
 
 function seArg(who: string, v: unknown): StructuringElement {
