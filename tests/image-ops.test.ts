@@ -6,7 +6,7 @@ import {
   Tensor, randn, conv2, imsmooth, rgb2gray, RGB2GRAY_WEIGHTS, strel, imdilate, median, mean, imresize,
 } from '../src/index.js';
 import { gaussianTaps } from '../src/image/filters.js';
-import { contributions } from '../src/image/resize.js';
+import { contributions } from '../src/image/resize-kernels.js';
 import { cubic } from '../src/image/resize-kernels.js';
 import { conv2Ref, keys, resampleMatrix, resizePixel } from './ref/image-ops.js';
 import { expectClose, expectExact } from './helpers.js';

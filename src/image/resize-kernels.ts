@@ -1,4 +1,5 @@
-// imresize's interpolation kernels and their widths (imresize.m's getMethodInfo).
+// imresize's interpolation kernels and their widths (imresize.m's getMethodInfo),
+// and the table of weights and indices each output pixel uses (its contributions).
 
 /** imresize's method names: the general methods and the kernel names MATLAB accepts. */
 export type ResizeMethod = 'bicubic' | 'bilinear' | 'nearest' | 'cubic' | 'triangle' | 'box' | 'lanczos2' | 'lanczos3';
@@ -60,3 +61,48 @@ export const KERNELS: Readonly<Record<ResizeMethod, ResizeKernel>> = Object.free
   lanczos2: { f: lanczos2, width: 4 },
   lanczos3: { f: lanczos3, width: 6 },
 });
+
+/** Weights and 0-based input indices of each output pixel of one dimension: P per output. */
+export interface Contributions {
+  readonly out: number;
+  readonly P: number;
+  readonly weights: Float64Array;
+  readonly indices: Int32Array;
+}
+
+/** imresize.m's `contributions(in_length, out_length, scale, kernel, kernel_width, antialiasing)`. */
+export function contributions(inLength: number, outLength: number, scale: number,
+  kernel: (x: number) => number, kernelWidth: number, antialiasing: boolean): Contributions {
+  let h = kernel, width = kernelWidth;
+  if (scale < 1 && antialiasing) {
+    h = (t: number) => scale * kernel(scale * t);
+    width = kernelWidth / scale;
+  }
+  const P = Math.ceil(width) + 2;
+  const w = new Float64Array(outLength * P);
+  const idx = new Int32Array(outLength * P);
+  for (let o = 0; o < outLength; o++) {
+    const u = (o + 1) / scale + 0.5 * (1 - 1 / scale);
+    const left = Math.floor(u - width / 2);
+    let sum = 0;
+    for (let p = 0; p < P; p++) { w[o * P + p] = h(u - (left + p)); sum += w[o * P + p]; }
+    for (let p = 0; p < P; p++) {
+      w[o * P + p] /= sum;
+      const m = ((left + p - 1) % (2 * inLength) + 2 * inLength) % (2 * inLength);   // mod(indices-1, 2*in)
+      idx[o * P + p] = m < inLength ? m : 2 * inLength - 1 - m;
+    }
+  }
+  // kill = find(~any(weights, 1)): drop the tap positions that are 0 for every output
+  const keep: number[] = [];
+  for (let p = 0; p < P; p++) {
+    let any = false;
+    for (let o = 0; o < outLength && !any; o++) any = w[o * P + p] !== 0;
+    if (any) keep.push(p);
+  }
+  const Pk = keep.length;
+  const wk = new Float64Array(outLength * Pk), ik = new Int32Array(outLength * Pk);
+  for (let o = 0; o < outLength; o++) {
+    for (let q = 0; q < Pk; q++) { wk[o * Pk + q] = w[o * P + keep[q]]; ik[o * Pk + q] = idx[o * P + keep[q]]; }
+  }
+  return Object.freeze({ out: outLength, P: Pk, weights: wk, indices: ik });
+}

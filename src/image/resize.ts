@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg } from '../tensor.js';
 import { checkOptions, checkOutputSize, dims, show } from '../options.js';
-import { KERNELS, type ResizeMethod } from './resize-kernels.js';
+import { KERNELS, contributions, type Contributions, type ResizeMethod } from './resize-kernels.js';
 
 export type { ResizeMethod } from './resize-kernels.js';
 
@@ -99,56 +99,29 @@ export function sizeAndScale(who: string, inSize: readonly [number, number], v: 
   return { size: [r, c], scale: [r / H, c / W] };
 }
 
-/** Weights and 0-based input indices of each output pixel of one dimension: P per output. */
-export interface Contributions {
-  readonly out: number;
-  readonly P: number;
-  readonly weights: Float64Array;
-  readonly indices: Int32Array;
-}
-
-/** imresize.m's `contributions(in_length, out_length, scale, kernel, kernel_width, antialiasing)`. */
-export function contributions(inLength: number, outLength: number, scale: number,
-  kernel: (x: number) => number, kernelWidth: number, antialiasing: boolean): Contributions {
-  let h = kernel, width = kernelWidth;
-  if (scale < 1 && antialiasing) {
-    h = (t: number) => scale * kernel(scale * t);
-    width = kernelWidth / scale;
-  }
-  const P = Math.ceil(width) + 2;
-  const w = new Float64Array(outLength * P);
-  const idx = new Int32Array(outLength * P);
-  for (let o = 0; o < outLength; o++) {
-    const u = (o + 1) / scale + 0.5 * (1 - 1 / scale);
-    const left = Math.floor(u - width / 2);
-    let sum = 0;
-    for (let p = 0; p < P; p++) { w[o * P + p] = h(u - (left + p)); sum += w[o * P + p]; }
-    for (let p = 0; p < P; p++) {
-      w[o * P + p] /= sum;
-      const m = ((left + p - 1) % (2 * inLength) + 2 * inLength) % (2 * inLength);   // mod(indices-1, 2*in)
-      idx[o * P + p] = m < inLength ? m : 2 * inLength - 1 - m;
-    }
-  }
-  // kill = find(~any(weights, 1)): drop the tap positions that are 0 for every output
-  const keep: number[] = [];
-  for (let p = 0; p < P; p++) {
-    let any = false;
-    for (let o = 0; o < outLength && !any; o++) any = w[o * P + p] !== 0;
-    if (any) keep.push(p);
-  }
-  const Pk = keep.length;
-  const wk = new Float64Array(outLength * Pk), ik = new Int32Array(outLength * Pk);
-  for (let o = 0; o < outLength; o++) {
-    for (let q = 0; q < Pk; q++) { wk[o * Pk + q] = w[o * P + keep[q]]; ik[o * Pk + q] = idx[o * P + keep[q]]; }
-  }
-  return Object.freeze({ out: outLength, P: Pk, weights: wk, indices: ik });
-}
+// Both passes sum each output over its taps in order, in float64 starting from the
+// first product, four outputs at a time (independent sums), and round once to float32.
 
 /** Resize dimension 1: y(io, j) = Σ_p w(io, p) x(idx(io, p), j), per plane. */
 function alongRows(x: Float32Array, H: number, W: number, planes: number, c: Contributions): Float32Array {
   const { out: Ho, P, weights, indices } = c;
-  const y = new Float32Array(Ho * W * planes);
-  for (let col = 0; col < W * planes; col++) {
+  const cols = W * planes;
+  const y = new Float32Array(Ho * cols);
+  let col = 0;
+  for (; col + 4 <= cols; col += 4) {   // four columns share the weights and indices
+    const p0 = H * col, p1 = p0 + H, p2 = p1 + H, p3 = p2 + H, py = Ho * col;
+    for (let io = 0; io < Ho; io++) {
+      const b = io * P;
+      let w = weights[b], k = indices[b];
+      let s0 = w * x[p0 + k], s1 = w * x[p1 + k], s2 = w * x[p2 + k], s3 = w * x[p3 + k];
+      for (let p = 1; p < P; p++) {
+        w = weights[b + p]; k = indices[b + p];
+        s0 += w * x[p0 + k]; s1 += w * x[p1 + k]; s2 += w * x[p2 + k]; s3 += w * x[p3 + k];
+      }
+      y[py + io] = s0; y[py + Ho + io] = s1; y[py + 2 * Ho + io] = s2; y[py + 3 * Ho + io] = s3;
+    }
+  }
+  for (; col < cols; col++) {
     const px = H * col, py = Ho * col;
     for (let io = 0; io < Ho; io++) {
       const b = io * P;
@@ -164,19 +137,24 @@ function alongRows(x: Float32Array, H: number, W: number, planes: number, c: Con
 function alongCols(x: Float32Array, H: number, W: number, planes: number, c: Contributions): Float32Array {
   const { out: Wo, P, weights, indices } = c;
   const y = new Float32Array(H * Wo * planes);
-  const acc = new Float64Array(H);
   for (let t = 0; t < planes; t++) {
     const px = H * W * t, py = H * Wo * t;
     for (let jo = 0; jo < Wo; jo++) {
-      const b = jo * P;
-      let w = weights[b], q = px + H * indices[b];
-      for (let i = 0; i < H; i++) acc[i] = w * x[q + i];
-      for (let p = 1; p < P; p++) {
-        w = weights[b + p]; q = px + H * indices[b + p];
-        for (let i = 0; i < H; i++) acc[i] += w * x[q + i];
+      const b = jo * P, o = py + H * jo, q0 = px + H * indices[b], w0 = weights[b];
+      let i = 0;
+      for (; i + 4 <= H; i += 4) {   // four rows share the weights
+        let s0 = w0 * x[q0 + i], s1 = w0 * x[q0 + i + 1], s2 = w0 * x[q0 + i + 2], s3 = w0 * x[q0 + i + 3];
+        for (let p = 1; p < P; p++) {
+          const w = weights[b + p], q = px + H * indices[b + p] + i;
+          s0 += w * x[q]; s1 += w * x[q + 1]; s2 += w * x[q + 2]; s3 += w * x[q + 3];
+        }
+        y[o + i] = s0; y[o + i + 1] = s1; y[o + i + 2] = s2; y[o + i + 3] = s3;
       }
-      const o = py + H * jo;
-      for (let i = 0; i < H; i++) y[o + i] = acc[i];
+      for (; i < H; i++) {
+        let s = w0 * x[q0 + i];
+        for (let p = 1; p < P; p++) s += weights[b + p] * x[px + H * indices[b + p] + i];
+        y[o + i] = s;
+      }
     }
   }
   return y;
