@@ -76,9 +76,11 @@ function make(kind: 'disk' | 'arbitrary', nh: Tensor): StructuringElement {
  * `out(i, j) = max over members (dy, dx) of im(i − dy, j − dx)` — the element is
  * reflected, so dilating a single 1 reproduces SE around it — with pixels
  * outside the image taken as −Inf (ignored). For a 0/1 (logical) image this is
- * binary dilation and the result is 0/1. A maximum is taken by comparison, so
- * a NaN pixel never wins (unverified against MATLAB). `se` is a
- * {@link strel} result, or a neighbourhood Tensor (MATLAB's `imdilate(IM, NHOOD)`).
+ * binary dilation and the result is 0/1. NaN pixels count as −Inf (they never
+ * win; MATLAB's NaN behaviour here is not documented, so this is a choice).
+ * `se` is a {@link strel} result, or a neighbourhood Tensor (MATLAB's
+ * `imdilate(IM, NHOOD)`). Computed per column offset of the element: running
+ * maxima down the columns for each run of rows, then one pass per run.
  * Inputs are not modified.
  */
 export function imdilate(im: Tensor, se: StructuringElement | Tensor): Tensor {
