@@ -10,9 +10,18 @@ import { emptyRes, layerLabel, type Layer, type Res, type SimpleNN } from './typ
 
 const WHO = 'simplenn';
 
-/** Which fields of `res` a run copies out of WebAssembly memory (the rest become null). */
+/**
+ * Which fields of `res` a run copies out of WebAssembly memory; a field computed but not kept
+ * becomes null, and a buffer that nothing reads again and that is not kept shares memory with
+ * others. simplenn keeps what MATLAB's res keeps (simplenn.ts: matlabKeep); a trainer keeps what
+ * it reads, e.g. `{ x: (k) => k >= L - 1, dzdx: () => false, dzdw: true, aux: false }` for the
+ * predictions, the objective and the gradients (aux, the dropout masks, is still computed and
+ * read by the backward pass inside the run).
+ */
 export interface Materialise {
+  /** res[k].x, k = 0..L (res[0].x is x itself, never a copy). */
   x(k: number): boolean;
+  /** res[k].dzdx, k = lim..L (res[L].dzdx is dzdy itself). */
   dzdx(k: number): boolean;
   dzdw: boolean;
   aux: boolean;
@@ -70,7 +79,12 @@ class Layout {
   }
 }
 
-/** The engine: simplenn with a choice of what to copy out (cnnTrain copies out only what it reads). */
+/**
+ * The engine: simplenn with a choice of what to copy out (`keep`). Checks and plans everything,
+ * lays the run out (one reserve(); extended past a custom layer once its output size is known),
+ * copies x, dzdy and the weights in, runs the forward then the backward loop on byte addresses,
+ * then copies the kept fields into the passed res's arrays (or fresh ones) and returns that res.
+ */
 export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | undefined, resIn: Res[] | null | undefined,
   o: RunOptions, keep: Materialise): Res[] {
   const layers = layersOf(net);
