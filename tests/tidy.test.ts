@@ -1,6 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, simplennTidy, Tensor, zeros, type Layer, type SimpleNN } from '../src/index.js';
-import { characterCNN } from './nets.js';
+import { buildNet, characterCNN } from './nets.js';
+import spec from './fixtures/display/nets.json';
+
+// What MatConvNet's own vl_simplenn_tidy makes of nets of nets.json (Octave 7 running beta25's code:
+// tools/tidy-fixtures.m): each layer's field names in order and its values, weights by size.
+const tidied = import.meta.glob('./fixtures/tidy/*.json', { import: 'default', eager: true }) as
+  Record<string, { meta: unknown; layers: { fields: string[]; values: Record<string, unknown> }[] }>;
+
+/** A value as the fixture describes it: single arrays by size, cells as { cell: [...] }, [] for null. */
+function described(v: unknown): unknown {
+  if (v instanceof Tensor) return { single: v.size() };
+  if (v === null) return [];
+  if (Array.isArray(v) && v.length === 0) return { cell: [] };
+  if (Array.isArray(v) && v.some((t) => t instanceof Tensor || t === null)) return { cell: v.map(described) };
+  return v;
+}
 
 beforeAll(() => init());
 
@@ -10,6 +25,23 @@ function mat(cls: string, dims: number[], data: ArrayLike<number>): unknown {
 }
 
 describe('simplennTidy', () => {
+  for (const name of ['charcnn', 'legacy', 'types']) {
+    it(`makes what vl_simplenn_tidy makes: ${name}`, () => {
+      const want = tidied[`./fixtures/tidy/${name}.json`];
+      const src = buildNet((spec.nets as Record<string, Record<string, unknown>>)[name]);
+      const t = simplennTidy(src);
+      expect(t.meta).toEqual(want.meta);
+      expect(t.layers.length).toBe(want.layers.length);
+      t.layers.forEach((ly, l) => {
+        // nnblocks: pool layers get method 'max' (MatConvNet's tidy never sets it).
+        const added = ly.type === 'pool' && src.layers[l].method === undefined ? ['method'] : [];
+        expect(Object.keys(ly).filter((k) => !added.includes(k)), `layer ${l} fields`).toEqual(want.layers[l].fields);
+        for (const k of want.layers[l].fields) expect(described(ly[k]), `layer ${l} ${k}`).toEqual(want.layers[l].values[k]);
+        if (added.length > 0) expect(ly.method).toBe('max');
+      });
+    });
+  }
+
   it("fills every type's defaults after the existing fields, names layer1.., never touching the input", () => {
     const net = characterCNN();
     const before = JSON.stringify(net, (_, v) => (v instanceof Tensor ? v.shape : v));
