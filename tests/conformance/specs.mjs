@@ -16,4 +16,10 @@ export const specs = {
   poolMax: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [51, 52], opts: { method: 'max', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolAvg: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [53, 54], opts: { method: 'avg', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
+  // nnbnorm: batch statistics, forward and backward (g, b of C elements in other shapes).
+  bnorm: { x: [6, 5, 3, 2], g: [1, 1, 3], b: [3], seeds: [71, 72, 73, 74], epsilon: 1e-3 },
+  // nndropout: a seeded mask (the generator's numbers in every runtime), y and dzdx through it.
+  dropout: { x: [7, 6, 3], seeds: [81, 82], seed: 2026, rate: 0.3 },
+  // nnpdist: x0 one vector per image, p = 3 with its root, per-image weights.
+  pdist: { x: [4, 5, 3, 2], x0: [1, 1, 3, 2], w: [1, 1, 1, 2], seeds: [91, 92, 93, 94], p: 3 },
 };
