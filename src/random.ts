@@ -54,6 +54,27 @@ class Generator {
     s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
   }
 
+  /**
+   * out[i] = u_i >= rate ? keep : 0 for the uniforms u_i that fillUniform would give from the same
+   * state (so the same stream). u = k * 2^-24 >= rate exactly when k >= K = ceil(rate * 2^24)
+   * (exact in float64), tested without a branch (random data defeats branch prediction: a
+   * ternary costs ~10x): the sign bit of k - K picks keep or 0 from a 2-entry table.
+   */
+  fillThreshold(out: Float32Array, rate: number, keep: number): void {
+    const K = Math.ceil(rate * 16777216);
+    const table = new Float32Array([keep, 0]);
+    const s = this.s;
+    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+      s2 ^= t; s3 = rotl(s3, 11);
+      out[i] = table[((r >>> 8) - K) >>> 31];
+    }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+  }
+
   /** Uniform in (-1, 1) with 53 random bits. */
   private uniform(): number {
     const hi = this.next32() >>> 5; // 27 bits
@@ -127,4 +148,12 @@ export function normalRandom(out: Float32Array, seed?: number): void {
  */
 export function uniformRandom(out: Float32Array, seed?: number, who = 'rand'): void {
   generator(who, seed).fillUniform(out);
+}
+
+/**
+ * out[i] = (u_i >= rate) ? keep : 0 for the uniforms u_i of uniformRandom (same generator, same
+ * stream, same numbers), in one branch-free pass: nndropout's mask. rate must be in [0, 1].
+ */
+export function maskRandom(out: Float32Array, rate: number, keep: number, seed?: number, who = 'rand'): void {
+  generator(who, seed).fillThreshold(out, rate, keep);
 }

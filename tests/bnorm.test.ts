@@ -96,6 +96,22 @@ describe('nnbnorm statistics stay exact where float32 single-pass sums drift', (
     expect(Math.abs(naive - ref.sigma[0]) / ref.sigma[0]).toBeGreaterThan(0.01);
   });
 
+  it('an outlier among the values (the first one included) does not spoil the variance', () => {
+    const shape: Shape = [40, 30, 2, 6];
+    const x = randn(shape, { seed: 21 });
+    for (let i = 0; i < x.numel; i++) x.data[i] += 5;
+    x.data[0] = 1e6; // channel 0, first value
+    x.data[1200 + 77] = -3e5; // channel 1
+    const g = new Tensor(new Float32Array([1, 1]), [2]);
+    const m = nnbnorm(x, g, g, randn(shape, { seed: 22 })).moments.data;
+    const ref = bnormMomentsRef(x.data, shape, 1e-4);
+    for (let c = 0; c < 2; c++) {
+      // float32 block partials next to a huge value: a few float32 roundings of it (assembly/bnorm.ts BLOCK)
+      expect(Math.abs(m[c] - ref.mu[c]) / Math.abs(ref.mu[c])).toBeLessThan(2e-7);
+      expect(Math.abs(m[2 + c] - ref.sigma[c]) / ref.sigma[c]).toBeLessThan(1e-6);
+    }
+  });
+
   it('a constant channel has sigma = sqrt(epsilon) and y = b', () => {
     const x = new Tensor(new Float32Array(5 * 4 * 2 * 3).fill(7.25), [5, 4, 2, 3]);
     const g = new Tensor(new Float32Array([2, -1]), [2]);
@@ -215,6 +231,12 @@ describe('nnbnorm shapes, inputs and the resident runners', () => {
     expect(d.dzdb.shape).toEqual([1, 3, 1, 1]);
     expect(d.dzdx.shape).toEqual(shape);
     expect(d.moments.shape).toEqual([3, 2, 1, 1]);
+  });
+
+  it('an undefined dzdy slot means forward with the options after it', () => {
+    const { x, g, b } = inputs([4, 3, 2, 2], 15);
+    expectExact(nnbnorm(x, g, b, undefined, { epsilon: 0.5 }).data, nnbnorm(x, g, b, { epsilon: 0.5 }).data, 'y');
+    expect(() => nnbnorm(x, g, b, {}, {} as never)).toThrow(/nnbnorm: unexpected argument after the options/);
   });
 
   it('never modifies its inputs', () => {

@@ -58,6 +58,14 @@ describe('nndropout masks', () => {
     }
   });
 
+  it('a rate equal to one of the uniforms keeps that element (u >= rate), the next one up drops it', () => {
+    const x = new Tensor(new Float32Array(6).fill(1), [6]);
+    const at = GOLD42[0] / 2 ** 24; // u[0] of seed 42
+    expect(nndropout(x, { seed: 42, rate: at }).mask.data[0]).toBe(Math.fround(1 / (1 - at)));
+    expect(nndropout(x, { seed: 42, rate: at + 1e-12 }).mask.data[0]).toBe(0);
+    expect(nndropout(x, { seed: 42, rate: at - 1e-12 }).mask.data[0]).toBe(Math.fround(1 / (1 - at + 1e-12)));
+  });
+
   it('golden first mask values (seed 42, rate 0.5): other runtimes compare these', () => {
     const { mask } = nndropout(new Tensor(new Float32Array(6).fill(1), [6]), { seed: 42 });
     // u = GOLD42 / 2^24 = 0.66, 0.13, 0.11, 0.81, 0.079, 0.026
@@ -126,6 +134,11 @@ describe('nndropout backward and derivatives', () => {
     const dzdx = nndropout(x, p, { mask });
     const r = checkDerivativeElementwise((t) => nndropout(t, { mask }).y, x, p, dzdx, { delta: 128e-3 });
     expect(r.ok, `worst ${r.worst} > ${r.tolerance} at ${r.at}`).toBe(true);
+  });
+
+  it('an undefined dzdy slot means forward with the options after it', () => {
+    const x = randn([5, 3], { seed: 16 });
+    expectExact(nndropout(x, undefined as never, { seed: 4 }).mask.data, nndropout(x, { seed: 4 }).mask.data, 'mask');
   });
 
   it('never modifies its inputs', () => {

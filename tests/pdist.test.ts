@@ -157,6 +157,11 @@ describe('nnpdist numerical derivatives', () => {
 });
 
 describe('nnpdist inputs, runners and errors', () => {
+  it('an undefined dzdy slot means forward with the options after it', () => {
+    const { x, x0 } = data([3, 4, 2, 2], true, 8);
+    expectExact(nnpdist(x, x0, 2, undefined, { noRoot: true }).data, nnpdist(x, x0, 2, { noRoot: true }).data, 'y');
+  });
+
   it('never modifies its inputs', () => {
     const shape: Shape = [4, 3, 5, 2];
     const { x, x0 } = data(shape, true, 1);

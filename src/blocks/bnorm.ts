@@ -121,11 +121,12 @@ export function bnormBackward(p: BnormPlan, px: number, pg: number, pdzdy: numbe
  * y = g (x - mu) / sigma + b (that would be g / sigma .* dzdy); with the batch's own moments it
  * equals the batch backward. moments is then a copy of the given ones.
  *
- * Precision: the per-channel sums are float32 vector partial sums over blocks of 1024 values added
- * into float64 totals, and the statistics are taken about the channel's first value (the same
- * variance without the cancellation of mean(x.^2) - mu^2 in float32), so mu and sigma are the
- * exact ones to about float32 rounding for any H*W*N; MatConvNet's CPU code sums x and x.^2 in
- * float32 in one pass and drifts where |mu| >> sigma or M is large.
+ * Precision: the per-channel sums are float32 vector partial sums over blocks of 256 values added
+ * into float64 totals, and the statistics take two passes over each channel while it is in cache
+ * (the mean, then the sums of x - K and (x - K)^2 about K = that mean: the same variance without
+ * the cancellation of mean(x.^2) - mu^2), so mu and sigma are the exact ones to about float32
+ * rounding for any data and any H*W*N; MatConvNet's CPU code sums x and x.^2 in float32 in one
+ * pass and drifts where |mu| >> sigma or M is large.
  *
  * g and b may have any shape with C elements; dzdg and dzdb take their shapes. Inputs are never
  * modified. Channels stream through WebAssembly memory in cache-sized groups (all N runs of a

@@ -5,7 +5,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
 import { kernels, streamPlanes, fresh } from '../wasm.js';
-import { uniformRandom } from '../random.js';
+import { maskRandom } from '../random.js';
 
 export interface DropoutOptions {
   /** Probability of dropping each element, in [0, 1) (default 0.5). Forward only. */
@@ -86,13 +86,11 @@ export function planDropout(xShape: Shape4, dzdyShape: Shape4 | null, opts?: Dro
 
 /**
  * Draw a mask into `mask` (p.n floats): u uniform in [0, 1) (float32, src/random.ts), mask =
- * u >= rate ? scale : 0, the comparison exact (u against the double rate). A seeded plan draws the
+ * u >= rate ? scale : 0, the comparison exact (u against the double rate; one pass, see maskRandom). A seeded plan draws the
  * same mask each call; without a seed each call continues the shared stream.
  */
 export function dropoutMaskInto(p: DropoutPlan, mask: Float32Array): void {
-  uniformRandom(mask, p.seed ?? undefined, WHO);
-  const { rate, scale } = p;
-  for (let i = 0; i < mask.length; i++) mask[i] = mask[i] >= rate ? scale : 0;
+  maskRandom(mask, p.rate, p.scale, p.seed ?? undefined, WHO);
 }
 
 /** Resident: a fresh mask at pmask (p.n floats of WebAssembly memory). */
