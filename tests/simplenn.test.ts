@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, checkDerivativeElementwise, randn, zeros, Tensor,
+  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, nndropout, nnbnorm, nnpdist, checkDerivativeElementwise, randn, zeros, Tensor,
   type Layer, type Res, type SimpleNN,
 } from '../src/index.js';
 import { kernels, memoryBytes, reserve } from '../src/wasm.js';
@@ -333,6 +333,117 @@ describe('custom layers', () => {
       .toThrow("simplenn: layer 0 ('oops'): forward must return a res record whose x is a Tensor, got number 3");
     expect(() => simplenn({ layers: [{ type: 'custom', name: 'c' }] }, randn([2, 2])))
       .toThrow("simplenn: layer 0 ('c'): a custom layer needs a function 'forward', got undefined");
+  });
+});
+
+describe('dropout, bnorm and pdist layers', () => {
+  it('dropout draws a mask into res[l + 1].aux, applies it both ways, and passes x through in test mode', () => {
+    const net = simplennTidy({ layers: [{ type: 'relu' }, { type: 'dropout', rate: 0.3 }, { type: 'relu', leak: 0.1 }] });
+    const x = randn([7, 5, 3, 2], { seed: 91 });
+    const dzdy = randn(x.shape, { seed: 92 });
+    const res = simplenn(net, x, dzdy);
+    const mask = res[2].aux as Tensor;
+    expect(mask.shape).toEqual(x.shape);
+    const scaleKept = Math.fround(1 / 0.7);
+    expect(Array.from(mask.data).every((v) => v === 0 || v === scaleKept)).toBe(true);
+    expectExact(res[2].x!.data, nndropout(res[1].x!, { mask }).y.data, 'y');
+    expectExact(res[1].dzdx!.data, nndropout(res[1].x!, res[2].dzdx!, { mask }).data, 'dzdx');
+    const again = simplenn(net, x, dzdy);
+    expect(Array.from((again[2].aux as Tensor).data)).not.toEqual(Array.from(mask.data)); // a new mask each call
+    const t = simplenn(net, x, dzdy, null, { mode: 'test' });
+    expectExact(t[2].x!.data, t[1].x!.data, 'test-mode y');
+    expectExact(t[1].dzdx!.data, t[2].dzdx!.data, 'test-mode dzdx');
+    expect(t[2].aux).toBeNull();
+  });
+  it('skipForward takes the dropout masks from res', () => {
+    const net = simplennTidy({ layers: [{ type: 'dropout' }, { type: 'relu' }] });
+    const x = randn([4, 4, 2, 1], { seed: 93 });
+    const dzdy = randn(x.shape, { seed: 94 });
+    const res = simplenn(net, x, dzdy);
+    const d0 = copyOf(res[0].dzdx!);
+    simplenn(net, x, dzdy, res, { skipForward: true });
+    expectExact(res[0].dzdx!.data, d0.data, 'dzdx');
+    res[1].aux = null;
+    expect(() => simplenn(net, x, dzdy, res, { skipForward: true }))
+      .toThrow("simplenn: skipForward: res[1].aux (the mask of layer 0 ('layer1')) must be a Tensor of 4x4x2, got null");
+  });
+  it('bnorm normalises with the batch in normal mode and with weights[2] in test mode; dzdw[2] is moments * N', () => {
+    const C = 3;
+    const g = randn([C, 1], { seed: 95 });
+    const b = randn([C, 1], { seed: 96 });
+    const m = new Tensor(Float32Array.from([0.1, -0.2, 0.3, 1.5, 2, 0.5]), [C, 2]);
+    const net = simplennTidy({ layers: [{ type: 'bnorm', weights: [g, b, m], epsilon: 1e-4 }, { type: 'relu' }] });
+    const x = randn([5, 4, C, 3], { seed: 97 });
+    const dzdy = randn(x.shape, { seed: 98 });
+    const res = simplenn(net, x, dzdy);
+    expectExact(res[1].x!.data, nnbnorm(x, g, b, { epsilon: 1e-4 }).data, 'y');
+    const d = nnbnorm(x, g, b, res[1].dzdx!, { epsilon: 1e-4 });
+    expectExact(res[0].dzdx!.data, d.dzdx.data, 'dzdx');
+    expectExact(res[0].dzdw![0]!.data, d.dzdg.data, 'dzdg');
+    expectExact(res[0].dzdw![1]!.data, d.dzdb.data, 'dzdb');
+    expectExact(res[0].dzdw![2]!.data, d.moments.data.map((v) => v * 3), 'moments * N');
+    expect(res[0].dzdw!.map((t) => t!.shape)).toEqual([[C, 1, 1, 1], [C, 1, 1, 1], [C, 2, 1, 1]]);
+    const t = simplenn(net, x, dzdy, null, { mode: 'test' });
+    expectExact(t[1].x!.data, nnbnorm(x, g, b, { epsilon: 1e-4, moments: m }).data, 'test-mode y');
+    // vl_simplenn's backward passes no moments, even in test mode: the batch's are recomputed.
+    expectExact(t[0].dzdx!.data, nnbnorm(x, g, b, t[1].dzdx!, { epsilon: 1e-4 }).dzdx.data, 'test-mode dzdx');
+  });
+  it('pdist reads its target from class, with tidy\'s options', () => {
+    const x = randn([3, 4, 5, 2], { seed: 99 });
+    const x0 = randn([1, 1, 5, 2], { seed: 100 });
+    const iw = randn([3, 4, 1, 2], { seed: 101 });
+    const net = simplennTidy({ layers: [{ type: 'pdist', class: x0, p: 1.5, instanceWeights: iw }] });
+    const dzdy = randn([3, 4, 1, 2], { seed: 102 });
+    const res = simplenn(net, x, dzdy);
+    const opts = { noRoot: false, epsilon: 1e-3, aggregate: false, instanceWeights: iw };
+    expectExact(res[1].x!.data, nnpdist(x, x0, 1.5, opts).data, 'y');
+    expectExact(res[0].dzdx!.data, nnpdist(x, x0, 1.5, dzdy, opts).dzdx.data, 'dzdx');
+    const agg = simplennTidy({ layers: [{ type: 'pdist', class: x0, aggregate: true, noRoot: true }] });
+    expect(simplenn(agg, x, 1)[1].x!.shape).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('numerical derivatives through bnorm and dropout (with the mask it drew held fixed)', () => {
+  const net = simplennTidy({ layers: [
+    { type: 'conv', weights: [randn([3, 3, 2, 4], { seed: 111 }), randn([1, 4], { seed: 112 })], pad: 1 },
+    { type: 'bnorm', weights: [randn([4, 1], { seed: 113 }), randn([4, 1], { seed: 114 })] },
+    { type: 'relu' },
+    { type: 'dropout', rate: 0.25 },
+    { type: 'pool', pool: 2, stride: 2 },
+    { type: 'conv', weights: [randn([3, 3, 4, 2], { seed: 115 }), randn([1, 2], { seed: 116 })] },
+  ] });
+  const x = randn([6, 6, 2, 3], { seed: 117 });
+  const dzdy = randn([1, 1, 2, 3], { seed: 118 });
+  let res: Res[] = [];
+  beforeAll(() => { res = simplenn(net, x, dzdy); });
+  // The function whose derivative res holds: the same net with layer 3's mask fixed.
+  const fixed = (layers: Layer[]): SimpleNN => ({ layers: layers.map((ly, l) => (l !== 3 ? ly : { type: 'custom', name: 'mask',
+    forward: (_: Layer, i: Res, o: Res) => ({ ...o, x: nndropout(i.x!, { mask: res[4].aux as Tensor }).y }),
+    backward: (_: Layer, i: Res) => i })) });
+  const output = (layers: Layer[], t: Tensor): Tensor => simplenn(fixed(layers), t).at(-1)!.x!;
+  // Steps of 1e-3: bnorm's outputs come within 1e-3 of relu's kink, which the default step (1e-3
+  // of the largest |x|, here 3e-3) would cross.
+  const delta = 1e-3;
+  it('for the input', () => {
+    const r = checkDerivativeElementwise((t) => output(net.layers, t), x, dzdy, res[0].dzdx!, { delta });
+    expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
+  });
+  const withW = (l: number, j: number, t: Tensor): Layer[] =>
+    net.layers.map((ly, i) => (i !== l ? ly : { ...ly, weights: ly.weights!.map((v, k) => (k === j ? t : v)) }));
+  for (const [l, j] of [[0, 0], [1, 0], [1, 1], [5, 0], [5, 1]]) {
+    it(`for layer ${l}'s weights[${j}]`, () => {
+      const r = checkDerivativeElementwise((t) => output(withW(l, j, t), x), w(net.layers[l], j), dzdy, res[l].dzdw![j]!, { delta });
+      expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
+    });
+  }
+  it("for layer 0's bias, which bnorm cancels: both derivatives are zero", () => {
+    // The true derivative is 0 (bnorm subtracts each channel's mean), so the numerical one is the
+    // float32 rounding of the forward pass divided by the step, and the default tolerance (relative
+    // to the values' own range) means nothing; both must be small against the filters' derivative.
+    const r = checkDerivativeElementwise((t) => output(withW(0, 1, t), x), w(net.layers[0], 1), dzdy, res[0].dzdw![1]!, { delta: 0.1 });
+    const scale = Math.max(...Array.from(res[0].dzdw![0]!.data, Math.abs));
+    for (const v of res[0].dzdw![1]!.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-6 * scale);
+    for (const v of r.numerical.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-3 * scale);
   });
 });
 

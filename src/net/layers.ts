@@ -14,6 +14,9 @@ import {
   convtBackwardFilterScratch, convtBackwardBias, type ConvtOptions,
 } from '../blocks/convt.js';
 import { kernels } from '../wasm.js';
+import { planBnorm, bnormForward, bnormBackward } from '../blocks/bnorm.js';
+import { planDropout, dropoutMask, dropoutForward, dropoutBackward } from '../blocks/dropout.js';
+import { planPdist, pdistForward, pdistBackward } from '../blocks/pdist.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
@@ -188,6 +191,77 @@ const convt: ResidentKind = {
     };
   },
 };
+/** n floats from byte address src to dst, inside WebAssembly memory (a memmove). */
+function copyFloats(src: number, dst: number, n: number): void {
+  new Float32Array(kernels().memory.buffer).copyWithin(dst >>> 2, src >>> 2, (src >>> 2) + n);
+}
+
+const dropout: ResidentKind = {
+  defaults: DEFAULTS.dropout,
+  plan(ly, x, ctx) {
+    const n = numel(x);
+    // vl_simplenn's test mode passes x through (y = x, dzdx = dzdy) and leaves aux alone.
+    if (ctx.test) {
+      return { y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
+        forward: (a) => copyFloats(a.x, a.y, n), backward: (a) => copyFloats(a.dzdy, a.dzdx, n) };
+    }
+    // Each forward pass draws a new mask from the package's shared stream (MATLAB's rand), kept in res[l + 1].aux.
+    const f = planDropout(x, null, { rate: numberField(ly, 'rate') });
+    const b = ctx.backward ? planDropout(x, x, { mask: x }) : f;
+    return {
+      y: x, inputs: [], dzdw: [], aux: x, scratch: 0,
+      forward: (a) => { dropoutMask(f, a.aux); dropoutForward(f, a.x, a.aux, a.y); },
+      backward: (a) => dropoutBackward(b, a.dzdy, a.aux, a.dzdx),
+    };
+  },
+};
+
+const bnorm: ResidentKind = {
+  defaults: DEFAULTS.bnorm,
+  plan(ly, x, ctx) {
+    const g = weight(ly, 0, true)!;
+    const b = weight(ly, 1, true)!;
+    const epsilon = numberField(ly, 'epsilon');
+    // Test mode normalises with the stored moments; the backward pass (even in test mode, as in
+    // vl_simplenn) recomputes the batch's and returns them as dzdw[2], times N (beta25: additive
+    // over sub-batches; cnnTrain divides by the batch size).
+    const m = ctx.test ? weight(ly, 2, true)! : null;
+    const f = planBnorm(x, g.shape, b.shape, null, m === null ? { epsilon } : { epsilon, moments: m.shape });
+    const p = ctx.backward ? planBnorm(x, g.shape, b.shape, x, { epsilon }) : f;
+    const C = x[2];
+    const N = x[3];
+    return {
+      y: x, inputs: m === null ? [g.data, b.data] : [g.data, b.data, m.data], dzdw: [g.shape, b.shape, [C, 2, 1, 1]],
+      aux: null, scratch: m === null ? 2 * C : 0,
+      forward: (a) => bnormForward(f, a.x, a.inputs[0], a.inputs[1], a.y, m === null ? a.scratch : a.inputs[2]),
+      backward: (a) => {
+        bnormBackward(p, a.x, a.inputs[0], a.dzdy, a.dzdx, a.dzdw[0], a.dzdw[1], a.dzdw[2]);
+        const moments = view(a.dzdw[2], 2 * C);
+        for (let i = 0; i < moments.length; i++) moments[i] *= N;
+      },
+    };
+  },
+};
+
+const pdist: ResidentKind = {
+  defaults: DEFAULTS.pdist,
+  plan(ly, x, ctx) {
+    const x0 = field(ly, 'class');
+    if (!isTensor(x0)) throw new Error(`class (the target x0 of pdist) must be a Tensor, got ${tagOf(x0)}`);
+    const iw = ly.instanceWeights;
+    const w = iw === null || iw === undefined || (isTensor(iw) && iw.numel === 0) ? null : iw;
+    if (w !== null && !isTensor(w)) throw new Error(`instanceWeights must be a Tensor or null, got ${tagOf(w)}`);
+    const opts = { noRoot: field(ly, 'noRoot') as boolean, epsilon: numberField(ly, 'epsilon'), aggregate: field(ly, 'aggregate') as boolean,
+      ...(w === null ? {} : { instanceWeights: w.shape }) };
+    const f = planPdist(x, x0.shape, field(ly, 'p'), null, opts);
+    const p = ctx.backward ? planPdist(x, x0.shape, field(ly, 'p'), f.yShape, opts) : f;
+    return {
+      y: f.yShape, inputs: w === null ? [x0.data] : [x0.data, w.data], dzdw: [], aux: null, scratch: 0,
+      forward: (a) => pdistForward(f, a.x, a.inputs[0], a.y, w === null ? 0 : a.inputs[1]),
+      backward: (a) => pdistBackward(p, a.x, a.inputs[0], a.dzdy, a.dzdx, null, w === null ? 0 : a.inputs[1]),
+    };
+  },
+};
 
 const pool: ResidentKind = {
   defaults: DEFAULTS.pool,
@@ -232,7 +306,7 @@ const relu: ResidentKind = {
  * see the report of the `net` branch.
  */
 export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  conv, convt, pool, relu, custom,
+  conv, convt, pool, relu, dropout, bnorm, pdist, custom,
 };
 
 /** The kind of `type`, or an Error that says which types exist. */
