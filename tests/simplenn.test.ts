@@ -348,6 +348,7 @@ describe('dropout, bnorm and pdist layers', () => {
     expect(Array.from(mask.data).every((v) => v === 0 || v === scaleKept)).toBe(true);
     expectExact(res[2].x!.data, nndropout(res[1].x!, { mask }).y.data, 'y');
     expectExact(res[1].dzdx!.data, nndropout(res[1].x!, res[2].dzdx!, { mask }).data, 'dzdx');
+    expectExact(res[2].dzdx!.data, nnrelu(res[2].x!, dzdy, { leak: 0.1 }).data, 'res[2].dzdx (untouched by the dropout backward)');
     const again = simplenn(net, x, dzdy);
     expect(Array.from((again[2].aux as Tensor).data)).not.toEqual(Array.from(mask.data)); // a new mask each call
     const t = simplenn(net, x, dzdy, null, { mode: 'test' });
@@ -377,6 +378,7 @@ describe('dropout, bnorm and pdist layers', () => {
     const dzdy = randn(x.shape, { seed: 98 });
     const res = simplenn(net, x, dzdy);
     expectExact(res[1].x!.data, nnbnorm(x, g, b, { epsilon: 1e-4 }).data, 'y');
+    expectExact(res[1].dzdx!.data, nnrelu(res[1].x!, dzdy).data, 'res[1].dzdx (untouched by the bnorm backward)');
     const d = nnbnorm(x, g, b, res[1].dzdx!, { epsilon: 1e-4 });
     expectExact(res[0].dzdx!.data, d.dzdx.data, 'dzdx');
     expectExact(res[0].dzdw![0]!.data, d.dzdg.data, 'dzdg');
