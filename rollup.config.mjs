@@ -1,6 +1,7 @@
 // dist/index.js    Node, Deno, Bun, browsers: kernels inlined as base64 bytes
 // dist/edge.js     workerd: imports ./kernels.wasm as a compiled Module
 // dist/edge-light.js  Vercel Edge: the same through './kernels.wasm?module'
+//                  (both self-contained, with node-fs.edge.ts for node-fs.ts: no dynamic import)
 // dist/cli.js      the `nnblocks` command (Node)
 // dist/index.d.ts  types for both library entries
 // dist/kernels.wasm, dist/sample.png
@@ -43,6 +44,17 @@ function edgeKernels() {
   };
 }
 
+/** The edge bundles get the file-system-free node-fs (Miniflare's module discovery refuses dynamic imports). */
+function noNodeFs() {
+  return {
+    name: 'no-node-fs',
+    resolveId(source, importer) {
+      if (!/node-fs\.js$/.test(source) || importer === undefined || /node-fs\.edge\.ts$/.test(importer)) return null;
+      return new URL(`./src/node-fs.edge.ts`, import.meta.url).pathname;
+    },
+  };
+}
+
 /** The command needs a shebang so npm can link it as `nnblocks`. */
 function shebang() {
   return {
@@ -55,16 +67,22 @@ function shebang() {
 
 export default [
   {
-    input: { index: 'src/index.ts', edge: 'src/edge.ts', 'edge-light': 'src/edge-light.ts', cli: 'src/cli.ts' },
+    input: { index: 'src/index.ts', cli: 'src/cli.ts' },
     external,
     output: {
       dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js',
       // Everything but the entries themselves (and the inlined bytes, which only index.js needs) in one shared file.
-      manualChunks: (id) => (/\/src\/(?!(index|edge|edge-light|cli)\.ts$)/.test(id) ? 'core' : undefined),
+      manualChunks: (id) => (/\/src\/(?!(index|cli)\.ts$)/.test(id) ? 'core' : undefined),
     },
-    plugins: [edgeKernels(), inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }),
+    plugins: [inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }),
       emitAssets(), shebang()],
   },
+  ...['edge', 'edge-light'].map((name) => ({
+    input: `src/${name}.ts`,
+    external,
+    output: { file: `dist/${name}.js`, format: 'es' },
+    plugins: [edgeKernels(), noNodeFs(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false })],
+  })),
   {
     input: 'src/index.ts',
     external,

@@ -9,3 +9,4 @@ export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backw
 export { pool_max_forward, pool_max_backward } from './pool_max';
 export { pool_avg_forward, pool_avg_backward } from './pool_avg';
 export { pool_scratch } from './pool_pass';
+export { convt_bias_forward } from './convt';

@@ -6,6 +6,7 @@ export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.j
 export { nnrelu, type ReluOptions } from './blocks/relu.js';
 export { nnpool, type PoolOptions } from './blocks/pool.js';
 export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
+export { nnconvt, type ConvtOptions, type ConvtDerivatives } from './blocks/convt.js';
 export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,

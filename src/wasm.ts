@@ -38,6 +38,8 @@ export interface Kernels {
   conv_backward_data_scratch(...d: ConvDims): number;
   conv_backward_filter(x: number, dzdy: number, dzdw: number, scratch: number, ...d: ConvDims): void;
   conv_backward_filter_scratch(...d: ConvDims): number;
+  /** nnconvt's bias: y(p, k, n) += b[k] over planes of P floats, K channels, N images. */
+  convt_bias_forward(y: number, b: number, P: number, K: number, N: number): void;
 }
 
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
@@ -54,6 +56,7 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward', 'pool_scratch',
   'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
+  'convt_bias_forward',
 ];
 
 const PAGE = 65536;

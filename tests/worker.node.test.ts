@@ -207,3 +207,27 @@ describe('examples/worker in workerd (Miniflare)', () => {
     expectMeans(last.body.means, (await reference(sample)).means);
   });
 });
+
+describe('the edge bundles pass Miniflare module discovery', () => {
+  // `modules: true` + `scriptPath` is what wrangler and @cloudflare/vitest-pool-workers users get; it
+  // rejects a whole bundle that holds an import() with a run-time specifier.
+  it('dist/edge.js and dist/edge-light.js hold no dynamic import', async () => {
+    for (const f of ['../dist/edge.js', '../dist/edge-light.js']) {
+      const code = new TextDecoder().decode(await read(f));
+      expect(code, f).not.toMatch(/\bimport\s*\(/);
+    }
+  });
+
+  it('the worker also answers when its two modules are listed instead of discovered', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nnblocks-worker-listed-'));
+    const mf = new Miniflare(miniflareOptions(await buildWorker(dir), 0, { listed: true }));
+    try {
+      const r = await fetch(await mf.ready);
+      expect(r.status).toBe(200);
+      expect((await r.json() as any).usage).toMatch(/POST/);
+    } finally {
+      await mf.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

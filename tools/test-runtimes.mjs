@@ -63,14 +63,11 @@ async function workerd() {
   await bundle('tests/conformance/worker.mjs', 'worker.js', ['workerd', 'worker'], 'neutral');
   cpSync(new URL('dist/kernels.wasm', root), new URL('kernels.wasm', out));
   const { Miniflare } = await import('miniflare');
-  // The modules are listed rather than discovered: Miniflare's discovery
-  // rejects the run-time specifier of the (unused here) lazy node:fs import.
+  // Module discovery, as wrangler users get it: it would refuse a bundle with a dynamic import.
   const mf = new Miniflare({
-    modulesRoot: out.pathname,
-    modules: [
-      { type: 'ESModule', path: new URL('worker.js', out).pathname },
-      { type: 'CompiledWasm', path: new URL('kernels.wasm', out).pathname },
-    ],
+    modules: true,
+    scriptPath: new URL('worker.js', out).pathname, modulesRoot: out.pathname,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2025-09-01', host: '127.0.0.1', port: 0,
   });
   try {

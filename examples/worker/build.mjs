@@ -48,25 +48,28 @@ export async function buildWorker(outDir) {
 }
 
 /**
- * Options for `new Miniflare(...)`: the bundle and kernels.wasm as an explicit module list, a fixed
- * past compatibility date (a missing one silently means 2000-01-01), loopback only.
- *
- * The modules are listed because Miniflare's automatic discovery (`modules: true` with `scriptPath`
- * and a CompiledWasm rule) stops at the bundle's one dynamic import, the lazily loaded node:fs that
- * imread uses only for file paths: "ERR_MODULE_DYNAMIC_SPEC ... dynamic module specifiers are unsupported".
- * In workerd that import is never reached (the worker passes bytes).
+ * Options for `new Miniflare(...)` as a wrangler or `@cloudflare/vitest-pool-workers` user has them:
+ * module discovery from the bundle (`modules: true` with `scriptPath`) and a CompiledWasm rule for
+ * the .wasm import, a fixed past compatibility date (a missing one silently means 2000-01-01),
+ * loopback only. Discovery refuses a bundle holding any `import()` with a run-time specifier, so
+ * the package's edge entries carry no file-system code at all (src/node-fs.edge.ts).
+ * `listed: true` names the two modules explicitly instead (the other form Miniflare accepts).
  * @param {{ scriptPath: string, wasmPath: string }} bundle from buildWorker
  * @param {number} port 0 for any free port
+ * @param {{ listed?: boolean }} [how]
  */
-export function miniflareOptions({ scriptPath, wasmPath }, port = 0) {
-  return {
-    modulesRoot: dirname(scriptPath),
-    modules: [
-      { type: 'ESModule', path: scriptPath },
-      { type: 'CompiledWasm', path: wasmPath },
-    ],
-    compatibilityDate: COMPATIBILITY_DATE,
-    host: '127.0.0.1',
-    port,
-  };
+export function miniflareOptions({ scriptPath, wasmPath }, port = 0, { listed = false } = {}) {
+  const common = { compatibilityDate: COMPATIBILITY_DATE, host: '127.0.0.1', port };
+  if (listed) {
+    return {
+      ...common,
+      modulesRoot: dirname(scriptPath),
+      modules: [
+        { type: 'ESModule', path: scriptPath },
+        { type: 'CompiledWasm', path: wasmPath },
+      ],
+    };
+  }
+  return { ...common, modules: true, scriptPath, modulesRoot: dirname(scriptPath),
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }] };
 }

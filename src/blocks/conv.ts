@@ -1,7 +1,7 @@
 // nnconv: convolution (cross-correlation) with groups, padding, stride and
 // dilation, MatConvNet's vl_nnconv (SEMANTICS §1).
 
-import { Tensor, tensorArg, isTensor } from '../tensor.js';
+import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
 import { kernels, reserve, write, read, fresh, type ConvDims } from '../wasm.js';
 import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
@@ -31,12 +31,17 @@ export interface ConvDerivatives {
 /** Options of a backward call that computes every derivative (no `der`): the result's types say so. */
 export type AllDerivatives = Omit<ConvOptions, 'der'>;
 
-/** Everything both passes need, checked once. `dims` is the kernels' DIMS. */
+/**
+ * Everything the kernels need, checked once: shapes and numbers only (no Tensors), so
+ * simplenn can plan from shapes while the data lives in WebAssembly memory. `dims` is the
+ * kernels' DIMS. `identity`: w was empty, MatConvNet's identity bank (run by the facade on
+ * the tensors' own arrays, conv-identity.ts; the resident runners refuse it).
+ */
 export interface ConvPlan {
-  readonly x: Tensor; readonly w: Tensor | null; readonly b: Tensor | null; readonly dzdy: Tensor | null;
   readonly H: number; readonly W: number; readonly C: number; readonly N: number;
   readonly FH: number; readonly FW: number; readonly FC: number; readonly K: number;
   readonly Ho: number; readonly Wo: number; readonly G: number;
+  readonly identity: boolean; readonly bias: boolean; readonly backward: boolean;
   readonly pad: readonly number[]; readonly stride: readonly number[]; readonly dilate: readonly number[];
   readonly der: { readonly x: boolean; readonly w: boolean; readonly b: boolean };
   readonly dims: ConvDims;
@@ -56,32 +61,37 @@ function derFlags(v: unknown): { x: boolean; w: boolean; b: boolean } {
   return { x: flag('x'), w: flag('w'), b: flag('b') };
 }
 
-/** Check every argument (SEMANTICS §1.8, in MatConvNet's order) and derive the output size. */
-export function planConv(x: unknown, w: unknown, b: unknown, dzdy: unknown, opts: ConvOptions | undefined): ConvPlan {
-  const tx = tensorArg(WHO, 'x', x);
-  let tw = w === null ? null : tensorArg(WHO, 'w', w);
-  let tb = b === null ? null : tensorArg(WHO, 'b', b);
+const count = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
+
+/**
+ * Check every argument (SEMANTICS §1.8, in MatConvNet's order) and derive the output size.
+ * `wShape` null or of zero elements is the identity bank (§1.6). `b` is the bias's shape, or
+ * just its element count (then errors cannot show its shape); null or zero elements: no bias.
+ * `dzdyShape` null plans the forward pass.
+ */
+export function planConv(xShape: Shape4, wShape: Shape4 | null, b: readonly number[] | number | null,
+  dzdyShape: Shape4 | null, opts: ConvOptions | undefined): ConvPlan {
   checkOptions(WHO, opts, ['pad', 'stride', 'dilate', 'der']);
-  const [H, W, C, N] = tx.shape;
-  if (H * W * C === 0) throw new Error(`${WHO}: x is ${dims(tx.shape)}; H, W and C must be at least 1`);
+  const [H, W, C, N] = xShape;
+  if (H * W * C === 0) throw new Error(`${WHO}: x is ${dims(xShape)}; H, W and C must be at least 1`);
   const stride = intTuple(WHO, 'stride', opts?.stride ?? 1, 2, 1);
   const pad = intTuple(WHO, 'pad', opts?.pad ?? 0, 4, 0);
   const dilate = intTuple(WHO, 'dilate', opts?.dilate ?? 1, 2, 1);
   const der = derFlags(opts?.der);
-  if (opts?.der !== undefined && dzdy === undefined) {
+  if (opts?.der !== undefined && dzdyShape === null) {
     throw new Error(`${WHO}: der selects derivatives, so it needs dzdy (the backward call nnconv(x, w, b, dzdy, opts))`);
   }
   // Any zero-element w is MatConvNet's empty filter bank, and a zero-element b means no bias (§1.6).
-  if (tw !== null && tw.numel === 0) tw = null;
-  if (tb !== null && tb.numel === 0) tb = null;
-  if (tw === null && (dilate[0] !== 1 || dilate[1] !== 1)) {
+  const identity = wShape === null || count(wShape) === 0;
+  const bn = b === null ? 0 : typeof b === 'number' ? b : count(b);
+  if (identity && (dilate[0] !== 1 || dilate[1] !== 1)) {
     throw new Error(`${WHO}: dilate must be 1 when w is empty (the identity filter bank), got [${dilate.join(', ')}]`);
   }
-  const [FH, FW, FC, K] = tw === null ? [1, 1, C, C] : tw.shape;
+  const [FH, FW, FC, K] = identity ? [1, 1, C, C] : wShape!;
   const extY = (FH - 1) * dilate[0] + 1;
   const extX = (FW - 1) * dilate[1] + 1;
   if (H + pad[0] + pad[1] < extY || W + pad[2] + pad[3] < extX) {
-    throw new Error(`${WHO}: the padded input ${H + pad[0] + pad[1]}x${W + pad[2] + pad[3]} (x ${dims(tx.shape)}, ` +
+    throw new Error(`${WHO}: the padded input ${H + pad[0] + pad[1]}x${W + pad[2] + pad[3]} (x ${dims(xShape)}, ` +
       `pad [${pad.join(', ')}]) is smaller than the dilated filter ${extY}x${extX} (w ${FH}x${FW}, dilate [${dilate.join(', ')}])`);
   }
   if (C % FC !== 0) {
@@ -93,21 +103,62 @@ export function planConv(x: unknown, w: unknown, b: unknown, dzdy: unknown, opts
   const Ho = Math.floor((H + pad[0] + pad[1] - extY) / stride[0]) + 1;
   const Wo = Math.floor((W + pad[2] + pad[3] - extX) / stride[1]) + 1;
   checkOutputSize(WHO, [Ho, Wo, K, N], `check pad [${pad.join(', ')}] and stride [${stride.join(', ')}]`);
-  let tp: Tensor | null = null;
-  if (dzdy !== undefined) {
-    tp = tensorArg(WHO, 'dzdy', dzdy);
+  if (dzdyShape !== null) {
     const want = [Ho, Wo, K, N];
-    if (tp.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${WHO}: dzdy is ${dims(tp.shape)} but must have the size of y, ${dims(want)}`);
+    if (dzdyShape.some((d, i) => d !== want[i])) {
+      throw new Error(`${WHO}: dzdy is ${dims(dzdyShape)} but must have the size of y, ${dims(want)}`);
     }
   }
-  if (tb !== null && tb.numel !== K) {
-    throw new Error(`${WHO}: b has ${tb.numel} elements (${dims(tb.shape)}) but must have K=${K}` +
-      (tw === null ? ' (C, since w is empty)' : ''));
+  if (bn !== 0 && bn !== K) {
+    throw new Error(`${WHO}: b has ${bn} elements${typeof b === 'number' ? '' : ` (${dims(b!)})`} but must have K=${K}` +
+      (identity ? ' (C, since w is empty)' : ''));
   }
   const d: ConvDims = [H, W, C, N, FH, FW, FC, K, Ho, Wo, pad[0], pad[2], stride[0], stride[1], dilate[0], dilate[1]];
-  return Object.freeze({ x: tx, w: tw, b: tb, dzdy: tp, H, W, C, N, FH, FW, FC, K, Ho, Wo, G,
+  return Object.freeze({ H, W, C, N, FH, FW, FC, K, Ho, Wo, G, identity, bias: bn !== 0, backward: dzdyShape !== null,
     pad, stride, dilate, der, dims: d });
+}
+
+// Resident runners: the kernels once over whole tensors already in WebAssembly memory, at
+// byte addresses from reserve(); no copies. Plans with the identity bank have no kernel here.
+
+function kernelPlan(p: ConvPlan): ConvDims {
+  if (p.identity) throw new Error(`${WHO}: the identity filter bank (w empty) has no resident kernel; nnconv runs it on the tensors`);
+  return p.dims;
+}
+
+/** Scratch floats of convForward. */
+export function convForwardScratch(p: ConvPlan): number {
+  return kernels().conv_forward_scratch(...kernelPlan(p));
+}
+
+/** y = conv(x, w) + b; pb is 0 (or anything) when the plan has no bias. */
+export function convForward(p: ConvPlan, px: number, pw: number, pb: number, py: number, ps: number): void {
+  kernels().conv_forward(px, pw, p.bias ? pb : 0, py, ps, ...kernelPlan(p));
+}
+
+/** Scratch floats of convBackwardData. */
+export function convBackwardDataScratch(p: ConvPlan): number {
+  return kernels().conv_backward_data_scratch(...kernelPlan(p));
+}
+
+/** dzdx of §1.5 (every element written). */
+export function convBackwardData(p: ConvPlan, pw: number, pdzdy: number, pdzdx: number, ps: number): void {
+  kernels().conv_backward_data(pw, pdzdy, pdzdx, ps, ...kernelPlan(p));
+}
+
+/** Scratch floats of convBackwardFilter. */
+export function convBackwardFilterScratch(p: ConvPlan): number {
+  return kernels().conv_backward_filter_scratch(...kernelPlan(p));
+}
+
+/** dzdw of §1.5, summed over the batch (every element written). */
+export function convBackwardFilter(p: ConvPlan, px: number, pdzdy: number, pdzdw: number, ps: number): void {
+  kernels().conv_backward_filter(px, pdzdy, pdzdw, ps, ...kernelPlan(p));
+}
+
+/** dzdb[k] = sum of dzdy's plane k over the batch (K floats; the identity bank too). */
+export function convBackwardBias(p: ConvPlan, pdzdy: number, pdzdb: number): void {
+  kernels().conv_backward_bias(pdzdy, pdzdb, p.Ho * p.Wo, p.K, p.N);
 }
 
 /**
@@ -124,9 +175,17 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, dzdy: Tens
 export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor | ConvOptions, o?: ConvOptions):
   Tensor | ConvDerivatives {
   const { dzdy, opts } = splitArity<ConvOptions>(WHO, a, o, isTensor);
-  const p = planConv(x, w, b, dzdy, opts);
-  return p.dzdy === null ? convForward(p) : convBackward(p);
+  const tx = tensorArg(WHO, 'x', x);
+  const tw = w === null ? null : tensorArg(WHO, 'w', w);
+  const tb = b === null ? null : tensorArg(WHO, 'b', b);
+  const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
+  const p = planConv(tx.shape, tw?.shape ?? null, tb?.shape ?? null, tp?.shape ?? null, opts);
+  const t: ConvTensors = { x: tx, w: p.identity ? null : tw, b: p.bias ? tb : null, dzdy: tp };
+  return tp === null ? forward(p, t) : backward(p, t);
 }
+
+/** The facade's data for a plan: w null for the identity bank, b null without a bias. */
+interface ConvTensors { x: Tensor; w: Tensor | null; b: Tensor | null; dzdy: Tensor | null }
 
 // y streams through a cache-sized WASM buffer when it is large: the kernel fills the buffer
 // for a range of output pixels of every plane, and the planes' pieces are copied out at once,
@@ -141,29 +200,30 @@ const Y_CHUNK = 65536;
 function spanOf(p: ConvPlan): number {
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
-  if (p.w === null || P * planes <= 4 * Y_CHUNK) return P;
+  if (P * planes <= 4 * Y_CHUNK) return P;
   const fits = Y_CHUNK / planes;
   const unit = 8 * p.Ho;
   return Math.min(P, fits >= unit ? Math.floor(fits / unit) * unit : Math.max(8, Math.floor(fits / 8) * 8));
 }
 
-function convForward(p: ConvPlan): Tensor {
+function forward(p: ConvPlan, t: ConvTensors): Tensor {
+  const shape = [p.Ho, p.Wo, p.K, p.N];
+  if (t.w === null) return new Tensor(identityForward(t.x.data, t.b?.data ?? null, identityDims(p)), shape);
   const k = kernels();
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   const ny = P * planes;
-  if (p.w === null) return new Tensor(identityForward(p.x.data, p.b?.data ?? null, identityDims(p)), [p.Ho, p.Wo, p.K, p.N]);
-  const scratch = k.conv_forward_scratch(...p.dims);
   const span = spanOf(p);
-  const [px, pw, pb, py, ps] = reserve(WHO, p.x.numel, p.w.numel, p.b?.numel ?? 0, span * planes, scratch);
-  write(px, p.x.data);
-  write(pw, p.w.data);
-  if (p.b !== null) write(pb, p.b.data);
-  const bias = p.b === null ? 0 : pb;
+  const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, span * planes, convForwardScratch(p));
+  write(px, t.x.data);
+  write(pw, t.w.data);
+  if (t.b !== null) write(pb, t.b.data);
   if (span === P) {
-    k.conv_forward(px, pw, bias, py, ps, ...p.dims);
-    return new Tensor(read(py, ny), [p.Ho, p.Wo, p.K, p.N]);
+    convForward(p, px, pw, pb, py, ps);
+    return new Tensor(read(py, ny), shape);
   }
+  // The streamed form of convForward: the same kernel in its two halves.
+  const bias = p.bias ? pb : 0;
   k.conv_forward_prepare(pw, ps, ...p.dims);
   const out = fresh(ny);
   const buf = new Float32Array(k.memory.buffer, py, span * planes);
@@ -172,42 +232,42 @@ function convForward(p: ConvPlan): Tensor {
     k.conv_forward_pixels(px, bias, py, ps, p0, p0 + len, len, ...p.dims);
     for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
   }
-  return new Tensor(out, [p.Ho, p.Wo, p.K, p.N]);
+  return new Tensor(out, shape);
 }
 
-function convBackward(p: ConvPlan): ConvDerivatives {
-  const k = kernels();
+function backward(p: ConvPlan, t: ConvTensors): ConvDerivatives {
   const wantX = p.der.x;
-  const wantW = p.der.w && p.w !== null;
-  const wantB = p.der.b && p.b !== null;
+  const wantW = p.der.w && !p.identity;
+  const wantB = p.der.b && p.bias;
   // x is only read for dzdw and w only for dzdx, and dzdy not at all when only the identity
   // bank's dzdx is wanted: reserve and copy just what the kernels will read.
   const needX = wantW;
-  const needW = wantX && p.w !== null;
+  const needW = wantX && !p.identity;
   const needP = needW || wantW || wantB;
-  const scratch = Math.max(needW ? k.conv_backward_data_scratch(...p.dims) : 0,
-    wantW ? k.conv_backward_filter_scratch(...p.dims) : 0);
-  const nw = p.w?.numel ?? 0;
-  const [px, pw, pp, pdx, pdw, pdb, ps] = reserve(WHO, needX ? p.x.numel : 0, needW ? nw : 0, needP ? p.dzdy!.numel : 0,
-    needW ? p.x.numel : 0, wantW ? nw : 0, wantB ? p.K : 0, scratch);
-  if (needX) write(px, p.x.data);
-  if (needW) write(pw, p.w!.data);
-  if (needP) write(pp, p.dzdy!.data);
+  const scratch = Math.max(needW ? convBackwardDataScratch(p) : 0, wantW ? convBackwardFilterScratch(p) : 0);
+  const nx = t.x.numel;
+  const nw = t.w?.numel ?? 0;
+  const dzdy = t.dzdy!;
+  const [px, pw, pp, pdx, pdw, pdb, ps] = reserve(WHO, needX ? nx : 0, needW ? nw : 0, needP ? dzdy.numel : 0,
+    needW ? nx : 0, wantW ? nw : 0, wantB ? p.K : 0, scratch);
+  if (needX) write(px, t.x.data);
+  if (needW) write(pw, t.w!.data);
+  if (needP) write(pp, dzdy.data);
   let dzdx: Tensor | null = null;
   let dzdw: Tensor | null = null;
   let dzdb: Tensor | null = null;
-  if (wantX && p.w === null) dzdx = new Tensor(identityBackward(p.dzdy!.data, identityDims(p)), p.x.shape);
+  if (wantX && p.identity) dzdx = new Tensor(identityBackward(dzdy.data, identityDims(p)), t.x.shape);
   if (needW) {
-    k.conv_backward_data(pw, pp, pdx, ps, ...p.dims);
-    dzdx = new Tensor(read(pdx, p.x.numel), p.x.shape);
+    convBackwardData(p, pw, pp, pdx, ps);
+    dzdx = new Tensor(read(pdx, nx), t.x.shape);
   }
   if (wantW) {
-    k.conv_backward_filter(px, pp, pdw, ps, ...p.dims);
-    dzdw = new Tensor(read(pdw, nw), p.w!.shape);
+    convBackwardFilter(p, px, pp, pdw, ps);
+    dzdw = new Tensor(read(pdw, nw), t.w!.shape);
   }
   if (wantB) {
-    k.conv_backward_bias(pp, pdb, p.Ho * p.Wo, p.K, p.N);
-    dzdb = new Tensor(read(pdb, p.K), p.b!.shape);
+    convBackwardBias(p, pp, pdb);
+    dzdb = new Tensor(read(pdb, p.K), t.b!.shape);
   }
   return { dzdx, dzdw, dzdb };
 }

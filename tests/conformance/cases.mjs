@@ -81,6 +81,22 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     });
   }
 
+  add('nnconvt upsampled, cropped, grouped, N = 2: forward and backward', () => {
+    const s = specs.convt;
+    const e = E.convt;
+    const x = r(s.x, s.seeds[0]);
+    const w = r(s.w, s.seeds[1]);
+    const b = r(s.b, s.seeds[2]);
+    const y = nn.nnconvt(x, w, b, s.opts);
+    sameShape(y, e.size, 'y');
+    close(y.data, e.y, TOL, 'y');
+    const g = nn.nnconvt(x, w, b, r(e.size, s.seeds[3]), s.opts);
+    close(g.dzdx.data, e.dzdx, TOL, 'dzdx');
+    close(g.dzdw.data, e.dzdw, TOL, 'dzdw');
+    close(g.dzdb.data, e.dzdb, TOL, 'dzdb');
+    throws(() => nn.nnconvt(x, r([3, 4, 2, 9], 1), b, s.opts), /nnconvt: w is 3x4x2x9, so its 4th dimension D=9 must equal the depth of x/, 'convt depth');
+  });
+
   add('nnpool: the worked example of SEMANTICS 2.6', () => {
     const x = new Tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [3, 3]);
     const ones = new Tensor(new Float32Array(9).fill(1), [3, 3]);

@@ -16,4 +16,6 @@ export const specs = {
   poolMax: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [51, 52], opts: { method: 'max', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolAvg: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [53, 54], opts: { method: 'avg', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
+  // nnconvt: upsampled, cropped asymmetrically, 3 groups, bias, batch of 2.
+  convt: { x: [5, 4, 6, 2], w: [3, 4, 2, 6], b: [6], seeds: [71, 72, 73, 74], opts: { upsample: [2, 3], crop: [1, 0, 2, 1], numGroups: 3 } },
 };
