@@ -6,9 +6,13 @@
 // = 0`) and each solver grows it into MatConvNet's own shape, so a checkpoint holds the same
 // variables a MATLAB one does: sgd and adagrad/rmsprop an array (the momentum buffer, the running
 // g^2), adam `{ m, v, t }`, adadelta `{ g_sqr, delta_sqr }`. Arrays are float32 (MATLAB's single);
-// every formula is evaluated in float64 and rounded once when stored.
+// every formula is evaluated in float64 and rounded once when stored; later formulas read the
+// stored (float32) value, as MATLAB's single arithmetic does.
 
 import { checkOptions, show } from '../options.js';
+
+/** float32 rounding: what a stored state value is (an assignment's value in JS is the unrounded one). */
+const f = Math.fround;
 
 /** A solver's state: 0 before its first step, then an array or a struct of arrays, as MatConvNet's. */
 export type SolverState =
@@ -53,11 +57,11 @@ export const sgd: Solver<{ momentum: number; nesterov: boolean }> = {
     const mu = opts.momentum;
     if (opts.nesterov) {
       for (let i = 0; i < w.length; i++) {
-        const mi = (m[i] = mu * m[i] - grad[i]);
+        const mi = (m[i] = f(mu * m[i] - grad[i]));
         w[i] += lr * (mu * mi - grad[i]);
       }
     } else {
-      for (let i = 0; i < w.length; i++) w[i] += lr * (m[i] = mu * m[i] - grad[i]);
+      for (let i = 0; i < w.length; i++) w[i] += lr * (m[i] = f(mu * m[i] - grad[i]));
     }
     return m;
   },
@@ -80,8 +84,8 @@ export const adam: Solver<{ beta1: number; beta2: number; eps: number }> = {
     const lrt = lr * (Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t));
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
-      const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-      const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+      const mi = (m[i] = f(beta1 * m[i] + (1 - beta1) * g));
+      const vi = (v[i] = f(beta2 * v[i] + (1 - beta2) * g * g));
       w[i] -= (lrt * mi) / (Math.sqrt(vi) + eps);
     }
     return { m, v, t };
@@ -97,7 +101,7 @@ export const adagrad: Solver<{ epsilon: number; rho: number }> = {
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
-      w[i] -= (lr * g) / (Math.sqrt((G[i] = G[i] * rho + g * g)) + epsilon);
+      w[i] -= (lr * g) / (Math.sqrt((G[i] = f(G[i] * rho + g * g))) + epsilon);
     }
     return G;
   },
@@ -112,7 +116,7 @@ export const rmsprop: Solver<{ epsilon: number; rho: number }> = {
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
-      w[i] -= (lr * g) / (Math.sqrt((G[i] = G[i] * rho + g * g * (1 - rho))) + epsilon);
+      w[i] -= (lr * g) / (Math.sqrt((G[i] = f(G[i] * rho + g * g * (1 - rho)))) + epsilon);
     }
     return G;
   },
@@ -132,7 +136,7 @@ export const adadelta: Solver<{ epsilon: number; rho: number }> = {
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
-      const Gi = (G[i] = G[i] * rho + g * g * (1 - rho));
+      const Gi = (G[i] = f(G[i] * rho + g * g * (1 - rho)));
       const delta = -Math.sqrt((D[i] + epsilon) / (Gi + epsilon)) * g;
       D[i] = D[i] * rho + delta * delta * (1 - rho);
       w[i] += delta;
