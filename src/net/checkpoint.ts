@@ -14,7 +14,8 @@ import { trainingCurvesPNG, type TrainStats } from './curves.js';
 import type { EpochStats } from './progress.js';
 import type { SolverState } from './solvers.js';
 import type { TrainState } from './train.js';
-import type { SimpleNN } from './types.js';
+import { matToTensor } from './tidy.js';
+import { layerLabel, type Layer, type SimpleNN } from './types.js';
 
 /** Bytes of a MAT file's header: what an appended variable leaves out. */
 const MAT_HEADER = 128;
@@ -28,7 +29,8 @@ export function modelPath(expDir: string, epoch: number): string {
 export interface CheckpointFiles {
   /** The largest N of the net-epoch-N.mat files in expDir, 0 if none (or no expDir yet). */
   findLastCheckpoint(): Promise<number>;
-  loadState(epoch: number): Promise<{ net: SimpleNN; state: TrainState; stats: TrainStats }>;
+  /** The checkpoint of `epoch`; custom layers take their functions from the same layers of `current`. */
+  loadState(epoch: number, current: SimpleNN): Promise<{ net: SimpleNN; state: TrainState; stats: TrainStats }>;
   saveState(epoch: number, net: SimpleNN, state: TrainState): Promise<void>;
   saveStats(epoch: number, stats: TrainStats): Promise<void>;
   saveCurves(stats: TrainStats): Promise<void>;
@@ -65,7 +67,7 @@ export async function checkpointFiles(who: string, expDir: string): Promise<Chec
       }
       return last;
     },
-    loadState: async (epoch) => {
+    loadState: async (epoch, current) => {
       const path = modelPath(expDir, epoch);
       const vars = await readMat(path);
       if (vars.stats === undefined) {
@@ -73,7 +75,7 @@ export async function checkpointFiles(who: string, expDir: string): Promise<Chec
       }
       const where = `'${path}'`;
       if (vars.net === undefined || vars.state === undefined) throw new Error(`${who}: ${where} has no 'net' and 'state'; it is not a cnnTrain checkpoint`);
-      const net = netFromMat(who, { net: vars.net }, where);
+      const net = withCustomLayers(who, netFromMat(who, { net: vars.net }, where), current, where);
       return { net, state: stateFromMat(who, vars.state, net, where), stats: statsFromMat(who, vars.stats, where) };
     },
     saveState: async (epoch, net, state) => {
@@ -101,8 +103,38 @@ function checkpointNet(who: string, net: SimpleNN): MatWritable {
     const { class: _labels, ...rest } = last;
     layers[layers.length - 1] = rest as typeof last;
   }
-  return netToMat(who, { ...net, layers }, 'net.');
+  return netToMat(who, { ...net, layers }, 'net.', true);
 }
+
+/**
+ * A loaded net's custom layers (type, name and weights in the file) completed from `current`: the
+ * layer of `current` at the same index, which must be custom too, with the file's weights.
+ */
+function withCustomLayers(who: string, net: SimpleNN, current: SimpleNN, where: string): SimpleNN {
+  if (!net.layers.some((ly) => ly.type === 'custom')) return net;
+  if (net.layers.length !== current.layers.length) {
+    throw new Error(`${who}: ${where} has a net of ${net.layers.length} layers but the net given has ${current.layers.length}`);
+  }
+  const layers = net.layers.map((ly, l) => {
+    if (ly.type !== 'custom') return ly;
+    const now = current.layers[l];
+    if (now.type !== 'custom') {
+      throw new Error(`${who}: ${where}: ${layerLabel(l, ly)} is a custom layer but the net given has a ${String(now.type)} layer there`);
+    }
+    const out = Object.assign(Object.create(Object.getPrototypeOf(now) as object) as Layer, now);
+    const w = elementsOf(ly.weights).map((v, j) => (v === null || isTensor(v) ? v : matToTensor(`${layerLabel(l, ly)}: weights[${j}]`, v as never)));
+    out.weights = w as Layer['weights'];
+    for (const k of ['learningRate', 'weightDecay'] as const) {
+      const n = numbers(ly[k]);
+      if (n !== null) out[k] = n;
+      else if (Array.isArray(ly[k])) out[k] = ly[k];
+    }
+    return out;
+  });
+  return { ...net, layers };
+}
+
+const elementsOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : elements(v));
 
 function stateArray(s: Float32Array, shape: readonly number[] | null): MatWritable {
   return { class: 'single', dims: shape !== null && s.length === shape.reduce((a, b) => a * b, 1) ? matlabSize(shape) : [s.length, 1], data: s };
@@ -174,15 +206,14 @@ function solverStateFromMat(who: string, v: unknown, where: string): SolverState
     return d instanceof Float32Array ? d : Float32Array.from(n);
   }
   if (isObj(v) && v.class === undefined) {
+    // adam's { m, v, t } (t a count) or adadelta's { g_sqr, delta_sqr }
     const out: Any = {};
     for (const [k, x] of Object.entries(v)) {
-      const y = solverStateFromMat(who, x, `${where}.${k}`);
-      out[k] = k === 't' ? (y === 0 ? 0 : (y as Float32Array)[0]) : y;
-    }
-    // t is a count: a double scalar, never a Float32Array
-    if ('t' in out) {
-      const t = numbers(v.t);
-      out.t = t !== null && t.length === 1 ? t[0] : NaN;
+      if (k === 't') {
+        const t = numbers(x);
+        if (t === null || t.length !== 1) throw new Error(`${who}: ${where}.t must be a number, got ${tagOf(x)}`);
+        out.t = t[0];
+      } else out[k] = solverStateFromMat(who, x, `${where}.${k}`);
     }
     return out as unknown as SolverState;
   }

@@ -55,17 +55,21 @@ export function toMat(who: string, v: unknown, where: string, key = ''): MatWrit
 }
 
 /** `{ layers, meta }` of a net as MAT values (weights single, the rest as MatConvNet saves them). */
-export function netToMat(who: string, net: SimpleNN, prefix = ''): { layers: MatWritable; meta: MatWritable } {
+export function netToMat(who: string, net: SimpleNN, prefix = '', customWeights = false): { layers: MatWritable; meta: MatWritable } {
   if (typeof net !== 'object' || net === null || !Array.isArray(net.layers)) {
     throw new Error(`${who}: net must be a simplenn net { layers: [...] }, got ${tagOf(net)}`);
   }
   const layers = net.layers.map((ly, l) => {
     if (typeof ly !== 'object' || ly === null) throw new Error(`${who}: ${layerLabel(l, ly)} must be an object, got ${tagOf(ly)}`);
-    if (ly.type === 'custom') {
+    if (ly.type === 'custom' && !customWeights) {
       throw new Error(`${who}: ${layerLabel(l, ly)} is a custom layer; its functions cannot be saved in a MAT file`);
     }
     const out: Record<string, MatWritable> = {};
-    for (const [k, x] of Object.entries(ly)) {
+    // A checkpoint keeps a custom layer's type, name and weights; its functions come back from the net
+    // given to cnnTrain when it resumes.
+    const fields = ly.type === 'custom' ? Object.entries(ly).filter(([k]) => ['type', 'name', 'weights', 'learningRate', 'weightDecay'].includes(k))
+      : Object.entries(ly);
+    for (const [k, x] of fields) {
       const m = toMat(who, x, `${prefix}layers{${l + 1}}.${k} (${layerLabel(l, ly)})`, k);
       if (m !== undefined) out[k] = m;
     }

@@ -524,7 +524,7 @@ export async function cnnTrain(net: SimpleNN, imdb: Imdb, getBatch: GetBatch, op
   const start = p.continue && files !== null ? await files.findLastCheckpoint() : 0;
   if (start >= 1 && files !== null) {
     p.log(`cnn_train: resuming by loading epoch ${start}`);
-    const loaded = await files.loadState(start);
+    const loaded = await files.loadState(start, tidy);
     tidy = { ...simplennTidy(loaded.net) };
     ({ state, stats } = loaded);
   }
