@@ -8,7 +8,7 @@ import { matlabSize, tagOf } from '../options.js';
 import { readMat, type MatSource } from '../io/mat/reader.js';
 import { writeMat } from '../io/mat/writer.js';
 import type { MatValue, MatWritable } from '../io/mat/types.js';
-import { simplennTidy } from './tidy.js';
+import { matToTensor, simplennTidy } from './tidy.js';
 import { layerLabel, type SimpleNN } from './types.js';
 
 /** Fields that are numeric rows even when empty (MATLAB's ones(1, 0) rather than {}). */
@@ -118,6 +118,35 @@ function metaFromMat(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, metaFromMat(x)]));
 }
 
+/** A numeric MAT array as numbers (one element: a number; logical: booleans); anything else as it is. */
+function plainValue(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as { class?: unknown; dims?: unknown; data?: unknown };
+  if (o.class === 'cell' && Array.isArray(o.data)) return o.data.map(plainValue);
+  if (typeof o.class === 'string' && Array.isArray(o.dims) && ArrayBuffer.isView(o.data) && o.class !== 'char') {
+    const vals = Array.from(o.data as unknown as ArrayLike<number | bigint>, Number);
+    const out = o.class === 'logical' ? vals.map((x) => x !== 0) : vals;
+    return out.length === 1 ? out[0] : out;
+  }
+  return v;
+}
+
+/**
+ * What simplennTidy does not convert: legacy `filters`/`biases` become Tensors, and the elements of
+ * cells other than `weights` (a conv's opts {'CudnnWorkspaceLimit', 1262485504}) plain values.
+ */
+function layerFromMat(ly: Record<string, unknown>, l: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ly)) {
+    const o = v as { class?: unknown; data?: unknown };
+    if ((k === 'filters' || k === 'biases') && typeof o === 'object' && o !== null && ArrayBuffer.isView(o.data)) {
+      out[k] = (o.data as ArrayLike<number>).length === 0 ? null : matToTensor(`layer ${l}: ${k}`, v as never);
+    } else if (k !== 'weights' && typeof o === 'object' && o !== null && o.class === 'cell') out[k] = plainValue(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
 /**
  * A net from MAT variables: `{ layers, meta }` (zoo and cnn_train files), legacy top-level
  * `layers`, `classes`, `normalization` (and filters/biases inside layers), or a checkpoint's `net`
@@ -144,7 +173,7 @@ export function netFromMat(who: string, vars: Record<string, unknown>, where: st
       throw new Error(`${who}: ${where}: ${prefix}layers{${l + 1}} (layer ${l}) must be a layer struct, got ${tagOf(ly)}`);
     }
   });
-  const net: Record<string, unknown> = { layers: list };
+  const net: Record<string, unknown> = { layers: list.map((ly, l) => layerFromMat(ly as Record<string, unknown>, l)) };
   for (const k of ['meta', 'classes', 'normalization'] as const) {
     if (src[k] !== undefined) {
       refuse(who, src[k], `${where}: ${prefix}${k}`);
