@@ -16,3 +16,8 @@ export {
   type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
+export { rgb2gray, RGB2GRAY_WEIGHTS } from './image/colour.js';
+export { conv2, imsmooth, type Conv2Shape, type Kernel } from './image/filters.js';
+export { strel, imdilate, type StructuringElement } from './image/morph.js';
+export { median, mean, type Elements } from './image/stats.js';
+export { imresize, type ImresizeOptions, type ResizeMethod } from './image/resize.js';
