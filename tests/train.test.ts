@@ -78,9 +78,10 @@ describe('net-train.png', () => {
   });
 });
 
-/** A 1x1 conv net (2 inputs, 3 classes) + the test's loss, with given weights. */
-function linearNet(w: number[], b: number[], mult?: { learningRate: number[]; weightDecay: number[] }): SimpleNN {
-  const fc = fcCustom(new Tensor(Float32Array.from(w), [1, 1, 2, 3]), new Tensor(Float32Array.from(b), [1, 3]));
+/** A 1x1 conv net (2 inputs, 3 classes; a conv layer or the test's custom one) + the test's loss. */
+function linearNet(kind: 'conv' | 'custom', w: number[], b: number[], mult?: { learningRate: number[]; weightDecay: number[] }): SimpleNN {
+  const weights = [new Tensor(Float32Array.from(w), [1, 1, 2, 3]), new Tensor(Float32Array.from(b), [1, 3])];
+  const fc: Layer = kind === 'conv' ? { type: 'conv', weights } : fcCustom(weights[0], weights[1]);
   if (mult) Object.assign(fc, mult);
   return { layers: [fc, softmaxLossCustom()] };
 }
@@ -109,44 +110,46 @@ describe('one cnnTrain step against the update rule written out by hand', () => 
   const imdb = { images: { data: Float32Array.from(X.flat()), label: c, set: [1, 1, 1, 1, 1] } };
   const W0 = [0.1, -0.2, 0.3, 0.05, -0.1, 0.2], b0 = [0.01, -0.02, 0.03];
 
-  it('two epochs of one batch: g\' = g/B + λ·mult·w, m ← μm − g\', w ← w + η·mult·m, with multipliers [1 2] and [1 0]', async () => {
-    const lr = 0.5, wd = 0.01, mu = 0.9;
-    const mult = { learningRate: [1, 2], weightDecay: [1, 0] };
-    const { net } = await cnnTrain(linearNet(W0, b0, mult), imdb, pointBatch,
-      { ...quiet, batchSize: 5, numEpochs: 2, learningRate: [lr, lr / 2], weightDecay: wd, momentum: mu, errorFunction: 'none' });
-    // By hand, in float64: the batch sum is the same in any order.
-    let W = W0.slice(), b = b0.slice();
-    const mW = new Array<number>(6).fill(0), mb = new Array<number>(3).fill(0);
-    for (const eta of [lr, lr / 2]) {
-      const { dW, db } = linearGrad(W, b, X, c);
-      for (let i = 0; i < 6; i++) { mW[i] = mu * mW[i] - (dW[i] / 5 + wd * 1 * W[i]); }
-      for (let i = 0; i < 3; i++) { mb[i] = mu * mb[i] - (db[i] / 5 + wd * 0 * b[i]); }
-      W = W.map((v, i) => v + eta * 1 * mW[i]);
-      b = b.map((v, i) => v + eta * 2 * mb[i]);
-    }
-    expectClose(net.layers[0].weights![0]!.data, Float32Array.from(W), 2e-6, 1e-7, 'W');
-    expectClose(net.layers[0].weights![1]!.data, Float32Array.from(b), 2e-6, 1e-7, 'b');
-  });
+  for (const kind of ['conv', 'custom'] as const) {
+    it(`${kind} layer: two epochs of one batch: g\' = g/B + λ·mult·w, m ← μm − g\', w ← w + η·mult·m, with multipliers [1 2] and [1 0]`, async () => {
+      const lr = 0.5, wd = 0.01, mu = 0.9;
+      const mult = { learningRate: [1, 2], weightDecay: [1, 0] };
+      const { net } = await cnnTrain(linearNet(kind, W0, b0, mult), imdb, pointBatch,
+        { ...quiet, batchSize: 5, numEpochs: 2, learningRate: [lr, lr / 2], weightDecay: wd, momentum: mu, errorFunction: 'none' });
+      // By hand, in float64: the batch sum is the same in any order.
+      let W = W0.slice(), b = b0.slice();
+      const mW = new Array<number>(6).fill(0), mb = new Array<number>(3).fill(0);
+      for (const eta of [lr, lr / 2]) {
+        const { dW, db } = linearGrad(W, b, X, c);
+        for (let i = 0; i < 6; i++) { mW[i] = mu * mW[i] - (dW[i] / 5 + wd * 1 * W[i]); }
+        for (let i = 0; i < 3; i++) { mb[i] = mu * mb[i] - (db[i] / 5 + wd * 0 * b[i]); }
+        W = W.map((v, i) => v + eta * 1 * mW[i]);
+        b = b.map((v, i) => v + eta * 2 * mb[i]);
+      }
+      expectClose(net.layers[0].weights![0]!.data, Float32Array.from(W), 2e-6, 1e-7, 'W');
+      expectClose(net.layers[0].weights![1]!.data, Float32Array.from(b), 2e-6, 1e-7, 'b');
+    });
 
-  it('Nesterov: delta = μm − g\'', async () => {
-    const lr = 0.3, mu = 0.8;
-    const { net } = await cnnTrain(linearNet(W0, b0), imdb, pointBatch,
-      { ...quiet, batchSize: 5, numEpochs: 2, learningRate: lr, weightDecay: 0, momentum: mu, nesterovUpdate: true, errorFunction: 'none' });
-    let W = W0.slice();
-    const m = new Array<number>(6).fill(0);
-    let b = b0.slice();
-    const mb = new Array<number>(3).fill(0);
-    for (let step = 0; step < 2; step++) {
-      const { dW, db } = linearGrad(W, b, X, c);
-      W = W.map((v, i) => { const g = dW[i] / 5; m[i] = mu * m[i] - g; return v + lr * (mu * m[i] - g); });
-      b = b.map((v, i) => { const g = db[i] / 5; mb[i] = mu * mb[i] - g; return v + lr * (mu * mb[i] - g); });
-    }
-    expectClose(net.layers[0].weights![0]!.data, Float32Array.from(W), 2e-6, 1e-7, 'W');
-    expectClose(net.layers[0].weights![1]!.data, Float32Array.from(b), 2e-6, 1e-7, 'b');
-  });
+    it(`${kind} layer: Nesterov: delta = μm − g'`, async () => {
+      const lr = 0.3, mu = 0.8;
+      const { net } = await cnnTrain(linearNet(kind, W0, b0), imdb, pointBatch,
+        { ...quiet, batchSize: 5, numEpochs: 2, learningRate: lr, weightDecay: 0, momentum: mu, nesterovUpdate: true, errorFunction: 'none' });
+      let W = W0.slice();
+      const m = new Array<number>(6).fill(0);
+      let b = b0.slice();
+      const mb = new Array<number>(3).fill(0);
+      for (let step = 0; step < 2; step++) {
+        const { dW, db } = linearGrad(W, b, X, c);
+        W = W.map((v, i) => { const g = dW[i] / 5; m[i] = mu * m[i] - g; return v + lr * (mu * m[i] - g); });
+        b = b.map((v, i) => { const g = db[i] / 5; mb[i] = mu * mb[i] - g; return v + lr * (mu * mb[i] - g); });
+      }
+      expectClose(net.layers[0].weights![0]!.data, Float32Array.from(W), 2e-6, 1e-7, 'W');
+      expectClose(net.layers[0].weights![1]!.data, Float32Array.from(b), 2e-6, 1e-7, 'b');
+    });
+  }
 
   it('the argument net is not modified; the returned one is tidied and filled', async () => {
-    const input = linearNet(W0, b0);
+    const input = linearNet('conv', W0, b0);
     const { net } = await cnnTrain(input, imdb, pointBatch, { ...quiet, batchSize: 5, numEpochs: 1, errorFunction: 'none' });
     expectExact(input.layers[0].weights![0]!.data, Float32Array.from(W0), 'input weights');
     expect(input.layers[0].learningRate).toBeUndefined();

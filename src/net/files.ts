@@ -140,7 +140,7 @@ function layerFromMat(ly: Record<string, unknown>, l: number): Record<string, un
   for (const [k, v] of Object.entries(ly)) {
     const o = v as { class?: unknown; data?: unknown };
     if ((k === 'filters' || k === 'biases') && typeof o === 'object' && o !== null && ArrayBuffer.isView(o.data)) {
-      out[k] = (o.data as ArrayLike<number>).length === 0 ? null : matToTensor(`layer ${l}: ${k}`, v as never);
+      out[k] = (o.data as unknown as ArrayLike<number>).length === 0 ? null : matToTensor(`layer ${l}: ${k}`, v as never);
     } else if (k !== 'weights' && typeof o === 'object' && o !== null && o.class === 'cell') out[k] = plainValue(v);
     else out[k] = v;
   }

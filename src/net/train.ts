@@ -6,7 +6,7 @@
 import { Tensor, isTensor } from '../tensor.js';
 import { checkOptions, show, tagOf } from '../options.js';
 import { randperms } from '../random.js';
-import { simplenn } from './simplenn.js';
+import { run, type Materialise } from './engine.js';
 import { simplennTidy } from './tidy.js';
 import { simplennDisplay } from './display.js';
 import { layerLabel, type Layer, type Res, type SimpleNN } from './types.js';
@@ -27,7 +27,11 @@ export interface Imdb {
 /** `[images, labels]` for the 0-based indices `batch` into imdb.images (or a promise of it). */
 export type GetBatch = (imdb: Imdb, batch: number[]) => [Tensor, unknown] | Promise<[Tensor, unknown]>;
 
-/** A custom error function: one count per label of `errorLabels`, summed over the batch. */
+/**
+ * A custom error function: one count per label of `errorLabels`, summed over the batch. Its `res`
+ * holds what cnnTrain copies out of the run: res[L - 1].x (the predictions), res[L].x (the
+ * objective) and, in training, every res[l].dzdw; the other fields are null.
+ */
 export type ErrorFunction = (labels: unknown, res: Res[]) => ArrayLike<number>;
 
 /** The solver state and the last epoch's statistics, as cnn_train's `state` (saved in checkpoints). */
@@ -79,7 +83,7 @@ export interface TrainOptions {
   expDir?: string;
   /** Resume from the last complete checkpoint in expDir (true). */
   continue?: boolean;
-  /** Passed to simplenn (true). */
+  /** Passed to simplenn (true): buffers nothing reads again share WebAssembly memory. */
   conserveMemory?: boolean;
   /** Passed to simplenn (Infinity). */
   backPropDepth?: number;
@@ -429,6 +433,10 @@ async function processEpoch(net: SimpleNN, state: TrainState, p: EpochParams, mo
   let num = 0;
   let adjustTime = 0;
   let res: Res[] | null = null;
+  // simplenn's engine, copying out only what cnnTrain reads: the predictions res[L - 1].x, the
+  // objective res[L].x and the weight derivatives (res is passed back, so its arrays are reused).
+  const L = net.layers.length;
+  const keep: Materialise = { x: (k) => k >= L - 1, dzdx: () => false, dzdw: mode === 'train', aux: false };
   const start = now();
   for (let t = 0; t < list.length; t += B) {
     const b = t / B;
@@ -443,9 +451,9 @@ async function processEpoch(net: SimpleNN, state: TrainState, p: EpochParams, mo
     const [im, labels] = got;
     if (im.shape[3] !== batchSize) throw new Error(`${WHO}: getBatch returned ${im.shape[3]} images for a batch of ${batchSize}`);
     loss.class = labels;
-    res = simplenn(net, im, mode === 'train' ? 1 : null, res, {
-      mode: mode === 'train' ? 'normal' : 'test', conserveMemory: p.conserveMemory, backPropDepth: p.backPropDepth,
-    });
+    res = run(net, im, mode === 'train' ? 1 : null, res, {
+      test: mode !== 'train', conserveMemory: p.conserveMemory, backPropDepth: p.backPropDepth, skipForward: false, accumulate: false,
+    }, keep);
     errors[0] += objectiveOf(res);
     const e = p.errorFunction(labels, res);
     if (e.length !== p.errorLabels.length) {
