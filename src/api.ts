@@ -21,3 +21,10 @@ export { conv2, imsmooth, type Conv2Shape, type Kernel } from './image/filters.j
 export { strel, imdilate, type StructuringElement } from './image/morph.js';
 export { median, mean, type Elements } from './image/stats.js';
 export { imresize, type ImresizeOptions, type ResizeMethod } from './image/resize.js';
+export {
+  cnnTrain, type TrainOptions, type Imdb, type GetBatch, type ErrorFunction, type TrainState, type EpochInfo,
+} from './net/train.js';
+export { type BatchInfo, type EpochStats } from './net/progress.js';
+export { type TrainStats } from './net/curves.js';
+export { loadSimpleNN, saveSimpleNN, type SaveOptions } from './net/files.js';
+export { type Solver, type SolverState, type SolverName } from './net/solvers.js';
