@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, init, imread, readMat, writeMat, zeros, type SimpleNN } from '../src/index.js';
+import { Tensor, init, imread, nnconv, nnrelu, randn, readMat, simplenn, writeMat, zeros, type SimpleNN } from '../src/index.js';
 import { cnnTrain, type TrainOptions } from '../src/net/train.js';
 import { loadSimpleNN, netFromMat, saveSimpleNN } from '../src/net/files.js';
 import { expectExact } from './helpers.js';
@@ -185,6 +185,15 @@ describe('saveSimpleNN and loadSimpleNN', () => {
       expect(meta.normalization.interpolation).toBe('bilinear');
       expect(meta.normalization.averageImage).toMatchObject({ class: 'double', dims: [1, 1, 3] });
     }
+  });
+
+  it('a loaded conv with MatConvNet\'s cuDNN opts runs as nnconv does (the opts are ignored)', async () => {
+    const net = await loadSimpleNN(fixture('zoo_v7.mat'));
+    const [conv1, relu1] = net.layers;
+    const x = randn([8, 8, 3, 2], { seed: 3 });
+    const res = simplenn({ layers: [conv1, relu1] }, x);
+    const want = nnrelu(nnconv(x, conv1.weights![0]!, conv1.weights![1]!, { pad: 1 }));
+    expectExact(res[2].x!.data, want.data, 'conv1 + relu1');
   });
 
   it('reads the legacy layout: top-level classes and normalization, filters and biases', async () => {
