@@ -148,6 +148,30 @@ describe('one cnnTrain step against the update rule written out by hand', () => 
     });
   }
 
+  it('saveSolverState: false starts every epoch from momentum 0', async () => {
+    const lr = 0.5, mu = 0.9;
+    const { net } = await cnnTrain(linearNet('conv', W0, b0), imdb, pointBatch,
+      { ...quiet, batchSize: 5, numEpochs: 2, learningRate: lr, weightDecay: 0, momentum: mu, saveSolverState: false, errorFunction: 'none' });
+    let W = W0.slice(), b = b0.slice();
+    for (let step = 0; step < 2; step++) {
+      const { dW, db } = linearGrad(W, b, X, c);
+      W = W.map((v, i) => v - lr * (dW[i] / 5));
+      b = b.map((v, i) => v - lr * (db[i] / 5));
+    }
+    expectClose(net.layers[0].weights![0]!.data, Float32Array.from(W), 2e-6, 1e-7, 'W');
+  });
+
+  it('a custom error function and its labels', async () => {
+    const lines: string[] = [];
+    const { stats } = await cnnTrain(linearNet('conv', W0, b0), imdb, pointBatch, {
+      batchSize: 2, numEpochs: 1, log: (l) => lines.push(l), errorLabels: ['zeros', 'first'],
+      errorFunction: (labels, res) => [0, (labels as number[]).filter((v) => v === 1).length + 0 * res.length],
+    });
+    expect(stats.train[0].zeros).toBe(0);
+    expect(stats.train[0].first).toBe(2 / 5);
+    expect(lines.at(-1)).toMatch(/ Hz first: 0\.400 objective: \d\.\d{3} zeros: 0\.000$/);
+  });
+
   it('the argument net is not modified; the returned one is tidied and filled', async () => {
     const input = linearNet('conv', W0, b0);
     const { net } = await cnnTrain(input, imdb, pointBatch, { ...quiet, batchSize: 5, numEpochs: 1, errorFunction: 'none' });
