@@ -117,8 +117,8 @@ const CAP = 7;
  */
 export function niceTicks(lo: number, hi: number): { lo: number; hi: number; ticks: number[]; decimals: number } {
   if (!(hi > lo)) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= pad; hi += pad;
+    // One value (one epoch, a constant error): MATLAB's limits are the value ± 1.
+    lo -= 1; hi += 1;
   }
   const raw = (hi - lo) / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
