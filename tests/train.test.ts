@@ -6,6 +6,7 @@ import { cnnTrain, accumulateGradients, ERROR_FUNCTIONS, type TrainState } from 
 import { fixed, progressLine, epochSummary, type BatchInfo, type EpochStats } from '../src/net/progress.js';
 import { trainingCurves, trainingCurvesPNG, plottedFields } from '../src/net/curves.js';
 import { sgd } from '../src/net/solvers.js';
+import { niceTicks } from '../src/plot.js';
 import { randperms } from '../src/random.js';
 import { expectClose, expectExact } from './helpers.js';
 import { fcCustom, mlpCustom, pointBatch, separableSet, softmaxLossCustom } from './train-nets.js';
@@ -71,6 +72,12 @@ describe('net-train.png', () => {
       expect(orange, `panel ${p}: val line`).toBeGreaterThan(100);
       expect(dark, `panel ${p}: axes and text`).toBeGreaterThan(500);
     }
+  });
+  it('ticks: 1, 2 or 5 times a power of ten, limits on whole steps', () => {
+    expect(niceTicks(1, 12)).toEqual({ lo: 0, hi: 15, ticks: [0, 5, 10, 15], decimals: 0 });
+    expect(niceTicks(0.013, 0.87).ticks.map((v) => +v.toFixed(6))).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.013, 0.87).decimals).toBe(1);
+    expect(niceTicks(1, 1)).toMatchObject({ lo: 0, hi: 2, decimals: 1 });
   });
   it('a missing val epoch leaves a gap, not a crash', () => {
     const t = trainingCurves({ train: stats.train, val: [stats.val[0], undefined as unknown as EpochStats, stats.val[2]] });
