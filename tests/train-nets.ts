@@ -95,3 +95,47 @@ export function mlpCustom(hidden: number, classes: number, seed: number): Simple
     ],
   };
 }
+
+/**
+ * 8x8x1 images of a bar with noise: class 1 vertical, 2 horizontal, 3 a diagonal; the bar's
+ * position varies, so the conv layers must learn the orientation. set: every 4th is validation.
+ */
+export function barSet(n: number, seed: number): Imdb & { images: { data: Float32Array; label: number[]; set: number[] } } {
+  const noise = randn([8, 8, 1, n], { seed }).data;
+  const data = new Float32Array(64 * n);
+  const label: number[] = [];
+  const set: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const c = (k % 3) + 1;
+    const at = 1 + ((k * 5) % 6);
+    for (let j = 0; j < 8; j++) {
+      for (let i = 0; i < 8; i++) {
+        const on = c === 1 ? j === at : c === 2 ? i === at : i === j;
+        data[i + 8 * j + 64 * k] = (on ? 1 : 0) + 0.1 * noise[i + 8 * j + 64 * k];
+      }
+    }
+    label.push(c);
+    set.push(k % 4 === 3 ? 2 : 1);
+  }
+  return { images: { data, label, set } };
+}
+
+export function barBatch(imdb: Imdb, batch: number[]): [Tensor, number[]] {
+  const { data, label } = imdb.images as { data: Float32Array; label: number[] };
+  const x = new Float32Array(64 * batch.length);
+  batch.forEach((i, b) => x.set(data.subarray(64 * i, 64 * i + 64), 64 * b));
+  return [new Tensor(x, [8, 8, 1, batch.length]), batch.map((i) => label[i])];
+}
+
+/** conv 3x3x1x8, relu, max pool 2, conv 3x3x8x3 to 1x1, softmaxloss: the character CNN's layer kinds. */
+export function barCNN(seed: number): SimpleNN {
+  return {
+    layers: [
+      { type: 'conv', weights: [scaled(randn([3, 3, 1, 8], { seed }), 0.3), zeros([1, 8])] },
+      { type: 'relu' },
+      { type: 'pool', method: 'max', pool: 2, stride: 2 },
+      { type: 'conv', weights: [scaled(randn([3, 3, 8, 3], { seed: seed + 1 }), 0.3), zeros([1, 3])] },
+      { type: 'softmaxloss' },
+    ],
+  };
+}

@@ -9,7 +9,7 @@ import { sgd } from '../src/net/solvers.js';
 import { niceTicks } from '../src/plot.js';
 import { randperms } from '../src/random.js';
 import { expectClose, expectExact } from './helpers.js';
-import { fcCustom, mlpCustom, pointBatch, separableSet, softmaxLossCustom } from './train-nets.js';
+import { barBatch, barCNN, barSet, fcCustom, mlpCustom, pointBatch, separableSet, softmaxLossCustom } from './train-nets.js';
 
 beforeAll(() => init());
 
@@ -235,6 +235,15 @@ describe('training', () => {
     expect(stats.train[7].num).toBe(72);
     expect(stats.val[7].num).toBe(24);
     expect(Object.keys(stats.train[7])).toEqual(['objective', 'top1err', 'top5err', 'num', 'time']);
+  });
+
+  it('a conv net with softmaxloss (the character CNN\'s layer kinds) learns oriented bars: train error 0', async () => {
+    const imdb = barSet(60, 2);
+    const { stats, net } = await cnnTrain(barCNN(7), imdb, barBatch, { ...quiet, batchSize: 10, numEpochs: 10, learningRate: 0.1 });
+    expect(stats.train[0].top1err).toBeGreaterThan(0.1);
+    expect(stats.train[9].top1err).toBe(0);
+    expect(stats.val[9].top1err).toBe(0);
+    expect(net.layers[3].precious).toBe(true);
   });
 
   it('the same seeds give the same weights; another randomSeed another shuffle', async () => {
