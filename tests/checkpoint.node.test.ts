@@ -8,7 +8,7 @@ import { Tensor, init, imread, nnconv, nnrelu, randn, readMat, simplenn, writeMa
 import { cnnTrain, type TrainOptions } from '../src/net/train.js';
 import { loadSimpleNN, netFromMat, saveSimpleNN } from '../src/net/files.js';
 import { expectExact } from './helpers.js';
-import { mlpCustom, pointBatch, separableSet } from './train-nets.js';
+import { barBatch, barCNN, barSet, mlpCustom, pointBatch, separableSet } from './train-nets.js';
 
 beforeAll(() => init());
 
@@ -59,6 +59,21 @@ describe('checkpoints and continue', () => {
       expect(resumed.stats.train.map((s) => s.objective)).toEqual(ref.stats.train.map((s) => s.objective));
       expect(resumed.stats.val).toHaveLength(5);
     }
+  });
+
+  it('a trained conv net: its checkpoint and saveSimpleNN load back to the same predictions', async () => {
+    const dir = tmp();
+    const bars = barSet(30, 4);
+    const { net } = await cnnTrain(barCNN(3), bars, barBatch, { ...base, learningRate: 0.1, batchSize: 10, numEpochs: 2, expDir: dir });
+    const [x] = barBatch(bars, [0, 1, 2, 3, 4]);
+    const scores = (n: SimpleNN): Float32Array => simplenn({ layers: n.layers.slice(0, -1) }, x, null, null, { mode: 'test' }).at(-1)!.x!.data;
+    const want = scores(net);
+    expectExact(scores(await loadSimpleNN(join(dir, 'net-epoch-2.mat'))), want, 'from the checkpoint');
+    expectExact(scores(await loadSimpleNN(saveSimpleNN(net, { compress: true }))), want, 'from saveSimpleNN');
+    const loaded = await loadSimpleNN(join(dir, 'net-epoch-2.mat'));
+    expect(loaded.layers[3].precious).toBe(true);
+    expect(loaded.layers[0].learningRate).toEqual([1, 1]);
+    expect(loaded.layers[4].class).toBeUndefined();
   });
 
   it('a finished run returns the loaded net; continue: false starts again', async () => {
