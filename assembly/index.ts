@@ -10,3 +10,7 @@ export { pool_max_forward, pool_max_backward } from './pool_max';
 export { pool_avg_forward, pool_avg_backward } from './pool_avg';
 export { pool_scratch } from './pool_pass';
 export { convt_bias_forward } from './convt';
+export { bnorm_moments } from './bnorm';
+export { bnorm_forward } from './bnorm';
+export { bnorm_backward } from './bnorm';
+export { dropout_forward } from './dropout';

@@ -7,6 +7,9 @@ export { nnrelu, type ReluOptions } from './blocks/relu.js';
 export { nnpool, type PoolOptions } from './blocks/pool.js';
 export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
 export { nnconvt, type ConvtOptions, type ConvtDerivatives } from './blocks/convt.js';
+export { nnbnorm, type BnormOptions, type BnormDerivatives } from './blocks/bnorm.js';
+export { nndropout, type DropoutOptions, type DropoutResult } from './blocks/dropout.js';
+export { nnpdist, type PdistOptions, type PdistDerivatives } from './blocks/pdist.js';
 export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,

@@ -4,7 +4,8 @@
 // logarithm is computed here from + - * / and Math.sqrt, which IEEE 754 and
 // ECMAScript fix exactly.
 //
-// Uniforms: xoshiro128** (Blackman & Vigna), state seeded by splitmix32.
+// Uniforms: xoshiro128** (Blackman & Vigna), state seeded by splitmix32; uniformRandom gives
+// the top 24 bits of each output over 2^24 (nndropout's masks).
 // Normals: Marsaglia's polar method, both values of each accepted pair used.
 
 /** The stream used by randn() without a seed; MATLAB's `rng default` analogue. */
@@ -33,6 +34,45 @@ class Generator {
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
     s[2] ^= t; s[3] = rotl(s[3], 11);
     return result;
+  }
+
+  /**
+   * Fill `out` with uniforms in [0, 1): the top 24 bits of each 32-bit output over 2^24, so every
+   * value is a float32 exactly (a multiple of 2^-24 up to 1 - 2^-24). The state lives in locals
+   * for the loop (one 32-bit output per value).
+   */
+  fillUniform(out: Float32Array): void {
+    const s = this.s;
+    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+      s2 ^= t; s3 = rotl(s3, 11);
+      out[i] = (r >>> 8) * 5.9604644775390625e-8; // 2^-24
+    }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+  }
+
+  /**
+   * out[i] = u_i >= rate ? keep : 0 for the uniforms u_i that fillUniform would give from the same
+   * state (so the same stream). u = k * 2^-24 >= rate exactly when k >= K = ceil(rate * 2^24)
+   * (exact in float64), tested without a branch (random data defeats branch prediction: a
+   * ternary costs ~10x): the sign bit of k - K picks keep or 0 from a 2-entry table.
+   */
+  fillThreshold(out: Float32Array, rate: number, keep: number): void {
+    const K = Math.ceil(rate * 16777216);
+    const table = new Float32Array([keep, 0]);
+    const s = this.s;
+    let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+      s2 ^= t; s3 = rotl(s3, 11);
+      out[i] = table[((r >>> 8) - K) >>> 31];
+    }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
   }
 
   /** Uniform in (-1, 1) with 53 random bits. */
@@ -97,13 +137,34 @@ export function ln(x: number): number {
   return 2 * t * sum + e * LN2;
 }
 
+/** A fresh generator (seed given, checked) or the shared stream; `who` names the caller in the error. */
+function generator(who: string, seed: number | undefined): Generator {
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+    throw new Error(`${who}: seed must be an integer in 0..4294967295, got ${String(seed)}`);
+  }
+  return seed === undefined ? (shared ??= new Generator(0)) : new Generator(seed);
+}
+
 /** Fill `out` with standard normals from a fresh generator (seed given) or the shared stream. */
 export function normalRandom(out: Float32Array, seed?: number): void {
-  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
-    throw new Error(`randn: seed must be an integer in 0..4294967295, got ${String(seed)}`);
-  }
-  const g = seed === undefined ? (shared ??= new Generator(0)) : new Generator(seed);
+  const g = generator('randn', seed);
   for (let i = 0; i < out.length; i++) out[i] = g.normal();
+}
+
+/**
+ * Fill `out` with uniforms in [0, 1) (float32 multiples of 2^-24) from a fresh generator (seed
+ * given) or the shared stream that randn continues too: the same numbers in every runtime.
+ */
+export function uniformRandom(out: Float32Array, seed?: number, who = 'rand'): void {
+  generator(who, seed).fillUniform(out);
+}
+
+/**
+ * out[i] = (u_i >= rate) ? keep : 0 for the uniforms u_i of uniformRandom (same generator, same
+ * stream, same numbers), in one branch-free pass: nndropout's mask. rate must be in [0, 1].
+ */
+export function maskRandom(out: Float32Array, rate: number, keep: number, seed?: number, who = 'rand'): void {
+  generator(who, seed).fillThreshold(out, rate, keep);
 }
 
 /**

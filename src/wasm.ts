@@ -40,6 +40,13 @@ export interface Kernels {
   conv_backward_filter_scratch(...d: ConvDims): number;
   /** nnconvt's bias: y(p, k, n) += b[k] over planes of P floats, K channels, N images. */
   convt_bias_forward(y: number, b: number, P: number, K: number, N: number): void;
+  /** nnbnorm; x, y, dzdy, dzdx are [HW, C, N]; mu, sigma, g, b, dzdg, dzdb C floats each. */
+  bnorm_moments(x: number, mu: number, sigma: number, HW: number, C: number, N: number, epsilon: number): void;
+  bnorm_forward(x: number, g: number, b: number, mu: number, sigma: number, y: number, HW: number, C: number, N: number): void;
+  bnorm_backward(x: number, g: number, mu: number, sigma: number, dzdy: number, dzdx: number,
+    dzdg: number, dzdb: number, HW: number, C: number, N: number): void;
+  /** nndropout: y = mask .* x (the backward pass calls it with dzdy for x). */
+  dropout_forward(x: number, mask: number, y: number, n: number): void;
 }
 
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
@@ -57,6 +64,8 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',
   'convt_bias_forward',
+  'bnorm_moments', 'bnorm_forward', 'bnorm_backward',
+  'dropout_forward',
 ];
 
 const PAGE = 65536;
@@ -224,4 +233,45 @@ export function streamBands(who: string, x: Float32Array, planes: number, H: num
     }
   }
   return out;
+}
+
+/**
+ * streamPlanes for channel-wise blocks on [HW, C, N] tensors, whose kernels need
+ * all N runs of a channel at once (batch statistics): groups of m channels are
+ * gathered into the arena as a [HW, m, N] tensor (N copies of m*HW floats per
+ * input), the kernels run on the group, and the `nOut` outputs are scattered back
+ * while still in cache. A group holds as many channels as fit `chunkFloats` over
+ * inputs and outputs together (at least one). `extras` are small buffers reserved
+ * alongside: a Float32Array is copied in once, a number reserves that many floats.
+ * `run(ptrs, c0, m)` gets the group buffers (inputs, then outputs) and then the
+ * extras' addresses (whole, not offset by c0). Returns the outputs and the extras'
+ * addresses, valid until the next reserve().
+ */
+export function streamChannels(who: string, HW: number, C: number, N: number, chunkFloats: number,
+  inputs: Float32Array[], nOut: number, extras: (Float32Array | number)[],
+  run: (ptrs: number[], c0: number, m: number) => void): { out: Float32Array[]; extras: number[] } {
+  const bufs = inputs.length + nOut;
+  const perChannel = bufs * HW * N;
+  const per = Math.max(1, Math.min(C, perChannel === 0 ? C : Math.floor(chunkFloats / perChannel)));
+  const ptrs = reserve(who, ...new Array<number>(bufs).fill(per * HW * N),
+    ...extras.map((e) => (typeof e === 'number' ? e : e.length)));
+  const buffer = kernels().memory.buffer;
+  const views = ptrs.slice(0, bufs).map((p) => new Float32Array(buffer, p, per * HW * N));
+  extras.forEach((e, i) => { if (typeof e !== 'number') new Float32Array(buffer, ptrs[bufs + i], e.length).set(e); });
+  const out = Array.from({ length: nOut }, () => fresh(HW * C * N));
+  for (let c0 = 0; c0 < C; c0 += per) {
+    const m = Math.min(per, C - c0);
+    const run1 = m * HW;
+    // channel c0 of image n starts at element HW*(c0 + C*n); in the group at HW*m*n
+    for (let n = 0; n < N; n++) {
+      const src = (n * C + c0) * HW;
+      for (let i = 0; i < inputs.length; i++) views[i].set(inputs[i].subarray(src, src + run1), n * run1);
+    }
+    run(ptrs, c0, m);
+    for (let n = 0; n < N; n++) {
+      const dst = (n * C + c0) * HW;
+      for (let o = 0; o < nOut; o++) out[o].set(views[inputs.length + o].subarray(n * run1, (n + 1) * run1), dst);
+    }
+  }
+  return { out, extras: ptrs.slice(bufs) };
 }

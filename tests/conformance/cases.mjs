@@ -97,6 +97,51 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     throws(() => nn.nnconvt(x, r([3, 4, 2, 9], 1), b, s.opts), /nnconvt: w is 3x4x2x9, so its 4th dimension D=9 must equal the depth of x/, 'convt depth');
   });
 
+  add('nnbnorm batch statistics: forward, backward and moments', () => {
+    const s = specs.bnorm;
+    const e = E.bnorm;
+    const x = r(s.x, s.seeds[0]);
+    const g = r(s.g, s.seeds[1]);
+    const b = r(s.b, s.seeds[2]);
+    const y = nn.nnbnorm(x, g, b, { epsilon: s.epsilon });
+    sameShape(y, s.x, 'y');
+    close(y.data, e.y, TOL, 'y');
+    const d = nn.nnbnorm(x, g, b, r(s.x, s.seeds[3]), { epsilon: s.epsilon });
+    close(d.dzdx.data, e.dzdx, TOL, 'dzdx');
+    close(d.dzdg.data, e.dzdg, TOL, 'dzdg');
+    close(d.dzdb.data, e.dzdb, TOL, 'dzdb');
+    sameShape(d.dzdg, s.g, 'dzdg');
+    close(d.moments.data, e.moments, TOL, 'moments');
+    close(nn.nnbnorm(x, g, b, { moments: d.moments }).data, Array.from(y.data), 0, 'y with the moments');
+  });
+
+  add('nndropout: the seeded mask is the same numbers as in Node', () => {
+    const s = specs.dropout;
+    const e = E.dropout;
+    const x = r(s.x, s.seeds[0]);
+    const { y, mask } = nn.nndropout(x, { rate: s.rate, seed: s.seed });
+    for (let i = 0; i < e.mask.length; i++) equal(mask.data[i], e.mask[i], `mask[${i}]`);
+    // exact products (tolerance 0; JSON keeps no sign of zero, so not Object.is)
+    close(y.data, e.y, 0, 'y');
+    close(nn.nndropout(x, r(s.x, s.seeds[1]), { mask }).data, e.dzdx, 0, 'dzdx');
+    throws(() => nn.nndropout(x, { rate: 1 }), /nndropout: rate must be in \[0, 1\), got 1/, 'dropout rate');
+  });
+
+  add('nnpdist p = 3, x0 one vector per image, weights: forward and backward', () => {
+    const s = specs.pdist;
+    const e = E.pdist;
+    const x = r(s.x, s.seeds[0]);
+    const x0 = r(s.x0, s.seeds[1]);
+    const w = r(s.w, s.seeds[2]);
+    const y = nn.nnpdist(x, x0, s.p, { instanceWeights: w });
+    sameShape(y, [s.x[0], s.x[1], 1, s.x[3]], 'y');
+    close(y.data, e.y, TOL, 'y');
+    const d = nn.nnpdist(x, x0, s.p, r([s.x[0], s.x[1], 1, s.x[3]], s.seeds[3]), { instanceWeights: w });
+    close(d.dzdx.data, e.dzdx, TOL, 'dzdx');
+    close(d.dzdx0.data, e.dzdx.map((v) => -v), TOL, 'dzdx0');
+    throws(() => nn.nnpdist(x, x0, 0), /nnpdist: p must be a finite number > 0, got 0/, 'pdist p');
+  });
+
   add('nnpool: the worked example of SEMANTICS 2.6', () => {
     const x = new Tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [3, 3]);
     const ones = new Tensor(new Float32Array(9).fill(1), [3, 3]);

@@ -18,4 +18,10 @@ export const specs = {
   poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
   // nnconvt: upsampled, cropped asymmetrically, 3 groups, bias, batch of 2.
   convt: { x: [5, 4, 6, 2], w: [3, 4, 2, 6], b: [6], seeds: [71, 72, 73, 74], opts: { upsample: [2, 3], crop: [1, 0, 2, 1], numGroups: 3 } },
+  // nnbnorm: batch statistics, forward and backward (g, b of C elements in other shapes).
+  bnorm: { x: [6, 5, 3, 2], g: [1, 1, 3], b: [3], seeds: [71, 72, 73, 74], epsilon: 1e-3 },
+  // nndropout: a seeded mask (the generator's numbers in every runtime), y and dzdx through it.
+  dropout: { x: [7, 6, 3], seeds: [81, 82], seed: 2026, rate: 0.3 },
+  // nnpdist: x0 one vector per image, p = 3 with its root, per-image weights.
+  pdist: { x: [4, 5, 3, 2], x0: [1, 1, 3, 2], w: [1, 1, 1, 2], seeds: [91, 92, 93, 94], p: 3 },
 };
