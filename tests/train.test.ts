@@ -1,7 +1,9 @@
 // cnnTrain (NETWORKS.md §3): one step against the update rule written out by hand, training to zero
 // error on a separable set, the shuffle, statistics, the progress line and the curves.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, init, imread, im2single, zeros, type Layer, type Res, type SimpleNN } from '../src/index.js';
+import {
+  Tensor, init, imread, im2single, loadSimpleNN, randn, saveSimpleNN, simplenn, zeros, type Layer, type Res, type SimpleNN,
+} from '../src/index.js';
 import { cnnTrain, accumulateGradients, ERROR_FUNCTIONS, type TrainState } from '../src/net/train.js';
 import { fixed, progressLine, epochSummary, type BatchInfo, type EpochStats } from '../src/net/progress.js';
 import { trainingCurves, trainingCurvesPNG, plottedFields } from '../src/net/curves.js';
@@ -358,5 +360,30 @@ describe('options', () => {
   it.skipIf(isNode)('a browser has no expDir: a clear Error (Node: checkpoint.node.test.ts)', async () => {
     await expect(cnnTrain(net(), imdb, pointBatch, { ...quiet, expDir: 'x', numEpochs: 1 }))
       .rejects.toThrow("cnnTrain: expDir 'x' needs a file system (Node, Deno or Bun)");
+  });
+});
+
+describe('README', () => {
+  it('train a net, save it, load it and run it (as written, with log collected)', async () => {
+    const lines: string[] = [];
+    const log = (l: string): void => { lines.push(l); };
+    const data = randn([8, 8, 1, 200], { seed: 1 }).data;
+    const label = Array.from({ length: 200 }, (_, n) => 1 + (n % 2));
+    for (let n = 0; n < 200; n++) for (let k = 0; k < 32; k++) data[64 * n + 32 * (label[n] - 1) + k] += 2;
+    const imdb = { images: { data, label, set: label.map((_, n) => (n % 5 ? 1 : 2)) } };
+    const getBatch = (db: unknown, batch: number[]): [Tensor, number[]] => [new Tensor(Float32Array.from(batch.flatMap((n) => [...data.subarray(64 * n, 64 * n + 64)])),
+      [8, 8, 1, batch.length]), batch.map((n) => label[n])];
+    const conv = (shape: number[], seed: number): Layer => ({ type: 'conv', weights: [randn(shape, { seed }), zeros([1, shape[3]])] });
+    const layers = [conv([3, 3, 1, 8], 2), { type: 'relu' }, { type: 'pool', pool: 2, stride: 2 }, conv([3, 3, 8, 2], 3), { type: 'softmaxloss' }];
+    const { net, stats } = await cnnTrain({ layers }, imdb, getBatch, { batchSize: 20, numEpochs: 3, learningRate: 0.01, log });
+    const bytes = saveSimpleNN(net);
+    const deployed = await loadSimpleNN(bytes);
+    deployed.layers.pop();
+    const scores = simplenn(deployed, getBatch(imdb, [0, 1])[0], null, null, { mode: 'test' }).at(-1)!.x!;
+    expect(scores.size()).toEqual([1, 1, 2, 2]);
+    expect(scores.data[0]).toBeGreaterThan(scores.data[1]); // image 0 is class 1
+    expect(scores.data[3]).toBeGreaterThan(scores.data[2]); // image 1 is class 2
+    expect(stats.val[2].top1err).toBe(0);
+    expect(lines.filter((l) => l.startsWith('train: epoch 03:'))).toHaveLength(8);
   });
 });
