@@ -184,7 +184,8 @@ function drawPanel(cv: Canvas, p: Panel, left: number, width: number, height: nu
     for (let k = 0; k < m; k++) {
       if (!ok(k)) continue;
       if (style !== 'o' && k + 1 < m && ok(k + 1)) cv.segment(X(s.x[k]), Y(s.y[k]), X(s.x[k + 1]), Y(s.y[k + 1]), 1.2, c, box);
-      if (style !== '-') cv.circle(X(s.x[k]), Y(s.y[k]), 3, 1.2, c, box);
+      // Markers on the limits are drawn whole, as MATLAB draws them; lines stay inside the box.
+      if (style !== '-') cv.circle(X(s.x[k]), Y(s.y[k]), 3, 1.2, c, [top - 5, l - 5, bottom + 5, r + 5]);
     }
   });
   if (p.title) cv.text(p.title, 4, Math.round((l + r) / 2 - textWidth(p.title, 2) / 2), BLACK, 2);
