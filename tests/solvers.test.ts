@@ -234,3 +234,15 @@ describe('randperms (the epoch shuffle)', () => {
 // (splitmix32 seeding, xoshiro128**, rejection above the largest multiple of n below 2^32).
 const GOLDEN_1_10 = [4, 1, 5, 6, 3, 0, 9, 7, 2, 8];
 const GOLDEN_MAX_12 = [11, 0, 1, 7, 8, 3, 10, 4, 5, 9, 6, 2];
+
+describe('params', () => {
+  it('eachParam, paramName, perParam', async () => {
+    const { eachParam, paramName, perParam } = await import('../src/net/params.js');
+    const { zeros } = await import('../src/tensor.js');
+    const net = { layers: [{ type: 'conv', weights: [zeros([1, 1, 2, 3]), null] }, { type: 'relu' }, { type: 'bnorm', weights: [zeros([3]), zeros([3]), zeros([3, 2])] }] };
+    const seen: string[] = [];
+    eachParam(net, (l, j, w) => seen.push(`${paramName(l, j)}:${w === null ? 'null' : w.numel}`));
+    expect(seen).toEqual(['l1_1:6', 'l1_2:null', 'l3_1:3', 'l3_2:3', 'l3_3:6']);
+    expect(perParam(net, () => 0)).toEqual([[0, 0], [], [0, 0, 0]]);
+  });
+});

@@ -14,6 +14,7 @@ import { normaliseGradient, solverOf, updateMoments, type Solver, type SolverNam
 import { epochSummary, progressLine, type BatchInfo, type EpochStats } from './progress.js';
 import type { TrainStats } from './curves.js';
 import { checkpointFiles, type CheckpointFiles } from './checkpoint.js';
+import { perParam } from './params.js';
 
 const WHO = 'cnnTrain';
 
@@ -423,7 +424,7 @@ interface EpochParams extends Params { epoch: number; lr: number; trainOrder: In
 /** processEpoch: one pass over the (shuffled) train or val list; updates net in train mode. */
 async function processEpoch(net: SimpleNN, state: TrainState, p: EpochParams, mode: 'train' | 'val',
   imdb: Imdb, getBatch: GetBatch): Promise<void> {
-  if (state.solverState === null) state.solverState = net.layers.map((ly) => (ly.weights ?? []).map((): SolverState => 0));
+  if (state.solverState === null) state.solverState = perParam(net, (): SolverState => 0);
   const list = mode === 'train' ? p.trainOrder : p.valOrder;
   const B = p.batchSize;
   const numBatches = Math.ceil(list.length / B);
