@@ -335,6 +335,13 @@ describe('statistics', () => {
 describe('options', () => {
   const imdb = separableSet(8, 2, 1);
   const net = (): SimpleNN => mlpCustom(2, 2, 1);
+  it('imdb.images.set as readMat gives it (a loaded imdb.mat)', async () => {
+    const seen: number[][] = [];
+    const set = { class: 'double', dims: [1, 8], data: Float64Array.from(imdb.images.set) };
+    await cnnTrain(net(), { images: { ...imdb.images, set } }, (db, b) => { seen.push(b); return pointBatch(imdb, b); },
+      { ...quiet, batchSize: 100, numEpochs: 1 });
+    expect(seen.map((b) => b.slice().sort((p, q) => p - q))).toEqual([[0, 1, 2, 4, 5, 6], [3, 7]]);
+  });
   it('unknown options and bad values are Errors', async () => {
     await expect(cnnTrain(net(), imdb, pointBatch, { batchsize: 3 } as never)).rejects.toThrow("cnnTrain: unknown option 'batchsize'");
     await expect(cnnTrain(net(), imdb, pointBatch, { learningRate: [] })).rejects.toThrow('cnnTrain: learningRate must be a finite number or a non-empty array');

@@ -20,7 +20,7 @@ const WHO = 'cnnTrain';
 
 /** MatConvNet's imdb: `images` with at least `set` (1 train, 2 val, 3 test) when train/val are not given. */
 export interface Imdb {
-  images: { set?: ArrayLike<number>; [field: string]: unknown };
+  images: { set?: ArrayLike<number> | { data: ArrayLike<number> }; [field: string]: unknown };
   meta?: unknown;
   [field: string]: unknown;
 }
@@ -260,7 +260,10 @@ function learningRates(v: unknown): number[] {
 
 /** Image indices of a subset: given (0-based integers below the image count when known) or from imdb.images.set. */
 function subset(name: 'train' | 'val', v: unknown, imdb: Imdb): Int32Array {
-  const set = imdb.images.set;
+  // imdb.images.set as an array, a typed array, or readMat's { class, dims, data } (a loaded imdb.mat)
+  const raw = imdb.images.set as unknown;
+  const set = typeof raw === 'object' && raw !== null && ArrayBuffer.isView((raw as { data?: unknown }).data)
+    ? ((raw as { data: ArrayLike<number> }).data) : (raw as ArrayLike<number> | undefined);
   const count = set !== undefined ? set.length : Infinity;
   if (v === undefined || v === null) {
     if (set === undefined) throw new Error(`${WHO}: imdb.images.set is missing; give opts.${name} (0-based image indices) instead`);
