@@ -28,3 +28,10 @@ export { simplennTidy } from './net/tidy.js';
 export { simplennDisplay, type DisplayOptions } from './net/display.js';
 export { type SimpleNN, type Layer, type CustomLayer, type Res, type LayerType } from './net/types.js';
 export { simplenn, type SimpleNNOptions } from './net/simplenn.js';
+export {
+  cnnTrain, type TrainOptions, type Imdb, type GetBatch, type ErrorFunction, type TrainState, type EpochInfo,
+} from './net/train.js';
+export { type BatchInfo, type EpochStats } from './net/progress.js';
+export { type TrainStats } from './net/curves.js';
+export { loadSimpleNN, saveSimpleNN, type SaveOptions } from './net/files.js';
+export { type Solver, type SolverState, type SolverName } from './net/solvers.js';

@@ -7,6 +7,10 @@
 export interface NodeFs {
   readFile(path: string | URL): Promise<Uint8Array>;
   writeFile(path: string | URL, data: Uint8Array): Promise<void>;
+  /** cnnTrain's checkpoints (expDir). */
+  appendFile(path: string | URL, data: Uint8Array): Promise<void>;
+  mkdir(path: string | URL, opts: { recursive: true }): Promise<unknown>;
+  readdir(path: string | URL): Promise<string[]>;
 }
 
 const SPECIFIER = ['node', 'fs/promises'].join(':');

@@ -82,6 +82,15 @@ class Generator {
     return ((hi * 67108864 + lo) / 9007199254740992) * 2 - 1;
   }
 
+  /** A uniform integer in 0..n-1 (n <= 2^32), unbiased: outputs in the incomplete top range are drawn again. */
+  below(n: number): number {
+    const limit = 4294967296 - (4294967296 % n); // the largest multiple of n not above 2^32
+    for (;;) {
+      const r = this.next32();
+      if (r < limit) return r % n;
+    }
+  }
+
   normal(): number {
     if (this.spare !== null) {
       const v = this.spare;
@@ -156,4 +165,27 @@ export function uniformRandom(out: Float32Array, seed?: number, who = 'rand'): v
  */
 export function maskRandom(out: Float32Array, rate: number, keep: number, seed?: number, who = 'rand'): void {
   generator(who, seed).fillThreshold(out, rate, keep);
+}
+
+/**
+ * Random permutations of 0..n-1, one per entry of `sizes`, drawn one after the other from a fresh
+ * generator seeded with `seed` (cnnTrain's `rng(epoch + randomSeed)` then `randperm` for the train
+ * and the val list): the same orders in every runtime. Fisher-Yates from the last position down:
+ * p[i] swaps with p[j], j uniform in 0..i.
+ */
+export function randperms(seed: number, ...sizes: number[]): Int32Array[] {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`randperm: seed must be an integer in 0..4294967295, got ${String(seed)}`);
+  }
+  const g = new Generator(seed);
+  return sizes.map((n) => {
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new Error(`randperm: size must be an integer in 0..2^31-1, got ${String(n)}`);
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = g.below(i + 1);
+      const t = p[i]; p[i] = p[j]; p[j] = t;
+    }
+    return p;
+  });
 }
