@@ -15,3 +15,10 @@ export {
   type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
+export { readMat, type MatSource } from './io/mat/reader.js';
+export { writeMat, type WriteMatOptions } from './io/mat/writer.js';
+export { MatReadError, MatWriteError } from './io/mat/errors.js';
+export type {
+  MatValue, MatWritable, MatNumeric, MatArray, MatSparse, MatCharArray, MatStruct, MatStructArray, MatObject, MatCell,
+  MatOpaque, NumericClass,
+} from './io/mat/types.js';
