@@ -3,8 +3,10 @@
 
     python3 tools/make-mat-fixtures.py            # all three folders below
     python3 tools/make-mat-fixtures.py DIR...     # only these folders
+    python3 tools/make-mat-fixtures.py --savemat  # also write the savemat files again
 
-1. Writes tests/fixtures/mat/savemat/*.mat with scipy.io.savemat (compressed
+1. Writes tests/fixtures/mat/savemat/*.mat, when missing or with --savemat
+   (their headers hold the date), with scipy.io.savemat (compressed
    and not, oned_as row and column, dicts as structs, object arrays as cells,
    record arrays as struct arrays, single, ints, logical, complex, sparse...).
 2. For every .mat in tests/fixtures/mat/{scipy,octave,savemat}, writes
@@ -81,7 +83,8 @@ def value(v, raw):
         return {'class': 'opaque'}
     if sp.issparse(v):
         c = sp.csc_matrix(v)
-        logical = c.dtype == np.bool_
+        # mat_dtype=True turns a logical sparse written by savemat into double; the raw read keeps bool
+        logical = c.dtype == np.bool_ or (sp.issparse(raw) and raw.dtype == np.bool_)
         out = {'class': 'sparse', 'dims': [int(d) for d in c.shape], 'logical': bool(logical),
                'ir': [int(i) for i in c.indices], 'jc': [int(j) for j in c.indptr]}
         if np.iscomplexobj(c.data):
@@ -199,10 +202,12 @@ def make_savemat(folder):
 
 
 def main():
-    folders = sys.argv[1:] or [os.path.join(ROOT, d) for d in ('scipy', 'octave', 'savemat')]
+    args = [a for a in sys.argv[1:] if a != '--savemat']
+    folders = args or [os.path.join(ROOT, d) for d in ('scipy', 'octave', 'savemat')]
     for folder in folders:
         if os.path.basename(os.path.normpath(folder)) == 'savemat':
-            make_savemat(folder)
+            if '--savemat' in sys.argv or not os.path.exists(os.path.join(folder, 'savemat_v6.mat')):
+                make_savemat(folder)
         if not os.path.isdir(folder):
             print(f'skipping {folder}: no such folder')
             continue

@@ -24,6 +24,7 @@ export function decodeChars(c: CharData, dims: number[], le: boolean, fail: (m: 
   }
   const [R, C] = dims;
   if (R <= 1) return fromUnits(units, 0, units.length);
+  if (C === 0 && R > MAX_BLANK) fail(`a ${R}x0 char array is more empty strings than readMat makes (${MAX_BLANK}; corrupt file?)`);
   if (units.length !== R * C) fail(`the char data hold ${units.length} UTF-16 code units; dims ${R}x${C} need ${R * C}`);
   const rows: string[] = [];
   const row = new Uint16Array(C);

@@ -55,7 +55,9 @@ export function toNode(v: unknown, path: string): Node {
   }
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    if (typeof o.class === 'string' && Array.isArray(o.dims)) return fromMatValue(o, path);
+    if (typeof o.class === 'string' && (Array.isArray(o.dims) || o.class === 'function' || o.class === 'opaque')) {
+      return fromMatValue(o, path);
+    }
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) return plainStruct(o, path);
     fail(path, `cannot write a ${proto?.constructor?.name ?? 'object'}: give numbers, strings, booleans, arrays, ` +
@@ -109,6 +111,10 @@ function dimsOf(o: Record<string, unknown>, path: string): { dims: number[]; nel
 
 function fromMatValue(o: Record<string, unknown>, path: string): Node {
   const cls = o.class as string;
+  if (cls === 'function' || cls === 'opaque') {
+    fail(path, `cannot write a MATLAB ${cls === 'function' ? 'function handle' : `MCOS object (${String(o.classname)})`}: ` +
+      'readMat cannot decode its contents');
+  }
   const { dims, nel } = dimsOf(o, path);
   const kind = cls === 'logical' ? BY_NAME.get('uint8') : BY_NAME.get(cls as NumericKind['name']);
   if (kind) {
@@ -161,10 +167,6 @@ function fromMatValue(o: Record<string, unknown>, path: string): Node {
     }
     case 'sparse':
       return sparse(o, dims, path);
-    case 'function':
-    case 'opaque':
-      return fail(path, `cannot write a MATLAB ${cls === 'function' ? 'function handle' : `MCOS object (${String(o.classname)})`}: ` +
-        'readMat cannot decode its contents');
     default:
       return fail(path, `unknown class '${cls}'`);
   }

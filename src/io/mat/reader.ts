@@ -73,6 +73,7 @@ function parse(where: string, open: (fail: Fail) => Input): Record<string, MatVa
 
 interface Tag { type: number; n: number; at: number; small: Uint8Array | null }
 
+const MAX_EMPTY_STRUCTS = 1 << 20;
 const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: new Float64Array(0) });
 const mi = (t: number): string => MI_NAME[t] ?? `element type ${t}`;
 const padOf = (n: number): number => (8 - (n % 8)) % 8;
@@ -411,6 +412,10 @@ class Reader {
       fields.push(k === undefined ? name : `_${k}_${name}`);
     }
     this.room(inp, end, nel * nf, 8, 'struct fields');
+    if (nf === 0 && nel > MAX_EMPTY_STRUCTS) {
+      // Field-less elements take no bytes, so the bytes cannot bound their count: a memory guard.
+      this.fail(`${dims.join('x')} structs without fields are more than readMat makes (${MAX_EMPTY_STRUCTS}; corrupt file?)`, inp.fileOffset());
+    }
     const base = this.path;
     const data: MatStruct[] = new Array(nel);
     for (let e = 0; e < nel; e++) {
