@@ -11,7 +11,7 @@ import { loadSource, localFile, type ImageSource } from '../../image/source.js';
 import { nodeFsSync } from '../../node-fs.js';
 import { BY_MI, BY_MX, FLAG, HEADER, MI, MI_NAME, MX, VERSION, type NumericKind } from './constants.js';
 import { MatReadError } from './errors.js';
-import { BufferInput, FileInput, InflateInput, MAX_INFLATE_RATIO, type Fail, type Input } from './input.js';
+import { BufferInput, FileInput, InflateInput, MAX_INFLATE_RATIO, SMALL_COMPRESSED, inflateSmall, type Fail, type Input } from './input.js';
 import { decodeChars } from './chars.js';
 import type { MatNumeric, MatStruct, MatValue } from './types.js';
 
@@ -81,6 +81,8 @@ const padOf = (n: number): number => (8 - (n % 8)) % 8;
 class Reader {
   path = '';
   le = true;
+  /** Where small compressed variables are inflated (input.ts inflateSmall). */
+  readonly scratch: { buf: Uint8Array | null } = { buf: null };
   constructor(private readonly where: string) {}
 
   prefix(): string { return `${WHO}: ${this.where}: ${this.path ? `${this.path}: ` : ''}`; }
@@ -102,23 +104,8 @@ class Reader {
       const tag = this.tag(inp, Infinity);
       if (tag.small) this.fail(`expected a variable at byte ${at}, found a small ${mi(tag.type)} element`, at);
       if (tag.type === MI.COMPRESSED) {
-        const z = new InflateInput(inp, tag.n, at, this.fail);
-        const inner = this.tag(z, Infinity);
-        if (inner.type !== MI.MATRIX || inner.small) {
-          this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
-        }
-        if (inner.n + 8 > MAX_INFLATE_RATIO * tag.n + 64) {
-          this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${tag.n}, ` +
-            'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
-        }
-        z.limit = 8 + inner.n;
-        const v = this.matrix(z, inner.n, true);
-        // NOTE: no padding after a top-level miCOMPRESSED element (FORMATS §1.5.2).
-        if (v === null) z.abandon();
-        else {
-          z.finish();
-          setOwn(vars, v.name, v.value);
-        }
+        const v = this.compressed(inp, tag.n, at);
+        if (v !== null) setOwn(vars, v.name, v.value);
       } else if (tag.type === MI.MATRIX) {
         const end = inp.pos + tag.n;
         const v = this.matrix(inp, tag.n, true);
@@ -132,6 +119,43 @@ class Reader {
       }
     }
     return vars;
+  }
+
+  /**
+   * One top-level miCOMPRESSED element of n bytes: a small one inflated whole
+   * into the scratch, a large one inflated as it is read (input.ts).
+   * NOTE: no padding after a top-level miCOMPRESSED element (FORMATS §1.5.2).
+   */
+  private compressed(inp: Input, n: number, at: number): { name: string; value: MatValue } | null {
+    const small = n <= SMALL_COMPRESSED && n <= inp.left() ? inflateSmall(inp, n, at, this.scratch, this.fail) : null;
+    const z = small ? new BufferInput(small.data, this.fail, { start: at, outer: inp }) : new InflateInput(inp, n, at, this.fail);
+    let v: { name: string; value: MatValue } | null;
+    try {
+      const inner = this.tag(z, Infinity);
+      if (inner.type !== MI.MATRIX || inner.small) {
+        this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
+      }
+      if (inner.n + 8 > MAX_INFLATE_RATIO * n + 64) {
+        this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${n}, ` +
+          'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
+      }
+      if (z instanceof InflateInput) z.limit = 8 + inner.n;
+      v = this.matrix(z, inner.n, true);
+    } catch (e) {
+      small?.check(); // a corrupt stream says so rather than what the corruption made of the data
+      throw e;
+    }
+    if (z instanceof InflateInput) {
+      if (v === null) z.abandon();
+      else z.finish();
+    } else if (v !== null && small) {
+      small.check();
+      if (z.left() > 0) {
+        this.fail(`the compressed element at byte ${at} inflates to more bytes than its variable holds ` +
+          `(${z.pos} expected; corrupt file?)`, inp.fileOffset());
+      }
+    }
+    return v;
   }
 
   private header(inp: Input): void {
@@ -193,7 +217,7 @@ class Reader {
 
   private truncated(inp: Input, t: Tag): never {
     return this.fail(`the ${mi(t.type)} element at ${inp.at(t.at)} needs ${t.n} bytes but only ${inp.left()} remain ` +
-      '(truncated file?)', inp.fileOffset() + inp.left());
+      inp.shortfall, inp instanceof InflateInput ? inp.fileOffset() : inp.fileOffset() + inp.left());
   }
 
   /**
@@ -446,7 +470,7 @@ class Reader {
     const room = Math.min(end - inp.pos, inp.left());
     if (count * each > room) {
       this.fail(`${count} ${what} need at least ${count * each} bytes, but only ${room} remain at ${inp.at()} ` +
-        '(truncated or corrupt file?)', inp.fileOffset());
+        inp.shortfall, inp.fileOffset());
     }
   }
 
