@@ -4,6 +4,8 @@
     python3 tools/make-mat-fixtures.py            # all three folders below
     python3 tools/make-mat-fixtures.py DIR...     # only these folders
     python3 tools/make-mat-fixtures.py --savemat  # also write the savemat files again
+    python3 tools/make-mat-fixtures.py --print F  # scipy's reading of F as JSON on stdout
+                                                  # (tests/mat.node.test.ts, for writeMat's files)
 
 1. Writes tests/fixtures/mat/savemat/*.mat, when missing or with --savemat
    (their headers hold the date), with scipy.io.savemat (compressed
@@ -132,7 +134,7 @@ def struct(a, raw):
             'data': [{f: value(e[f], r[f]) for f in fields} for e, r in zip(flat(a), flat(raw))]}
 
 
-def dump(path):
+def dump(path, stdout=False):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
@@ -150,6 +152,9 @@ def dump(path):
     except Exception as e:  # noqa: BLE001 - the error is the expected value
         res = {'error': f'{type(e).__name__}: {e}'}
     res['scipy'] = scipy.__version__
+    if stdout:
+        json.dump(res, sys.stdout, ensure_ascii=False, separators=(',', ':'))
+        return
     with open(path[:-4] + '.json', 'w') as f:
         json.dump(res, f, ensure_ascii=False, separators=(',', ':'))
         f.write('\n')
@@ -202,6 +207,9 @@ def make_savemat(folder):
 
 
 def main():
+    if sys.argv[1:2] == ['--print']:
+        dump(sys.argv[2], stdout=True)
+        return
     args = [a for a in sys.argv[1:] if a != '--savemat']
     folders = args or [os.path.join(ROOT, d) for d in ('scipy', 'octave', 'savemat')]
     for folder in folders:
