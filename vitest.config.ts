@@ -10,6 +10,8 @@ const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-
 
 export default defineConfig({
   plugins: [inlineWasm()],
+  // MAT fixtures are imported as assets (`?inline` data: URLs), like the images.
+  assetsInclude: ['**/*.mat'],
   test: {
     testTimeout: 60_000,
     projects: [

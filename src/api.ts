@@ -35,3 +35,10 @@ export { type BatchInfo, type EpochStats } from './net/progress.js';
 export { type TrainStats } from './net/curves.js';
 export { loadSimpleNN, saveSimpleNN, type SaveOptions } from './net/files.js';
 export { type Solver, type SolverState, type SolverName } from './net/solvers.js';
+export { readMat, type MatSource } from './io/mat/reader.js';
+export { writeMat, type WriteMatOptions } from './io/mat/writer.js';
+export { MatReadError, MatWriteError } from './io/mat/errors.js';
+export type {
+  MatValue, MatWritable, MatNumeric, MatArray, MatSparse, MatCharArray, MatStruct, MatStructArray, MatObject, MatCell,
+  MatOpaque, NumericClass,
+} from './io/mat/types.js';

@@ -13,3 +13,10 @@ export async function nodeFs(why: string): Promise<NodeFs> {
   throw new Error(`${why} needs file system access, which edge runtimes (Cloudflare Workers, Vercel Edge) do not have; ` +
     'pass bytes, a Blob, a Response or an http(s) URL instead');
 }
+
+export type { NodeFsSync } from './node-fs.js';
+
+/** Always an Error, as nodeFs. */
+export async function nodeFsSync(why: string): Promise<import('./node-fs.js').NodeFsSync> {
+  return nodeFs(why) as never;
+}

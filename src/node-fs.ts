@@ -24,3 +24,23 @@ export async function nodeFs(why: string): Promise<NodeFs> {
       'pass bytes, a Blob, a Response or an http(s) URL instead');
   }
 }
+
+/** The synchronous descriptor calls readMat uses to read a file in chunks. */
+export interface NodeFsSync {
+  openSync(path: string | URL, flags: string): number;
+  fstatSync(fd: number): { size: number };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
+}
+
+const SYNC_SPECIFIER = ['node', 'fs'].join(':');
+
+/** Node's `fs` (also in Deno and Bun), or an Error naming what needed it. */
+export async function nodeFsSync(why: string): Promise<NodeFsSync> {
+  try {
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ SYNC_SPECIFIER)) as NodeFsSync;
+  } catch {
+    throw new Error(`${why} needs file system access (node:fs), which this runtime does not have; ` +
+      'pass bytes, a Blob, a Response or an http(s) URL instead');
+  }
+}

@@ -29,10 +29,11 @@ const URL_SCHEME = /^(https?|file|data|blob):/i;
 
 /** Read `source` into bytes; every failure is an Error that says what and where. */
 export async function loadSource(who: string, source: ImageSource): Promise<Loaded> {
+  const file = localFile(source);
+  if (file) return fromFile(who, file.path, file.where);
   if (typeof source === 'string') {
     if (URL_SCHEME.test(source)) return fromURL(who, source);
-    if (inBrowser()) return fromURL(who, new URL(source, globalThis.location.href).href, `'${source}'`);
-    return fromFile(who, source, `'${source}'`);
+    return fromURL(who, new URL(source, globalThis.location.href).href, `'${source}'`);
   }
   if (isURL(source)) return fromURL(who, source.href);
   if (isResponse(source)) return { bytes: await responseBytes(who, source, describeResponse(source)), where: describeResponse(source) };
@@ -49,6 +50,21 @@ export async function loadSource(who: string, source: ImageSource): Promise<Load
   return { bytes, where: 'the given buffer' };
 }
 
+/**
+ * The file `source` names, when it is read from the file system: a path or a
+ * file: URL outside a browser. Callers that read files in pieces (readMat) use
+ * it; loadSource reads such a file whole.
+ */
+export function localFile(source: ImageSource): { path: string | URL; where: string } | null {
+  if (inBrowser()) return null;
+  if (typeof source === 'string') {
+    if (!URL_SCHEME.test(source)) return { path: source, where: `'${source}'` };
+    return /^file:/i.test(source) ? { path: new URL(source), where: shortURL(source) } : null;
+  }
+  if (isURL(source) && /^file:$/i.test(source.protocol)) return { path: new URL(source.href), where: shortURL(source.href) };
+  return null;
+}
+
 /** A page or a worker: no file system, and relative paths mean the page's URLs. */
 function inBrowser(): boolean {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; location?: { href?: unknown } };
@@ -58,7 +74,6 @@ function inBrowser(): boolean {
 
 async function fromURL(who: string, url: string, name?: string): Promise<Loaded> {
   const where = name ?? shortURL(url);
-  if (/^file:/i.test(url) && !inBrowser()) return fromFile(who, new URL(url), where);
   let res: Response;
   try {
     res = await fetch(url);

@@ -1,0 +1,546 @@
+// readMat: MAT-file Level 5 (v6 uncompressed, v7 with miCOMPRESSED), both
+// byte orders, written from the spec (FORMATS.md §1; the traps of §1.15 are
+// marked NOTE). One pass, front to back: the file header, then per variable
+// its tag, array flags, dims, name and a reader per class. Every byte count is
+// checked against its enclosing element and what the input still holds before
+// anything is allocated; each failure is a MatReadError naming the variable
+// path and the byte offset. Numeric data go straight into their final typed
+// array (from a whole little-endian buffer: a view of it, no copy).
+
+import { loadSource, localFile, type ImageSource } from '../../image/source.js';
+import { nodeFsSync } from '../../node-fs.js';
+import { BY_MI, BY_MX, FLAG, HEADER, MI, MI_NAME, MX, VERSION, type NumericKind } from './constants.js';
+import { MatReadError } from './errors.js';
+import { BufferInput, FileInput, InflateInput, MAX_INFLATE_RATIO, SMALL_COMPRESSED, inflateSmall, type Fail, type Input } from './input.js';
+import { decodeChars } from './chars.js';
+import type { MatNumeric, MatStruct, MatValue } from './types.js';
+
+const WHO = 'readMat';
+
+/** Everything readMat reads from: the sources of imread. */
+export type MatSource = ImageSource;
+
+/**
+ * Read the variables of a MAT-file (Level 5: v6 uncompressed or v7 compressed,
+ * either byte order) from a file path (Node, Deno, Bun), a URL, a Blob, a
+ * Response or bytes. Values are as `MatValue` describes; function handles,
+ * MCOS objects and unnamed variables (MATLAB's function workspace) are skipped.
+ * A file path is read in chunks and each compressed variable inflated as a
+ * stream, so peak memory is the variables read plus a few chunks. From bytes,
+ * uncompressed little-endian arrays are views of the given memory, not copies.
+ * v7.3 (HDF5) and Level 4 files, truncated or corrupt files: a MatReadError.
+ */
+export async function readMat(source: MatSource): Promise<Record<string, MatValue>> {
+  const file = localFile(source);
+  if (file) return readFile(file.path, file.where);
+  const { bytes, where } = await loadSource(WHO, source);
+  return parse(where, (fail) => new BufferInput(bytes, fail));
+}
+
+async function readFile(path: string | URL, where: string): Promise<Record<string, MatValue>> {
+  const fs = await nodeFsSync(`${WHO}: reading ${where}`);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new Error(`${WHO}: cannot read ${where}: ${(e as Error).message}`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    return parse(where, (fail) => new FileInput(fs, fd, size, fail));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The bytes of a whole MAT file already in memory, read synchronously (for tests and callers holding bytes). */
+export function readMatBytes(bytes: Uint8Array, where = 'the given buffer'): Record<string, MatValue> {
+  return parse(where, (fail) => new BufferInput(bytes, fail));
+}
+
+function parse(where: string, open: (fail: Fail) => Input): Record<string, MatValue> {
+  const r = new Reader(where);
+  const input = open(r.fail);
+  try {
+    return r.file(input);
+  } catch (e) {
+    if (e instanceof MatReadError) throw e;
+    // An allocation refused, or a bug: still an error that says where, never a bare stack.
+    throw new MatReadError(`${r.prefix()}${(e as Error)?.message ?? String(e)} (at ${input.at()})`,
+      input.fileOffset(), r.path, { cause: e });
+  }
+}
+
+interface Tag { type: number; n: number; at: number; small: Uint8Array | null }
+
+const MAX_EMPTY_STRUCTS = 1 << 20;
+const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: new Float64Array(0) });
+const mi = (t: number): string => MI_NAME[t] ?? `element type ${t}`;
+const padOf = (n: number): number => (8 - (n % 8)) % 8;
+
+class Reader {
+  path = '';
+  le = true;
+  /** Where small compressed variables are inflated (input.ts inflateSmall). */
+  readonly scratch: { buf: Uint8Array | null } = { buf: null };
+  constructor(private readonly where: string) {}
+
+  prefix(): string { return `${WHO}: ${this.where}: ${this.path ? `${this.path}: ` : ''}`; }
+
+  readonly fail: Fail = (message, offset) => {
+    throw new MatReadError(this.prefix() + message, offset, this.path);
+  };
+
+  /** The header, then every variable in turn. */
+  file(inp: Input): Record<string, MatValue> {
+    this.header(inp);
+    const vars: Record<string, MatValue> = {};
+    for (let index = 1; inp.left() > 0; index++) {
+      this.path = `variable ${index}`;
+      const at = inp.pos;
+      if (inp.left() < 8) {
+        this.fail(`${inp.left()} bytes after the last variable at byte ${at}, too few for a tag (truncated file?)`, at);
+      }
+      const tag = this.tag(inp, Infinity);
+      if (tag.small) this.fail(`expected a variable at byte ${at}, found a small ${mi(tag.type)} element`, at);
+      if (tag.type === MI.COMPRESSED) {
+        const v = this.compressed(inp, tag.n, at);
+        if (v !== null) setOwn(vars, v.name, v.value);
+      } else if (tag.type === MI.MATRIX) {
+        const end = inp.pos + tag.n;
+        const v = this.matrix(inp, tag.n, true);
+        if (v === null) {
+          if (end > inp.pos + inp.left()) this.fail(`the variable at byte ${at} needs ${tag.n} bytes; the file ends first (truncated file?)`, at);
+          inp.skip(end - inp.pos);
+        } else setOwn(vars, v.name, v.value);
+        inp.skip(Math.min(padOf(tag.n), inp.left()));
+      } else {
+        this.fail(`expected a variable (miMATRIX or miCOMPRESSED) at byte ${at}, found ${mi(tag.type)}`, at);
+      }
+    }
+    return vars;
+  }
+
+  /**
+   * One top-level miCOMPRESSED element of n bytes: a small one inflated whole
+   * into the scratch, a large one inflated as it is read (input.ts).
+   * NOTE: no padding after a top-level miCOMPRESSED element (FORMATS §1.5.2).
+   */
+  private compressed(inp: Input, n: number, at: number): { name: string; value: MatValue } | null {
+    const small = n <= SMALL_COMPRESSED && n <= inp.left() ? inflateSmall(inp, n, at, this.scratch, this.fail) : null;
+    const z = small ? new BufferInput(small.data, this.fail, { start: at, outer: inp }) : new InflateInput(inp, n, at, this.fail);
+    let v: { name: string; value: MatValue } | null;
+    try {
+      const inner = this.tag(z, Infinity);
+      if (inner.type !== MI.MATRIX || inner.small) {
+        this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
+      }
+      if (inner.n + 8 > MAX_INFLATE_RATIO * n + 64) {
+        this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${n}, ` +
+          'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
+      }
+      if (z instanceof InflateInput) z.limit = 8 + inner.n;
+      v = this.matrix(z, inner.n, true);
+    } catch (e) {
+      small?.check(); // a corrupt stream says so rather than what the corruption made of the data
+      throw e;
+    }
+    if (z instanceof InflateInput) {
+      if (v === null) z.abandon();
+      else z.finish();
+    } else if (v !== null && small) {
+      small.check();
+      if (z.left() > 0) {
+        this.fail(`the compressed element at byte ${at} inflates to more bytes than its variable holds ` +
+          `(${z.pos} expected; corrupt file?)`, inp.fileOffset());
+      }
+    }
+    return v;
+  }
+
+  private header(inp: Input): void {
+    const size = inp.left();
+    const h = inp.take(Math.min(HEADER.BYTES, size));
+    if (h.length >= 4 && (h[0] === 0 || h[1] === 0 || h[2] === 0 || h[3] === 0)) {
+      // As scipy's _get_matfile_version: a zero in the first 4 bytes is a Level 4 header.
+      this.fail('this is a MAT-file Level 4 (MATLAB 4) file, which readMat does not read; load it in MATLAB ' +
+        "or Octave and save it again as Level 5: save(f, '-v7')", 0);
+    }
+    if (h.length < HEADER.BYTES) {
+      this.fail(`${size} bytes is too short for a MAT file, which starts with a 128-byte header (truncated file?)`, size);
+    }
+    const m0 = h[HEADER.ENDIAN], m1 = h[HEADER.ENDIAN + 1];
+    if (m0 === 0x49 && m1 === 0x4d) this.le = true; // 'IM'
+    else if (m0 === 0x4d && m1 === 0x49) this.le = false; // 'MI'
+    else {
+      this.fail(`not a MAT file: bytes 126-127 are 0x${hex2(m0)} 0x${hex2(m1)}, not the endian mark 'IM' or 'MI' ` +
+        '(an HTML page or a partial download?)', HEADER.ENDIAN);
+    }
+    const v = this.le ? h[124] | (h[125] << 8) : (h[124] << 8) | h[125];
+    if (v === VERSION.HDF5) {
+      this.fail('this is a MAT-file v7.3 (HDF5) file, which readMat does not read; in MATLAB save it again as v7, ' +
+        "e.g. save(f, '-struct', 'net', '-v7') for a net, or save(f, 'x', '-v7')", 124);
+    }
+    if (v !== VERSION.LEVEL5) this.fail(`unknown MAT-file version 0x${v.toString(16)} at byte 124 (Level 5 is 0x0100)`, 124);
+  }
+
+  /** A tag, full or small. NOTE: small if the upper 16 bits of the first u32, read in file order, are set (§1.3). */
+  private tag(inp: Input, end: number): Tag {
+    const at = inp.pos;
+    if (end - at < 8) this.fail(`an element tag at ${inp.at(at)} would run past its matrix, which ends at ${inp.at(end)}`, inp.fileOffset());
+    const b = inp.take(8);
+    const u = this.u32(b, 0);
+    if (u >>> 16 !== 0) {
+      const n = u >>> 16;
+      if (n > 4) this.fail(`the small element at ${inp.at(at)} claims ${n} bytes; a small element holds at most 4`, inp.fileOffset());
+      return { type: u & 0xffff, n, at, small: b.slice(4, 4 + n) };
+    }
+    const n = this.u32(b, 4);
+    if (n > end - inp.pos) {
+      this.fail(`the ${mi(u)} element at ${inp.at(at)} claims ${n} bytes, but its matrix ends ${end - inp.pos} bytes later`, inp.fileOffset());
+    }
+    return { type: u, n, at, small: null };
+  }
+
+  /** The data of a small element, or of a full one (then valid until the next read), and its padding. */
+  private bytes(inp: Input, t: Tag, end: number): Uint8Array {
+    if (t.small) return t.small;
+    if (t.n > inp.left()) this.truncated(inp, t);
+    const b = inp.take(t.n);
+    this.pad(inp, t.n, end);
+    return b;
+  }
+
+  private pad(inp: Input, n: number, end: number): void {
+    inp.skip(Math.min(padOf(n), end - inp.pos, inp.left()));
+  }
+
+  private truncated(inp: Input, t: Tag): never {
+    return this.fail(`the ${mi(t.type)} element at ${inp.at(t.at)} needs ${t.n} bytes but only ${inp.left()} remain ` +
+      inp.shortfall, inp instanceof InflateInput ? inp.fileOffset() : inp.fileOffset() + inp.left());
+  }
+
+  /**
+   * One miMATRIX of n bytes: flags, dims, name, then the class's part.
+   * At top level, returns null (not reading the rest) for what is skipped:
+   * function handles, MCOS objects, unnamed variables.
+   */
+  private matrix(inp: Input, n: number, top: boolean): { name: string; value: MatValue } | null {
+    // NOTE: a 0-byte miMATRIX is an empty placeholder, with no flags to read (§1.14).
+    if (n === 0) return top ? null : { name: '', value: EMPTY() };
+    const end = inp.pos + n;
+    const ft = this.tag(inp, end);
+    if ((ft.type !== MI.UINT32 && ft.type !== MI.INT32) || ft.n !== 8) {
+      this.fail(`array flags at ${inp.at(ft.at)} are ${ft.n} bytes of ${mi(ft.type)}, not 8 bytes of miUINT32`, inp.fileOffset());
+    }
+    const fb = this.bytes(inp, ft, end);
+    const f0 = this.u32(fb, 0), nzmax = this.u32(fb, 4);
+    const cls = f0 & 0xff; // NOTE: other bits are flags; unknown ones (sparse 0x1000) are ignored
+    const complex = (f0 & FLAG.COMPLEX) !== 0, logical = (f0 & FLAG.LOGICAL) !== 0;
+    if (cls === MX.OPAQUE) {
+      // NOTE: no dims for opaque objects (§1.13): name, type system, class name, then data we do not decode.
+      const name = this.string(inp, end, 'name');
+      if (top) return null;
+      this.string(inp, end, 'type system');
+      const classname = this.string(inp, end, 'class name');
+      inp.skip(end - inp.pos);
+      return { name, value: { class: 'opaque', classname } };
+    }
+    const dims = this.dims(inp, end);
+    const name = this.string(inp, end, 'name');
+    if (top) {
+      if (name === '' || cls === MX.FUNCTION) return null;
+      this.path = name;
+    }
+    const nel = dims.reduce((a, b) => a * b, 1);
+    let value: MatValue;
+    const numeric = BY_MX.get(cls);
+    if (numeric) value = this.numeric(inp, end, numeric, dims, nel, complex, logical);
+    else if (cls === MX.CHAR) value = decodeChars(this.charData(inp, end, nel), dims, this.le, (m) => this.fail(m, inp.fileOffset()));
+    else if (cls === MX.CELL) value = this.cell(inp, end, dims, nel);
+    else if (cls === MX.STRUCT) value = this.struct(inp, end, dims, nel, null);
+    else if (cls === MX.OBJECT) value = this.struct(inp, end, dims, nel, this.string(inp, end, 'class name'));
+    else if (cls === MX.SPARSE) value = this.sparse(inp, end, dims, nzmax, complex, logical);
+    else if (cls === MX.FUNCTION) value = { class: 'function', classname: 'function_handle' };
+    else this.fail(`unknown array class ${cls} in the array flags at ${inp.at(ft.at)}`, inp.fileOffset());
+    inp.skip(end - inp.pos); // what a writer left after the parts (function handle contents)
+    return { name, value };
+  }
+
+  /** NOTE: dims may come as miUINT32 (scipy accepts it when no value is negative). */
+  private dims(inp: Input, end: number): number[] {
+    const t = this.tag(inp, end);
+    if ((t.type !== MI.INT32 && t.type !== MI.UINT32) || t.n % 4 !== 0 || t.n < 8) {
+      this.fail(`the dims at ${inp.at(t.at)} are ${t.n} bytes of ${mi(t.type)}, not two or more miINT32`, inp.fileOffset());
+    }
+    const b = this.bytes(inp, t, end);
+    const dims: number[] = [];
+    let nel = 1;
+    for (let i = 0; i < t.n; i += 4) {
+      const d = this.u32(b, i);
+      if (d > 0x7fffffff) {
+        this.fail(`dimension ${i / 4 + 1} at ${inp.at(t.at)} is ${t.type === MI.INT32 ? d | 0 : d}; dims must be 0 .. 2^31-1`, inp.fileOffset());
+      }
+      dims.push(d);
+      nel *= d;
+    }
+    if (nel > 0x7fffffff) this.fail(`dims ${dims.join('x')} hold more than 2^31 elements`, inp.fileOffset());
+    return dims;
+  }
+
+  /** An ASCII string element: names, class names. NOTE: some writers use miUTF8 for names; accepted if ASCII. */
+  private string(inp: Input, end: number, what: string): string {
+    const t = this.tag(inp, end);
+    if (t.type !== MI.INT8 && t.type !== MI.UINT8 && t.type !== MI.UTF8) {
+      this.fail(`the ${what} at ${inp.at(t.at)} is ${mi(t.type)}, not miINT8 text`, inp.fileOffset());
+    }
+    return this.ascii(this.bytes(inp, t, end), 0, t.n, what, inp, t);
+  }
+
+  private ascii(b: Uint8Array, from: number, to: number, what: string, inp: Input, t: Tag): string {
+    let s = '';
+    for (let i = from; i < to && b[i] !== 0; i++) {
+      if (b[i] > 0x7f) this.fail(`the ${what} at ${inp.at(t.at)} holds the non-ASCII byte 0x${hex2(b[i])}`, inp.fileOffset());
+      s += String.fromCharCode(b[i]);
+    }
+    return s;
+  }
+
+  private numeric(inp: Input, end: number, kind: NumericKind, dims: number[], nel: number,
+    complex: boolean, logical: boolean): MatNumeric {
+    const data = this.numbers(inp, end, kind, nel, 'real part');
+    const imag = complex ? this.numbers(inp, end, kind, nel, 'imaginary part') : undefined;
+    if (logical) {
+      if (complex) this.fail('a logical array cannot be complex (array flags)', inp.fileOffset());
+      return { class: 'logical', dims, data: data instanceof Uint8Array ? data : toLogical(data) };
+    }
+    return (imag ? { class: kind.name, dims, data, imag } : { class: kind.name, dims, data }) as MatNumeric;
+  }
+
+  /**
+   * nel values of class `kind`. NOTE: the storage type may be narrower than the
+   * class (MATLAB and Octave store integer-valued doubles and singles as
+   * miUINT8, miINT16...: §1.8), so the byte count is checked against the
+   * stored type and the values converted to the class.
+   */
+  private numbers(inp: Input, end: number, kind: NumericKind, nel: number, what: string): NumericKind['ctor']['prototype'] {
+    const t = this.tag(inp, end);
+    const stored = BY_MI.get(t.type);
+    if (!stored) this.fail(`the ${what} at ${inp.at(t.at)} is ${mi(t.type)}, not numeric data of class ${kind.name}`, inp.fileOffset());
+    if (t.n !== nel * stored.bytes) {
+      this.fail(`the ${what} at ${inp.at(t.at)} holds ${t.n} bytes of ${mi(t.type)}; ${nel} elements need ${nel * stored.bytes}`, inp.fileOffset());
+    }
+    const raw = this.load(inp, t, stored, nel, end);
+    return stored === kind ? raw : this.convert(raw, kind, inp, t);
+  }
+
+  /** An element whose count comes from its size (sparse ir, jc, pr). */
+  private counted(inp: Input, end: number, kind: NumericKind, what: string, tag?: Tag): NumericKind['ctor']['prototype'] {
+    const t = tag ?? this.tag(inp, end);
+    const stored = BY_MI.get(t.type);
+    if (!stored || t.n % stored.bytes !== 0) {
+      this.fail(`the ${what} at ${inp.at(t.at)} is ${t.n} bytes of ${mi(t.type)}, not numeric data`, inp.fileOffset());
+    }
+    const raw = this.load(inp, t, stored, t.n / stored.bytes, end);
+    return stored === kind ? raw : this.convert(raw, kind, inp, t);
+  }
+
+  /** The element's values in its stored type: a view when aligned in a little-endian buffer, else read into a new array. */
+  private load(inp: Input, t: Tag, stored: NumericKind, nel: number, end: number): NumericKind['ctor']['prototype'] {
+    if (t.small) {
+      const a = new stored.ctor(nel);
+      new Uint8Array(a.buffer).set(t.small.subarray(0, t.n));
+      if (!this.le) swap(new Uint8Array(a.buffer), stored.bytes);
+      return a;
+    }
+    if (t.n > inp.left()) this.truncated(inp, t);
+    let a: NumericKind['ctor']['prototype'] | null = null;
+    if (this.le) {
+      const v = inp.keep(t.n, stored.bytes);
+      if (v) a = new stored.ctor(v.buffer, v.byteOffset, nel);
+    }
+    if (!a) {
+      a = new stored.ctor(nel);
+      const b = new Uint8Array(a.buffer, 0, t.n);
+      inp.fill(b);
+      if (!this.le) swap(b, stored.bytes);
+    }
+    this.pad(inp, t.n, end);
+    return a;
+  }
+
+  /** Values of a narrower (or other) stored type into the class's array; integers must fit exactly. */
+  private convert(src: NumericKind['ctor']['prototype'], kind: NumericKind, inp: Input, t: Tag): NumericKind['ctor']['prototype'] {
+    const out = new kind.ctor(src.length);
+    const [lo, hi] = RANGE[kind.name] ?? [-Infinity, Infinity];
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i];
+      if (kind.big) {
+        const x = typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v) : null;
+        if (x === null || x < (lo as bigint) || x > (hi as bigint)) this.misfit(v, kind, i, inp, t);
+        out[i] = x;
+      } else {
+        const x = Number(v);
+        if (lo !== -Infinity && (!Number.isInteger(x) || x < (lo as number) || x > (hi as number))) this.misfit(v, kind, i, inp, t);
+        out[i] = x;
+      }
+    }
+    return out;
+  }
+
+  private misfit(v: number | bigint, kind: NumericKind, i: number, inp: Input, t: Tag): never {
+    return this.fail(`value ${v} (element ${i + 1} of the ${mi(t.type)} data at ${inp.at(t.at)}) does not fit class ${kind.name}`, inp.fileOffset());
+  }
+
+  /** The char element: its type and bytes (a copy: chars.ts decodes after the next read). */
+  private charData(inp: Input, end: number, nel: number): { type: number; bytes: Uint8Array; nel: number } {
+    const t = this.tag(inp, end);
+    const b = this.bytes(inp, t, end);
+    return { type: t.type, bytes: t.small ? b : b.slice(), nel };
+  }
+
+  private cell(inp: Input, end: number, dims: number[], nel: number): MatValue {
+    this.room(inp, end, nel, 8, 'cells');
+    const base = this.path;
+    const data: MatValue[] = new Array(nel);
+    for (let i = 0; i < nel; i++) {
+      this.path = `${base}{${i + 1}}`;
+      data[i] = this.child(inp, end);
+    }
+    this.path = base;
+    return { class: 'cell', dims, data };
+  }
+
+  /** A struct array (or an object, with its class name): field names, then per element per field one miMATRIX. */
+  private struct(inp: Input, end: number, dims: number[], nel: number, classname: string | null): MatValue {
+    const lt = this.tag(inp, end);
+    if (!BY_MI.has(lt.type) || lt.n !== 4) {
+      this.fail(`the field-name length at ${inp.at(lt.at)} is ${lt.n} bytes of ${mi(lt.type)}, not one miINT32`, inp.fileOffset());
+    }
+    const len = this.u32(this.bytes(inp, lt, end), 0);
+    const nt = this.tag(inp, end);
+    if (nt.type !== MI.INT8 && nt.type !== MI.UINT8) this.fail(`the field names at ${inp.at(nt.at)} are ${mi(nt.type)}, not miINT8`, inp.fileOffset());
+    if (len === 0 ? nt.n !== 0 : nt.n % len !== 0) {
+      this.fail(`the field names at ${inp.at(nt.at)} are ${nt.n} bytes, not a multiple of the field-name length ${len}`, inp.fileOffset());
+    }
+    const nf = len === 0 ? 0 : nt.n / len;
+    const b = this.bytes(inp, nt, end);
+    // NOTE: names are NUL-padded in slots of `len` (up to 64 from Octave). Duplicates (seen in the
+    // wild) become _1_x, _2_x as scipy names them, so no value is lost.
+    const fields: string[] = [];
+    const seen = new Map<string, number>();
+    for (let f = 0; f < nf; f++) {
+      const name = this.ascii(b, f * len, (f + 1) * len, 'field name', inp, nt);
+      const k = seen.get(name);
+      seen.set(name, (k ?? 0) + 1);
+      fields.push(k === undefined ? name : `_${k}_${name}`);
+    }
+    this.room(inp, end, nel * nf, 8, 'struct fields');
+    if (nf === 0 && nel > MAX_EMPTY_STRUCTS) {
+      // Field-less elements take no bytes, so the bytes cannot bound their count: a memory guard.
+      this.fail(`${dims.join('x')} structs without fields are more than readMat makes (${MAX_EMPTY_STRUCTS}; corrupt file?)`, inp.fileOffset());
+    }
+    const base = this.path;
+    const data: MatStruct[] = new Array(nel);
+    for (let e = 0; e < nel; e++) {
+      const s: MatStruct = {};
+      for (const f of fields) {
+        this.path = nel === 1 && classname === null ? `${base}.${f}` : `${base}(${e + 1}).${f}`;
+        setOwn(s, f, this.child(inp, end));
+      }
+      data[e] = s;
+    }
+    this.path = base;
+    if (classname !== null) return { class: 'object', classname, dims, fields, data };
+    if (dims.length === 2 && dims[0] === 1 && dims[1] === 1) return data[0];
+    return { class: 'struct', dims, fields, data };
+  }
+
+  /** One nested miMATRIX (a cell or a field), and its padding. */
+  private child(inp: Input, end: number): MatValue {
+    const t = this.tag(inp, end);
+    if (t.type !== MI.MATRIX || t.small) this.fail(`expected miMATRIX at ${inp.at(t.at)}, found ${mi(t.type)}`, inp.fileOffset());
+    const v = this.matrix(inp, t.n, false) as { value: MatValue };
+    this.pad(inp, t.n, end);
+    return v.value;
+  }
+
+  /** Each of `count` parts needs at least `each` bytes: a corrupt count must not allocate. */
+  private room(inp: Input, end: number, count: number, each: number, what: string): void {
+    const room = Math.min(end - inp.pos, inp.left());
+    if (count * each > room) {
+      this.fail(`${count} ${what} need at least ${count * each} bytes, but only ${room} remain at ${inp.at()} ` +
+        inp.shortfall, inp.fileOffset());
+    }
+  }
+
+  /** CSC: ir (row of each value), jc (column starts), pr, pi. NOTE: entries past nnz = jc[N] are junk (§1.12). */
+  private sparse(inp: Input, end: number, dims: number[], nzmax: number, complex: boolean, logical: boolean): MatValue {
+    if (dims.length !== 2) this.fail(`a sparse array has 2 dims, not ${dims.join('x')}`, inp.fileOffset());
+    const [M, N] = dims;
+    const ir = this.counted(inp, end, BY_MI.get(MI.INT32) as NumericKind, 'row indices (ir)') as Int32Array;
+    const jc = this.counted(inp, end, BY_MI.get(MI.INT32) as NumericKind, 'column starts (jc)') as Int32Array;
+    if (jc.length !== N + 1) this.fail(`the sparse column starts (jc) hold ${jc.length} entries; ${N} columns need ${N + 1}`, inp.fileOffset());
+    const nnz = jc[N];
+    if (jc[0] !== 0 || nnz > ir.length) {
+      this.fail(`the sparse column starts run from ${jc[0]} to ${nnz}, with ${ir.length} row indices`, inp.fileOffset());
+    }
+    for (let j = 0; j < N; j++) if (jc[j + 1] < jc[j]) this.fail(`the sparse column starts decrease at column ${j + 1}`, inp.fileOffset());
+    for (let k = 0; k < nnz; k++) if (ir[k] < 0 || ir[k] >= M) this.fail(`sparse row index ${ir[k]} is outside 0..${M - 1}`, inp.fileOffset());
+    const values = (what: string): Float64Array | Uint8Array => {
+      const t = this.tag(inp, end);
+      // NOTE: logical sparse may store one byte per value under an miDOUBLE tag (scipy read_numeric).
+      if (logical && t.n === nnz && t.type !== MI.UINT8 && t.type !== MI.INT8) {
+        return this.load(inp, { ...t, type: MI.UINT8 }, BY_MI.get(MI.UINT8) as NumericKind, nnz, end) as Uint8Array;
+      }
+      const kind = BY_MI.get(logical ? MI.UINT8 : MI.DOUBLE) as NumericKind;
+      const v = this.counted(inp, end, kind, what, t) as Float64Array | Uint8Array;
+      if (v.length < nnz) this.fail(`the sparse ${what} holds ${v.length} values; nnz is ${nnz}`, inp.fileOffset());
+      return v;
+    };
+    const data = values('values (pr)');
+    const imag = complex ? values('imaginary parts (pi)') as Float64Array : undefined;
+    const trim = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => (a.length === nnz ? a : a.slice(0, nnz) as T);
+    const out = {
+      class: 'sparse' as const, dims, logical, ir: trim(ir), jc,
+      data: logical ? toLogical(trim(data)) : trim(data),
+    };
+    return imag ? { ...out, imag: trim(imag) } : out;
+  }
+
+  private u32(b: Uint8Array, i: number): number {
+    return this.le
+      ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0
+      : ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+  }
+}
+
+const RANGE: Record<string, [number, number] | [bigint, bigint]> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
+  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** Reverse the bytes of each `size`-byte value in place (big-endian files). */
+function swap(b: Uint8Array, size: number): void {
+  if (size === 1) return;
+  for (let i = 0; i + size <= b.length; i += size) {
+    for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
+      const t = b[lo]; b[lo] = b[hi]; b[hi] = t;
+    }
+  }
+}
+
+function toLogical(a: ArrayLike<number | bigint>): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] ? 1 : 0;
+  return out;
+}
+
+/** An own property even for names such as __proto__ (a corrupt file must not reach a prototype). */
+function setOwn(o: object, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function hex2(v: number): string { return v.toString(16).padStart(2, '0'); }
+
