@@ -9,3 +9,6 @@ export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backw
 export { pool_max_forward, pool_max_backward } from './pool_max';
 export { pool_avg_forward, pool_avg_backward } from './pool_avg';
 export { pool_scratch } from './pool_pass';
+export { normalize_forward, normalize_backward, normalize_scratch } from './normalize';
+export { spnorm_square_forward, spnorm_forward, spnorm_backward, spnorm_combine_backward } from './spnorm';
+export { noffset_forward, noffset_backward, noffset_scratch } from './noffset';

@@ -15,3 +15,6 @@ export {
   type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
+export { nnnormalize } from './blocks/normalize.js';
+export { nnspnorm } from './blocks/spnorm.js';
+export { nnnoffset } from './blocks/noffset.js';

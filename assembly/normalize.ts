@@ -1,0 +1,256 @@
+// nnnormalize kernels: LRN across channels (SEMANTICS §4.1, NETWORKS "nnblocks decisions").
+//   L(k)    = kappa + alpha * sum_{q = k - m1}^{k + m2} x(q)^2        (channels outside [0, C) add 0)
+//   y(k)    = x(k) * L(k)^-beta
+//   dzdx(q) = p(q) L(q)^-beta - 2 alpha beta x(q) * sum_{t = q - m2}^{q + m1} p(t) x(t) L(t)^(-beta-1)
+// (p = dzdy; the backward window is the forward one transposed). Where L = 0 (kappa = 0 and the
+// window all zero) L^-beta and L^(-beta-1) are taken as 0: y = 0 there, as MatConvNet's CPU path
+// gives, and the derivative stays finite (exact maths has 0 * Inf = NaN).
+//
+// Layout [m, C, N]: channel k of pixel i of image n is element i + m*(k + C*n), so a pixel's
+// channels are m floats apart. A group of 4 pixels (one f32x4) runs down all C channels; its
+// column of squares and partial sums lives in scratch lines of C + w - 1 vectors (L1-sized).
+// The last m % 4 pixels of an image are gathered into a zero-padded column of vectors and run
+// through the same group code, so a tail pixel gets exactly what a vector lane gets.
+//
+// Window sums (windowSums): van Herk / Gil-Werman over blocks of w = m1 + m2 + 1 positions,
+// Suf (from a position to the end of its block) + Pre (from the start of the next block), about
+// three adds per channel whatever w is. Each result is a sum of exactly its own window's terms
+// (at most w - 1 additions), so it has the error bound of the direct window sum. A running sum
+// that adds the entering square and subtracts the leaving one would not: its rounding errors are
+// those of the largest squares it ever held, so after a channel of 1e3 leaves, a window of 1e-2
+// squares is off by about 1e6 * 6e-8 (relative error 1e4 or more, a negative L with kappa = 0 and
+// then NaN), and they accumulate over C = 96+ channels.
+//
+// REQUIRES: x, y (dzdy, dzdx) hold m*C*N floats, y (dzdx) no alias of the inputs; C >= 1,
+// 0 <= m1, m2 <= C - 1 (the plan clips the window: channels outside [0, C) add nothing);
+// scratch holds normalize_scratch(C, m1, m2) floats, 16-byte aligned.
+
+import { VEC, vecFloor } from './simd';
+import { vpow } from './vmath';
+
+// @ts-ignore: decorator
+@inline export function ldv(p: usize, u: i32): v128 {
+  return v128.load(p + (<usize>u << 4));
+}
+
+// @ts-ignore: decorator
+@inline export function stv(p: usize, u: i32, v: v128): void {
+  v128.store(p + (<usize>u << 4), v);
+}
+
+/**
+ * dst[u] = src[u]^e for n vectors (dst may be src), for src >= 0. The exponents of LRN's, spnorm's
+ * and noffset's defaults take exact paths made of correctly rounded operations, faster than
+ * exp(e log x) and more accurate at any x: e = -0.5 (1/sqrt), 0.5 (sqrt) and -1 (1/x) within
+ * 1 ulp, -0.75 (1/(sqrt * sqrt(sqrt))) and -2 (1/(x*x)) within 2 ulp. Other exponents go
+ * through vpow (3 ulp where |e ln x| <= 2, growing slowly beyond). Special values as vpow:
+ * 0^e = +Inf for e < 0 and +0 for e > 0, +Inf^e = +0 for e < 0, NaN gives NaN, and x < 0
+ * gives NaN except on the integer paths (e = -1, -2), which give the power itself. Lines of
+ * vectors (not a v128 function) keep the choice of path out of the loop.
+ */
+export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
+  const one = f32x4.splat(1);
+  if (e == -0.5) {
+    for (let u = 0; u < n; u++) stv(dst, u, f32x4.div(one, f32x4.sqrt(ldv(src, u))));
+  } else if (e == -0.75) {
+    for (let u = 0; u < n; u++) {
+      const r = f32x4.sqrt(ldv(src, u));
+      stv(dst, u, f32x4.div(one, f32x4.mul(r, f32x4.sqrt(r))));
+    }
+  } else if (e == 0.5) {
+    for (let u = 0; u < n; u++) stv(dst, u, f32x4.sqrt(ldv(src, u)));
+  } else if (e == -1) {
+    for (let u = 0; u < n; u++) stv(dst, u, f32x4.div(one, ldv(src, u)));
+  } else if (e == -2) {
+    for (let u = 0; u < n; u++) {
+      const v = ldv(src, u);
+      stv(dst, u, f32x4.div(one, f32x4.mul(v, v)));
+    }
+  } else {
+    const ve = f32x4.splat(e);
+    for (let u = 0; u < n; u++) stv(dst, u, vpow(ldv(src, u), ve));
+  }
+}
+
+/**
+ * Suf[k] = A[k] + A[k + 1] + ... + A[k + w - 1] for k in [0, n), each A[u] a vector and A holding
+ * n + w - 1 of them. Blocks of w positions: Pre[u] sums A from the start of u's block to u, Suf[u]
+ * from u to the end of u's block (the last block may be short). The window from offset r of block
+ * b is Suf[k] alone when r = 0 (the whole block) and Suf[k] + Pre[k + w - 1] otherwise.
+ */
+function windowSums(A: usize, Pre: usize, Suf: usize, n: i32, w: i32): void {
+  const len = n + w - 1;
+  let acc = f32x4.splat(0);
+  // Pre[u] = A[b*w] + ... + A[u], u in block b
+  for (let u = 0, r = 0; u < len; u++) {
+    const v = ldv(A, u);
+    acc = r == 0 ? v : f32x4.add(acc, v);
+    stv(Pre, u, acc);
+    if (++r == w) r = 0;
+  }
+  // Suf[u] = A[u] + ... + A[min((b + 1)*w, len) - 1]
+  let s = (len - 1) % w;
+  acc = ldv(A, len - 1);
+  stv(Suf, len - 1, acc);
+  for (let u = len - 2; u >= 0; u--) {
+    s = s == 0 ? w - 1 : s - 1;
+    const v = ldv(A, u);
+    acc = s == w - 1 ? v : f32x4.add(v, acc);
+    stv(Suf, u, acc);
+  }
+  // Suf[k] = Suf[k] + Pre[k + w - 1] where k is not the start of a block
+  for (let k = 0, t = 0; k < n; k++) {
+    if (t != 0) stv(Suf, k, f32x4.add(ldv(Suf, k), ldv(Pre, k + w - 1)));
+    if (++t == w) t = 0;
+  }
+}
+
+/** Floats of scratch of both kernels: 5 lines of C + w - 1 vectors (A, G, Pre, Suf, D) and 3 of C (the tail). */
+export function normalize_scratch(C: i32, m1: i32, m2: i32): i32 {
+  return VEC * (5 * (C + m1 + m2) + 3 * C);
+}
+
+// The scratch lines (byte addresses), set by layout().
+let lA: usize = 0;
+let lG: usize = 0;
+let lPre: usize = 0;
+let lSuf: usize = 0;
+let lD: usize = 0;
+let lT0: usize = 0;
+let lT1: usize = 0;
+let lT2: usize = 0;
+
+/** Lay the scratch lines out and zero A and G (their pads stay 0; each group rewrites only the channels). */
+function layout(scratch: usize, C: i32, w: i32): void {
+  const len = <usize>(C + w - 1) << 4;
+  lA = scratch;
+  lG = lA + len;
+  lPre = lG + len;
+  lSuf = lPre + len;
+  lD = lSuf + len;
+  lT0 = lD + len;
+  lT1 = lT0 + (<usize>C << 4);
+  lT2 = lT1 + (<usize>C << 4);
+  memory.fill(lA, 0, 2 * len);
+}
+
+/** Column of C vectors at `dst` from the first nl (< 4) pixels at p (channel stride cs bytes), other lanes 0. */
+export function gather(p: usize, cs: usize, C: i32, nl: i32, dst: usize): void {
+  memory.fill(dst, 0, <usize>C << 4);
+  for (let k = 0; k < C; k++) {
+    for (let l = 0; l < nl; l++) store<f32>(dst + (<usize>k << 4) + (<usize>l << 2), load<f32>(p + <usize>k * cs + (<usize>l << 2)));
+  }
+}
+
+/** The first nl lanes of a column of C vectors back to nl pixels at p (channel stride cs bytes). */
+export function scatter(src: usize, p: usize, cs: usize, C: i32, nl: i32): void {
+  for (let k = 0; k < C; k++) {
+    for (let l = 0; l < nl; l++) store<f32>(p + <usize>k * cs + (<usize>l << 2), load<f32>(src + (<usize>k << 4) + (<usize>l << 2)));
+  }
+}
+
+/** Suf[k] = the window sums of x^2 of the group at xp: sum over [k - m1, k + m2]. */
+function squareSums(xp: usize, cs: usize, C: i32, m1: i32, w: i32): void {
+  for (let k = 0; k < C; k++) {
+    const v = v128.load(xp + <usize>k * cs);
+    stv(lA, m1 + k, f32x4.mul(v, v));
+  }
+  windowSums(lA, lPre, lSuf, C, w);
+}
+
+// The parameters of the current call, as vectors.
+let vKappa: v128 = f32x4.splat(0);
+let vAlpha: v128 = f32x4.splat(0);
+let negBeta: f32 = 0;
+
+function setParams(kappa: f32, alpha: f32, beta: f32): void {
+  vKappa = f32x4.splat(kappa);
+  vAlpha = f32x4.splat(alpha);
+  negBeta = -beta;
+}
+
+/** y of one group of 4 pixels (x at xp, y at yp, channels cs bytes apart). */
+function forwardGroup(xp: usize, yp: usize, cs: usize, C: i32, m1: i32, w: i32): void {
+  squareSums(xp, cs, C, m1, w);
+  for (let k = 0; k < C; k++) stv(lPre, k, f32x4.add(vKappa, f32x4.mul(vAlpha, ldv(lSuf, k)))); // L
+  powLine(lPre, lSuf, C, negBeta);
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < C; k++) {
+    // L^-beta, 0 where L = 0
+    const f = v128.bitselect(zero, ldv(lSuf, k), f32x4.eq(ldv(lPre, k), zero));
+    const o = <usize>k * cs;
+    v128.store(yp + o, f32x4.mul(v128.load(xp + o), f));
+  }
+}
+
+/** y = x * L^-beta for N images of C channels of m pixels. */
+export function normalize_forward(x: usize, y: usize, scratch: usize, m: i32, C: i32, N: i32, m1: i32, m2: i32,
+  kappa: f32, alpha: f32, beta: f32): void {
+  const w = m1 + m2 + 1;
+  layout(scratch, C, w);
+  setParams(kappa, alpha, beta);
+  const cs = <usize>m << 2;
+  const mv = vecFloor(m);
+  for (let n = 0; n < N; n++) {
+    const o = <usize>n * <usize>C * cs;
+    // group i: pixels i..i+3 of every channel, at x + o + 4 i + k cs
+    for (let i = 0; i < mv; i += VEC) forwardGroup(x + o + (<usize>i << 2), y + o + (<usize>i << 2), cs, C, m1, w);
+    if (mv < m) {
+      const t = <usize>mv << 2;
+      gather(x + o + t, cs, C, m - mv, lT0);
+      forwardGroup(lT0, lT1, 16, C, m1, w);
+      scatter(lT1, y + o + t, cs, C, m - mv);
+    }
+  }
+}
+
+let vAb2: v128 = f32x4.splat(0);
+
+/** dzdx of one group of 4 pixels. */
+function backwardGroup(xp: usize, pp: usize, dp: usize, cs: usize, C: i32, m1: i32, m2: i32, w: i32): void {
+  squareSums(xp, cs, C, m1, w);
+  for (let k = 0; k < C; k++) stv(lD, k, f32x4.add(vKappa, f32x4.mul(vAlpha, ldv(lSuf, k)))); // L
+  powLine(lD, lSuf, C, negBeta);
+  const zero = f32x4.splat(0);
+  for (let k = 0; k < C; k++) {
+    const L = ldv(lD, k);
+    const z = f32x4.eq(L, zero);
+    const f = v128.bitselect(zero, ldv(lSuf, k), z);      // L^-beta, 0 where L = 0
+    const f1 = v128.bitselect(zero, f32x4.div(f, L), z);   // L^(-beta-1), likewise
+    const o = <usize>k * cs;
+    const p = v128.load(pp + o);
+    stv(lD, k, f32x4.mul(p, f));
+    stv(lG, m2 + k, f32x4.mul(f32x4.mul(p, v128.load(xp + o)), f1));
+  }
+  // Suf[q] = sum of G over [q, q + w - 1], i.e. of p x L^(-beta-1) over channels [q - m2, q + m1]
+  windowSums(lG, lPre, lSuf, C, w);
+  for (let q = 0; q < C; q++) {
+    const o = <usize>q * cs;
+    v128.store(dp + o, f32x4.sub(ldv(lD, q), f32x4.mul(f32x4.mul(vAb2, v128.load(xp + o)), ldv(lSuf, q))));
+  }
+}
+
+/** dzdx of LRN for N images of C channels of m pixels (SEMANTICS §4.1). */
+export function normalize_backward(x: usize, dzdy: usize, dzdx: usize, scratch: usize, m: i32, C: i32, N: i32,
+  m1: i32, m2: i32, kappa: f32, alpha: f32, beta: f32): void {
+  const w = m1 + m2 + 1;
+  layout(scratch, C, w);
+  setParams(kappa, alpha, beta);
+  vAb2 = f32x4.splat(<f32>2 * alpha * beta);
+  const cs = <usize>m << 2;
+  const mv = vecFloor(m);
+  for (let n = 0; n < N; n++) {
+    const o = <usize>n * <usize>C * cs;
+    for (let i = 0; i < mv; i += VEC) {
+      const t = o + (<usize>i << 2);
+      backwardGroup(x + t, dzdy + t, dzdx + t, cs, C, m1, m2, w);
+    }
+    if (mv < m) {
+      const t = o + (<usize>mv << 2);
+      gather(x + t, cs, C, m - mv, lT0);
+      gather(dzdy + t, cs, C, m - mv, lT1);
+      backwardGroup(lT0, lT1, lT2, 16, C, m1, m2, w);
+      scatter(lT2, dzdx + t, cs, C, m - mv);
+    }
+  }
+}
