@@ -41,12 +41,13 @@ import { vpow } from './vmath';
 /**
  * dst[u] = src[u]^e for n vectors (dst may be src), for src >= 0. The exponents of LRN's, spnorm's
  * and noffset's defaults take exact paths made of correctly rounded operations, faster than
- * exp(e log x) and more accurate at any x: e = -0.5 (1/sqrt), 0.5 (sqrt) and -1 (1/x) within
- * 1 ulp, -0.75 (1/(sqrt * sqrt(sqrt))) and -2 (1/(x*x)) within 2 ulp. Other exponents go
- * through vpow (3 ulp where |e ln x| <= 2, growing slowly beyond). Special values as vpow:
- * 0^e = +Inf for e < 0 and +0 for e > 0, +Inf^e = +0 for e < 0, NaN gives NaN, and x < 0
- * gives NaN except on the integer paths (e = -1, -2), which give the power itself. Lines of
- * vectors (not a v128 function) keep the choice of path out of the loop.
+ * exp(e log x) and more accurate at any x: e = 1 (x), -0.5 (1/sqrt), 0.5 (sqrt) and -1 (1/x)
+ * within 1 ulp, -0.75 (1/(sqrt * sqrt(sqrt))), -1.5 (1/(x sqrt x)) and -2 (1/(x*x)) within
+ * 2 ulp. Other exponents go through vpow: 3 ulp where |e ln x| <= 2, and beyond that the
+ * logarithm's 2 ulp of relative error grow into about |e ln x| * 2 ulp at worst. Special values
+ * as vpow: 0^e = +Inf for e < 0 and +0 for e > 0, +Inf^e = +0 for e < 0, NaN gives NaN, and
+ * x < 0 gives NaN except on the integer paths (e = 1, -1, -2), which give the power itself.
+ * Lines of vectors (not a v128 function) keep the choice of path out of the loop.
  */
 export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
   const one = f32x4.splat(1);
@@ -61,6 +62,13 @@ export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
     for (let u = 0; u < n; u++) stv(dst, u, f32x4.sqrt(ldv(src, u)));
   } else if (e == -1) {
     for (let u = 0; u < n; u++) stv(dst, u, f32x4.div(one, ldv(src, u)));
+  } else if (e == -1.5) {
+    for (let u = 0; u < n; u++) {
+      const v = ldv(src, u);
+      stv(dst, u, f32x4.div(one, f32x4.mul(v, f32x4.sqrt(v))));
+    }
+  } else if (e == 1) {
+    if (dst != src) memory.copy(dst, src, <usize>n << 4);
   } else if (e == -2) {
     for (let u = 0; u < n; u++) {
       const v = ldv(src, u);
