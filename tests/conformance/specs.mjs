@@ -16,4 +16,9 @@ export const specs = {
   poolMax: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [51, 52], opts: { method: 'max', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolAvg: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [53, 54], opts: { method: 'avg', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
+  // LRN with an even window (the backward window is the forward one transposed), spnorm with an
+  // even window (asymmetric pads) on small planes, noffset with DagNN's default.
+  normalize: { x: [5, 3, 10, 2], param: [4, 0.1, 0.5, 0.75], seeds: [71, 72] },
+  spnorm: { x: [7, 6, 3, 2], param: [3, 2, 0.5, 0.75], seeds: [73, 74] },
+  noffset: { x: [5, 3, 4, 2], param: [1, 0.5], seeds: [75, 76] },
 };
