@@ -40,23 +40,29 @@ import { vpow } from './vmath';
 
 /**
  * dst[u] = src[u]^e for n vectors (dst may be src), for src >= 0. The exponents of LRN's, spnorm's
- * and noffset's defaults take exact paths made of correctly rounded operations, faster than
- * exp(e log x) and more accurate at any x: e = 1 (x), -0.5 (1/sqrt), 0.5 (sqrt) and -1 (1/x)
- * within 1 ulp, -0.75 (1/(sqrt * sqrt(sqrt))), -1.5 (1/(x sqrt x)) and -2 (1/(x*x)) within
- * 2 ulp. Other exponents go through vpow: 3 ulp where |e ln x| <= 2, and beyond that the
- * logarithm's 2 ulp of relative error grow into about |e ln x| * 2 ulp at worst. Special values
- * as vpow: 0^e = +Inf for e < 0 and +0 for e > 0, +Inf^e = +0 for e < 0, NaN gives NaN, and
- * x < 0 gives NaN except on the integer paths (e = 1, -1, -2), which give the power itself.
- * Lines of vectors (not a v128 function) keep the choice of path out of the loop.
+ * and noffset's defaults (and their derivatives' e - 1) take paths of correctly rounded square
+ * roots and divisions, faster than exp(e log x) and more accurate, over the whole range where
+ * x^e is a normal float (denormal x included): e = 1 exact; 0.5 (sqrt x) and -1 (1/x) within
+ * 0.5 ulp; -0.5 (1/sqrt x) and -2 ((1/x)/x) within 1.5 ulp; -0.75 (sqrt(sqrt x)/x) and -1.5
+ * (sqrt(1/x)/x) within 2 ulp (normalize.spec.ts measures them on a sample of every float). Other exponents go through
+ * vpow: 3 ulp where |e ln x| <= 2, and beyond that the logarithm's 2 ulp of relative error grow
+ * into about |e ln x| * 2 ulp at worst. Special values as vpow: 0^e = +Inf for e < 0 and +0 for
+ * e > 0, +Inf^e = +0 for e < 0, NaN gives NaN, and x < 0 gives NaN except on the integer paths
+ * (e = 1, -1, -2), which give the power itself. Lines of vectors (not a v128 function) keep the
+ * choice of path out of the loop.
  */
 export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
   const one = f32x4.splat(1);
   if (e == -0.5) {
     for (let u = 0; u < n; u++) stv(dst, u, f32x4.div(one, f32x4.sqrt(ldv(src, u))));
   } else if (e == -0.75) {
+    const zero = f32x4.splat(0);
+    const inf = f32x4.splat(Infinity);
     for (let u = 0; u < n; u++) {
-      const r = f32x4.sqrt(ldv(src, u));
-      stv(dst, u, f32x4.div(one, f32x4.mul(r, f32x4.sqrt(r))));
+      const v = ldv(src, u);
+      // x^(1/4) / x; 0 and +Inf give 0/0 and Inf/Inf there, so they are set apart
+      const q = f32x4.div(f32x4.sqrt(f32x4.sqrt(v)), v);
+      stv(dst, u, v128.bitselect(inf, v128.bitselect(zero, q, f32x4.eq(v, inf)), f32x4.eq(v, zero)));
     }
   } else if (e == 0.5) {
     for (let u = 0; u < n; u++) stv(dst, u, f32x4.sqrt(ldv(src, u)));
@@ -65,14 +71,14 @@ export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
   } else if (e == -1.5) {
     for (let u = 0; u < n; u++) {
       const v = ldv(src, u);
-      stv(dst, u, f32x4.div(one, f32x4.mul(v, f32x4.sqrt(v))));
+      stv(dst, u, f32x4.div(f32x4.sqrt(f32x4.div(one, v)), v));
     }
   } else if (e == 1) {
     if (dst != src) memory.copy(dst, src, <usize>n << 4);
   } else if (e == -2) {
     for (let u = 0; u < n; u++) {
       const v = ldv(src, u);
-      stv(dst, u, f32x4.div(one, f32x4.mul(v, v)));
+      stv(dst, u, f32x4.div(f32x4.div(one, v), v));
     }
   } else {
     const ve = f32x4.splat(e);
@@ -81,35 +87,20 @@ export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
 }
 
 /**
- * Suf[k] = A[k] + A[k + 1] + ... + A[k + w - 1] for k in [0, n), each A[u] a vector and A holding
- * n + w - 1 of them. Blocks of w positions: Pre[u] sums A from the start of u's block to u, Suf[u]
- * from u to the end of u's block (the last block may be short). The window from offset r of block
- * b is Suf[k] alone when r = 0 (the whole block) and Suf[k] + Pre[k + w - 1] otherwise.
+ * Suf[u] = A[u] + A[u + 1] + ... up to the end of u's block of w positions, for u in [0, len)
+ * (the last block may be short). With Pre[u], the sum from the start of u's block to u (the
+ * producers write it as they write A), the window [k, k + w - 1] starting at offset r of its
+ * block is Suf[k] alone when r = 0 (the whole block) and Suf[k] + Pre[k + w - 1] otherwise.
  */
-function windowSums(A: usize, Pre: usize, Suf: usize, n: i32, w: i32): void {
-  const len = n + w - 1;
-  let acc = f32x4.splat(0);
-  // Pre[u] = A[b*w] + ... + A[u], u in block b
-  for (let u = 0, r = 0; u < len; u++) {
-    const v = ldv(A, u);
-    acc = r == 0 ? v : f32x4.add(acc, v);
-    stv(Pre, u, acc);
-    if (++r == w) r = 0;
-  }
-  // Suf[u] = A[u] + ... + A[min((b + 1)*w, len) - 1]
+function sufPass(A: usize, Suf: usize, len: i32, w: i32): void {
   let s = (len - 1) % w;
-  acc = ldv(A, len - 1);
+  let acc = ldv(A, len - 1);
   stv(Suf, len - 1, acc);
   for (let u = len - 2; u >= 0; u--) {
     s = s == 0 ? w - 1 : s - 1;
     const v = ldv(A, u);
     acc = s == w - 1 ? v : f32x4.add(v, acc);
     stv(Suf, u, acc);
-  }
-  // Suf[k] = Suf[k] + Pre[k + w - 1] where k is not the start of a block
-  for (let k = 0, t = 0; k < n; k++) {
-    if (t != 0) stv(Suf, k, f32x4.add(ldv(Suf, k), ldv(Pre, k + w - 1)));
-    if (++t == w) t = 0;
   }
 }
 
@@ -128,7 +119,7 @@ let lT0: usize = 0;
 let lT1: usize = 0;
 let lT2: usize = 0;
 
-/** Lay the scratch lines out and zero A and G (their pads stay 0; each group rewrites only the channels). */
+/** Lay the scratch lines out (every pass writes what it reads later, pads included). */
 function layout(scratch: usize, C: i32, w: i32): void {
   const len = <usize>(C + w - 1) << 4;
   lA = scratch;
@@ -139,7 +130,6 @@ function layout(scratch: usize, C: i32, w: i32): void {
   lT0 = lD + len;
   lT1 = lT0 + (<usize>C << 4);
   lT2 = lT1 + (<usize>C << 4);
-  memory.fill(lA, 0, 2 * len);
 }
 
 /** Column of C vectors at `dst` from the first nl (< 4) pixels at p (channel stride cs bytes), other lanes 0. */
@@ -157,13 +147,40 @@ export function scatter(src: usize, p: usize, cs: usize, C: i32, nl: i32): void 
   }
 }
 
-/** Suf[k] = the window sums of x^2 of the group at xp: sum over [k - m1, k + m2]. */
+/**
+ * The first passes of a group: A[u] = x(u - m1)^2 (0 outside the C channels) with its block
+ * prefix sums Pre[u] in one pass, then Suf (sufPass).
+ */
 function squareSums(xp: usize, cs: usize, C: i32, m1: i32, w: i32): void {
-  for (let k = 0; k < C; k++) {
-    const v = v128.load(xp + <usize>k * cs);
-    stv(lA, m1 + k, f32x4.mul(v, v));
+  const len = C + w - 1;
+  const zero = f32x4.splat(0);
+  let acc = zero;
+  for (let u = 0, r = 0; u < len; u++) {
+    const k = u - m1;
+    let v = zero;
+    if (<u32>k < <u32>C) {
+      const t = v128.load(xp + <usize>k * cs);
+      v = f32x4.mul(t, t);
+    }
+    stv(lA, u, v);
+    acc = r == 0 ? v : f32x4.add(acc, v);
+    stv(lPre, u, acc);
+    if (++r == w) r = 0;
   }
-  windowSums(lA, lPre, lSuf, C, w);
+  sufPass(lA, lSuf, len, w);
+}
+
+/**
+ * Pre[k] = L(k) = kappa + alpha * (the window sum of x^2 over [k - m1, k + m2]), k in [0, C): each
+ * Pre[k + w - 1] is read before Pre[k + w - 1] is overwritten.
+ */
+function lrnL(C: i32, w: i32): void {
+  for (let k = 0, r = 0; k < C; k++) {
+    let s = ldv(lSuf, k);
+    if (r != 0) s = f32x4.add(s, ldv(lPre, k + w - 1));
+    stv(lPre, k, f32x4.add(vKappa, f32x4.mul(vAlpha, s)));
+    if (++r == w) r = 0;
+  }
 }
 
 // The parameters of the current call, as vectors.
@@ -180,7 +197,7 @@ function setParams(kappa: f32, alpha: f32, beta: f32): void {
 /** y of one group of 4 pixels (x at xp, y at yp, channels cs bytes apart). */
 function forwardGroup(xp: usize, yp: usize, cs: usize, C: i32, m1: i32, w: i32): void {
   squareSums(xp, cs, C, m1, w);
-  for (let k = 0; k < C; k++) stv(lPre, k, f32x4.add(vKappa, f32x4.mul(vAlpha, ldv(lSuf, k)))); // L
+  lrnL(C, w);
   powLine(lPre, lSuf, C, negBeta);
   const zero = f32x4.splat(0);
   for (let k = 0; k < C; k++) {
@@ -217,24 +234,40 @@ let vAb2: v128 = f32x4.splat(0);
 /** dzdx of one group of 4 pixels. */
 function backwardGroup(xp: usize, pp: usize, dp: usize, cs: usize, C: i32, m1: i32, m2: i32, w: i32): void {
   squareSums(xp, cs, C, m1, w);
-  for (let k = 0; k < C; k++) stv(lD, k, f32x4.add(vKappa, f32x4.mul(vAlpha, ldv(lSuf, k)))); // L
-  powLine(lD, lSuf, C, negBeta);
+  lrnL(C, w);                        // L in Pre
+  powLine(lPre, lSuf, C, negBeta);   // L^-beta in Suf
+  const len = C + w - 1;
   const zero = f32x4.splat(0);
-  for (let k = 0; k < C; k++) {
-    const L = ldv(lD, k);
-    const z = f32x4.eq(L, zero);
-    const f = v128.bitselect(zero, ldv(lSuf, k), z);      // L^-beta, 0 where L = 0
-    const f1 = v128.bitselect(zero, f32x4.div(f, L), z);   // L^(-beta-1), likewise
-    const o = <usize>k * cs;
-    const p = v128.load(pp + o);
-    stv(lD, k, f32x4.mul(p, f));
-    stv(lG, m2 + k, f32x4.mul(f32x4.mul(p, v128.load(xp + o)), f1));
+  // G[u] = p x L^(-beta-1) at channel u - m2 (0 outside the C channels), its block prefix sums
+  // in A (no longer needed), and D[k] = p L^-beta; both powers are 0 where L = 0.
+  let acc = zero;
+  for (let u = 0, r = 0; u < len; u++) {
+    const k = u - m2;
+    let g = zero;
+    if (<u32>k < <u32>C) {
+      const L = ldv(lPre, k);
+      const z = f32x4.eq(L, zero);
+      const f = v128.bitselect(zero, ldv(lSuf, k), z);
+      const f1 = v128.bitselect(zero, f32x4.div(f, L), z);
+      const o = <usize>k * cs;
+      const p = v128.load(pp + o);
+      stv(lD, k, f32x4.mul(p, f));
+      g = f32x4.mul(f32x4.mul(p, v128.load(xp + o)), f1);
+    }
+    stv(lG, u, g);
+    acc = r == 0 ? g : f32x4.add(acc, g);
+    stv(lA, u, acc);
+    if (++r == w) r = 0;
   }
-  // Suf[q] = sum of G over [q, q + w - 1], i.e. of p x L^(-beta-1) over channels [q - m2, q + m1]
-  windowSums(lG, lPre, lSuf, C, w);
-  for (let q = 0; q < C; q++) {
+  sufPass(lG, lSuf, len, w);
+  // dzdx(q) = D[q] - 2 alpha beta x(q) (the sum of G over [q, q + w - 1], i.e. of p x L^(-beta-1)
+  // over channels [q - m2, q + m1])
+  for (let q = 0, r = 0; q < C; q++) {
+    let s = ldv(lSuf, q);
+    if (r != 0) s = f32x4.add(s, ldv(lA, q + w - 1));
     const o = <usize>q * cs;
-    v128.store(dp + o, f32x4.sub(ldv(lD, q), f32x4.mul(f32x4.mul(vAb2, v128.load(xp + o)), ldv(lSuf, q))));
+    v128.store(dp + o, f32x4.sub(ldv(lD, q), f32x4.mul(f32x4.mul(vAb2, v128.load(xp + o)), s)));
+    if (++r == w) r = 0;
   }
 }
 
