@@ -107,14 +107,14 @@ function run(x: usize, dzdy: usize, y: usize, scratch: usize, m: i32, C: i32, N:
     }
     if (mv < m) {
       const t = o + (<usize>mv << 2);
-      gather(x + t, cs, C, m - mv, scratch);
+      gather(x + t, cs, C, m - mv, scratch, 16);
       if (dzdy == 0) {
         forwardGroup(scratch, scratch + 2 * col, 16, C);
       } else {
-        gather(dzdy + t, cs, C, m - mv, scratch + col);
+        gather(dzdy + t, cs, C, m - mv, scratch + col, 16);
         backwardGroup(scratch, scratch + col, scratch + 2 * col, 16, C);
       }
-      scatter(scratch + 2 * col, y + t, cs, C, m - mv);
+      scatter(scratch + 2 * col, y + t, cs, C, m - mv, 16);
     }
   }
 }

@@ -247,7 +247,8 @@ export function streamBands(who: string, x: Float32Array, planes: number, H: num
  * m pixels of each of C channels, planes m floats apart, n images. `inputs` have P = H*W pixels
  * per channel, C channels and N images, as does the output. When an image of every input and the
  * output fits `chunkFloats`, whole images go in groups (m = P); larger images go in bands of
- * pixels across all channels (m a multiple of 4 except at the end of an image), each channel's
+ * pixels across all channels (m a multiple of 16, the kernels' widest group, except at the end of an
+ * image), each channel's
  * piece copied in just before the kernel runs and out while still in cache.
  * `run(ptrs, m, n)` gets the inputs' pointers, then the output's and the scratch's.
  */
@@ -255,11 +256,11 @@ export function streamPixels(who: string, P: number, C: number, N: number, chunk
   inputs: Float32Array[], scratch: number, run: (ptrs: number[], m: number, n: number) => void): Float32Array {
   const bufs = inputs.length + 1;
   const image = P * C;
-  if (image * bufs <= chunkFloats || P <= 4) {
+  if (image * bufs <= chunkFloats || P <= 16) {
     return streamPlanes(who, N, chunkFloats, inputs.map((d) => [d, image] as [Float32Array, number]), image, scratch,
       (ptrs, n) => run(ptrs, P, n));
   }
-  const band = Math.min(P, Math.max(4, Math.floor(chunkFloats / (bufs * C) / 4) * 4));
+  const band = Math.min(P, Math.max(16, Math.floor(chunkFloats / (bufs * C) / 16) * 16));
   const ptrs = reserve(who, ...inputs.map(() => band * C), band * C, scratch);
   const buffer = kernels().memory.buffer;
   const views = inputs.map((_, i) => new Float32Array(buffer, ptrs[i], band * C));
