@@ -17,10 +17,11 @@
 // Suf (from a position to the end of its block) + Pre (from the start of the next block), about
 // three adds per channel whatever w is. Each result is a sum of exactly its own window's terms
 // (at most w - 1 additions), so it has the error bound of the direct window sum. A running sum
-// that adds the entering square and subtracts the leaving one would not: its rounding errors are
-// those of the largest squares it ever held, so after a channel of 1e3 leaves, a window of 1e-2
-// squares is off by about 1e6 * 6e-8 (relative error 1e4 or more, a negative L with kappa = 0 and
-// then NaN), and they accumulate over C = 96+ channels.
+// that adds the entering square and subtracts the leaving one would not: it keeps the rounding
+// errors of the largest squares it ever held, so after a channel of x = 1e3 leaves, a window of
+// squares near 1e-6 is off by about 1e6 * 6e-8 = 0.06 (relative error 1e4, or a negative L and
+// NaN when kappa = 0), and such errors pile up over C = 96+ channels. (tests/normalize.test.ts
+// has that case.)
 //
 // REQUIRES: x, y (dzdy, dzdx) hold m*C*N floats, y (dzdx) no alias of the inputs; C >= 1,
 // 0 <= m1, m2 <= C - 1 (the plan clips the window: channels outside [0, C) add nothing);
@@ -86,7 +87,8 @@ export function powLine(src: usize, dst: usize, n: i32, e: f32): void {
   }
 }
 
-// A line holds pairs: element u of a line at p is the two vectors at p + 32 u and p + 32 u + 16.
+// Pixels per group. A line holds pairs: element u of a line at p is the two vectors at p + 32 u
+// and p + 32 u + 16.
 const PAIR: i32 = 8;
 
 // @ts-ignore: decorator

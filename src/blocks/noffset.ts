@@ -46,8 +46,9 @@ export function noffsetBackward(p: NoffsetPlan, px: number, pdzdy: number, pdzdx
  * y = nnnoffset(x, param), param = [a, b]: with L = max(sum_k x(i, j, k, n)^2, 1e-8) at each pixel,
  *   y(i, j, k, n) = x(i, j, k, n) - a * L^b          (the same offset for every channel).
  * dzdx = nnnoffset(x, param, dzdy) = dzdy - 2ab x (sum_k dzdy) L^(b-1), as vl_nnnoffset (the clamp at
- * 1e-8 is not differentiated). The channel sums are kept in float64. As MATLAB's max, a NaN sum
- * gives L = 1e-8. Inputs are never modified.
+ * 1e-8 is not differentiated). The channel sums are kept in float64; y and dzdx are within
+ * 10 x 2^-24 of the float64 formula relative to the size of their terms (tests/noffset.test.ts).
+ * As MATLAB's max, a NaN sum gives L = 1e-8. Inputs are never modified.
  */
 export function nnnoffset(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Tensor {
   const tx = tensorArg(WHO, 'x', x);

@@ -66,9 +66,10 @@ export function normalizeBackward(p: NormalizePlan, px: number, pdzdy: number, p
  *   Q(k) = [max(0, k - floor((N-1)/2)), min(C-1, k + ceil((N-1)/2))]   (alpha is not divided by N).
  * dzdx = nnnormalize(x, param, dzdy): the derivative of sum(dzdy .* y) with respect to x (SEMANTICS §4.1).
  *
- * pow is computed exactly (MatConvNet's GPU path; its CPU path approximates it within 0.33%):
- * within a few ulp of the float64 formula (tests/normalize.test.ts states the bound), with exact
- * square roots for beta = 0.5 and 0.75. Where L = 0 (kappa = 0 and every channel of the window
+ * pow is computed exactly (MatConvNet's GPU path; its CPU path approximates it within 0.33%),
+ * with square roots and divisions for beta = 0.5, 0.75, 1, 1.5, 2 and vpow otherwise: y is within
+ * 8 x 2^-24 of the float64 formula relative to |y|, dzdx within 10 x 2^-24 relative to the size
+ * of its terms (tests/normalize.test.ts; the window sums are as accurate as direct sums). Where L = 0 (kappa = 0 and every channel of the window
  * 0, as on black pixels in part 1.4 of the practical) y is 0 and the derivative is finite: L^-beta
  * is taken as 0 there, as MatConvNet's CPU path gives (exact maths gives 0 * Inf = NaN).
  * NaN and Infinity propagate. Inputs are never modified.
