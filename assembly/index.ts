@@ -14,3 +14,6 @@ export { bnorm_moments } from './bnorm';
 export { bnorm_forward } from './bnorm';
 export { bnorm_backward } from './bnorm';
 export { dropout_forward } from './dropout';
+export { normalize_forward, normalize_backward, normalize_scratch } from './normalize';
+export { spnorm_square_forward, spnorm_forward, spnorm_backward, spnorm_combine_backward } from './spnorm';
+export { noffset_forward, noffset_backward, noffset_scratch } from './noffset';

@@ -42,3 +42,6 @@ export type {
   MatValue, MatWritable, MatNumeric, MatArray, MatSparse, MatCharArray, MatStruct, MatStructArray, MatObject, MatCell,
   MatOpaque, NumericClass,
 } from './io/mat/types.js';
+export { nnnormalize } from './blocks/normalize.js';
+export { nnspnorm } from './blocks/spnorm.js';
+export { nnnoffset } from './blocks/noffset.js';

@@ -101,3 +101,18 @@ export function checkOutputSize(who: string, shape: readonly number[], why: stri
       `WebAssembly memory can hold (4 GiB); ${why}`);
   }
 }
+
+/**
+ * A block's `param`: a plain vector of exactly `n` finite numbers, as an Array, a Float32Array or
+ * a Float64Array (a MAT-file's double vector). `form` names its fields for the error, e.g.
+ * '[N, kappa, alpha, beta]'. MATLAB's blocks index param blindly; here anything else is an Error.
+ */
+export function paramVector(who: string, v: unknown, n: number, form: string): number[] {
+  const tag = tagOf(v);
+  const arr = Array.isArray(v) || tag === 'Float32Array' || tag === 'Float64Array' ? Array.from(v as ArrayLike<unknown>) : null;
+  if (arr === null || arr.length !== n || arr.some((d) => typeof d !== 'number' || !Number.isFinite(d))) {
+    const seen = arr === null ? show(v) : `${Array.isArray(v) ? '' : tag + ' '}[${arr.slice(0, 8).map(show).join(', ')}${arr.length > 8 ? ', ...' : ''}] (${arr.length} elements)`;
+    throw new Error(`${who}: param must be ${form}, ${n} finite numbers, got ${seen}`);
+  }
+  return arr as number[];
+}

@@ -47,6 +47,23 @@ export interface Kernels {
     dzdg: number, dzdb: number, HW: number, C: number, N: number): void;
   /** nndropout: y = mask .* x (the backward pass calls it with dzdy for x). */
   dropout_forward(x: number, mask: number, y: number, n: number): void;
+  /**
+   * nnnormalize, nnnoffset: tensors as [m, C, N] (m pixels per channel plane, planes m floats apart);
+   * m1, m2 the window's reach below and above a channel, clipped to C - 1.
+   */
+  normalize_forward(x: number, y: number, scratch: number, m: number, C: number, N: number, m1: number, m2: number,
+    kappa: number, alpha: number, beta: number): void;
+  normalize_backward(x: number, dzdy: number, dzdx: number, scratch: number, m: number, C: number, N: number,
+    m1: number, m2: number, kappa: number, alpha: number, beta: number): void;
+  normalize_scratch(C: number, m1: number, m2: number): number;
+  noffset_forward(x: number, y: number, scratch: number, m: number, C: number, N: number, a: number, b: number): void;
+  noffset_backward(x: number, dzdy: number, dzdx: number, scratch: number, m: number, C: number, N: number, a: number, b: number): void;
+  noffset_scratch(C: number): number;
+  /** nnspnorm's element-wise steps around the avg-pool kernels (n elements each). */
+  spnorm_square_forward(x: number, s: number, n: number): void;
+  spnorm_forward(x: number, n2: number, y: number, n: number, alpha: number, beta: number): void;
+  spnorm_backward(x: number, n2: number, dzdy: number, q: number, d: number, n: number, alpha: number, beta: number): void;
+  spnorm_combine_backward(x: number, t: number, d: number, dzdx: number, n: number, ab2: number): void;
 }
 
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
@@ -66,6 +83,8 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'convt_bias_forward',
   'bnorm_moments', 'bnorm_forward', 'bnorm_backward',
   'dropout_forward',
+  'normalize_forward', 'normalize_backward', 'normalize_scratch', 'noffset_forward', 'noffset_backward', 'noffset_scratch',
+  'spnorm_square_forward', 'spnorm_forward', 'spnorm_backward', 'spnorm_combine_backward',
 ];
 
 const PAGE = 65536;
@@ -299,4 +318,44 @@ export function streamChannels(who: string, HW: number, C: number, N: number, ch
     }
   }
   return { out, extras: ptrs.slice(bufs) };
+}
+
+/**
+ * streamPlanes for channel-wise kernels (LRN, noffset), whose kernels see tensors as [m, C, n]:
+ * m pixels of each of C channels, planes m floats apart, n images. `inputs` have P = H*W pixels
+ * per channel, C channels and N images, as does the output. When an image of every input and the
+ * output fits `chunkFloats`, whole images go in groups (m = P); larger images go in bands of
+ * pixels across all channels (m a multiple of 16, the kernels' widest group, except at the end of an
+ * image), each channel's
+ * piece copied in just before the kernel runs and out while still in cache.
+ * `run(ptrs, m, n)` gets the inputs' pointers, then the output's and the scratch's.
+ */
+export function streamPixels(who: string, P: number, C: number, N: number, chunkFloats: number,
+  inputs: Float32Array[], scratch: number, run: (ptrs: number[], m: number, n: number) => void): Float32Array {
+  const bufs = inputs.length + 1;
+  const image = P * C;
+  if (image * bufs <= chunkFloats || P <= 16) {
+    return streamPlanes(who, N, chunkFloats, inputs.map((d) => [d, image] as [Float32Array, number]), image, scratch,
+      (ptrs, n) => run(ptrs, P, n));
+  }
+  const band = Math.min(P, Math.max(16, Math.floor(chunkFloats / (bufs * C) / 16) * 16));
+  const ptrs = reserve(who, ...inputs.map(() => band * C), band * C, scratch);
+  const buffer = kernels().memory.buffer;
+  const views = inputs.map((_, i) => new Float32Array(buffer, ptrs[i], band * C));
+  const y = new Float32Array(buffer, ptrs[inputs.length], band * C);
+  const out = fresh(image * N);
+  for (let n = 0; n < N; n++) {
+    for (let i0 = 0; i0 < P; i0 += band) {
+      const b = Math.min(band, P - i0);
+      // channel c of the band: src[n*image + c*P + i0 ...] <-> buffer[c*b ...]
+      for (let i = 0; i < inputs.length; i++) {
+        const src = inputs[i];
+        const v = views[i];
+        for (let c = 0, o = n * image + i0; c < C; c++, o += P) v.set(src.subarray(o, o + b), c * b);
+      }
+      run(ptrs, b, 1);
+      for (let c = 0, o = n * image + i0; c < C; c++, o += P) out.set(y.subarray(c * b, c * b + b), o);
+    }
+  }
+  return out;
 }

@@ -141,6 +141,18 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     close(d.dzdx0.data, e.dzdx.map((v) => -v), TOL, 'dzdx0');
     throws(() => nn.nnpdist(x, x0, 0), /nnpdist: p must be a finite number > 0, got 0/, 'pdist p');
   });
+  for (const key of ['normalize', 'spnorm', 'noffset']) {
+    add(`nn${key} forward and backward equal the float64 reference`, () => {
+      const s = specs[key];
+      const e = E[key];
+      const block = nn[`nn${key}`];
+      const x = r(s.x, s.seeds[0]);
+      const y = block(x, s.param);
+      sameShape(y, s.x, 'y');
+      close(y.data, e.y, 1e-6, 'y');
+      close(block(x, s.param, r(s.x, s.seeds[1])).data, e.dzdx, 1e-6, 'dzdx');
+    });
+  }
 
   add('nnpool: the worked example of SEMANTICS 2.6', () => {
     const x = new Tensor(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), [3, 3]);

@@ -24,4 +24,9 @@ export const specs = {
   dropout: { x: [7, 6, 3], seeds: [81, 82], seed: 2026, rate: 0.3 },
   // nnpdist: x0 one vector per image, p = 3 with its root, per-image weights.
   pdist: { x: [4, 5, 3, 2], x0: [1, 1, 3, 2], w: [1, 1, 1, 2], seeds: [91, 92, 93, 94], p: 3 },
+  // LRN with an even window (the backward window is the forward one transposed), spnorm with an
+  // even window (asymmetric pads) on small planes, noffset with DagNN's default.
+  normalize: { x: [5, 3, 10, 2], param: [4, 0.1, 0.5, 0.75], seeds: [71, 72] },
+  spnorm: { x: [7, 6, 3, 2], param: [3, 2, 0.5, 0.75], seeds: [73, 74] },
+  noffset: { x: [5, 3, 4, 2], param: [1, 0.5], seeds: [75, 76] },
 };
