@@ -82,6 +82,12 @@ class Canvas {
       }
     }
   }
+  /** A 1-pixel outline of the box [top, left, bottom, right]. */
+  box(b: Rect, c: RGB): void {
+    const all: Rect = [0, 0, this.H - 1, this.W - 1];
+    this.segment(b[1], b[0], b[3], b[0], 1, c, all); this.segment(b[1], b[2], b[3], b[2], 1, c, all);
+    this.segment(b[1], b[0], b[1], b[2], 1, c, all); this.segment(b[3], b[0], b[3], b[2], 1, c, all);
+  }
   /** An anti-aliased circle outline of radius rad centred at (x, y). */
   circle(x: number, y: number, rad: number, w: number, c: RGB, clip: Rect): void {
     const r = rad + w / 2 + 1;
@@ -173,9 +179,7 @@ function drawPanel(cv: Canvas, p: Panel, left: number, width: number, height: nu
     cv.segment(l, Y(v), l + 4, Y(v), 1, BLACK, box);
     cv.text(yLabels[k], Math.round(Y(v) - CAP / 2), l - 5 - textWidth(yLabels[k]), TEXT);
   });
-  const all: Rect = [0, 0, cv.H - 1, cv.W - 1];
-  cv.segment(l, top, r, top, 1, BLACK, all); cv.segment(l, bottom, r, bottom, 1, BLACK, all);
-  cv.segment(l, top, l, bottom, 1, BLACK, all); cv.segment(r, top, r, bottom, 1, BLACK, all);
+  cv.box(box, BLACK);
   p.series.forEach((s, n) => {
     const c = s.color ?? LINE_COLORS[n % LINE_COLORS.length];
     const style = s.style ?? 'o-';
@@ -200,14 +204,12 @@ function drawPanel(cv: Canvas, p: Panel, left: number, width: number, height: nu
     const w = 30 + Math.max(...labelled.map((s) => textWidth(s.label as string)));
     const bx: Rect = [top + 6, r - 6 - w, top + 6 + 4 + rowH * labelled.length, r - 6];
     cv.fill(bx[0], bx[1], bx[2], bx[3], [1, 1, 1]);
-    const inner: Rect = [bx[0], bx[1], bx[2], bx[3]];
-    cv.segment(bx[1], bx[0], bx[3], bx[0], 1, BLACK, all); cv.segment(bx[1], bx[2], bx[3], bx[2], 1, BLACK, all);
-    cv.segment(bx[1], bx[0], bx[1], bx[2], 1, BLACK, all); cv.segment(bx[3], bx[0], bx[3], bx[2], 1, BLACK, all);
+    cv.box(bx, BLACK);
     labelled.forEach((s, k) => {
       const c = s.color ?? LINE_COLORS[p.series.indexOf(s) % LINE_COLORS.length];
       const y = bx[0] + 4 + k * rowH + CAP / 2;
-      if ((s.style ?? 'o-') !== 'o') cv.segment(bx[1] + 4, y, bx[1] + 22, y, 1.2, c, inner);
-      if ((s.style ?? 'o-') !== '-') cv.circle(bx[1] + 13, y, 3, 1.2, c, inner);
+      if ((s.style ?? 'o-') !== 'o') cv.segment(bx[1] + 4, y, bx[1] + 22, y, 1.2, c, bx);
+      if ((s.style ?? 'o-') !== '-') cv.circle(bx[1] + 13, y, 3, 1.2, c, bx);
       cv.text(s.label as string, Math.round(y - CAP / 2), bx[1] + 27, TEXT);
     });
   }

@@ -9,7 +9,7 @@ import { nodeFs, type NodeFs } from '../node-fs.js';
 import { readMat } from '../io/mat/reader.js';
 import { writeMat } from '../io/mat/writer.js';
 import type { MatWritable } from '../io/mat/types.js';
-import { netFromMat, netToMat } from './files.js';
+import { items, netFromMat, netToMat, numbers } from './files.js';
 import { trainingCurvesPNG, type TrainStats } from './curves.js';
 import type { EpochStats } from './progress.js';
 import type { SolverState } from './solvers.js';
@@ -122,7 +122,7 @@ function withCustomLayers(who: string, net: SimpleNN, current: SimpleNN, where: 
       throw new Error(`${who}: ${where}: ${layerLabel(l, ly)} is a custom layer but the net given has a ${String(now.type)} layer there`);
     }
     const out = Object.assign(Object.create(Object.getPrototypeOf(now) as object) as Layer, now);
-    const w = elementsOf(ly.weights).map((v, j) => (v === null || isTensor(v) ? v : matToTensor(`${layerLabel(l, ly)}: weights[${j}]`, v as never)));
+    const w = elements(ly.weights).map((v, j) => (v === null || isTensor(v) ? v : matToTensor(`${layerLabel(l, ly)}: weights[${j}]`, v as never)));
     out.weights = w as Layer['weights'];
     for (const k of ['learningRate', 'weightDecay'] as const) {
       const n = numbers(ly[k]);
@@ -133,8 +133,6 @@ function withCustomLayers(who: string, net: SimpleNN, current: SimpleNN, where: 
   });
   return { ...net, layers };
 }
-
-const elementsOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : elements(v));
 
 function stateArray(s: Float32Array, shape: readonly number[] | null): MatWritable {
   return { class: 'single', dims: shape !== null && s.length === shape.reduce((a, b) => a * b, 1) ? matlabSize(shape) : [s.length, 1], data: s };
@@ -183,20 +181,7 @@ function stateToMat(net: SimpleNN, state: TrainState): MatWritable {
 type Any = Record<string, unknown>;
 const isObj = (v: unknown): v is Any => typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v);
 
-/** A list from a cell or struct array (a 1x1 struct is one element). */
-function elements(v: unknown): unknown[] {
-  if (isObj(v) && (v.class === 'cell' || v.class === 'struct') && Array.isArray(v.data)) return v.data as unknown[];
-  if (isObj(v) && v.class === undefined) return [v];
-  return [];
-}
-
-/** A numeric MAT value: its elements as numbers, or null. */
-function numbers(v: unknown): number[] | null {
-  if (isObj(v) && typeof v.class === 'string' && Array.isArray(v.dims) && ArrayBuffer.isView(v.data)) {
-    return Array.from(v.data as unknown as ArrayLike<number | bigint>, Number);
-  }
-  return null;
-}
+const elements = (v: unknown): unknown[] => items(v) ?? [];
 
 function solverStateFromMat(who: string, v: unknown, where: string): SolverState {
   const n = numbers(v);

@@ -99,14 +99,22 @@ function refuse(who: string, v: unknown, where: string): void {
   for (const [k, x] of Object.entries(v)) refuse(who, x, `${where}.${k}`);
 }
 
-/** A MAT value's elements as a list (a cell or struct array), a 1x1 struct as one, else null. */
-function items(v: unknown): unknown[] | null {
+/** A MAT value's elements as a list (a cell or struct array; a 1x1 struct is one), an array as it is; else null. */
+export function items(v: unknown): unknown[] | null {
   if (Array.isArray(v)) return v;
-  if (typeof v !== 'object' || v === null) return null;
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return null;
   const c = (v as { class?: unknown }).class;
   if ((c === 'cell' || c === 'struct') && Array.isArray((v as { data?: unknown }).data)) return (v as { data: unknown[] }).data;
   if (c === undefined) return [v];
   return null;
+}
+
+/** A numeric or logical MAT array's elements as numbers, else null (chars too). */
+export function numbers(v: unknown): number[] | null {
+  const o = v as { class?: unknown; dims?: unknown; data?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.class !== 'string' || o.class === 'char' || !Array.isArray(o.dims) ||
+    !ArrayBuffer.isView(o.data)) return null;
+  return Array.from(o.data as unknown as ArrayLike<number | bigint>, Number);
 }
 
 /** meta as JavaScript: cells become arrays (recursively); structs objects; numeric arrays stay readMat's form. */
@@ -118,17 +126,14 @@ function metaFromMat(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, metaFromMat(x)]));
 }
 
-/** A numeric MAT array as numbers (one element: a number; logical: booleans); anything else as it is. */
+/** A numeric MAT array as numbers (one element: a number; logical: booleans); cells as arrays; else as it is. */
 function plainValue(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const o = v as { class?: unknown; dims?: unknown; data?: unknown };
-  if (o.class === 'cell' && Array.isArray(o.data)) return o.data.map(plainValue);
-  if (typeof o.class === 'string' && Array.isArray(o.dims) && ArrayBuffer.isView(o.data) && o.class !== 'char') {
-    const vals = Array.from(o.data as unknown as ArrayLike<number | bigint>, Number);
-    const out = o.class === 'logical' ? vals.map((x) => x !== 0) : vals;
-    return out.length === 1 ? out[0] : out;
-  }
-  return v;
+  const o = v as { class?: unknown; data?: unknown } | null;
+  if (typeof o === 'object' && o !== null && o.class === 'cell' && Array.isArray(o.data)) return o.data.map(plainValue);
+  const n = numbers(v);
+  if (n === null) return v;
+  const out = o!.class === 'logical' ? n.map((x) => x !== 0) : n;
+  return out.length === 1 ? out[0] : out;
 }
 
 /**
