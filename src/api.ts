@@ -6,6 +6,10 @@ export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.j
 export { nnrelu, type ReluOptions } from './blocks/relu.js';
 export { nnpool, type PoolOptions } from './blocks/pool.js';
 export { nnconv, type ConvOptions, type ConvDerivatives } from './blocks/conv.js';
+export { nnsigmoid } from './blocks/sigmoid.js';
+export { nnsoftmax } from './blocks/softmax.js';
+export { nnloss, type LossOptions, type LossType } from './blocks/loss.js';
+export { nnsoftmaxloss } from './blocks/softmaxloss.js';
 export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,
