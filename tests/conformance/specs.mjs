@@ -16,4 +16,18 @@ export const specs = {
   poolMax: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [51, 52], opts: { method: 'max', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolAvg: { x: [10, 9, 3, 2], pool: [3, 2], seeds: [53, 54], opts: { method: 'avg', pad: [1, 1, 0, 1], stride: [2, 1] } },
   poolWide: { x: [23, 21, 2, 1], pool: 10, seeds: [55, 56], opts: {} },
+  // Issue 10: sigmoid (x scaled by 8: saturated tails), softmax in both loop shapes (pixel
+  // lanes and 1x1 channels), three losses with ignored labels and weights, softmaxloss with
+  // a weight channel. Labels are written out; attribute labels are sign(randn(seed)).
+  sigmoid: { shape: [9, 7, 3], seeds: [81, 82], scale: 8 },
+  softmax: { shapes: [[5, 3, 7, 2], [1, 1, 26, 3]], seeds: [83, 84] },
+  loss: {
+    x: [2, 3, 4, 2], seeds: [85, 86, 87], classes: [1, 4, 0, 2, 3, 3, 4, 0, 1, 1, 2, 4],
+    cases: [
+      { loss: 'softmaxlog', instanceWeights: [0.5, 2] },
+      { loss: 'mshinge', classWeights: [1, 0.5, 2, 1] },
+      { loss: 'logistic', attribute: true },
+    ],
+  },
+  softmaxloss: { x: [2, 3, 5, 2], seeds: [88, 89], c: [1, 5, 0, 2, 3, 4, 0.5, 1, 1, 2, 0, 1.5, 2, 2, 3, 1, 5, 4, 1, 1, 1, 1, 0.25, 3] },
 };
