@@ -6,7 +6,9 @@
 //             dzdx_k = y_k * (dzdy_k - t)
 // L and t are summed in f64 (one rounding each, whatever C is), so y is within about
 // 2.5 ulp of the softmax of x whenever x_k - m is exact in f32. NaN anywhere in a pixel
-// makes that pixel NaN; so does +Inf (Inf - Inf), as in MATLAB.
+// makes that pixel NaN (its exp is NaN, and so is L); so does +Inf (Inf - Inf), as in
+// MATLAB. The max is pmax (one x64 instruction; IEEE max takes about seven in V8): it may
+// pass over a NaN, which then reaches L through its exp.
 // Two shapes of loop:
 //  * pixels: 4 pixels of one image in the lanes (P >= 4), their channels P floats apart;
 //    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
@@ -23,8 +25,14 @@ import { exp1 } from './vmath_calls';
 
 // @ts-ignore: decorator
 @inline function hmax(v: v128): f32 {
-  const a = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.max(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+  const a = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** f32x4.pmax of one lane: b where a < b, else a. */
+// @ts-ignore: decorator
+@inline function pmax1(a: f32, b: f32): f32 {
+  return a < b ? b : a;
 }
 
 /** The four lanes of v added to the two f64 lanes of s (lanes 0, 1 go to s0; 2, 3 to s1). */
@@ -56,7 +64,7 @@ import { exp1 } from './vmath_calls';
 /** max over the run, per lane. */
 function maxRun(x: usize, b: i32, stride: i32, count: i32): v128 {
   let m = ld4(x, b);
-  for (let k = 1; k < count; k++) m = f32x4.max(m, ld4(x, b + stride * k));
+  for (let k = 1; k < count; k++) m = f32x4.pmax(m, ld4(x, b + stride * k));
   return m;
 }
 
@@ -87,7 +95,7 @@ function exps4(x: usize, e: usize, b: i32, P: i32, C: i32): v128 {
 /** exps4 for one pixel. */
 function exps1(x: usize, e: usize, b: i32, P: i32, C: i32): f32 {
   let m = ld1(x, b);
-  for (let k = 1; k < C; k++) m = Mathf.max(m, ld1(x, b + P * k));
+  for (let k = 1; k < C; k++) m = pmax1(m, ld1(x, b + P * k));
   let s: f64 = 0;
   for (let k = 0; k < C; k++) {
     const i = b + P * k;
@@ -102,7 +110,7 @@ function exps1(x: usize, e: usize, b: i32, P: i32, C: i32): f32 {
 function expsC(x: usize, e: usize, b: i32, C: i32): f32 {
   const cv = vecFloor(C);
   let m = cv > 0 ? hmax(maxRun(x, b, VEC, cv >> 2)) : ld1(x, b);
-  for (let k = cv; k < C; k++) m = Mathf.max(m, ld1(x, b + k));
+  for (let k = cv; k < C; k++) m = pmax1(m, ld1(x, b + k));
   let s: f64 = 0;
   if (cv > 0) s = hsum(expRun(x, e, b, VEC, cv >> 2, f32x4.splat(m)), sumHi);
   for (let k = cv; k < C; k++) {
