@@ -1,7 +1,7 @@
 // nnsoftmax forward (and backward) on a classifier's scores (1x1x1000, 64 images) and a
 // per-pixel map (32x32x21, as a segmentation net's last layer).
 import { bench, tf } from './harness.js';
-import { nnsoftmax, randn } from '../src/index.js';
+import { nnsoftmax, nnsoftmaxloss, randn, Tensor } from '../src/index.js';
 
 // tfjs' softmax gradient (tfjs-core Softmax_grad): y * (dy - sum(dy * y, last axis)).
 const softmaxGrad = (dy: tf.Tensor, y: tf.Tensor) =>
@@ -24,5 +24,18 @@ await bench('nnsoftmax (float32)', () => {
       { name: `softmax backward ${name}`, ours: () => nnsoftmax(x, p), peer: () => softmaxGrad(tp, ty).dataSync() },
     );
   }
+  // The character CNN's last layer: softmaxloss on 1x1x26 x 100 (JavaScript in float64).
+  // tfjs: softmaxCrossEntropy summed (forward), softmax - onehot (its gradient).
+  const x = randn([1, 1, 26, 100], { seed: 3 });
+  const labels = Array.from({ length: 100 }, (_, i) => 1 + ((i * 7) % 26));
+  const tl = tf.tensor(x.data, [100, 26]);
+  const toh = tf.oneHot(tf.tensor1d(labels.map((c) => c - 1), 'int32'), 26);
+  const one = new Tensor(Float32Array.of(1), [1, 1]);
+  cases.push(
+    { name: 'softmaxloss forward 1x1x26 x 100', ours: () => nnsoftmaxloss(x, labels),
+      peer: () => tf.losses.softmaxCrossEntropy(toh, tl, undefined, 0, tf.Reduction.SUM).dataSync() },
+    { name: 'softmaxloss backward 1x1x26 x 100', ours: () => nnsoftmaxloss(x, labels, one),
+      peer: () => tf.sub(tf.softmax(tl), toh).dataSync() },
+  );
   return cases;
 });

@@ -19,7 +19,7 @@ const ulp32 = (v: number): number => {
   return f[0] - Math.abs(Math.fround(v));
 };
 const one = (v: number): Tensor => new Tensor(Float32Array.of(v), [1, 1]);
-const t4 = (data: ArrayLike<number>, shape: number[]): Tensor => new Tensor(Float32Array.from(data), shape);
+const t4 = (data: ArrayLike<number>, shape: readonly number[]): Tensor => new Tensor(Float32Array.from(data), shape);
 
 interface Case { x: Tensor; c: Tensor; iw: Tensor; dzdy: Tensor; s: Shape4 }
 

@@ -10,7 +10,7 @@ import { numder64, expectNear, uniform } from './numerics.js';
 beforeAll(() => init());
 
 const one = (v: number): Tensor => new Tensor(Float32Array.of(v), [1, 1]);
-const t4 = (data: ArrayLike<number>, shape: number[]): Tensor => new Tensor(Float32Array.from(data), shape);
+const t4 = (data: ArrayLike<number>, shape: readonly number[]): Tensor => new Tensor(Float32Array.from(data), shape);
 
 /** The labels of MatConvNet's nnsoftmaxloss.m: per image [7 2 1] or per pixel mod(0:3*4*n-1, C) + 1, maybe with weights. */
 function labels(multilab: boolean, weighed: boolean, C: number, n: number): { c: Tensor; full: Float64Array; Cl: number } {

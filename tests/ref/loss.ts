@@ -72,7 +72,7 @@ function channels(x: ArrayLike<number>, s: Shape4, p: number, n: number): number
 /** y = sum(w .* t) over the labelled elements. */
 export function lossForwardRef(x: ArrayLike<number>, s: Shape4, c: ArrayLike<number>, o: LossRefOptions): number {
   const { w } = context(x, s, c, o);
-  const [H, W, C, N] = s;
+  const [H, W, , N] = s;
   const P = H * W;
   let y = 0;
   if (ATTRIBUTE.includes(o.loss)) {
