@@ -155,6 +155,12 @@ describe('nnloss options', () => {
   const c = [3, 1];
   const full = repmatLabels(c, 2, 3, 1, 2);
 
+  it('arity: an undefined dzdy slot means forward with the options after it; more is an Error', () => {
+    expectExact(nnloss(x, c, undefined, { loss: 'mhinge' }).data, nnloss(x, c, { loss: 'mhinge' }).data, 'forward');
+    expect(() => nnloss(x, c, { loss: 'log' }, {} as never)).toThrow(/nnloss: unexpected argument after the options: Object/);
+    expect(() => nnloss(x, c, new Float32Array(1) as never)).toThrow(/nnloss: dzdy must be a Tensor .* got Float32Array/);
+  });
+
   it("defaults to 'softmaxlog', names in any case", () => {
     expectExact(nnloss(x, c).data, nnloss(x, c, { loss: 'softmaxlog' }).data, 'default');
     expectExact(nnloss(x, c, { loss: 'SoftMaxLog' as LossType }).data, nnloss(x, c).data, 'case');
