@@ -14,8 +14,8 @@ const LOG_FLOOR = Math.fround(1e-8);
 
 /** A categorical term: x's channels at b, b + P, ...; c the true class (0-based). */
 type Term = (x: Float32Array, b: number, P: number, C: number, c: number, p: LossPlan) => number;
-/** Its derivative times g (= dzdy * w), written into dzdx's channels at b (already 0). */
-type Grad = (x: Float32Array, b: number, P: number, C: number, c: number, g: number, dzdx: Float32Array) => void;
+/** Its derivative times g (= dzdy * w), written into dzdx's channels at b (already 0); e: C floats of scratch. */
+type Grad = (x: Float32Array, b: number, P: number, C: number, c: number, g: number, dzdx: Float32Array, e: Float64Array) => void;
 
 /** MATLAB's [~, k] = max(v): the first largest value, NaN ignored (index 0 when all are NaN). */
 function argmax(x: Float32Array, b: number, P: number, C: number, skip: number): number {
@@ -35,6 +35,19 @@ export function logSumExp(x: Float32Array, b: number, P: number, C: number): num
   let s = 0;
   for (let k = 0; k < C; k++) s += Math.exp(x[b + P * k] - m);
   return m + Math.log(s);
+}
+
+/**
+ * softmax(x) - onehot(c) at the channels at b, times g, into out (MATLAB's ex ./ sum(ex):
+ * C exps per pixel, kept in float64 in `e` until the division).
+ */
+export function softmaxMinusOnehot(x: Float32Array, b: number, P: number, C: number, c: number, g: number,
+  e: Float64Array, out: Float32Array): void {
+  let m = -Infinity;
+  for (let k = 0; k < C; k++) m = Math.max(m, x[b + P * k]);
+  let s = 0;
+  for (let k = 0; k < C; k++) { e[k] = Math.exp(x[b + P * k] - m); s += e[k]; }
+  for (let k = 0; k < C; k++) out[b + P * k] = (e[k] / s - (k === c ? 1 : 0)) * g;
 }
 
 /** Largest score among the other classes, NaN ignored (-Infinity when there is none). */
@@ -75,10 +88,7 @@ const GRADS: Record<string, Grad> = {
     const xc = x[b + P * c];
     dzdx[b + P * c] = -g / (xc > LOG_FLOOR ? xc : LOG_FLOOR);
   },
-  softmaxlog: (x, b, P, C, c, g, dzdx) => {
-    const lse = logSumExp(x, b, P, C);
-    for (let k = 0; k < C; k++) dzdx[b + P * k] = g * (Math.exp(x[b + P * k] - lse) - (k === c ? 1 : 0));
-  },
+  softmaxlog: (x, b, P, C, c, g, dzdx, e) => softmaxMinusOnehot(x, b, P, C, c, g, e, dzdx),
   mhinge: (x, b, P, C, c, g, dzdx) => {
     if (x[b + P * c] < 1) dzdx[b + P * c] = -g;
   },
@@ -170,6 +180,7 @@ export function lossDerivative(p: LossPlan, x: Float32Array, c: LabelValues, dzd
   } else {
     const g = GRADS[p.loss];
     if (g === none) return;
-    visit(p, c, (b, c0, w) => g(x, b, p.P, p.C, c0, dzdy * w, dzdx));
+    const e = new Float64Array(p.C);
+    visit(p, c, (b, c0, w) => g(x, b, p.P, p.C, c0, dzdy * w, dzdx, e));
   }
 }

@@ -4,7 +4,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
 import { kernels } from '../wasm.js';
-import { logSumExp } from './loss-math.js';
+import { logSumExp, softmaxMinusOnehot } from './loss-math.js';
 import { given, layoutOf, checkLabels, labelValues, type LabelLayout, type LabelValues } from './labels.js';
 
 /** Everything the runners need, checked once (shapes and the labels' form, not the labels). */
@@ -64,11 +64,8 @@ export function softmaxLossValue(p: SoftmaxLossPlan, x: Float32Array, c: LabelVa
 export function softmaxLossDerivative(p: SoftmaxLossPlan, x: Float32Array, c: LabelValues, dzdy: number, dzdx: Float32Array): void {
   const { P, C } = p;
   dzdx.fill(0);
-  visit(p, c, (b, c0, mass) => {
-    const lse = logSumExp(x, b, P, C);
-    const g = mass * dzdy;
-    for (let k = 0; k < C; k++) dzdx[b + P * k] = (Math.exp(x[b + P * k] - lse) - (k === c0 ? 1 : 0)) * g;
-  });
+  const e = new Float64Array(C);
+  visit(p, c, (b, c0, mass) => softmaxMinusOnehot(x, b, P, C, c0, mass * dzdy, e, dzdx));
 }
 
 const view = (ptr: number, n: number): Float32Array => new Float32Array(kernels().memory.buffer, ptr >>> 0, n);
