@@ -251,8 +251,12 @@ export class InflateInput implements Input {
       this.fail(`the compressed element at byte ${this.start} inflates to ${this.produced} bytes, ` +
         `fewer than its variable needs (corrupt file?)`, this.outer.fileOffset());
     }
-    const k = Math.min(INFLATE_CHUNK, this.body);
-    if (this.outer.left() < k) this.truncated();
+    let k = Math.min(INFLATE_CHUNK, this.body);
+    if (this.outer.left() < k) {
+      // A truncated file: inflate what there is first, so the error names the path reached.
+      if (this.outer.left() === 0) this.truncated();
+      k = this.outer.left();
+    }
     const chunk = this.outer.take(k);
     this.body -= k;
     try {
