@@ -234,7 +234,7 @@ class Reader {
       this.fail(`array flags at ${inp.at(ft.at)} are ${ft.n} bytes of ${mi(ft.type)}, not 8 bytes of miUINT32`, inp.fileOffset());
     }
     const fb = this.bytes(inp, ft, end);
-    const f0 = this.u32(fb, 0), nzmax = this.u32(fb, 4);
+    const f0 = this.u32(fb, 0); // the second u32 is nzmax for sparse: ir's own length is used instead
     const cls = f0 & 0xff; // NOTE: other bits are flags; unknown ones (sparse 0x1000) are ignored
     const complex = (f0 & FLAG.COMPLEX) !== 0, logical = (f0 & FLAG.LOGICAL) !== 0;
     if (cls === MX.OPAQUE) {
@@ -260,7 +260,7 @@ class Reader {
     else if (cls === MX.CELL) value = this.cell(inp, end, dims, nel);
     else if (cls === MX.STRUCT) value = this.struct(inp, end, dims, nel, null);
     else if (cls === MX.OBJECT) value = this.struct(inp, end, dims, nel, this.string(inp, end, 'class name'));
-    else if (cls === MX.SPARSE) value = this.sparse(inp, end, dims, nzmax, complex, logical);
+    else if (cls === MX.SPARSE) value = this.sparse(inp, end, dims, complex, logical);
     else if (cls === MX.FUNCTION) value = { class: 'function', classname: 'function_handle' };
     else this.fail(`unknown array class ${cls} in the array flags at ${inp.at(ft.at)}`, inp.fileOffset());
     inp.skip(end - inp.pos); // what a writer left after the parts (function handle contents)
@@ -475,7 +475,7 @@ class Reader {
   }
 
   /** CSC: ir (row of each value), jc (column starts), pr, pi. NOTE: entries past nnz = jc[N] are junk (§1.12). */
-  private sparse(inp: Input, end: number, dims: number[], nzmax: number, complex: boolean, logical: boolean): MatValue {
+  private sparse(inp: Input, end: number, dims: number[], complex: boolean, logical: boolean): MatValue {
     if (dims.length !== 2) this.fail(`a sparse array has 2 dims, not ${dims.join('x')}`, inp.fileOffset());
     const [M, N] = dims;
     const ir = this.counted(inp, end, BY_MI.get(MI.INT32) as NumericKind, 'row indices (ir)') as Int32Array;
