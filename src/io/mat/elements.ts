@@ -6,7 +6,8 @@
 
 import { BY_MI, MI, MI_NAME, type NumericKind } from './constants.js';
 import { MatReadError } from './errors.js';
-import { InflateInput, type Fail, type Input } from './input.js';
+import type { Fail, Input } from './input.js';
+import { InflateInput } from './inflate.js';
 
 export interface Tag { type: number; n: number; at: number; small: Uint8Array | null }
 
