@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, nndropout, nnbnorm, nnpdist, checkDerivativeElementwise, randn, zeros, Tensor,
+  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, nndropout, nnbnorm, nnpdist, nnnormalize, nnspnorm, nnnoffset, checkDerivativeElementwise, randn, zeros, Tensor,
   type Layer, type Res, type SimpleNN,
 } from '../src/index.js';
 import { kernels, memoryBytes, reserve } from '../src/wasm.js';
@@ -405,13 +405,14 @@ describe('dropout, bnorm and pdist layers', () => {
   });
 });
 
-describe('numerical derivatives through bnorm and dropout (with the mask it drew held fixed)', () => {
+describe('numerical derivatives through bnorm, dropout (with the mask it drew held fixed) and lrn', () => {
   const net = simplennTidy({ layers: [
     { type: 'conv', weights: [randn([3, 3, 2, 4], { seed: 111 }), randn([1, 4], { seed: 112 })], pad: 1 },
     { type: 'bnorm', weights: [randn([4, 1], { seed: 113 }), randn([4, 1], { seed: 114 })] },
     { type: 'relu' },
     { type: 'dropout', rate: 0.25 },
     { type: 'pool', pool: 2, stride: 2 },
+    { type: 'lrn', param: [3, 1, 0.5, 0.75] },
     { type: 'conv', weights: [randn([3, 3, 4, 2], { seed: 115 }), randn([1, 2], { seed: 116 })] },
   ] });
   const x = randn([6, 6, 2, 3], { seed: 117 });
@@ -432,7 +433,7 @@ describe('numerical derivatives through bnorm and dropout (with the mask it drew
   });
   const withW = (l: number, j: number, t: Tensor): Layer[] =>
     net.layers.map((ly, i) => (i !== l ? ly : { ...ly, weights: ly.weights!.map((v, k) => (k === j ? t : v)) }));
-  for (const [l, j] of [[0, 0], [1, 0], [1, 1], [5, 0], [5, 1]]) {
+  for (const [l, j] of [[0, 0], [1, 0], [1, 1], [6, 0], [6, 1]]) {
     it(`for layer ${l}'s weights[${j}]`, () => {
       const r = checkDerivativeElementwise((t) => output(withW(l, j, t), x), w(net.layers[l], j), dzdy, res[l].dzdw![j]!, { delta });
       expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
@@ -446,6 +447,45 @@ describe('numerical derivatives through bnorm and dropout (with the mask it drew
     const scale = Math.max(...Array.from(res[0].dzdw![0]!.data, Math.abs));
     for (const v of res[0].dzdw![1]!.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-6 * scale);
     for (const v of r.numerical.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-3 * scale);
+  });
+});
+
+describe('lrn, normalize, spnorm and noffset layers against their blocks', () => {
+  it('forward and backward, one by one', () => {
+    const net = simplennTidy({ layers: [
+      { type: 'conv', weights: [randn([3, 3, 3, 6], { seed: 121 }), randn([1, 6], { seed: 122 })], pad: 1 },
+      { type: 'lrn' },
+      { type: 'normalize', param: [3, 2, 0.1, 0.5] },
+      { type: 'spnorm', param: [3, 2, 0.5, 0.75] },
+      { type: 'noffset', param: [0.5, 0.5] },
+    ] });
+    expect(net.layers[1].param).toEqual([5, 1, 0.0001 / 5, 0.75]);
+    const x = randn([6, 5, 3, 2], { seed: 123 });
+    const dzdy = randn([6, 5, 6, 2], { seed: 124 });
+    const res = simplenn(net, x, dzdy);
+    const f = (ly: Layer, a: Tensor, d?: Tensor): Tensor => {
+      const param = ly.param as number[];
+      switch (ly.type) {
+        case 'lrn': case 'normalize': return d ? nnnormalize(a, param, d) : nnnormalize(a, param);
+        case 'spnorm': return d ? nnspnorm(a, param, d) : nnspnorm(a, param);
+        default: return d ? nnnoffset(a, param, d) : nnnoffset(a, param);
+      }
+    };
+    const xs = [x, nnconv(x, w(net.layers[0], 0), w(net.layers[0], 1), { pad: 1 })];
+    for (let l = 1; l < net.layers.length; l++) xs.push(f(net.layers[l], xs[l]));
+    let d = dzdy;
+    for (let l = net.layers.length - 1; l >= 1; l--) {
+      expectExact(res[l + 1].dzdx!.data, d.data, `res[${l + 1}].dzdx`);
+      d = f(net.layers[l], xs[l], d);
+    }
+    xs.forEach((t, k) => expectExact(res[k].x!.data, t.data, `res[${k}].x`));
+    expectExact(res[1].dzdx!.data, d.data, 'res[1].dzdx');
+  });
+  it('spnorm and noffset need their param (tidy has no default)', () => {
+    for (const type of ['spnorm', 'noffset']) {
+      expect(() => simplenn(simplennTidy({ layers: [{ type }] }), randn([4, 4, 2])))
+        .toThrow(`simplenn: layer 0 ('layer1'): missing field 'param'`);
+    }
   });
 });
 

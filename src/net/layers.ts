@@ -17,6 +17,9 @@ import { kernels } from '../wasm.js';
 import { planBnorm, bnormForward, bnormBackward } from '../blocks/bnorm.js';
 import { planDropout, dropoutMask, dropoutForward, dropoutBackward } from '../blocks/dropout.js';
 import { planPdist, pdistForward, pdistBackward } from '../blocks/pdist.js';
+import { planNormalize, normalizeScratch, normalizeForward, normalizeBackward } from '../blocks/normalize.js';
+import { planNoffset, noffsetScratch, noffsetForward, noffsetBackward } from '../blocks/noffset.js';
+import { planSpnorm, spnormScratch, spnormForward, spnormBackward } from '../blocks/spnorm.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
@@ -263,6 +266,25 @@ const pdist: ResidentKind = {
   },
 };
 
+/** A block with a `param` field whose output is the size of x: normalize/lrn, noffset, spnorm. */
+function withParam<P>(type: LayerType, plan: (x: Shape4, param: unknown, dzdy: Shape4 | null) => P, scratch: (p: P) => number,
+  forward: (p: P, px: number, py: number, ps: number) => void,
+  backward: (p: P, px: number, pdzdy: number, pdzdx: number, ps: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(ly, x, ctx) {
+      const p = plan(x, field(ly, 'param'), ctx.backward ? x : null);
+      return { y: x, inputs: [], dzdw: [], aux: null, scratch: scratch(p),
+        forward: (a) => forward(p, a.x, a.y, a.scratch), backward: (a) => backward(p, a.x, a.dzdy, a.dzdx, a.scratch) };
+    },
+  };
+}
+
+const normalize = withParam('normalize', planNormalize, normalizeScratch, normalizeForward, normalizeBackward);
+const lrn = withParam('lrn', planNormalize, normalizeScratch, normalizeForward, normalizeBackward);
+const noffset = withParam('noffset', planNoffset, noffsetScratch, noffsetForward, noffsetBackward);
+const spnorm = withParam('spnorm', planSpnorm, spnormScratch, spnormForward, spnormBackward);
+
 const pool: ResidentKind = {
   defaults: DEFAULTS.pool,
   plan(ly, x, ctx) {
@@ -306,7 +328,7 @@ const relu: ResidentKind = {
  * see the report of the `net` branch.
  */
 export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  conv, convt, pool, relu, dropout, bnorm, pdist, custom,
+  conv, convt, pool, normalize, lrn, spnorm, noffset, relu, dropout, bnorm, pdist, custom,
 };
 
 /** The kind of `type`, or an Error that says which types exist. */
