@@ -22,7 +22,9 @@ const LOG2E: f32 = 1.44269504088896341;
  */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-104)), f32x4.splat(88.8));
+  // pmin/pmax, not min/max: V8 emits one instruction for each instead of about seven
+  // (IEEE NaN propagation), 35% of vexp's time; the two differ only where x is NaN.
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104)), f32x4.splat(88.8));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   // e^r = 1 + r + r^2 (1/2 + r (1/6 + r (1/24 + r (1/120 + r (1/720 + r/5040)))))
@@ -39,7 +41,7 @@ const LOG2E: f32 = 1.44269504088896341;
   const s1 = i32x4.shl(i32x4.add(a, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), i32x4.splat(127)), 23);
   const y = f32x4.mul(f32x4.mul(p, s1), s2);
-  // min/max above turn NaN into a bound in some lanes; give NaN back.
+  // The clamp above may turn NaN into a bound; give NaN back.
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 

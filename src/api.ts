@@ -10,6 +10,10 @@ export { nnconvt, type ConvtOptions, type ConvtDerivatives } from './blocks/conv
 export { nnbnorm, type BnormOptions, type BnormDerivatives } from './blocks/bnorm.js';
 export { nndropout, type DropoutOptions, type DropoutResult } from './blocks/dropout.js';
 export { nnpdist, type PdistOptions, type PdistDerivatives } from './blocks/pdist.js';
+export { nnsigmoid } from './blocks/sigmoid.js';
+export { nnsoftmax } from './blocks/softmax.js';
+export { nnloss, type LossOptions, type LossType } from './blocks/loss.js';
+export { nnsoftmaxloss } from './blocks/softmaxloss.js';
 export {
   checkDerivative, checkDerivativeElementwise,
   type CheckOptions, type CheckResult, type ElementwiseOptions, type ElementwiseResult,

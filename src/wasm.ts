@@ -17,6 +17,11 @@ export interface Kernels {
   arenaBase(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
+  sigmoid_forward(x: number, y: number, n: number): void;
+  sigmoid_backward(x: number, dzdy: number, dzdx: number, n: number): void;
+  /** nnsoftmax over the C channels of each of P pixels of N images. */
+  softmax_forward(x: number, y: number, P: number, C: number, N: number): void;
+  softmax_backward(x: number, dzdy: number, dzdx: number, P: number, C: number, N: number): void;
   /**
    * nnpool; `...d` is POOL = H, W, P (= C*N), ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (line stride). The forward
    * kernels compute output columns [j0, j1) of each plane (0, Wo: all); j0 > 0 continues the previous call on the same plane.
@@ -77,6 +82,8 @@ export type PoolDims = [number, number, number, number, number, number, number, 
 /** Names every kernels.wasm must export; init() checks them so a wrong module fails early. */
 export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'memory', 'arenaBase', 'relu_forward', 'relu_backward',
+  'sigmoid_forward', 'sigmoid_backward',
+  'softmax_forward', 'softmax_backward',
   'pool_max_forward', 'pool_max_backward', 'pool_avg_forward', 'pool_avg_backward', 'pool_scratch',
   'conv_forward', 'conv_forward_prepare', 'conv_forward_pixels', 'conv_forward_scratch', 'conv_backward_bias',
   'conv_backward_data', 'conv_backward_data_scratch', 'conv_backward_filter', 'conv_backward_filter_scratch',

@@ -166,6 +166,53 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     close(tie.data, [1, 0, 0, 0], 0, 'ties go to (0, 0)');
   });
 
+  // Issue 10: sigmoid, softmax, loss, softmaxloss (expected values: float64 references).
+  add('nnsigmoid forward and backward (saturated tails included)', () => {
+    const s = specs.sigmoid;
+    const x0 = r(s.shape, s.seeds[0]);
+    const x = new Tensor(x0.data.map((v) => v * s.scale), x0.shape);
+    const p = r(s.shape, s.seeds[1]);
+    close(nn.nnsigmoid(x).data, E.sigmoid.y, 1e-6, 'y');
+    close(nn.nnsigmoid(x, p).data, E.sigmoid.dzdx, 1e-5, 'dzdx');
+  });
+
+  add('nnsoftmax forward and backward, pixel lanes (5x3x7x2) and 1x1 channels (1x1x26x3)', () => {
+    const s = specs.softmax;
+    s.shapes.forEach((shape, i) => {
+      const x = r(shape, s.seeds[0]);
+      const p = r(shape, s.seeds[1]);
+      close(nn.nnsoftmax(x).data, E.softmax[i].y, 1e-6, `y ${shape.join('x')}`);
+      close(nn.nnsoftmax(x, p).data, E.softmax[i].dzdx, 1e-5, `dzdx ${shape.join('x')}`);
+    });
+  });
+
+  add('nnloss softmaxlog (instance weights, ignored labels), mshinge (class weights), logistic (attributes)', () => {
+    const s = specs.loss;
+    const x = r(s.x, s.seeds[0]);
+    const p = new Tensor(new Float32Array([r([1], s.seeds[1]).data[0]]), [1, 1]);
+    const attr = new Tensor(r(s.x, s.seeds[2]).data.map(Math.sign), s.x);
+    s.cases.forEach((o, i) => {
+      const c = o.attribute ? attr : new Tensor(new Float32Array(s.classes), [s.x[0], s.x[1], 1, s.x[3]]);
+      const opts = { loss: o.loss };
+      if (o.instanceWeights) opts.instanceWeights = o.instanceWeights;
+      if (o.classWeights) opts.classWeights = o.classWeights;
+      const y = nn.nnloss(x, c, opts);
+      sameShape(y, [1, 1], `${o.loss} y`);
+      close(y.data, [E.loss[i].y], 1e-6, `${o.loss} y`);
+      close(nn.nnloss(x, c, p, opts).data, E.loss[i].dzdx, 1e-6, `${o.loss} dzdx`);
+    });
+    throws(() => nn.nnloss(x, [1, 5]), /nnloss: c\[1\] \(image 1\) is 5; labels must be integers 0\.\.4/, 'label outside 0..C');
+  });
+
+  add('nnsoftmaxloss with a weight channel ([H, W, 2, N]): forward and backward', () => {
+    const s = specs.softmaxloss;
+    const x = r(s.x, s.seeds[0]);
+    const p = new Tensor(new Float32Array([r([1], s.seeds[1]).data[0]]), [1, 1]);
+    const c = new Tensor(new Float32Array(s.c), [s.x[0], s.x[1], 2, s.x[3]]);
+    close(nn.nnsoftmaxloss(x, c).data, [E.softmaxloss.y], 1e-6, 'y');
+    close(nn.nnsoftmaxloss(x, c, p).data, E.softmaxloss.dzdx, 1e-6, 'dzdx');
+  });
+
   add('checkDerivative: conv w.r.t. w, and conv then max-pool w.r.t. w', () => {
     const x = r([14, 13, 3], 61);
     const w = r([3, 3, 3, 4], 62);

@@ -29,4 +29,18 @@ export const specs = {
   normalize: { x: [5, 3, 10, 2], param: [4, 0.1, 0.5, 0.75], seeds: [71, 72] },
   spnorm: { x: [7, 6, 3, 2], param: [3, 2, 0.5, 0.75], seeds: [73, 74] },
   noffset: { x: [5, 3, 4, 2], param: [1, 0.5], seeds: [75, 76] },
+  // Issue 10: sigmoid (x scaled by 8: saturated tails), softmax in both loop shapes (pixel
+  // lanes and 1x1 channels), three losses with ignored labels and weights, softmaxloss with
+  // a weight channel. Labels are written out; attribute labels are sign(randn(seed)).
+  sigmoid: { shape: [9, 7, 3], seeds: [81, 82], scale: 8 },
+  softmax: { shapes: [[5, 3, 7, 2], [1, 1, 26, 3]], seeds: [83, 84] },
+  loss: {
+    x: [2, 3, 4, 2], seeds: [85, 86, 87], classes: [1, 4, 0, 2, 3, 3, 4, 0, 1, 1, 2, 4],
+    cases: [
+      { loss: 'softmaxlog', instanceWeights: [0.5, 2] },
+      { loss: 'mshinge', classWeights: [1, 0.5, 2, 1] },
+      { loss: 'logistic', attribute: true },
+    ],
+  },
+  softmaxloss: { x: [2, 3, 5, 2], seeds: [88, 89], c: [1, 5, 0, 2, 3, 4, 0.5, 1, 1, 2, 0, 1.5, 2, 2, 3, 1, 5, 4, 1, 1, 1, 1, 0.25, 3] },
 };

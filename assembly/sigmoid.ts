@@ -1,0 +1,58 @@
+// nnsigmoid kernels (SEMANTICS §4.4, vl_nnsigmoid.m).
+//   forward:  y    = 1 / (1 + exp(-x))
+//   backward: dzdx = dzdy * (y * (1 - y)), y recomputed from x as vl_nnsigmoid does
+// exp is vmath's vexp (1.5 ulp), so y is within about 2.5 ulp of the exact
+// sigmoid of x. x < -88.7 gives exp(-x) = +Inf and y = +0, as single precision
+// gives in MATLAB; x > 17 gives y = 1. NaN stays NaN.
+// REQUIRES: x, y, dzdy, dzdx hold n f32 each; n >= 0; outputs do not overlap inputs.
+
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
+import { vexp } from './vmath';
+import { exp1 } from './vmath_calls';
+
+/** sigmoid of one value through sexp (exp1, lane 0 of vexp): a tail element equals a vector lane. */
+// @ts-ignore: decorator
+@inline function sigmoid1(x: f32): f32 {
+  return <f32>1 / (<f32>1 + exp1(-x));
+}
+
+/** y(i) = 1 / (1 + exp(-x(i))), n elements. */
+export function sigmoid_forward(x: usize, y: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  // NOTE: two vectors per step: their exps are independent chains of ~40 dependent
+  // operations, and interleaving them lets the CPU overlap the two (about 15% faster
+  // than one vector per step). The last n % 8 elements take the scalar tail.
+  const n8 = n & ~(2 * VEC - 1);
+  let i = 0;
+  for (; i < n8; i += 2 * VEC) {
+    const a = vexp(f32x4.neg(ld4(x, i)));
+    const b = vexp(f32x4.neg(ld4(x, i + VEC)));
+    st4(y, i, f32x4.div(one, f32x4.add(one, a)));
+    st4(y, i + VEC, f32x4.div(one, f32x4.add(one, b)));
+  }
+  for (; i < n; i++) st1(y, i, sigmoid1(ld1(x, i)));
+}
+
+// The backward pass runs the forward loop into dzdx a block at a time (one copy of the
+// exp code in the module) and finishes each block while it is in L1.
+const BLOCK: i32 = 1024;
+
+/** dzdx(i) = dzdy(i) * (y(i) * (1 - y(i))) with y(i) = sigmoid(x(i)), n elements. */
+export function sigmoid_backward(x: usize, dzdy: usize, dzdx: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const m = min(BLOCK, n - i0);
+    const o = <usize>i0 << 2;
+    sigmoid_forward(x + o, dzdx + o, m);
+    const mv = vecFloor(m);
+    let i = 0;
+    for (; i < mv; i += VEC) {
+      const y = ld4(dzdx + o, i);
+      st4(dzdx + o, i, f32x4.mul(ld4(dzdy + o, i), f32x4.mul(y, f32x4.sub(one, y))));
+    }
+    for (; i < m; i++) {
+      const y = ld1(dzdx + o, i);
+      st1(dzdx + o, i, ld1(dzdy + o, i) * (y * (<f32>1 - y)));
+    }
+  }
+}

@@ -1,0 +1,222 @@
+// nnsoftmax kernels (SEMANTICS §4.2, vl_nnsoftmax.m): softmax over the channels of every pixel.
+// x is [H, W, C, N] column-major; with P = H*W pixels per image, channel k of pixel p of
+// image n is element p + P*(k + C*n).
+//   forward:  m = max_k x_k,  e_k = exp(x_k - m),  L = sum_k e_k,  y_k = e_k / L
+//   backward: y as above (recomputed from x, as vl_nnsoftmax does), t = sum_k dzdy_k * y_k,
+//             dzdx_k = y_k * (dzdy_k - t)
+// L and t are summed in f64 (one rounding each, whatever C is), so y is within about
+// 2.5 ulp of the softmax of x whenever x_k - m is exact in f32. NaN anywhere in a pixel
+// makes that pixel NaN (its exp is NaN, and so is L); so does +Inf (Inf - Inf), as in
+// MATLAB. The max is pmax (one x64 instruction; IEEE max takes about seven in V8): it may
+// pass over a NaN, which then reaches L through its exp.
+// Two shapes of loop:
+//  * pixels: 4 pixels of one image in the lanes (P >= 4), their channels P floats apart;
+//    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
+//  * channels: P = 1 (1x1xCxN, a classifier's scores): an image's channels are contiguous,
+//    the lanes run along k, and a horizontal max and sum close each image.
+// In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
+// the scalar code uses lane 0 of the vector exp (sexp, through exp1) and sums in the same order as a lane.
+// REQUIRES: x, y (dzdy, dzdx) hold P*C*N f32 each; P, C, N >= 1; P*C*N < 2^30;
+// outputs do not overlap inputs.
+
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
+import { vexp } from './vmath';
+import { exp1 } from './vmath_calls';
+
+// @ts-ignore: decorator
+@inline function hmax(v: v128): f32 {
+  const a = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** f32x4.pmax of one lane: b where a < b, else a. */
+// @ts-ignore: decorator
+@inline function pmax1(a: f32, b: f32): f32 {
+  return a < b ? b : a;
+}
+
+/** The four lanes of v added to the two f64 lanes of s (lanes 0, 1 go to s0; 2, 3 to s1). */
+// @ts-ignore: decorator
+@inline function acc0(s: v128, v: v128): v128 {
+  return f64x2.add(s, f64x2.promote_low_f32x4(v));
+}
+
+// @ts-ignore: decorator
+@inline function acc1(s: v128, v: v128): v128 {
+  return f64x2.add(s, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)));
+}
+
+/** Lanes (s0[0], s0[1], s1[0], s1[1]) rounded to f32. */
+// @ts-ignore: decorator
+@inline function demote4(s0: v128, s1: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(s0), f32x4.demote_f64x2_zero(s1), 0, 1, 4, 5);
+}
+
+// @ts-ignore: decorator
+@inline function hsum(s0: v128, s1: v128): f64 {
+  return (f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s1, 0)) + (f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 1));
+}
+
+// The vector loops of both shapes are the same two runs over `count` vectors `stride`
+// floats apart (channels of 4 pixels: stride P, count C; contiguous channels: stride 4,
+// count C/4), so the module holds one inlined copy of the vector exp.
+
+/** max over the run, per lane. */
+function maxRun(x: usize, b: i32, stride: i32, count: i32): v128 {
+  let m = ld4(x, b);
+  for (let k = 1; k < count; k++) m = f32x4.pmax(m, ld4(x, b + stride * k));
+  return m;
+}
+
+/** Lanes 2, 3 of the last expRun's sums (f64x2); lanes 0, 1 are its result. */
+let sumHi: v128 = f64x2.splat(0);
+
+/** e = exp(x - m) over the run, stored into e, summed per lane in f64. */
+function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128): v128 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  for (let k = 0; k < count; k++) {
+    const i = b + stride * k;
+    const v = vexp(f32x4.sub(ld4(x, i), m));
+    st4(e, i, v);
+    s0 = acc0(s0, v);
+    s1 = acc1(s1, v);
+  }
+  sumHi = s1;
+  return s0;
+}
+
+/** e_k = exp(x_k - m) into e for the 4 pixels at element b (channels P apart); returns L = sum_k e_k per lane. */
+function exps4(x: usize, e: usize, b: i32, P: i32, C: i32): v128 {
+  const s0 = expRun(x, e, b, P, C, maxRun(x, b, P, C));
+  return demote4(s0, sumHi);
+}
+
+/** exps4 for one pixel. */
+function exps1(x: usize, e: usize, b: i32, P: i32, C: i32): f32 {
+  let m = ld1(x, b);
+  for (let k = 1; k < C; k++) m = pmax1(m, ld1(x, b + P * k));
+  let s: f64 = 0;
+  for (let k = 0; k < C; k++) {
+    const i = b + P * k;
+    const v = exp1(ld1(x, i) - m);
+    st1(e, i, v);
+    s += <f64>v;
+  }
+  return <f32>s;
+}
+
+/** exps for the C contiguous channels of one 1x1 image at element b. */
+function expsC(x: usize, e: usize, b: i32, C: i32): f32 {
+  const cv = vecFloor(C);
+  let m = cv > 0 ? hmax(maxRun(x, b, VEC, cv >> 2)) : ld1(x, b);
+  for (let k = cv; k < C; k++) m = pmax1(m, ld1(x, b + k));
+  let s: f64 = 0;
+  if (cv > 0) s = hsum(expRun(x, e, b, VEC, cv >> 2, f32x4.splat(m)), sumHi);
+  for (let k = cv; k < C; k++) {
+    const v = exp1(ld1(x, b + k) - m);
+    st1(e, b + k, v);
+    s += <f64>v;
+  }
+  return <f32>s;
+}
+
+/** y = softmax over the channels of the image at element b (P pixels, C channels). */
+function softmaxImage(x: usize, y: usize, b: i32, P: i32, C: i32): void {
+  if (P == 1) {
+    // y_k = e_k / L along the contiguous channels
+    const L = expsC(x, y, b, C);
+    const cv = vecFloor(C);
+    const L4 = f32x4.splat(L);
+    let k = 0;
+    for (; k < cv; k += VEC) st4(y, b + k, f32x4.div(ld4(y, b + k), L4));
+    for (; k < C; k++) st1(y, b + k, ld1(y, b + k) / L);
+    return;
+  }
+  const pv = vecFloor(P);
+  let p = 0;
+  for (; p < pv; p += VEC) {
+    const L = exps4(x, y, b + p, P, C);
+    for (let k = 0; k < C; k++) {
+      const i = b + p + P * k;
+      st4(y, i, f32x4.div(ld4(y, i), L));
+    }
+  }
+  for (; p < P; p++) {
+    const L = exps1(x, y, b + p, P, C);
+    for (let k = 0; k < C; k++) {
+      const i = b + p + P * k;
+      st1(y, i, ld1(y, i) / L);
+    }
+  }
+}
+
+/** y = softmax over channels of x, N images of P pixels and C channels. */
+export function softmax_forward(x: usize, y: usize, P: i32, C: i32, N: i32): void {
+  for (let n = 0; n < N; n++) softmaxImage(x, y, P * C * n, P, C);
+}
+
+/**
+ * dzdx = y .* (dzdy - sum_k dzdy_k y_k) with y = softmax(x) recomputed (by the forward
+ * code, so it is the forward's y bit for bit) into dzdx image by image, then projected
+ * while the image is in cache. Same sizes as softmax_forward.
+ */
+export function softmax_backward(x: usize, dzdy: usize, dzdx: usize, P: i32, C: i32, N: i32): void {
+  for (let n = 0; n < N; n++) {
+    const b = P * C * n;
+    softmaxImage(x, dzdx, b, P, C);
+    if (P == 1) {
+      projectC(dzdy, dzdx, b, C);
+      continue;
+    }
+    const pv = vecFloor(P);
+    let p = 0;
+    for (; p < pv; p += VEC) {
+      // t = sum_k dzdy_k y_k per lane, then dzdx_k = y_k (dzdy_k - t)
+      let t0 = f64x2.splat(0);
+      let t1 = f64x2.splat(0);
+      for (let k = 0; k < C; k++) {
+        const i = b + p + P * k;
+        const q = f32x4.mul(ld4(dzdy, i), ld4(dzdx, i));
+        t0 = acc0(t0, q);
+        t1 = acc1(t1, q);
+      }
+      const t = demote4(t0, t1);
+      for (let k = 0; k < C; k++) {
+        const i = b + p + P * k;
+        st4(dzdx, i, f32x4.mul(ld4(dzdx, i), f32x4.sub(ld4(dzdy, i), t)));
+      }
+    }
+    for (; p < P; p++) {
+      let s: f64 = 0;
+      for (let k = 0; k < C; k++) {
+        const i = b + p + P * k;
+        s += <f64>(ld1(dzdy, i) * ld1(dzdx, i));
+      }
+      const t = <f32>s;
+      for (let k = 0; k < C; k++) {
+        const i = b + p + P * k;
+        st1(dzdx, i, ld1(dzdx, i) * (ld1(dzdy, i) - t));
+      }
+    }
+  }
+}
+
+/** The projection of softmax_backward for one 1x1 image (y in dzdx, contiguous channels at b). */
+function projectC(dzdy: usize, dzdx: usize, b: i32, C: i32): void {
+  const cv = vecFloor(C);
+  let t0 = f64x2.splat(0);
+  let t1 = f64x2.splat(0);
+  let k = 0;
+  for (; k < cv; k += VEC) {
+    const q = f32x4.mul(ld4(dzdy, b + k), ld4(dzdx, b + k));
+    t0 = acc0(t0, q);
+    t1 = acc1(t1, q);
+  }
+  let s = hsum(t0, t1);
+  for (; k < C; k++) s += <f64>(ld1(dzdy, b + k) * ld1(dzdx, b + k));
+  const t = <f32>s;
+  const t4 = f32x4.splat(t);
+  for (k = 0; k < cv; k += VEC) st4(dzdx, b + k, f32x4.mul(ld4(dzdx, b + k), f32x4.sub(ld4(dzdy, b + k), t4)));
+  for (; k < C; k++) st1(dzdx, b + k, ld1(dzdx, b + k) * (ld1(dzdy, b + k) - t));
+}

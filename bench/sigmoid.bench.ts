@@ -1,0 +1,22 @@
+// nnsigmoid forward and backward on the practical's conv output size, 380x508x10.
+import { bench, tf } from './harness.js';
+import { nnsigmoid, randn } from '../src/index.js';
+
+// tfjs' sigmoid gradient (tfjs-core Sigmoid_grad): dy * (y * (1 - y)) from the saved
+// forward output y, three element-wise kernels. nnsigmoid recomputes y from x instead,
+// as vl_nnsigmoid does.
+const sigmoidGrad = (dy: tf.Tensor, y: tf.Tensor) => tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
+
+await bench('nnsigmoid (380x508x10, float32)', () => {
+  const shape = [380, 508, 10];
+  const x = randn(shape, { seed: 1 });
+  const p = randn(shape, { seed: 2 });
+  // tfjs stores HWC; the element order does not matter to an element-wise op.
+  const tx = tf.tensor(x.data, shape);
+  const tp = tf.tensor(p.data, shape);
+  const ty = tf.sigmoid(tx);
+  return [
+    { name: 'sigmoid forward', ours: () => nnsigmoid(x), peer: () => tf.sigmoid(tx).dataSync(), goal: 1 },
+    { name: 'sigmoid backward', ours: () => nnsigmoid(x, p), peer: () => sigmoidGrad(tp, ty).dataSync(), goal: 1 },
+  ];
+});

@@ -1,0 +1,68 @@
+// nnsoftmax: softmax over the channels at every pixel (SEMANTICS §4.2, vl_nnsoftmax.m).
+
+import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
+import { dims } from '../options.js';
+import { kernels, streamPlanes } from '../wasm.js';
+
+/** What both passes need, checked once (from shapes). P = H*W pixels per image. */
+export interface SoftmaxPlan {
+  readonly shape: Shape4;
+  readonly P: number;
+  readonly C: number;
+  readonly N: number;
+  readonly n: number;
+}
+
+const WHO = 'nnsoftmax';
+
+/** Check dzdy's shape against y's (the size of x) for the backward pass. */
+export function planSoftmax(x: Shape4, dzdy: Shape4 | null): SoftmaxPlan {
+  if (dzdy !== null && dzdy.some((d, i) => d !== x[i])) {
+    throw new Error(`${WHO}: dzdy is ${dims(dzdy)} but must match y (the size of x), ${dims(x)}`);
+  }
+  const [H, W, C, N] = x;
+  return Object.freeze({ shape: x, P: H * W, C, N, n: H * W * C * N });
+}
+
+/** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
+export function softmaxForward(p: SoftmaxPlan, px: number, py: number): void {
+  if (p.n > 0) kernels().softmax_forward(px, py, p.P, p.C, p.N);
+}
+
+/** Resident backward: dzdx at `pdzdx` from x and dzdy (y is recomputed from x). */
+export function softmaxBackward(p: SoftmaxPlan, px: number, pdzdy: number, pdzdx: number): void {
+  if (p.n > 0) kernels().softmax_backward(px, pdzdy, pdzdx, p.P, p.C, p.N);
+}
+
+/**
+ * y = nnsoftmax(x) — forward: at every pixel (i, j) of every image n,
+ *   y(i,j,k,n) = exp(x(i,j,k,n) - m) / sum_q exp(x(i,j,q,n) - m),  m = max_q x(i,j,q,n).
+ * dzdx = nnsoftmax(x, dzdy) — backward: dzdx = y .* (dzdy - sum_k dzdy .* y), the sum
+ * over channels, with y recomputed from x as vl_nnsoftmax does.
+ *
+ * float32 values; the sums over channels are kept in float64, so y is within about 2.5 ulp
+ * of the exact softmax whenever x - m is exact in float32 (and within the rounding of x - m
+ * otherwise, as in MATLAB). Subtracting the maximum means large scores (±1e4) do not
+ * overflow; a pixel holding NaN or +Infinity gives NaN in all its channels, as in MATLAB.
+ * SIMD across 4 pixels when H*W >= 4, along the channels when H = W = 1.
+ * Inputs are never modified.
+ */
+export function nnsoftmax(x: Tensor, dzdy?: Tensor): Tensor {
+  const tx = tensorArg(WHO, 'x', x);
+  if (arguments.length > 2) throw new Error(`${WHO}: takes (x) or (x, dzdy); got ${arguments.length} arguments`);
+  const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
+  const p = planSoftmax(tx.shape, tp?.shape ?? null);
+  if (p.n === 0) return new Tensor(new Float32Array(0), p.shape);
+  const k = kernels();
+  const per = p.P * p.C;
+  // Whole images stream through the arena in groups of about CHUNK floats (in and out),
+  // so the copies meet cached memory; a larger image goes alone.
+  const y = tp === null
+    ? streamPlanes(WHO, p.N, 2 * CHUNK, [[tx.data, per]], per, 0,
+      ([px, py], m) => k.softmax_forward(px, py, p.P, p.C, m))
+    : streamPlanes(WHO, p.N, 3 * CHUNK, [[tx.data, per], [tp.data, per]], per, 0,
+      ([px, pp, pd], m) => k.softmax_backward(px, pp, pd, p.P, p.C, m));
+  return new Tensor(y, p.shape);
+}
+
+const CHUNK = 1 << 15;
