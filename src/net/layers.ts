@@ -20,6 +20,11 @@ import { planPdist, pdistForward, pdistBackward } from '../blocks/pdist.js';
 import { planNormalize, normalizeScratch, normalizeForward, normalizeBackward } from '../blocks/normalize.js';
 import { planNoffset, noffsetScratch, noffsetForward, noffsetBackward } from '../blocks/noffset.js';
 import { planSpnorm, spnormScratch, spnormForward, spnormBackward } from '../blocks/spnorm.js';
+import { planSigmoid, sigmoidForward, sigmoidBackward } from '../blocks/sigmoid.js';
+import { planSoftmax, softmaxForward, softmaxBackward } from '../blocks/softmax.js';
+import { planLoss, lossForward, lossBackward } from '../blocks/loss.js';
+import { planSoftmaxLoss, softmaxLossForward, softmaxLossBackward } from '../blocks/softmaxloss.js';
+import { labelValues, type LabelValues } from '../blocks/labels.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
@@ -285,6 +290,43 @@ const lrn = withParam('lrn', planNormalize, normalizeScratch, normalizeForward, 
 const noffset = withParam('noffset', planNoffset, noffsetScratch, noffsetForward, noffsetBackward);
 const spnorm = withParam('spnorm', planSpnorm, spnormScratch, spnormForward, spnormBackward);
 
+/** A block without weights or options whose output is the size of x: sigmoid, softmax. */
+function plain<P>(type: LayerType, plan: (x: Shape4, dzdy: Shape4 | null) => P,
+  forward: (p: P, px: number, py: number) => void, backward: (p: P, px: number, pdzdy: number, pdzdx: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(_ly, x, ctx) {
+      const p = plan(x, ctx.backward ? x : null);
+      return { y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
+        forward: (a) => forward(p, a.x, a.y), backward: (a) => backward(p, a.x, a.dzdy, a.dzdx) };
+    },
+  };
+}
+
+const sigmoid = plain('sigmoid', planSigmoid, sigmoidForward, sigmoidBackward);
+const softmax = plain('softmax', planSoftmax, softmaxForward, softmaxBackward);
+
+/** loss and softmaxloss: labels from `class`, computed in JavaScript on views of the run's memory. */
+function lossKind<P>(type: LayerType, plan: (x: Shape4, c: unknown, dzdy: Shape4 | null) => P,
+  forward: (p: P, px: number, c: LabelValues, py: number) => void,
+  backward: (p: P, px: number, c: LabelValues, pdzdy: number, pdzdx: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(ly, x, ctx) {
+      const c = field(ly, 'class');
+      const p = plan(x, c, ctx.backward ? [1, 1, 1, 1] : null);
+      const v = labelValues(c);
+      return { y: [1, 1, 1, 1], inputs: [], dzdw: [], aux: null, scratch: 0,
+        forward: (a) => forward(p, a.x, v, a.y), backward: (a) => backward(p, a.x, v, a.dzdy, a.dzdx) };
+    },
+  };
+}
+
+// vl_simplenn calls vl_nnloss(x, class) with no options: a 'loss' layer is the softmax-log loss
+// (NETWORKS.md, surprise 3), whatever its help text says.
+const loss = lossKind('loss', (x, c, d) => planLoss(x, c, d, undefined), lossForward, lossBackward);
+const softmaxloss = lossKind('softmaxloss', planSoftmaxLoss, softmaxLossForward, softmaxLossBackward);
+
 const pool: ResidentKind = {
   defaults: DEFAULTS.pool,
   plan(ly, x, ctx) {
@@ -324,21 +366,17 @@ const relu: ResidentKind = {
 };
 
 /**
- * One entry per layer type whose block has landed. Missing for now (their blocks are not in main):
- * see the report of the `net` branch.
+ * One entry per layer type of vl_simplenn (NETWORKS.md §1.4): a missing type or a second entry for
+ * one is a compile error.
  */
-export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  conv, convt, pool, normalize, lrn, spnorm, noffset, relu, dropout, bnorm, pdist, custom,
-};
+export const LAYERS = {
+  conv, convt, pool, normalize, lrn, spnorm, softmax, loss, softmaxloss, relu, sigmoid, noffset, dropout, bnorm, pdist, custom,
+} satisfies Record<LayerType, LayerKind>;
 
 /** The kind of `type`, or an Error that says which types exist. */
 export function kindOf(type: unknown): LayerKind {
-  const kind = typeof type === 'string' && Object.prototype.hasOwnProperty.call(LAYERS, type) ? LAYERS[type as LayerType] : undefined;
-  if (kind === undefined && (LAYER_TYPES as readonly unknown[]).includes(type)) {
-    throw new Error(`type ${show(type)} is not in simplenn yet (its block has not landed in this build)`);
+  if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
+    throw new Error(`unknown type ${show(type)}; the types are ${LAYER_TYPES.map((t) => `'${t}'`).join(', ')}`);
   }
-  if (kind === undefined) {
-    throw new Error(`unknown type ${show(type)}; the types are ${Object.keys(LAYERS).map((t) => `'${t}'`).join(', ')}`);
-  }
-  return kind;
+  return LAYERS[type as LayerType];
 }
