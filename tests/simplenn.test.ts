@@ -566,6 +566,27 @@ describe('errors name the layer by index and name', () => {
     delete full.layers[7].class;
     expect(() => simplenn(full, x)).toThrow("simplenn: layer 7 ('layer8'): missing field 'class'");
   });
+  it('bnorm, convt and pdist weights or targets of the wrong shape', () => {
+    const x4 = randn([4, 4, 3, 2], { seed: 73 });
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'bnorm', name: 'bn', weights: [zeros([4, 1]), zeros([3, 1])] }] }), x4))
+      .toThrow("simplenn: layer 0 ('bn'): nnbnorm: g is 4x1 (4 elements) but must have one element per channel of x, C = 3");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'convt', weights: [zeros([2, 2, 5, 4]), zeros([1, 5])] }] }), x4))
+      .toThrow("simplenn: layer 0 ('layer1'): nnconvt: w is 2x2x5x4, so its 4th dimension D=4 must equal the depth of x");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'pdist', class: zeros([4, 4, 2, 2]) }] }), x4))
+      .toThrow("simplenn: layer 0 ('layer1'): nnpdist:");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'bnorm', weights: [zeros([3, 1]), zeros([3, 1])] }] }), x4, null, null, { mode: 'test' }))
+      .not.toThrow(); // tidy gave it zero moments
+  });
+  it('a net without layers gives x back, and dzdy as its derivative', () => {
+    const x2 = randn([3, 2], { seed: 74 });
+    const d2 = randn([3, 2], { seed: 75 });
+    const r = simplenn({ layers: [] }, x2, d2);
+    expect(r.length).toBe(1);
+    expect(r[0].x).toBe(x2);
+    expect(r[0].dzdx).toBe(d2);
+    const long = simplenn(net, x, dzdy);
+    expect(simplenn({ layers: net.layers.slice(0, 2) }, x, null, long).length).toBe(3);
+  });
   it('bad options', () => {
     expect(() => simplenn(net, x, null, null, { mode: 'train' as 'test' })).toThrow("simplenn: unknown mode 'train'; the modes are 'normal' and 'test'");
     expect(() => simplenn(net, x, dzdy, null, { backPropDepth: 0 })).toThrow('simplenn: backPropDepth must be a number > 0, got 0');
