@@ -1,7 +1,7 @@
 // nnsigmoid kernels (SEMANTICS §4.4, vl_nnsigmoid.m).
 //   forward:  y    = 1 / (1 + exp(-x))
 //   backward: dzdx = dzdy * (y * (1 - y)), y recomputed from x as vl_nnsigmoid does
-// exp is vmath's vexp (1.5 ulp), so y is within about 2.5 ulp of the exact
+// exp is vmath's vexp (1 ulp), so y is within about 2.5 ulp of the exact
 // sigmoid of x. x < -88.7 gives exp(-x) = +Inf and y = +0, as single precision
 // gives in MATLAB; x > 17 gives y = 1. NaN stays NaN.
 // REQUIRES: x, y, dzdy, dzdx hold n f32 each; n >= 0; outputs do not overlap inputs.

@@ -259,5 +259,34 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     ok(/imread: .* not a PNG or JPEG/.test(msg), `imread of HTML: "${msg}"`);
   });
 
+  add('writeMat and readMat round-trip a small net, v6 and v7 (fflate inflate and deflate), from bytes, a Blob and a Response', async () => {
+    const w = new Float32Array(5 * 5 * 1 * 2).map((_, i) => i / 7 - 3);
+    const vars = {
+      layers: [{ type: 'conv', name: 'conv1', weights: [{ class: 'single', dims: [5, 5, 1, 2], data: w }, new Float32Array(2)] },
+        { type: 'relu', name: 'relu1' }],
+      meta: { classes: ['cat', 'dog'], text: 'Größe αβγ' },
+    };
+    for (const compress of [false, true]) {
+      const bytes = nn.writeMat(vars, { compress });
+      for (const source of [bytes, new Blob([bytes]), new Response(bytes)]) {
+        const m = await nn.readMat(source);
+        const l = m.layers;
+        equal(l.class, 'cell', 'layers class');
+        equal(l.data[0].type, 'conv', 'layer 1 type');
+        const W = l.data[0].weights.data[0];
+        equal(W.class, 'single', 'weights class');
+        equal(W.dims.join('x'), '5x5x1x2', 'weights dims');
+        ok(W.data instanceof Float32Array, 'weights are a Float32Array');
+        for (let i = 0; i < w.length; i++) equal(W.data[i], w[i], `weights[${i}]`);
+        equal(l.data[1].name, 'relu1', 'layer 2 name');
+        equal(m.meta.classes.join(','), 'cat,dog', 'classes (a char matrix)');
+        equal(m.meta.text, 'Größe αβγ', 'UTF-16 text');
+      }
+    }
+    let msg = '';
+    await nn.readMat(nn.writeMat(vars, { compress: true }).subarray(0, 300)).catch((e) => { msg = e.message; });
+    ok(/^readMat: the given buffer: layers.*\(truncated file\?\)$/.test(msg), `truncated file: "${msg}"`);
+  });
+
   return cases;
 }

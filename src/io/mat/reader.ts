@@ -9,10 +9,12 @@
 
 import { loadSource, localFile, type ImageSource } from '../../image/source.js';
 import { nodeFsSync } from '../../node-fs.js';
-import { BY_MI, BY_MX, FLAG, HEADER, MI, MI_NAME, MX, VERSION, type NumericKind } from './constants.js';
+import { BY_MI, BY_MX, FLAG, HEADER, MI, MX, VERSION, type NumericKind } from './constants.js';
 import { MatReadError } from './errors.js';
-import { BufferInput, FileInput, InflateInput, MAX_INFLATE_RATIO, SMALL_COMPRESSED, inflateSmall, type Fail, type Input } from './input.js';
+import { BufferInput, FileInput, type Fail, type Input } from './input.js';
+import { InflateInput, MAX_INFLATE_RATIO, SMALL_COMPRESSED, inflateSmall } from './inflate.js';
 import { decodeChars } from './chars.js';
+import { Elements, hex2, mi, padOf, toLogical } from './elements.js';
 import type { MatNumeric, MatStruct, MatValue } from './types.js';
 
 const WHO = 'readMat';
@@ -71,25 +73,13 @@ function parse(where: string, open: (fail: Fail) => Input): Record<string, MatVa
   }
 }
 
-interface Tag { type: number; n: number; at: number; small: Uint8Array | null }
-
 const MAX_EMPTY_STRUCTS = 1 << 20;
 const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: new Float64Array(0) });
-const mi = (t: number): string => MI_NAME[t] ?? `element type ${t}`;
-const padOf = (n: number): number => (8 - (n % 8)) % 8;
 
-class Reader {
-  path = '';
-  le = true;
+/** The file and its variables, one MATLAB class at a time, on the elements of elements.ts. */
+class Reader extends Elements {
   /** Where small compressed variables are inflated (input.ts inflateSmall). */
   readonly scratch: { buf: Uint8Array | null } = { buf: null };
-  constructor(private readonly where: string) {}
-
-  prefix(): string { return `${WHO}: ${this.where}: ${this.path ? `${this.path}: ` : ''}`; }
-
-  readonly fail: Fail = (message, offset) => {
-    throw new MatReadError(this.prefix() + message, offset, this.path);
-  };
 
   /** The header, then every variable in turn. */
   file(inp: Input): Record<string, MatValue> {
@@ -184,42 +174,6 @@ class Reader {
     if (v !== VERSION.LEVEL5) this.fail(`unknown MAT-file version 0x${v.toString(16)} at byte 124 (Level 5 is 0x0100)`, 124);
   }
 
-  /** A tag, full or small. NOTE: small if the upper 16 bits of the first u32, read in file order, are set (§1.3). */
-  private tag(inp: Input, end: number): Tag {
-    const at = inp.pos;
-    if (end - at < 8) this.fail(`an element tag at ${inp.at(at)} would run past its matrix, which ends at ${inp.at(end)}`, inp.fileOffset());
-    const b = inp.take(8);
-    const u = this.u32(b, 0);
-    if (u >>> 16 !== 0) {
-      const n = u >>> 16;
-      if (n > 4) this.fail(`the small element at ${inp.at(at)} claims ${n} bytes; a small element holds at most 4`, inp.fileOffset());
-      return { type: u & 0xffff, n, at, small: b.slice(4, 4 + n) };
-    }
-    const n = this.u32(b, 4);
-    if (n > end - inp.pos) {
-      this.fail(`the ${mi(u)} element at ${inp.at(at)} claims ${n} bytes, but its matrix ends ${end - inp.pos} bytes later`, inp.fileOffset());
-    }
-    return { type: u, n, at, small: null };
-  }
-
-  /** The data of a small element, or of a full one (then valid until the next read), and its padding. */
-  private bytes(inp: Input, t: Tag, end: number): Uint8Array {
-    if (t.small) return t.small;
-    if (t.n > inp.left()) this.truncated(inp, t);
-    const b = inp.take(t.n);
-    this.pad(inp, t.n, end);
-    return b;
-  }
-
-  private pad(inp: Input, n: number, end: number): void {
-    inp.skip(Math.min(padOf(n), end - inp.pos, inp.left()));
-  }
-
-  private truncated(inp: Input, t: Tag): never {
-    return this.fail(`the ${mi(t.type)} element at ${inp.at(t.at)} needs ${t.n} bytes but only ${inp.left()} remain ` +
-      inp.shortfall, inp instanceof InflateInput ? inp.fileOffset() : inp.fileOffset() + inp.left());
-  }
-
   /**
    * One miMATRIX of n bytes: flags, dims, name, then the class's part.
    * At top level, returns null (not reading the rest) for what is skipped:
@@ -234,7 +188,7 @@ class Reader {
       this.fail(`array flags at ${inp.at(ft.at)} are ${ft.n} bytes of ${mi(ft.type)}, not 8 bytes of miUINT32`, inp.fileOffset());
     }
     const fb = this.bytes(inp, ft, end);
-    const f0 = this.u32(fb, 0), nzmax = this.u32(fb, 4);
+    const f0 = this.u32(fb, 0); // the second u32 is nzmax for sparse: ir's own length is used instead
     const cls = f0 & 0xff; // NOTE: other bits are flags; unknown ones (sparse 0x1000) are ignored
     const complex = (f0 & FLAG.COMPLEX) !== 0, logical = (f0 & FLAG.LOGICAL) !== 0;
     if (cls === MX.OPAQUE) {
@@ -260,50 +214,11 @@ class Reader {
     else if (cls === MX.CELL) value = this.cell(inp, end, dims, nel);
     else if (cls === MX.STRUCT) value = this.struct(inp, end, dims, nel, null);
     else if (cls === MX.OBJECT) value = this.struct(inp, end, dims, nel, this.string(inp, end, 'class name'));
-    else if (cls === MX.SPARSE) value = this.sparse(inp, end, dims, nzmax, complex, logical);
+    else if (cls === MX.SPARSE) value = this.sparse(inp, end, dims, complex, logical);
     else if (cls === MX.FUNCTION) value = { class: 'function', classname: 'function_handle' };
     else this.fail(`unknown array class ${cls} in the array flags at ${inp.at(ft.at)}`, inp.fileOffset());
     inp.skip(end - inp.pos); // what a writer left after the parts (function handle contents)
     return { name, value };
-  }
-
-  /** NOTE: dims may come as miUINT32 (scipy accepts it when no value is negative). */
-  private dims(inp: Input, end: number): number[] {
-    const t = this.tag(inp, end);
-    if ((t.type !== MI.INT32 && t.type !== MI.UINT32) || t.n % 4 !== 0 || t.n < 8) {
-      this.fail(`the dims at ${inp.at(t.at)} are ${t.n} bytes of ${mi(t.type)}, not two or more miINT32`, inp.fileOffset());
-    }
-    const b = this.bytes(inp, t, end);
-    const dims: number[] = [];
-    let nel = 1;
-    for (let i = 0; i < t.n; i += 4) {
-      const d = this.u32(b, i);
-      if (d > 0x7fffffff) {
-        this.fail(`dimension ${i / 4 + 1} at ${inp.at(t.at)} is ${t.type === MI.INT32 ? d | 0 : d}; dims must be 0 .. 2^31-1`, inp.fileOffset());
-      }
-      dims.push(d);
-      nel *= d;
-    }
-    if (nel > 0x7fffffff) this.fail(`dims ${dims.join('x')} hold more than 2^31 elements`, inp.fileOffset());
-    return dims;
-  }
-
-  /** An ASCII string element: names, class names. NOTE: some writers use miUTF8 for names; accepted if ASCII. */
-  private string(inp: Input, end: number, what: string): string {
-    const t = this.tag(inp, end);
-    if (t.type !== MI.INT8 && t.type !== MI.UINT8 && t.type !== MI.UTF8) {
-      this.fail(`the ${what} at ${inp.at(t.at)} is ${mi(t.type)}, not miINT8 text`, inp.fileOffset());
-    }
-    return this.ascii(this.bytes(inp, t, end), 0, t.n, what, inp, t);
-  }
-
-  private ascii(b: Uint8Array, from: number, to: number, what: string, inp: Input, t: Tag): string {
-    let s = '';
-    for (let i = from; i < to && b[i] !== 0; i++) {
-      if (b[i] > 0x7f) this.fail(`the ${what} at ${inp.at(t.at)} holds the non-ASCII byte 0x${hex2(b[i])}`, inp.fileOffset());
-      s += String.fromCharCode(b[i]);
-    }
-    return s;
   }
 
   private numeric(inp: Input, end: number, kind: NumericKind, dims: number[], nel: number,
@@ -315,81 +230,6 @@ class Reader {
       return { class: 'logical', dims, data: data instanceof Uint8Array ? data : toLogical(data) };
     }
     return (imag ? { class: kind.name, dims, data, imag } : { class: kind.name, dims, data }) as MatNumeric;
-  }
-
-  /**
-   * nel values of class `kind`. NOTE: the storage type may be narrower than the
-   * class (MATLAB and Octave store integer-valued doubles and singles as
-   * miUINT8, miINT16...: §1.8), so the byte count is checked against the
-   * stored type and the values converted to the class.
-   */
-  private numbers(inp: Input, end: number, kind: NumericKind, nel: number, what: string): NumericKind['ctor']['prototype'] {
-    const t = this.tag(inp, end);
-    const stored = BY_MI.get(t.type);
-    if (!stored) this.fail(`the ${what} at ${inp.at(t.at)} is ${mi(t.type)}, not numeric data of class ${kind.name}`, inp.fileOffset());
-    if (t.n !== nel * stored.bytes) {
-      this.fail(`the ${what} at ${inp.at(t.at)} holds ${t.n} bytes of ${mi(t.type)}; ${nel} elements need ${nel * stored.bytes}`, inp.fileOffset());
-    }
-    const raw = this.load(inp, t, stored, nel, end);
-    return stored === kind ? raw : this.convert(raw, kind, inp, t);
-  }
-
-  /** An element whose count comes from its size (sparse ir, jc, pr). */
-  private counted(inp: Input, end: number, kind: NumericKind, what: string, tag?: Tag): NumericKind['ctor']['prototype'] {
-    const t = tag ?? this.tag(inp, end);
-    const stored = BY_MI.get(t.type);
-    if (!stored || t.n % stored.bytes !== 0) {
-      this.fail(`the ${what} at ${inp.at(t.at)} is ${t.n} bytes of ${mi(t.type)}, not numeric data`, inp.fileOffset());
-    }
-    const raw = this.load(inp, t, stored, t.n / stored.bytes, end);
-    return stored === kind ? raw : this.convert(raw, kind, inp, t);
-  }
-
-  /** The element's values in its stored type: a view when aligned in a little-endian buffer, else read into a new array. */
-  private load(inp: Input, t: Tag, stored: NumericKind, nel: number, end: number): NumericKind['ctor']['prototype'] {
-    if (t.small) {
-      const a = new stored.ctor(nel);
-      new Uint8Array(a.buffer).set(t.small.subarray(0, t.n));
-      if (!this.le) swap(new Uint8Array(a.buffer), stored.bytes);
-      return a;
-    }
-    if (t.n > inp.left()) this.truncated(inp, t);
-    let a: NumericKind['ctor']['prototype'] | null = null;
-    if (this.le) {
-      const v = inp.keep(t.n, stored.bytes);
-      if (v) a = new stored.ctor(v.buffer, v.byteOffset, nel);
-    }
-    if (!a) {
-      a = new stored.ctor(nel);
-      const b = new Uint8Array(a.buffer, 0, t.n);
-      inp.fill(b);
-      if (!this.le) swap(b, stored.bytes);
-    }
-    this.pad(inp, t.n, end);
-    return a;
-  }
-
-  /** Values of a narrower (or other) stored type into the class's array; integers must fit exactly. */
-  private convert(src: NumericKind['ctor']['prototype'], kind: NumericKind, inp: Input, t: Tag): NumericKind['ctor']['prototype'] {
-    const out = new kind.ctor(src.length);
-    const [lo, hi] = RANGE[kind.name] ?? [-Infinity, Infinity];
-    for (let i = 0; i < src.length; i++) {
-      const v = src[i];
-      if (kind.big) {
-        const x = typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v) : null;
-        if (x === null || x < (lo as bigint) || x > (hi as bigint)) this.misfit(v, kind, i, inp, t);
-        out[i] = x;
-      } else {
-        const x = Number(v);
-        if (lo !== -Infinity && (!Number.isInteger(x) || x < (lo as number) || x > (hi as number))) this.misfit(v, kind, i, inp, t);
-        out[i] = x;
-      }
-    }
-    return out;
-  }
-
-  private misfit(v: number | bigint, kind: NumericKind, i: number, inp: Input, t: Tag): never {
-    return this.fail(`value ${v} (element ${i + 1} of the ${mi(t.type)} data at ${inp.at(t.at)}) does not fit class ${kind.name}`, inp.fileOffset());
   }
 
   /** The char element: its type and bytes (a copy: chars.ts decodes after the next read). */
@@ -475,7 +315,7 @@ class Reader {
   }
 
   /** CSC: ir (row of each value), jc (column starts), pr, pi. NOTE: entries past nnz = jc[N] are junk (§1.12). */
-  private sparse(inp: Input, end: number, dims: number[], nzmax: number, complex: boolean, logical: boolean): MatValue {
+  private sparse(inp: Input, end: number, dims: number[], complex: boolean, logical: boolean): MatValue {
     if (dims.length !== 2) this.fail(`a sparse array has 2 dims, not ${dims.join('x')}`, inp.fileOffset());
     const [M, N] = dims;
     const ir = this.counted(inp, end, BY_MI.get(MI.INT32) as NumericKind, 'row indices (ir)') as Int32Array;
@@ -507,34 +347,6 @@ class Reader {
     };
     return imag ? { ...out, imag: trim(imag) } : out;
   }
-
-  private u32(b: Uint8Array, i: number): number {
-    return this.le
-      ? (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0
-      : ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
-  }
-}
-
-const RANGE: Record<string, [number, number] | [bigint, bigint]> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-  int32: [-2147483648, 2147483647], uint32: [0, 4294967295],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
-};
-
-/** Reverse the bytes of each `size`-byte value in place (big-endian files). */
-function swap(b: Uint8Array, size: number): void {
-  if (size === 1) return;
-  for (let i = 0; i + size <= b.length; i += size) {
-    for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
-      const t = b[lo]; b[lo] = b[hi]; b[hi] = t;
-    }
-  }
-}
-
-function toLogical(a: ArrayLike<number | bigint>): Uint8Array {
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i] ? 1 : 0;
-  return out;
 }
 
 /** An own property even for names such as __proto__ (a corrupt file must not reach a prototype). */
@@ -542,5 +354,4 @@ function setOwn(o: object, key: string, value: unknown): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function hex2(v: number): string { return v.toString(16).padStart(2, '0'); }
 
