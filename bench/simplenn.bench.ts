@@ -1,16 +1,17 @@
-// simplenn on the practical's character CNN (NETWORKS.md §4.3.3, without its loss layer until the
-// loss blocks land): the resident run against tfjs-wasm running the same layers (conv2d, maxPool,
-// relu), forward at batch 1 and 100; and forward + backward against nnblocks' own blocks called one
-// by one (each copying in and out), which is what the resident run saves.
+// simplenn on the practical's character CNN (NETWORKS.md §4.3.3): forward of the deployed net
+// (softmax in place of the loss) against tfjs-wasm running the same layers (conv2d, maxPool, relu,
+// softmax) at batch 1 and 100; and a training step's forward + backward (softmaxloss, dzdy = 1)
+// against nnblocks' own blocks called one by one (each copying in and out), which is what the
+// resident run saves.
 import { bench, tf, type Case } from './harness.js';
-import { nnconv, nnpool, nnrelu, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res } from '../src/index.js';
+import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res } from '../src/index.js';
 
-function charCNN() {
+function charCNN(last: 'softmax' | 'softmaxloss') {
   const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
     weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
   const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
   return simplennTidy({ layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
-    { type: 'relu' }, conv([2, 2, 500, 26], 4)] });
+    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: last }] });
 }
 
 /** tfjs wants filters as [FH, FW, C, K] (ours) and data as NHWC: transposed once, outside the timing. */
@@ -19,21 +20,24 @@ function toNHWC(t: Tensor): tf.Tensor4D {
   return tf.transpose(tf.tensor4d(t.data, [N, C, W, H]), [0, 3, 2, 1]) as tf.Tensor4D;
 }
 
-const blocksBackward = (net: ReturnType<typeof charCNN>, x: Tensor, dzdy: Tensor): void => {
+/** The training step's passes, block by block (conv's dzdw and dzdb included, as simplenn computes them). */
+const blocksStep = (net: ReturnType<typeof charCNN>, x: Tensor, c: Tensor): void => {
   const xs = [x];
   for (const ly of net.layers) {
     const a = xs[xs.length - 1];
-    xs.push(ly.type === 'conv' ? nnconv(a, ly.weights![0]!, ly.weights![1]!) : ly.type === 'pool' ? nnpool(a, 2, { stride: 2 }) : nnrelu(a));
+    xs.push(ly.type === 'conv' ? nnconv(a, ly.weights![0]!, ly.weights![1]!) : ly.type === 'pool' ? nnpool(a, 2, { stride: 2 })
+      : ly.type === 'relu' ? nnrelu(a) : nnsoftmaxloss(a, c));
   }
-  let d = dzdy;
+  let d = new Tensor(Float32Array.of(1), [1, 1]);
   for (let l = net.layers.length - 1; l >= 0; l--) {
     const ly = net.layers[l];
-    d = ly.type === 'conv' ? nnconv(xs[l], ly.weights![0]!, ly.weights![1]!, d).dzdx : ly.type === 'pool' ? nnpool(xs[l], 2, d, { stride: 2 }) : nnrelu(xs[l], d);
+    d = ly.type === 'conv' ? nnconv(xs[l], ly.weights![0]!, ly.weights![1]!, d).dzdx! : ly.type === 'pool' ? nnpool(xs[l], 2, d, { stride: 2 })
+      : ly.type === 'relu' ? nnrelu(xs[l], d) : nnsoftmaxloss(xs[l], c, d);
   }
 };
 
 await bench('simplenn: the character CNN (loaded machine figures)', () => {
-  const net = charCNN();
+  const net = charCNN('softmax');
   const cases: Case[] = [];
   for (const N of [1, 100]) {
     const x = randn([32, 32, 1, N], { seed: 5 });
@@ -49,16 +53,42 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
         let a: tf.Tensor4D = tx;
         net.layers.forEach((ly, l) => {
           a = ly.type === 'conv' ? tf.add(tf.conv2d(a, tw[l]!, 1, 'valid'), tb[l]!) as tf.Tensor4D
-            : ly.type === 'pool' ? tf.maxPool(a, 2, 2, 'valid') : tf.relu(a);
+            : ly.type === 'pool' ? tf.maxPool(a, 2, 2, 'valid') : ly.type === 'relu' ? tf.relu(a) : tf.softmax(a);
         });
         return a.dataSync();
       },
     });
   }
+  const train = charCNN('softmaxloss');
   const x = randn([32, 32, 1, 100], { seed: 6 });
-  const dzdy = randn([1, 1, 26, 100], { seed: 7 });
+  const c = new Tensor(Float32Array.from({ length: 100 }, (_, i) => 1 + (i % 26)), [100, 1]);
+  train.layers[7].class = c;
+  train.layers[6].precious = true;
   let res: Res[] = [];
-  cases.push({ name: 'forward + backward, batch 100: simplenn vs nnblocks blocks one by one (peer column)',
-    ours: () => { res = simplenn(net, x, dzdy, res, { conserveMemory: true }); }, peer: () => blocksBackward(net, x, dzdy) });
+  cases.push({ name: 'training step forward + backward, batch 100: simplenn vs nnblocks blocks one by one (peer column)',
+    ours: () => { res = simplenn(train, x, 1, res, { conserveMemory: true }); }, peer: () => blocksStep(train, x, c) });
   return cases;
 });
+
+// The engine's own share of a training step: the step's time against the sum of the layers' forward
+// and backward times that simplenn records in res (planning, layout, copies in and out are the rest).
+{
+  const train = charCNN('softmaxloss');
+  train.layers[7].class = new Tensor(Float32Array.from({ length: 100 }, (_, i) => 1 + (i % 26)), [100, 1]);
+  train.layers[6].precious = true;
+  const x = randn([32, 32, 1, 100], { seed: 8 });
+  let res: Res[] = [];
+  for (let i = 0; i < 3; i++) res = simplenn(train, x, 1, res, { conserveMemory: true });
+  let total = 0;
+  let layers = 0;
+  const reps = 10;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    res = simplenn(train, x, 1, res, { conserveMemory: true });
+    total += performance.now() - t0;
+    layers += res.reduce((s, r) => s + r.time + r.backwardTime, 0) * 1000;
+  }
+  console.log(`\ntraining step, batch 100: ${(total / reps).toFixed(2)} ms, of which the layers ${(layers / reps).toFixed(2)} ms ` +
+    `(engine ${((total - layers) / reps).toFixed(2)} ms, ratio ${(total / layers).toFixed(3)}); ` +
+    `${(100 / (total / reps / 1000)).toFixed(0)} images/s forward + backward (no update)`);
+}

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, nndropout, nnbnorm, nnpdist, checkDerivativeElementwise, randn, zeros, Tensor,
+  init, simplenn, simplennTidy, nnconv, nnconvt, nnpool, nnrelu, nndropout, nnbnorm, nnpdist, nnnormalize, nnspnorm, nnnoffset,
+  nnsigmoid, nnsoftmax, nnloss, nnsoftmaxloss, checkDerivativeElementwise, randn, zeros, Tensor,
   type Layer, type Res, type SimpleNN,
 } from '../src/index.js';
 import { kernels, memoryBytes, reserve } from '../src/wasm.js';
@@ -24,6 +25,10 @@ function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx:
     else if (ly.type === 'pool') xs.push(nnpool(a, ly.pool as number, { method: ly.method as 'max', pad: ly.pad as number, stride: ly.stride as number }));
     else if (ly.type === 'relu') xs.push(nnrelu(a, { leak: ly.leak as number }));
     else if (ly.type === 'convt') xs.push(nnconvt(a, w(ly, 0), w(ly, 1), convtOpts(ly)));
+    else if (ly.type === 'sigmoid') xs.push(nnsigmoid(a));
+    else if (ly.type === 'softmax') xs.push(nnsoftmax(a));
+    else if (ly.type === 'softmaxloss') xs.push(nnsoftmaxloss(a, ly.class as Tensor));
+    else if (ly.type === 'loss') xs.push(nnloss(a, ly.class as number[]));
     else throw new Error(`byBlocks: ${ly.type}`);
   }
   const n = net.layers.length;
@@ -40,6 +45,14 @@ function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx:
       const d = nnconvt(xs[l], w(ly, 0), w(ly, 1), dzdx[l + 1], convtOpts(ly));
       dzdx[l] = d.dzdx;
       dzdw[l] = [d.dzdw, d.dzdb];
+    } else if (ly.type === 'sigmoid') {
+      dzdx[l] = nnsigmoid(xs[l], dzdx[l + 1]);
+    } else if (ly.type === 'softmax') {
+      dzdx[l] = nnsoftmax(xs[l], dzdx[l + 1]);
+    } else if (ly.type === 'softmaxloss') {
+      dzdx[l] = nnsoftmaxloss(xs[l], ly.class as Tensor, dzdx[l + 1]);
+    } else if (ly.type === 'loss') {
+      dzdx[l] = nnloss(xs[l], ly.class as number[], dzdx[l + 1]);
     } else if (ly.type === 'pool') {
       dzdx[l] = nnpool(xs[l], ly.pool as number, dzdx[l + 1], { method: ly.method as 'max', pad: ly.pad as number, stride: ly.stride as number });
     } else {
@@ -49,21 +62,32 @@ function byBlocks(net: SimpleNN, x: Tensor, dzdy: Tensor): { xs: Tensor[]; dzdx:
   return { xs, dzdx, dzdw };
 }
 
-/** MatConvNet's nnsimplenn net (the character CNN with 10 classes and a 1x1 last conv), without its loss layer. */
-function suiteNet(): SimpleNN {
+/** Labels 1..C for N images, seeded (MATLAB's randi(C, N, 1)). */
+function labels(C: number, N: number, seed: number): Tensor {
+  return new Tensor(randn([N], { seed }).data.map((v) => 1 + (Math.floor(Math.abs(v) * 1000) % C)), [N, 1]);
+}
+
+/** MatConvNet's nnsimplenn net: the character CNN with 10 classes (a 1x1 last conv, output 2x2x10) and softmaxloss. */
+function suiteNet(N: number): SimpleNN {
   const net = simplennTidy(characterCNN(5));
   net.layers[6].weights = [scale(randn([1, 1, 500, 10], { seed: 9 }), 0.01), zeros([1, 10])];
-  net.layers.pop();
+  net.layers[7].class = labels(10, N, 10);
   return net;
 }
 
 describe('simplenn equals the blocks called one by one', () => {
   for (const [name, make, shape] of [
-    ['the character CNN (conv, max pool, relu)', () => {
+    ['the character CNN (conv, max pool, relu, softmaxloss)', () => {
       const net = simplennTidy(characterCNN());
-      net.layers.pop(); // softmaxloss: not in main yet
+      net.layers[7].class = labels(26, 3, 1);
       return net;
     }, [32, 32, 1, 3]],
+    ["a 'loss' layer (vl_nnloss without options: softmaxlog), sigmoid, softmax", () => simplennTidy({ layers: [
+      { type: 'conv', weights: [randn([3, 3, 2, 5], { seed: 13 }), randn([1, 5], { seed: 14 })] },
+      { type: 'sigmoid' },
+      { type: 'softmax' },
+      { type: 'loss', class: [1, 0, 5, 3] },
+    ] }), [4, 3, 2, 4]],
     ['padded, strided, dilated, avg-pooled, leaky', () => simplennTidy({ layers: [
       { type: 'conv', weights: [randn([3, 3, 3, 8], { seed: 3 }), randn([8, 1], { seed: 4 })], pad: [1, 2, 0, 1], stride: [2, 1], dilate: 2 },
       { type: 'relu', leak: 0.1 },
@@ -143,10 +167,10 @@ describe("simplenn's backward against element-wise numerical derivatives", () =>
 });
 
 describe("conserveMemory and backPropDepth, as MatConvNet's nnsimplenn suite checks them", () => {
-  const net = suiteNet();
+  const net = suiteNet(4);
   const n = net.layers.length;
   const x = scale(randn([32, 32, 1, 4], { seed: 31 }), 0.1);
-  const dzdy = randn([2, 2, 10, 4], { seed: 32 });
+  const dzdy = 1;
   it('simpleRun: forward keeps the output (and the input: nnblocks), backward every dzdw', () => {
     const f = simplenn(net, x, null, null, { conserveMemory: true });
     f.forEach((r, k) => expect(r.x === null, `res[${k}].x`).toBe(k !== 0 && k !== n));
@@ -159,7 +183,7 @@ describe("conserveMemory and backPropDepth, as MatConvNet's nnsimplenn suite che
     expect(b[0].x).toBe(x);
     expect(b[0].dzdx).not.toBeNull();
     expect(b[n].x).not.toBeNull();
-    expect(b[n].dzdx).toBe(dzdy);
+    expect(Array.from(b[n].dzdx!.data)).toEqual([1]);
     net.layers.forEach((ly, l) => { if (ly.type === 'conv') expect(b[l].dzdw, `res[${l}].dzdw`).not.toBeNull(); });
     // Dropping results changes no value that is kept.
     const full = simplenn(net, x, dzdy);
@@ -206,15 +230,15 @@ describe("conserveMemory and backPropDepth, as MatConvNet's nnsimplenn suite che
       if (k < n - depth) expect(c[k].dzdx, `res[${k}].dzdx`).toBeNull();
       else expectExact(c[k].dzdx!.data, full[k].dzdx!.data, `res[${k}].dzdx`);
     }
-    expectExact(c[n - 1].dzdw![0]!.data, full[n - 1].dzdw![0]!.data, 'dzdw of the last conv');
+    expectExact(c[n - 2].dzdw![0]!.data, full[n - 2].dzdw![0]!.data, 'dzdw of the last conv');
   });
 });
 
 describe('skipForward, accumulate and res reuse', () => {
-  const net = suiteNet();
+  const net = suiteNet(2);
   const n = net.layers.length;
   const x = scale(randn([32, 32, 1, 2], { seed: 41 }), 0.1);
-  const dzdy = randn([2, 2, 10, 2], { seed: 42 });
+  const dzdy = new Tensor(Float32Array.of(1), [1, 1]);
   const clone = (res: Res[]): Res[] => res.map((r) => ({ ...r, x: r.x && copyOf(r.x), dzdx: r.dzdx && copyOf(r.dzdx),
     dzdw: r.dzdw && r.dzdw.map((t) => t && copyOf(t)) }));
   it('skipForward reuses res[l].x and gives the same derivatives', () => {
@@ -253,6 +277,7 @@ describe('skipForward, accumulate and res reuse', () => {
     const bytes = memoryBytes();
     for (let i = 0; i < 3; i++) {
       const x2 = scale(randn([32, 32, 1, 2], { seed: 50 + i }), 0.1);
+      net.layers[n - 1].class = labels(10, 2, 50 + i);
       const got = simplenn(net, x2, dzdy, res);
       expect(got).toBe(res);
       expect(res[0].x).toBe(x2);
@@ -405,19 +430,21 @@ describe('dropout, bnorm and pdist layers', () => {
   });
 });
 
-describe('numerical derivatives through bnorm and dropout (with the mask it drew held fixed)', () => {
+describe('numerical derivatives of conv, bnorm, relu, dropout (the mask it drew held fixed), pool, lrn, softmaxloss', () => {
   const net = simplennTidy({ layers: [
     { type: 'conv', weights: [randn([3, 3, 2, 4], { seed: 111 }), randn([1, 4], { seed: 112 })], pad: 1 },
     { type: 'bnorm', weights: [randn([4, 1], { seed: 113 }), randn([4, 1], { seed: 114 })] },
     { type: 'relu' },
     { type: 'dropout', rate: 0.25 },
     { type: 'pool', pool: 2, stride: 2 },
-    { type: 'conv', weights: [randn([3, 3, 4, 2], { seed: 115 }), randn([1, 2], { seed: 116 })] },
+    { type: 'lrn', param: [3, 1, 0.5, 0.75] },
+    { type: 'conv', weights: [randn([3, 3, 4, 3], { seed: 115 }), randn([1, 3], { seed: 116 })] },
+    { type: 'softmaxloss', class: [1, 3, 2] },
   ] });
   const x = randn([6, 6, 2, 3], { seed: 117 });
-  const dzdy = randn([1, 1, 2, 3], { seed: 118 });
+  const dzdy = new Tensor(Float32Array.of(1), [1, 1]);
   let res: Res[] = [];
-  beforeAll(() => { res = simplenn(net, x, dzdy); });
+  beforeAll(() => { res = simplenn(net, x, 1); });
   // The function whose derivative res holds: the same net with layer 3's mask fixed.
   const fixed = (layers: Layer[]): SimpleNN => ({ layers: layers.map((ly, l) => (l !== 3 ? ly : { type: 'custom', name: 'mask',
     forward: (_: Layer, i: Res, o: Res) => ({ ...o, x: nndropout(i.x!, { mask: res[4].aux as Tensor }).y }),
@@ -432,7 +459,7 @@ describe('numerical derivatives through bnorm and dropout (with the mask it drew
   });
   const withW = (l: number, j: number, t: Tensor): Layer[] =>
     net.layers.map((ly, i) => (i !== l ? ly : { ...ly, weights: ly.weights!.map((v, k) => (k === j ? t : v)) }));
-  for (const [l, j] of [[0, 0], [1, 0], [1, 1], [5, 0], [5, 1]]) {
+  for (const [l, j] of [[0, 0], [1, 0], [1, 1], [6, 0], [6, 1]]) {
     it(`for layer ${l}'s weights[${j}]`, () => {
       const r = checkDerivativeElementwise((t) => output(withW(l, j, t), x), w(net.layers[l], j), dzdy, res[l].dzdw![j]!, { delta });
       expect(r.worst, `worst at ${r.at}`).toBeLessThanOrEqual(r.tolerance);
@@ -446,6 +473,45 @@ describe('numerical derivatives through bnorm and dropout (with the mask it drew
     const scale = Math.max(...Array.from(res[0].dzdw![0]!.data, Math.abs));
     for (const v of res[0].dzdw![1]!.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-6 * scale);
     for (const v of r.numerical.data) expect(Math.abs(v)).toBeLessThanOrEqual(1e-3 * scale);
+  });
+});
+
+describe('lrn, normalize, spnorm and noffset layers against their blocks', () => {
+  it('forward and backward, one by one', () => {
+    const net = simplennTidy({ layers: [
+      { type: 'conv', weights: [randn([3, 3, 3, 6], { seed: 121 }), randn([1, 6], { seed: 122 })], pad: 1 },
+      { type: 'lrn' },
+      { type: 'normalize', param: [3, 2, 0.1, 0.5] },
+      { type: 'spnorm', param: [3, 2, 0.5, 0.75] },
+      { type: 'noffset', param: [0.5, 0.5] },
+    ] });
+    expect(net.layers[1].param).toEqual([5, 1, 0.0001 / 5, 0.75]);
+    const x = randn([6, 5, 3, 2], { seed: 123 });
+    const dzdy = randn([6, 5, 6, 2], { seed: 124 });
+    const res = simplenn(net, x, dzdy);
+    const f = (ly: Layer, a: Tensor, d?: Tensor): Tensor => {
+      const param = ly.param as number[];
+      switch (ly.type) {
+        case 'lrn': case 'normalize': return d ? nnnormalize(a, param, d) : nnnormalize(a, param);
+        case 'spnorm': return d ? nnspnorm(a, param, d) : nnspnorm(a, param);
+        default: return d ? nnnoffset(a, param, d) : nnnoffset(a, param);
+      }
+    };
+    const xs = [x, nnconv(x, w(net.layers[0], 0), w(net.layers[0], 1), { pad: 1 })];
+    for (let l = 1; l < net.layers.length; l++) xs.push(f(net.layers[l], xs[l]));
+    let d = dzdy;
+    for (let l = net.layers.length - 1; l >= 1; l--) {
+      expectExact(res[l + 1].dzdx!.data, d.data, `res[${l + 1}].dzdx`);
+      d = f(net.layers[l], xs[l], d);
+    }
+    xs.forEach((t, k) => expectExact(res[k].x!.data, t.data, `res[${k}].x`));
+    expectExact(res[1].dzdx!.data, d.data, 'res[1].dzdx');
+  });
+  it('spnorm and noffset need their param (tidy has no default)', () => {
+    for (const type of ['spnorm', 'noffset']) {
+      expect(() => simplenn(simplennTidy({ layers: [{ type }] }), randn([4, 4, 2])))
+        .toThrow(`simplenn: layer 0 ('layer1'): missing field 'param'`);
+    }
   });
 });
 
@@ -490,6 +556,36 @@ describe('errors name the layer by index and name', () => {
     expect(() => simplenn(net, x, randn([2, 2]))).toThrow("simplenn: dzdy is 2x2 but the net's output res[7].x is 1x1x26");
     expect(() => simplenn(net, x, 1)).toThrow("simplenn: dzdy is the number 1 but the net's output res[7].x is 1x1x26");
     expect(() => simplenn(net, randn([4, 4, 1]))).toThrow("simplenn: layer 0 ('layer1'): nnconv: the padded input 4x4");
+  });
+  it('labels the loss cannot take', () => {
+    const full = simplennTidy(characterCNN());
+    full.layers[7].class = [27];
+    for (const d of [undefined, 1]) {
+      expect(() => simplenn(full, x, d)).toThrow("simplenn: layer 7 ('layer8'): nnsoftmaxloss:");
+    }
+    delete full.layers[7].class;
+    expect(() => simplenn(full, x)).toThrow("simplenn: layer 7 ('layer8'): missing field 'class'");
+  });
+  it('bnorm, convt and pdist weights or targets of the wrong shape', () => {
+    const x4 = randn([4, 4, 3, 2], { seed: 73 });
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'bnorm', name: 'bn', weights: [zeros([4, 1]), zeros([3, 1])] }] }), x4))
+      .toThrow("simplenn: layer 0 ('bn'): nnbnorm: g is 4x1 (4 elements) but must have one element per channel of x, C = 3");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'convt', weights: [zeros([2, 2, 5, 4]), zeros([1, 5])] }] }), x4))
+      .toThrow("simplenn: layer 0 ('layer1'): nnconvt: w is 2x2x5x4, so its 4th dimension D=4 must equal the depth of x");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'pdist', class: zeros([4, 4, 2, 2]) }] }), x4))
+      .toThrow("simplenn: layer 0 ('layer1'): nnpdist:");
+    expect(() => simplenn(simplennTidy({ layers: [{ type: 'bnorm', weights: [zeros([3, 1]), zeros([3, 1])] }] }), x4, null, null, { mode: 'test' }))
+      .not.toThrow(); // tidy gave it zero moments
+  });
+  it('a net without layers gives x back, and dzdy as its derivative', () => {
+    const x2 = randn([3, 2], { seed: 74 });
+    const d2 = randn([3, 2], { seed: 75 });
+    const r = simplenn({ layers: [] }, x2, d2);
+    expect(r.length).toBe(1);
+    expect(r[0].x).toBe(x2);
+    expect(r[0].dzdx).toBe(d2);
+    const long = simplenn(net, x, dzdy);
+    expect(simplenn({ layers: net.layers.slice(0, 2) }, x, null, long).length).toBe(3);
   });
   it('bad options', () => {
     expect(() => simplenn(net, x, null, null, { mode: 'train' as 'test' })).toThrow("simplenn: unknown mode 'train'; the modes are 'normal' and 'test'");

@@ -1,5 +1,7 @@
-// npm run bench [-- name...] [-- --fixed-malloc]: run bench/<name>.bench.ts (all
-// of them by default) one after another, each in its own Node process.
+// npm run bench [-- name...] [-- --fixed-malloc] [-- --repeat=N]: run
+// bench/<name>.bench.ts (all of them by default) one after another, each in its
+// own Node process; with --repeat=N each runs in N separate processes and a last
+// table gives every ratio's median and range over them.
 //
 // The figures that count are a default process's, what a user sees: that is
 // what this runs. Both libraries return every result in a fresh Float32Array,
@@ -16,6 +18,8 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 const fixed = args.includes('--fixed-malloc');
 const want = args.filter((a) => !a.startsWith('--'));
+const repeat = Number((args.find((a) => a.startsWith('--repeat=')) ?? '--repeat=1').slice(9));
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`bench: --repeat must be a positive integer, got ${repeat}`);
 const FIXED = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
 
 const files = readdirSync(new URL('../bench/', import.meta.url))
@@ -27,10 +31,30 @@ const settings = [['default process (glibc defaults): the figures that count', {
 let failed = 0;
 for (const [label, extra] of settings) {
   console.log(`\n# allocator: ${label}`);
+  const ratios = new Map();
   for (const f of files) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register-wasm.mjs', `bench/${f}`],
-      { stdio: 'inherit', env: { ...process.env, ...extra } });
-    if (r.status !== 0) failed++;
+    for (let k = 0; k < repeat; k++) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register-wasm.mjs', `bench/${f}`],
+        { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, ...extra }, encoding: 'utf8' });
+      process.stdout.write(r.stdout);
+      if (r.status !== 0) failed++;
+      // Rows of the harness's table: | name | ours ms | peer ms | ratio ... |
+      for (const m of r.stdout.matchAll(/^\| ([^|]+?) \| [\d.]+ \| [\d.]+ \| ([\d.]+)[^|]*\| ([^|]*)\|/gm)) {
+        const key = m[1];
+        if (!ratios.has(key)) ratios.set(key, { goal: m[3].trim(), values: [] });
+        ratios.get(key).values.push(Number(m[2]));
+      }
+    }
+  }
+  if (repeat > 1 && ratios.size > 0) {
+    console.log(`\n## ratio nnblocks / peer over ${repeat} processes (${label})\n`);
+    console.log('| workload | median | range | goal |');
+    console.log('| --- | ---: | --- | ---: |');
+    for (const [name, { goal, values }] of ratios) {
+      const v = values.slice().sort((a, b) => a - b);
+      const med = v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+      console.log(`| ${name} | ${med.toFixed(3)} | ${v[0].toFixed(3)}–${v.at(-1).toFixed(3)} | ${goal} |`);
+    }
   }
 }
 process.exit(failed ? 1 : 0);

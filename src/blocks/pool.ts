@@ -110,7 +110,11 @@ export function poolForward(p: PoolPlan, px: number, py: number, ps: number): vo
   (p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward)(px, py, ps, 0, p.Wo, ...p.dims);
 }
 
-/** Resident backward over all planes: dzdx at `pdzdx` (avg does not read x). */
+/**
+ * Resident backward over all planes: dzdx at `pdzdx` (avg does not read x).
+ * NOTE: avg scales dzdy at `pdzdy` in place (each value by 1/area) before spreading it, so a
+ * caller that keeps dzdy passes a copy (simplenn's pool layer does).
+ */
 export function poolBackward(p: PoolPlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
   const k = kernels();
   if (p.method === 'max') k.pool_max_backward(px, pdzdy, pdzdx, ps, ...p.dims);

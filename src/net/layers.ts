@@ -13,120 +13,24 @@ import {
   planConvt, convtForward, convtForwardScratch, convtBackwardData, convtBackwardDataScratch, convtBackwardFilter,
   convtBackwardFilterScratch, convtBackwardBias, type ConvtOptions,
 } from '../blocks/convt.js';
-import { kernels } from '../wasm.js';
+import {
+  copyFloats, field, numberField, numel, view, weight, type HostKind, type LayerKind, type LayerPlan, type ResidentKind,
+} from './kind.js';
 import { planBnorm, bnormForward, bnormBackward } from '../blocks/bnorm.js';
 import { planDropout, dropoutMask, dropoutForward, dropoutBackward } from '../blocks/dropout.js';
 import { planPdist, pdistForward, pdistBackward } from '../blocks/pdist.js';
+import { planNormalize, normalizeScratch, normalizeForward, normalizeBackward } from '../blocks/normalize.js';
+import { planNoffset, noffsetScratch, noffsetForward, noffsetBackward } from '../blocks/noffset.js';
+import { planSpnorm, spnormScratch, spnormForward, spnormBackward } from '../blocks/spnorm.js';
+import { planSigmoid, sigmoidForward, sigmoidBackward } from '../blocks/sigmoid.js';
+import { planSoftmax, softmaxForward, softmaxBackward } from '../blocks/softmax.js';
+import { planLoss, lossForward, lossBackward } from '../blocks/loss.js';
+import { planSoftmaxLoss, softmaxLossForward, softmaxLossBackward } from '../blocks/softmaxloss.js';
+import { labelValues, type LabelValues } from '../blocks/labels.js';
 import { planPool, poolBackward, poolForward, poolScratch, type PoolOptions } from '../blocks/pool.js';
 import { planRelu, reluBackward, reluForward } from '../blocks/relu.js';
 import { DEFAULTS } from './defaults.js';
-import { LAYER_TYPES, type CustomLayer, type Layer, type LayerType, type Res } from './types.js';
-
-/** Byte addresses of one layer's buffers in the run's layout (0 where the layer has none). */
-export interface Buffers {
-  /** Its input res[l].x and output res[l + 1].x. */
-  readonly x: number;
-  readonly y: number;
-  /** dz/dx (written by backward) and dz/dy (read by backward). */
-  readonly dzdx: number;
-  readonly dzdy: number;
-  /** The plan's `inputs`, copied in before the run (weights first, in `weights` order). */
-  readonly inputs: readonly number[];
-  /** Its dzdw outputs, one per entry of the plan's `dzdw` (0 for a null entry). */
-  readonly dzdw: readonly number[];
-  /** res[l + 1].aux (the dropout mask). */
-  readonly aux: number;
-  /** The run's shared scratch, at least the plan's `scratch` floats. */
-  readonly scratch: number;
-}
-
-/** A layer planned for an input shape: every size fixed, every field checked. */
-export interface LayerPlan {
-  readonly y: Shape4;
-  /** Arrays the kernels read, copied into WebAssembly memory once per run. */
-  readonly inputs: readonly Float32Array[];
-  /** Shapes of the derivatives res[l].dzdw that backward writes, one per weight (null: that weight has
-   * none, e.g. an empty bias). Empty for layers without weights. */
-  readonly dzdw: readonly (Shape4 | null)[];
-  /** Shape of res[l + 1].aux that forward writes, or null. */
-  readonly aux: Shape4 | null;
-  /** Scratch floats the runners need (forward and backward). */
-  readonly scratch: number;
-  forward(b: Buffers): void;
-  backward(b: Buffers): void;
-}
-
-export interface PlanContext {
-  /** mode 'test'. */
-  readonly test: boolean;
-  /** This layer is back-propagated (its backward will run). */
-  readonly backward: boolean;
-}
-
-/** A layer computed by the blocks' resident runners. */
-export interface ResidentKind {
-  readonly defaults: () => Record<string, unknown>;
-  plan(ly: Layer, x: Shape4, ctx: PlanContext): LayerPlan;
-}
-
-/** A layer computed in JavaScript on Tensors (custom): its input is materialised, its output copied back in. */
-export interface HostKind {
-  readonly defaults: () => Record<string, unknown>;
-  readonly host: {
-    check(ly: Layer): void;
-    forward(ly: Layer, resIn: Res, resOut: Res): Res;
-    backward(ly: Layer, resIn: Res, resOut: Res): Res;
-  };
-}
-
-export type LayerKind = ResidentKind | HostKind;
-
-/** A field the layer must have (simplennTidy fills the defaults; simplenn itself does not). */
-export function field(ly: Layer, name: string): unknown {
-  const v = ly[name];
-  if (v === undefined) throw new Error(`missing field '${name}' (simplennTidy fills the defaults)`);
-  return v;
-}
-
-/** weights[j] as a Tensor, or null where it is missing, null or empty (a conv without bias). */
-export function weight(ly: Layer, j: number, required: boolean): Tensor | null {
-  const w = ly.weights;
-  if (!Array.isArray(w)) throw new Error(`weights must be an array of Tensors, got ${tagOf(w)}`);
-  const t = w[j] as unknown;
-  if (t === undefined || t === null || (isTensor(t) && t.numel === 0)) {
-    if (required) throw new Error(`weights[${j}] is ${t === undefined ? 'missing' : 'empty'}; a ${ly.type} layer needs it`);
-    return null;
-  }
-  if (!isTensor(t)) throw new Error(`weights[${j}] must be a Tensor, got ${tagOf(t)}`);
-  return t;
-}
-
-const numel = (s: readonly number[]): number => s[0] * s[1] * s[2] * s[3];
-
-/** A view of n floats at byte address p (made inside a runner, never kept). */
-function view(p: number, n: number): Float32Array {
-  return new Float32Array(kernels().memory.buffer, p, n);
-}
-
-/** A numeric field that must be a finite number. */
-export function numberField(ly: Layer, name: string): number {
-  const v = field(ly, name);
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name} must be a finite number, got ${show(v)}`);
-  return v;
-}
-
-const custom: HostKind = {
-  defaults: DEFAULTS.custom,
-  host: {
-    check(ly) {
-      for (const f of ['forward', 'backward']) {
-        if (typeof ly[f] !== 'function') throw new Error(`a custom layer needs a function '${f}', got ${tagOf(ly[f])}`);
-      }
-    },
-    forward: (ly, a, b) => (ly as CustomLayer).forward(ly as CustomLayer, a, b),
-    backward: (ly, a, b) => (ly as CustomLayer).backward(ly as CustomLayer, a, b),
-  },
-};
+import { LAYER_TYPES, type CustomLayer, type LayerType } from './types.js';
 
 const conv: ResidentKind = {
   defaults: DEFAULTS.conv,
@@ -191,10 +95,99 @@ const convt: ResidentKind = {
     };
   },
 };
-/** n floats from byte address src to dst, inside WebAssembly memory (a memmove). */
-function copyFloats(src: number, dst: number, n: number): void {
-  new Float32Array(kernels().memory.buffer).copyWithin(dst >>> 2, src >>> 2, (src >>> 2) + n);
+const pool: ResidentKind = {
+  defaults: DEFAULTS.pool,
+  plan(ly, x, ctx) {
+    const opts = { method: field(ly, 'method'), pad: field(ly, 'pad'), stride: field(ly, 'stride') } as PoolOptions;
+    const f = planPool(x, field(ly, 'pool'), null, opts);
+    const y: Shape4 = [f.Ho, f.Wo, f.C, f.N];
+    const p = ctx.backward ? planPool(x, field(ly, 'pool'), y, opts) : f;
+    // NOTE: the avg backward kernel scales dzdy in place, and dzdy is res[l + 1].dzdx: it gets a copy
+    // of dzdy placed after its own scratch (16-byte aligned), so the run's dzdy stays as it was.
+    const copyAt = p.method === 'avg' && ctx.backward ? Math.ceil(poolScratch(p) / 4) * 4 : -1;
+    const ny = numel(y);
+    return {
+      y, inputs: [], dzdw: [], aux: null, scratch: copyAt < 0 ? poolScratch(p) : copyAt + ny,
+      forward: (a) => poolForward(p, a.x, a.y, a.scratch),
+      backward: (a) => {
+        if (copyAt < 0) { poolBackward(p, a.x, a.dzdy, a.dzdx, a.scratch); return; }
+        const q = a.scratch + 4 * copyAt;
+        copyFloats(a.dzdy, q, ny);
+        poolBackward(p, a.x, q, a.dzdx, a.scratch);
+      },
+    };
+  },
+};
+
+/** A block with a `param` field whose output is the size of x: normalize/lrn, noffset, spnorm. */
+function withParam<P>(type: LayerType, plan: (x: Shape4, param: unknown, dzdy: Shape4 | null) => P, scratch: (p: P) => number,
+  forward: (p: P, px: number, py: number, ps: number) => void,
+  backward: (p: P, px: number, pdzdy: number, pdzdx: number, ps: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(ly, x, ctx) {
+      const p = plan(x, field(ly, 'param'), ctx.backward ? x : null);
+      return { y: x, inputs: [], dzdw: [], aux: null, scratch: scratch(p),
+        forward: (a) => forward(p, a.x, a.y, a.scratch), backward: (a) => backward(p, a.x, a.dzdy, a.dzdx, a.scratch) };
+    },
+  };
 }
+
+const normalize = withParam('normalize', planNormalize, normalizeScratch, normalizeForward, normalizeBackward);
+const lrn = withParam('lrn', planNormalize, normalizeScratch, normalizeForward, normalizeBackward);
+const noffset = withParam('noffset', planNoffset, noffsetScratch, noffsetForward, noffsetBackward);
+const spnorm = withParam('spnorm', planSpnorm, spnormScratch, spnormForward, spnormBackward);
+
+/** A block without weights or options whose output is the size of x: sigmoid, softmax. */
+function plain<P>(type: LayerType, plan: (x: Shape4, dzdy: Shape4 | null) => P,
+  forward: (p: P, px: number, py: number) => void, backward: (p: P, px: number, pdzdy: number, pdzdx: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(_ly, x, ctx) {
+      const p = plan(x, ctx.backward ? x : null);
+      return { y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
+        forward: (a) => forward(p, a.x, a.y), backward: (a) => backward(p, a.x, a.dzdy, a.dzdx) };
+    },
+  };
+}
+
+const sigmoid = plain('sigmoid', planSigmoid, sigmoidForward, sigmoidBackward);
+const softmax = plain('softmax', planSoftmax, softmaxForward, softmaxBackward);
+
+/** loss and softmaxloss: labels from `class`, computed in JavaScript on views of the run's memory. */
+function lossKind<P>(type: LayerType, plan: (x: Shape4, c: unknown, dzdy: Shape4 | null) => P,
+  forward: (p: P, px: number, c: LabelValues, py: number) => void,
+  backward: (p: P, px: number, c: LabelValues, pdzdy: number, pdzdx: number) => void): ResidentKind {
+  return {
+    defaults: DEFAULTS[type],
+    plan(ly, x, ctx) {
+      const c = field(ly, 'class');
+      const p = plan(x, c, ctx.backward ? [1, 1, 1, 1] : null);
+      const v = labelValues(c);
+      return { y: [1, 1, 1, 1], inputs: [], dzdw: [], aux: null, scratch: 0,
+        forward: (a) => forward(p, a.x, v, a.y), backward: (a) => backward(p, a.x, v, a.dzdy, a.dzdx) };
+    },
+  };
+}
+
+// vl_simplenn calls vl_nnloss(x, class) with no options: a 'loss' layer is the softmax-log loss
+// (NETWORKS.md, surprise 3), whatever its help text says.
+const loss = lossKind('loss', (x, c, d) => planLoss(x, c, d, undefined), lossForward, lossBackward);
+const softmaxloss = lossKind('softmaxloss', planSoftmaxLoss, softmaxLossForward, softmaxLossBackward);
+
+const relu: ResidentKind = {
+  defaults: DEFAULTS.relu,
+  plan(ly, x, ctx) {
+    // vl_simplenn passes the leak only when it is > 0: a negative leak is a plain ReLU.
+    const leak = numberField(ly, 'leak');
+    const p = planRelu(x, ctx.backward ? x : null, { leak: leak > 0 ? leak : 0 });
+    return {
+      y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
+      forward: (a) => reluForward(p, a.x, a.y),
+      backward: (a) => reluBackward(p, a.x, a.dzdy, a.dzdx),
+    };
+  },
+};
 
 const dropout: ResidentKind = {
   defaults: DEFAULTS.dropout,
@@ -263,60 +256,31 @@ const pdist: ResidentKind = {
   },
 };
 
-const pool: ResidentKind = {
-  defaults: DEFAULTS.pool,
-  plan(ly, x, ctx) {
-    const opts = { method: field(ly, 'method'), pad: field(ly, 'pad'), stride: field(ly, 'stride') } as PoolOptions;
-    const f = planPool(x, field(ly, 'pool'), null, opts);
-    const y: Shape4 = [f.Ho, f.Wo, f.C, f.N];
-    const p = ctx.backward ? planPool(x, field(ly, 'pool'), y, opts) : f;
-    // NOTE: the avg backward kernel scales dzdy in place, and dzdy is res[l + 1].dzdx: it gets a copy
-    // of dzdy placed after its own scratch (16-byte aligned), so the run's dzdy stays as it was.
-    const copyAt = p.method === 'avg' && ctx.backward ? Math.ceil(poolScratch(p) / 4) * 4 : -1;
-    const ny = numel(y);
-    return {
-      y, inputs: [], dzdw: [], aux: null, scratch: copyAt < 0 ? poolScratch(p) : copyAt + ny,
-      forward: (a) => poolForward(p, a.x, a.y, a.scratch),
-      backward: (a) => {
-        if (copyAt < 0) { poolBackward(p, a.x, a.dzdy, a.dzdx, a.scratch); return; }
-        const q = a.scratch + 4 * copyAt;
-        new Float32Array(kernels().memory.buffer).copyWithin(q >>> 2, a.dzdy >>> 2, (a.dzdy >>> 2) + ny);
-        poolBackward(p, a.x, q, a.dzdx, a.scratch);
-      },
-    };
-  },
-};
-
-const relu: ResidentKind = {
-  defaults: DEFAULTS.relu,
-  plan(ly, x, ctx) {
-    // vl_simplenn passes the leak only when it is > 0: a negative leak is a plain ReLU.
-    const leak = numberField(ly, 'leak');
-    const p = planRelu(x, ctx.backward ? x : null, { leak: leak > 0 ? leak : 0 });
-    return {
-      y: x, inputs: [], dzdw: [], aux: null, scratch: 0,
-      forward: (a) => reluForward(p, a.x, a.y),
-      backward: (a) => reluBackward(p, a.x, a.dzdy, a.dzdx),
-    };
+const custom: HostKind = {
+  defaults: DEFAULTS.custom,
+  host: {
+    check(ly) {
+      for (const f of ['forward', 'backward']) {
+        if (typeof ly[f] !== 'function') throw new Error(`a custom layer needs a function '${f}', got ${tagOf(ly[f])}`);
+      }
+    },
+    forward: (ly, a, b) => (ly as CustomLayer).forward(ly as CustomLayer, a, b),
+    backward: (ly, a, b) => (ly as CustomLayer).backward(ly as CustomLayer, a, b),
   },
 };
 
 /**
- * One entry per layer type whose block has landed. Missing for now (their blocks are not in main):
- * see the report of the `net` branch.
+ * One entry per layer type of vl_simplenn (NETWORKS.md §1.4): a missing type or a second entry for
+ * one is a compile error.
  */
-export const LAYERS: Partial<Record<LayerType, LayerKind>> = {
-  conv, convt, pool, relu, dropout, bnorm, pdist, custom,
-};
+export const LAYERS = {
+  conv, convt, pool, normalize, lrn, spnorm, softmax, loss, softmaxloss, relu, sigmoid, noffset, dropout, bnorm, pdist, custom,
+} satisfies Record<LayerType, LayerKind>;
 
 /** The kind of `type`, or an Error that says which types exist. */
 export function kindOf(type: unknown): LayerKind {
-  const kind = typeof type === 'string' && Object.prototype.hasOwnProperty.call(LAYERS, type) ? LAYERS[type as LayerType] : undefined;
-  if (kind === undefined && (LAYER_TYPES as readonly unknown[]).includes(type)) {
-    throw new Error(`type ${show(type)} is not in simplenn yet (its block has not landed in this build)`);
+  if (typeof type !== 'string' || !(LAYER_TYPES as readonly string[]).includes(type)) {
+    throw new Error(`unknown type ${show(type)}; the types are ${LAYER_TYPES.map((t) => `'${t}'`).join(', ')}`);
   }
-  if (kind === undefined) {
-    throw new Error(`unknown type ${show(type)}; the types are ${Object.keys(LAYERS).map((t) => `'${t}'`).join(', ')}`);
-  }
-  return kind;
+  return LAYERS[type as LayerType];
 }
