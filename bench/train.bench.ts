@@ -105,8 +105,10 @@ async function child(): Promise<void> {
 }
 
 function runChild(env: Record<string, string>): Result {
+  // The default child gets glibc's defaults even when this process runs with fixed thresholds.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in FIXED)));
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)],
-    { env: { ...process.env, ...env, NNBLOCKS_TRAIN_BENCH_CHILD: '1' }, encoding: 'utf8' });
+    { env: { ...base, ...env, NNBLOCKS_TRAIN_BENCH_CHILD: '1' }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`train.bench child failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Result;
 }
