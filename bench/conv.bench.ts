@@ -4,44 +4,20 @@
 // outside the timed region. tfjs-wasm has no filter-gradient kernel, so its dw
 // is the usual rewrite: conv2d of x transposed to [C, H, W, N] with dzdy
 // transposed to [Ho, Wo, N, K] as the filter, then transposed back.
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, toNHWC, toRowMajor, relDiff, type Case } from './harness.js';
 import { nnconv, randn, Tensor } from '../src/index.js';
 
 type Pad4 = [number, number, number, number];
 
-/** Column-major [H, W, C, N] to tfjs' row-major [N, H, W, C]. */
-function toNHWC(t: Tensor): tf.Tensor4D {
-  const [H, W, C, N] = t.shape;
-  const out = new Float32Array(t.numel);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < W; j++) for (let i = 0; i < H; i++) {
-    out[((n * H + i) * W + j) * C + c] = t.data[i + H * (j + W * (c + C * n))];
-  }
-  return tf.tensor4d(out, [N, H, W, C]);
-}
 
-/** Column-major filters [FH, FW, FC, K] to tfjs' row-major [FH, FW, FC, K]. */
-function toHWIO(t: Tensor): tf.Tensor4D {
-  const [FH, FW, FC, K] = t.shape;
-  const out = new Float32Array(t.numel);
-  for (let k = 0; k < K; k++) for (let c = 0; c < FC; c++) for (let v = 0; v < FW; v++) for (let u = 0; u < FH; u++) {
-    out[((u * FW + v) * FC + c) * K + k] = t.data[u + FH * (v + FW * (c + FC * k))];
-  }
-  return tf.tensor4d(out, [FH, FW, FC, K]);
-}
 
-/** Largest |a - b| relative to max |b|: a one-off check that both sides compute the same thing. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-}
 
 function layer(name: string, xs: number[], ws: number[], pad: Pad4, goals: [number, number]): Case[] {
   const x = randn(xs, { seed: 1 });
   const w = randn(ws, { seed: 2 });
   const y = nnconv(x, w, null, { pad });
   const p = randn(y.shape, { seed: 3 });
-  const tx = toNHWC(x), tw = toHWIO(w), tp = toNHWC(p);
+  const tx = toNHWC(x), tw = toRowMajor(w), tp = toNHWC(p);
   const tpad: [[number, number], [number, number], [number, number], [number, number]] =
     [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]];
   const peerY = () => tf.conv2d(tx, tw, 1, tpad);
@@ -53,7 +29,7 @@ function layer(name: string, xs: number[], ws: number[], pad: Pad4, goals: [numb
   const d = nnconv(x, w, null, p, { pad });
   const errs = [relDiff(toNHWC(y).dataSync() as Float32Array, peerY().dataSync() as Float32Array),
     relDiff(toNHWC(d.dzdx!).dataSync() as Float32Array, peerDx().dataSync() as Float32Array),
-    relDiff(toHWIO(d.dzdw!).dataSync() as Float32Array, peerDw().dataSync() as Float32Array)];
+    relDiff(toRowMajor(d.dzdw!).dataSync() as Float32Array, peerDw().dataSync() as Float32Array)];
   if (errs.some((e) => !(e < 1e-4))) throw new Error(`${name}: nnconv and tfjs disagree (y, dx, dw rel. diff ${errs.join(', ')})`);
   const [Ho, Wo, K] = y.shape;
   const fwdFlops = 2 * Ho * Wo * K * ws[0] * ws[1] * ws[2] * (xs[3] ?? 1);

@@ -11,35 +11,11 @@
 // dzdy transposed to [K, Ho, Wo, N] with x transposed to [H, W, N, D] as the filter,
 // dilated by the upsampling, then transposed back.
 // Layouts are converted once, outside the timed region; copies into and out of wasm are timed.
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, toNHWC, toRowMajor, relDiff, type Case } from './harness.js';
 import { nnconvt, randn, Tensor } from '../src/index.js';
 
-/** Column-major [H, W, C, N] to tfjs' row-major [N, H, W, C]. */
-function toNHWC(t: Tensor): tf.Tensor4D {
-  const [H, W, C, N] = t.shape;
-  const out = new Float32Array(t.numel);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < W; j++) for (let i = 0; i < H; i++) {
-    out[((n * H + i) * W + j) * C + c] = t.data[i + H * (j + W * (c + C * n))];
-  }
-  return tf.tensor4d(out, [N, H, W, C]);
-}
 
-/** Column-major filters [FH, FW, K, D] to row-major [FH, FW, K, D]. */
-function toRowMajor(t: Tensor): tf.Tensor4D {
-  const [FH, FW, K, D] = t.shape;
-  const out = new Float32Array(t.numel);
-  for (let d = 0; d < D; d++) for (let k = 0; k < K; k++) for (let v = 0; v < FW; v++) for (let u = 0; u < FH; u++) {
-    out[((u * FW + v) * K + k) * D + d] = t.data[u + FH * (v + FW * (k + K * d))];
-  }
-  return tf.tensor4d(out, [FH, FW, K, D]);
-}
 
-/** Largest |a - b| relative to max |b|: a one-off check that both sides compute the same thing. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return a.length === b.length ? d / m : Infinity;
-}
 
 function layer(name: string, xs: number[], ws: number[], up: number, crop: number, goal?: number): Case[] {
   const x = randn(xs, { seed: 1 });

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { init } from '../src/index.js';
+import { init, type Tensor } from '../src/index.js';
 
 /** WASM SIMD mul+add peak of one core on this machine kind (TOOLCHAIN / issue 3). */
 export const PEAK_GFLOPS = 46;
@@ -103,4 +103,31 @@ export async function bench(title: string, makeCases: () => Case[]): Promise<Row
   const rows = makeCases().map(run);
   report(title, rows);
   return rows;
+}
+
+/** Column-major [H, W, C, N] to tfjs' row-major [N, H, W, C] (outside the timed region). */
+export function toNHWC(t: Tensor): tf.Tensor4D {
+  const [H, W, C, N] = t.shape;
+  const out = new Float32Array(t.numel);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < W; j++) for (let i = 0; i < H; i++) {
+    out[((n * H + i) * W + j) * C + c] = t.data[i + H * (j + W * (c + C * n))];
+  }
+  return tf.tensor4d(out, [N, H, W, C]);
+}
+
+/** Column-major filters [FH, FW, A, B] to tfjs' row-major [FH, FW, A, B] (conv2d's HWIO, conv2dTranspose's). */
+export function toRowMajor(t: Tensor): tf.Tensor4D {
+  const [FH, FW, A, B] = t.shape;
+  const out = new Float32Array(t.numel);
+  for (let b = 0; b < B; b++) for (let a = 0; a < A; a++) for (let v = 0; v < FW; v++) for (let u = 0; u < FH; u++) {
+    out[((u * FW + v) * A + a) * B + b] = t.data[u + FH * (v + FW * (a + A * b))];
+  }
+  return tf.tensor4d(out, [FH, FW, A, B]);
+}
+
+/** Largest |a - b| relative to max |b|: a one-off check that both sides compute the same thing. */
+export function relDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  return a.length === b.length ? d / m : Infinity;
 }

@@ -7,25 +7,10 @@
 // by the window), beta = beta. LRNGrad takes x, the forward output y and dy; y is computed once
 // outside the timed region (tfjs' autodiff keeps it from the forward pass), while nnnormalize's
 // backward recomputes what it needs from x. Layouts are converted once, outside the timed region.
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, toNHWC, relDiff, type Case } from './harness.js';
 import { nnnormalize, randn, Tensor } from '../src/index.js';
 
-/** Column-major [H, W, C, N] to tfjs' row-major [N, H, W, C]. */
-function toNHWC(t: Tensor): tf.Tensor4D {
-  const [H, W, C, N] = t.shape;
-  const out = new Float32Array(t.numel);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < W; j++) for (let i = 0; i < H; i++) {
-    out[((n * H + i) * W + j) * C + c] = t.data[i + H * (j + W * (c + C * n))];
-  }
-  return tf.tensor4d(out, [N, H, W, C]);
-}
 
-/** Largest |a - b| relative to max |b|: a one-off check that both sides compute the same thing. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-}
 
 function layer(name: string, shape: number[], param: [number, number, number, number], goals?: [number, number]): Case[] {
   const [depth, kappa, alpha, beta] = param;

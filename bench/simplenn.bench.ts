@@ -3,7 +3,7 @@
 // softmax) at batch 1 and 100; and a training step's forward + backward (softmaxloss, dzdy = 1)
 // against nnblocks' own blocks called one by one (each copying in and out), which is what the
 // resident run saves.
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, type Case, toNHWC } from './harness.js';
 import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res } from '../src/index.js';
 
 function charCNN(last: 'softmax' | 'softmaxloss') {
@@ -14,11 +14,6 @@ function charCNN(last: 'softmax' | 'softmaxloss') {
     { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: last }] });
 }
 
-/** tfjs wants filters as [FH, FW, C, K] (ours) and data as NHWC: transposed once, outside the timing. */
-function toNHWC(t: Tensor): tf.Tensor4D {
-  const [H, W, C, N] = t.shape;
-  return tf.transpose(tf.tensor4d(t.data, [N, C, W, H]), [0, 3, 2, 1]) as tf.Tensor4D;
-}
 
 /** The training step's passes, block by block (conv's dzdw and dzdb included, as simplenn computes them). */
 const blocksStep = (net: ReturnType<typeof charCNN>, x: Tensor, c: Tensor): void => {

@@ -13,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { init, randn, simplennTidy, Tensor, zeros, type Layer, type SimpleNN } from '../src/index.js';
 import { cnnTrain } from '../src/net/train.js';
-import { kindOf, type Buffers, type LayerPlan, type ResidentKind } from '../src/net/layers.js';
+import { kindOf } from '../src/net/layers.js';
+import type { Buffers, LayerPlan, ResidentKind } from '../src/net/kind.js';
 import { reserve, write } from '../src/wasm.js';
 import type { Shape4 } from '../src/tensor.js';
 
