@@ -1,7 +1,8 @@
 // Bundles the example worker the way wrangler would for a user: esbuild, ES
 // module output, the `workerd` and `worker` export conditions (so `nnblocks`
 // resolves to dist/edge.js), and the .wasm import left as a module of its own
-// (copied beside the bundle; workerd compiles it, see the CompiledWasm rule).
+// (copied beside the bundle; workerd compiles it, see the CompiledWasm rule);
+// the model file net.mat is inlined as bytes (esbuild's binary loader).
 // Inside this repository `nnblocks` resolves to the repository itself by
 // package self-reference, so run `npm run build` first to make dist/.
 import { build } from 'esbuild';
@@ -33,6 +34,7 @@ export async function buildWorker(outDir) {
     platform: 'browser',
     conditions: ['workerd', 'worker'],
     external: ['*.wasm'],
+    loader: { '.mat': 'binary' }, // net.mat inlined as a Uint8Array (no import() at run time)
     outfile: scriptPath,
     metafile: true,
     logLevel: 'warning',

@@ -1,11 +1,14 @@
-// A Cloudflare Worker that runs a small fixed network, conv -> relu -> pool,
-// on a PNG or JPEG posted to it, and answers the output sizes and the mean of
-// each pooled channel. `nnblocks` resolves to its edge entry through the
-// package's `workerd`/`worker` export conditions; that entry imports the
-// kernels as a precompiled WebAssembly.Module (workerd refuses to compile
-// WebAssembly from bytes), so `init()` needs no argument.
-import { init, imread, im2single, nnconv, nnrelu, nnpool, memoryBytes, Tensor } from 'nnblocks';
-import net from './weights.json';
+// A Cloudflare Worker that runs a small network, conv -> relu -> pool, on a PNG
+// or JPEG posted to it, and answers the output sizes and the mean of each pooled
+// channel. The network is a MatConvNet model file, net.mat (made by
+// make-net.mjs with saveSimpleNN), bundled as bytes; the first request loads
+// it with loadSimpleNN and every request runs it with simplenn in 'test' mode.
+// `nnblocks` resolves to its edge entry through the package's `workerd`/`worker`
+// export conditions; that entry imports the kernels as a precompiled
+// WebAssembly.Module (workerd refuses to compile WebAssembly from bytes), so
+// `init()` needs no argument.
+import { init, imread, im2single, loadSimpleNN, simplenn, memoryBytes, Tensor } from 'nnblocks';
+import netBytes from './net.mat'; // a Uint8Array: esbuild's binary loader (build.mjs); wrangler's Data rule gives an ArrayBuffer
 import { imageHeader } from './header.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -15,9 +18,6 @@ const MAX_SIDE = 4096;
 // 12 MB, conv and relu outputs 32 MB each) and the WebAssembly arena (44 MB,
 // which never shrinks) come to about 120 MB; half a megapixel leaves room.
 const MAX_PIXELS = 512 * 1024;
-// The smallest image that leaves the pooling window room after the 5x5 conv.
-const MIN_SIDE = 5 + Math.max(...net.pool.size) - 1;
-
 class HttpError extends Error {
   constructor(status, message) {
     super(message);
@@ -25,34 +25,45 @@ class HttpError extends Error {
   }
 }
 
-/** The filter bank w [5, 5, 3, K] and biases b [1, K] from weights.json. */
-function filterBank(filters) {
-  const [FH, FW, FC, K] = [5, 5, 3, filters.length];
-  const w = new Float32Array(FH * FW * FC * K);
-  // w(i, j, c, k) = filters[k].weights[c][i][j], at i + FH*(j + FW*(c + FC*k))
-  filters.forEach((f, k) => f.weights.forEach((m, c) => m.forEach((row, i) => row.forEach((v, j) => {
-    w[i + FH * (j + FW * (c + FC * k))] = v;
-  }))));
-  return { w: new Tensor(w, [FH, FW, FC, K]), b: new Tensor(Float32Array.from(filters, (f) => f.bias), [1, K]) };
+/** The loaded net and what the answers say about it; made once per isolate, by the first request. */
+let loaded = null;
+function network() {
+  loaded ??= (async () => {
+    await init(); // once per isolate; later calls return the same promise
+    const net = await loadSimpleNN(netBytes instanceof Uint8Array ? netBytes : new Uint8Array(netBytes));
+    const types = net.layers.map((l) => l.type).join(', ');
+    if (types !== 'conv, relu, pool') throw new Error(`net.mat holds the layers ${types}, not conv, relu, pool`);
+    const [conv, relu, pool] = net.layers;
+    const [FH, FW, FC, K] = conv.weights[0].shape;
+    const names = Array.isArray(net.meta?.filters) ? net.meta.filters.map(String) : Array.from({ length: K }, (_, k) => `filter ${k + 1}`);
+    const pair = (v) => [v].flat().concat([v].flat()).slice(0, 2).join('x');
+    return {
+      net,
+      // The smallest image that leaves the pooling window room after the conv (no padding in net.mat).
+      minSide: Math.max(FH, FW) + Math.max(...[pool.pool].flat()) - 1,
+      description: {
+        layers: net.layers.map((l) => `${l.name} (${l.type})`),
+        conv: `${K} filters of ${FH}x${FW}x${FC}, stride ${pair(conv.stride)}, pad [${[conv.pad].flat().join(' ')}], ${conv.weights[1]?.numel ? 'with' : 'no'} biases`,
+        relu: relu.leak ? `max(${relu.leak} x, x)` : 'max(0, x)',
+        pool: `${pool.method} over ${pair(pool.pool)} windows, stride ${pair(pool.stride)}`,
+        filters: names,
+      },
+    };
+  })();
+  loaded.catch(() => { loaded = null; }); // a failed load is tried again by the next request
+  return loaded;
 }
-
-const bank = filterBank(net.filters);
 
 const json = (status, body, headers = {}) => new Response(JSON.stringify(body, null, 2) + '\n', {
   status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
 });
 
-const usage = () => ({
+const usage = ({ description, minSide }) => ({
   usage: 'POST the bytes of a PNG or JPEG image to / (e.g. curl --data-binary @photo.png <url>/)',
-  network: {
-    conv: `${net.filters.length} filters of 5x5x3, stride 1, no padding, with biases`,
-    relu: 'max(0, x)',
-    pool: `${net.pool.method} over ${net.pool.size.join('x')} windows, stride ${net.pool.stride.join('x')}`,
-    filters: net.filters.map((f) => f.name),
-  },
+  network: description,
   answers: '{ input: [H, W, C], sizes: { conv, relu, pool }, means: [one per filter], ms, memoryBytes }',
   notes: 'Grey images are repeated to 3 channels; alpha is ignored.',
-  limits: { maxBytes: MAX_BYTES, maxSide: MAX_SIDE, maxPixels: MAX_PIXELS, minSide: MIN_SIDE },
+  limits: { maxBytes: MAX_BYTES, maxSide: MAX_SIDE, maxPixels: MAX_PIXELS, minSide },
 });
 
 /**
@@ -83,7 +94,7 @@ async function readBody(request) {
 }
 
 /** Check the size the header claims, then decode. Every failure here is the client's: 400. */
-async function decode(bytes) {
+async function decode(bytes, minSide) {
   if (bytes.length === 0) throw new HttpError(400, 'the body is empty: POST the bytes of a PNG or JPEG image');
   let header;
   try {
@@ -96,7 +107,7 @@ async function decode(bytes) {
     const size = `the ${format} is ${height}x${width} pixels (height x width)`;
     if (height > MAX_SIDE || width > MAX_SIDE) throw new HttpError(400, `${size}; at most ${MAX_SIDE} on a side is accepted`);
     if (height * width > MAX_PIXELS) throw new HttpError(400, `${size}; at most ${MAX_PIXELS} pixels are accepted`);
-    if (height < MIN_SIDE || width < MIN_SIDE) throw new HttpError(400, `${size}; the network needs at least ${MIN_SIDE}x${MIN_SIDE}`);
+    if (height < minSide || width < minSide) throw new HttpError(400, `${size}; the network needs at least ${minSide}x${minSide}`);
   }
   try {
     // imread names what the bytes are when they are neither PNG nor JPEG, and what is wrong with a damaged file.
@@ -116,18 +127,19 @@ function rgb(image) {
   return new Tensor(out, [H, W, 3]);
 }
 
-function run(image) {
-  const conv = nnconv(rgb(image), bank.w, bank.b);
-  const relu = nnrelu(conv);
-  const pool = nnpool(relu, net.pool.size, { stride: net.pool.stride, method: net.pool.method });
-  const [H, W, K] = pool.shape;
+/** simplenn in 'test' mode: res[1], res[2], res[3] are the conv, relu and pool outputs. */
+function run(net, image) {
+  const res = simplenn(net, rgb(image), undefined, undefined, { mode: 'test' });
+  const out = res[res.length - 1].x;
+  const [H, W, K] = out.shape;
   const means = [];
   for (let k = 0; k < K; k++) {
     let sum = 0;
-    for (const v of pool.data.subarray(k * H * W, (k + 1) * H * W)) sum += v;
+    for (const v of out.data.subarray(k * H * W, (k + 1) * H * W)) sum += v;
     means.push(sum / (H * W));
   }
-  return { sizes: { conv: conv.size(), relu: relu.size(), pool: pool.size() }, means };
+  const sizes = Object.fromEntries(net.layers.map((l, i) => [l.type, res[i + 1].x.size()]));
+  return { sizes, means };
 }
 
 /** Read a body that will not be used to its end, up to DRAIN_BYTES, keeping nothing (see readBody). */
@@ -142,16 +154,16 @@ async function handle(request) {
     await discard(request);
     throw new HttpError(404, `no such path ${url.pathname}: use GET / for usage, POST / with an image`);
   }
-  if (request.method === 'GET') return json(200, usage());
+  if (request.method === 'GET') return json(200, usage(await network()));
   if (request.method !== 'POST') {
     await discard(request);
     return json(405, { error: `method ${request.method} is not allowed: use GET / for usage, POST / with an image` },
       { allow: 'GET, POST' });
   }
   const start = performance.now();
-  const image = await decode(await readBody(request));
-  await init(); // once per isolate; later calls return the same promise
-  const { sizes, means } = run(image);
+  const { net, minSide } = await network();
+  const image = await decode(await readBody(request), minSide);
+  const { sizes, means } = run(net, image);
   return json(200, {
     input: [image.height, image.width, image.channels], sizes, means,
     ms: performance.now() - start, memoryBytes: memoryBytes(),
