@@ -1,34 +1,41 @@
 // examples/worker as Cloudflare runs it: bundled with esbuild through the
 // package's `workerd` export condition (so dist/edge.js and its precompiled
 // kernels.wasm), served by workerd through Miniflare on loopback, and checked
-// against the same network computed in Node from src/.
+// against the same network computed in Node from src/ with the blocks one by one from
+// weights.json (the worker runs net.mat, made from weights.json by make-net.mjs, with simplenn).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import { init, imread, im2single, nnconv, nnpool, nnrelu, Tensor } from '../src/index.js';
+import { init, imread, im2single, loadSimpleNN, nnconv, nnpool, nnrelu, simplenn, Tensor } from '../src/index.js';
 import { buildWorker, miniflareOptions } from '../examples/worker/build.mjs';
 import net from '../examples/worker/weights.json';
 
 const read = (path: string) => readFile(new URL(path, import.meta.url)).then((b) => new Uint8Array(b));
 const MB4 = 4 * 1024 * 1024;
 
-/** The worker's network in Node: w(i, j, c, k) = filters[k].weights[c][i][j]; conv -> relu -> pool; channel means. */
-async function reference(bytes: Uint8Array) {
+/** weights.json's filter bank: w(i, j, c, k) = filters[k].weights[c][i][j], and the biases [1, K]. */
+function bank() {
   const [FH, FW, FC, K] = [net.filters[0].weights[0].length, net.filters[0].weights[0][0].length, 3, net.filters.length];
   const w = new Float32Array(FH * FW * FC * K);
   for (let k = 0; k < K; k++) for (let c = 0; c < FC; c++) for (let j = 0; j < FW; j++) for (let i = 0; i < FH; i++) {
     w[i + FH * (j + FW * (c + FC * k))] = net.filters[k].weights[c][i][j];
   }
-  const b = new Tensor(Float32Array.from(net.filters.map((f) => f.bias)), [1, K]);
+  return { w: new Tensor(w, [FH, FW, FC, K]), b: new Tensor(Float32Array.from(net.filters.map((f) => f.bias)), [1, K]) };
+}
+
+/** The worker's network in Node from weights.json, block by block: conv -> relu -> pool; channel means. */
+async function reference(bytes: Uint8Array) {
+  const { w, b } = bank();
+  const K = w.shape[3];
   const x = im2single(await imread(bytes));
-  const pool = nnpool(nnrelu(nnconv(x, new Tensor(w, [FH, FW, FC, K]), b)), net.pool.size as [number, number],
+  const pool = nnpool(nnrelu(nnconv(x, w, b)), net.pool.size as [number, number],
     { stride: net.pool.stride as [number, number], method: net.pool.method as 'max' });
   const [H, W] = pool.shape;
   const means = Array.from({ length: K }, (_, k) => pool.data.subarray(k * H * W, (k + 1) * H * W).reduce((s, v) => s + v, 0) / (H * W));
-  return { means, size: x.size() };
+  return { means, size: x.size(), pool };
 }
 
 /** The sizes the worker must report for an H x W image, from the weights' shape and the pool settings. */
@@ -79,10 +86,12 @@ describe('examples/worker in workerd (Miniflare)', () => {
   let dir: string;
   let url: URL;
   let sample: Uint8Array;
+  let bundle: { scriptPath: string, wasmPath: string };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nnblocks-worker-'));
-    mf = new Miniflare(miniflareOptions(await buildWorker(dir)));
+    bundle = await buildWorker(dir);
+    mf = new Miniflare(miniflareOptions(bundle));
     url = await mf.ready;
     expect(url.hostname).toBe('127.0.0.1');
     sample = await read('../assets/sample.png');
@@ -106,6 +115,10 @@ describe('examples/worker in workerd (Miniflare)', () => {
     const body = await r.json() as any;
     expect(body.usage).toMatch(/POST/);
     expect(body.network.filters).toEqual(net.filters.map((f) => f.name));
+    expect(body.network.layers).toEqual(['conv1 (conv)', 'relu1 (relu)', 'pool1 (pool)']);
+    expect(body.network.conv).toBe('8 filters of 5x5x3, stride 1x1, pad [0 0 0 0], with biases');
+    expect(body.network.pool).toBe('max over 4x4 windows, stride 4x4');
+    expect(body.limits.minSide).toBe(8);
     expect(body.limits).toMatchObject({ maxBytes: MB4, maxSide: 4096 });
   });
 
@@ -208,6 +221,27 @@ describe('examples/worker in workerd (Miniflare)', () => {
   });
 });
 
+describe("examples/worker/net.mat, the worker's model file", () => {
+  it('holds weights.json exactly (loadSimpleNN in Node), and simplenn test mode on it gives the blocks one by one', async () => {
+    await init();
+    const loaded = await loadSimpleNN(await read('../examples/worker/net.mat'));
+    expect(loaded.layers.map((l) => [l.type, l.name])).toEqual([['conv', 'conv1'], ['relu', 'relu1'], ['pool', 'pool1']]);
+    const { w, b } = bank();
+    const [lw, lb] = (loaded.layers[0] as any).weights as Tensor[];
+    expect(lw.shape).toEqual(w.shape);
+    expect(lb.size()).toEqual(b.size());
+    expect(Array.from(lw.data)).toEqual(Array.from(w.data));
+    expect(Array.from(lb.data)).toEqual(Array.from(b.data));
+    expect((loaded.layers[2] as any)).toMatchObject({ method: net.pool.method, pool: net.pool.size, stride: net.pool.stride });
+    expect(loaded.meta?.filters).toEqual(net.filters.map((f) => f.name));
+    const sample = await read('../assets/sample.png');
+    const res = simplenn(loaded, im2single(await imread(sample)), undefined, undefined, { mode: 'test' });
+    const want = (await reference(sample)).pool;
+    expect(res[3].x.shape).toEqual(want.shape);
+    expect(Array.from(res[3].x.data)).toEqual(Array.from(want.data));
+  });
+});
+
 describe('the edge bundles pass Miniflare module discovery', () => {
   // `modules: true` + `scriptPath` is what wrangler and @cloudflare/vitest-pool-workers users get; it
   // rejects a whole bundle that holds an import() with a run-time specifier.
@@ -215,6 +249,19 @@ describe('the edge bundles pass Miniflare module discovery', () => {
     for (const f of ['../dist/edge.js', '../dist/edge-light.js']) {
       const code = new TextDecoder().decode(await read(f));
       expect(code, f).not.toMatch(/\bimport\s*\(/);
+    }
+  });
+
+  it('the worker bundle inlines net.mat as bytes and holds no dynamic import', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nnblocks-worker-bundle-'));
+    try {
+      const code = await readFile((await buildWorker(dir)).scriptPath, 'utf8');
+      expect(code).not.toMatch(/\bimport\s*\(/);
+      expect(code).not.toMatch(/from\s*["'][^"']*\.mat["']/);
+      // The MAT header text make-net.mjs writes, base64 inside the bundle (esbuild's binary loader).
+      expect(code).toContain(Buffer.from('MATLAB 5.0 MAT-file, Platform: nnblocks').toString('base64').slice(0, 48));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
