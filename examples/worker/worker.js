@@ -14,9 +14,11 @@ import { imageHeader } from './header.js';
 const MAX_BYTES = 4 * 1024 * 1024;
 const DRAIN_BYTES = 16 * MAX_BYTES;
 const MAX_SIDE = 4096;
-// Workers give an isolate 128 MB. At 1 megapixel the float tensors (input
-// 12 MB, conv and relu outputs 32 MB each) and the WebAssembly arena (44 MB,
-// which never shrinks) come to about 120 MB; half a megapixel leaves room.
+// Workers give an isolate 128 MB. simplenn keeps every layer's output in
+// WebAssembly memory during the run (which never shrinks) and copies them out
+// once into res: at half a megapixel (input 6 MB, conv and relu 16 MB each,
+// pool 1 MB) that is 40.5 MB of WebAssembly memory and as much in JavaScript,
+// about 85 MB; a megapixel would not fit.
 const MAX_PIXELS = 512 * 1024;
 class HttpError extends Error {
   constructor(status, message) {
