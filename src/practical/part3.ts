@@ -239,12 +239,13 @@ export function trainTinyCNN(im0: Tensor, opts: Part3Options = {}): Part3Result 
   const E: [Float64Array, Float64Array, Float64Array] = [new Float64Array(numIterations), new Float64Array(numIterations), new Float64Array(numIterations)];
   const wT = (): Tensor => new Tensor(Float32Array.from(w), [3, 3]);
   const dzdx3 = new Float32Array(n);
-  let res = tinycnn(im, wT(), b);
+  let res: TinyCNNResult | null = null;
 
   for (let t = 1; t <= numIterations; t++) {
     //   res = tinycnn(im, w, b);
     res = tinycnn(im, wT(), b);
     const x3 = res.x3.data;
+    const x2 = res.x2;
     //   E(1,t) = mean(max(0, 1 - res.x3(pos))) + mean(max(0, res.x3(neg)));
     //   E(2,t) = 0.5 * shrinkRate * sum(w(:).^2);  E(3,t) = E(1,t) + E(2,t);
     let ep = 0, en = 0, ww = 0;
@@ -277,7 +278,7 @@ export function trainTinyCNN(im0: Tensor, opts: Part3Options = {}): Part3Result 
     }
     //   if mod(t-1, plotPeriod) == 0 || t == numIterations: the figure (x2, x3 of this iteration's forward pass)
     if (opts.onPlot && ((t - 1) % plotPeriod === 0 || t === numIterations)) {
-      opts.onPlot({ t, E: [E[0].subarray(0, t), E[1].subarray(0, t), E[2].subarray(0, t)], w: wT(), b, x2: res.x2, x3: res.x3 });
+      opts.onPlot({ t, E: [E[0].subarray(0, t), E[1].subarray(0, t), E[2].subarray(0, t)], w: wT(), b, x2, x3: res.x3 });
     }
   }
   const wf = wT();
@@ -285,5 +286,7 @@ export function trainTinyCNN(im0: Tensor, opts: Part3Options = {}): Part3Result 
   log('');
   for (const l of formatMatrix('w', wf)) log(l);
   for (const l of formatMatrix('b', b)) log(l);
-  return { t: numIterations, E, w: wf, b, x2: res.x2, x3: res.x3, im, pos, neg, y: new Tensor(y, [H, W]) };
+  // numIterations >= 1, so the loop ran and res holds the last forward pass.
+  const last = res as TinyCNNResult;
+  return { t: numIterations, E, w: wf, b, x2: last.x2, x3: last.x3, im, pos, neg, y: new Tensor(y, [H, W]) };
 }
