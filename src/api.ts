@@ -23,6 +23,8 @@ export {
   type Image, type ImageSource, type ImarrayscOptions, type PngOptions, type CanvasImageData,
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
+export { extractBlackBlobs, hessianDet, preprocessDots, tinycnn, trainTinyCNN, formatMatrix, type Blobs, type TinyCNNResult, type Part3Options, type Part3State, type Part3Result } from './practical/part3.js';
+export { part3Figures, hist, blobsFigure, objectiveFigure, histogramFigure, filterFigure, mapFigure, errorMapFigure } from './practical/part3-figures.js';
 export { rgb2gray, RGB2GRAY_WEIGHTS } from './image/colour.js';
 export { conv2, imsmooth, type Conv2Shape, type Kernel } from './image/filters.js';
 export { strel, imdilate, type StructuringElement } from './image/morph.js';

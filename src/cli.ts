@@ -1,17 +1,68 @@
-// The `nnblocks` command (Node only): `nnblocks practical [image.png|jpg]`.
+// The `nnblocks` command (Node only): `nnblocks practical [image.png|jpg]` (part 2)
+// and `nnblocks practical 3 [dots.jpg] [--out DIR]` (part 3).
 // Exit codes: 0 all checks within the threshold, 1 a check failed it,
 // 2 bad usage or an image that cannot be read.
 
-import { init, im2single, imread, practical, PRACTICAL_THRESHOLD } from './index.js';
+import { init, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures } from './index.js';
+import { nodeFs } from './node-fs.js';
 
 // Node's global; declared here only, so the isomorphic sources cannot use it.
 declare const process: { argv: string[]; exitCode?: number };
 
 const USAGE = `usage: nnblocks practical [image]
+       nnblocks practical 3 dots.jpg [--out DIR]
 
-Runs part 2 (back-propagation) of the VGG CNN practical on the image
-(PNG or JPEG; default: the bundled 384x512 sample) and checks every
-derivative numerically. A check passes below ${PRACTICAL_THRESHOLD * 100}% error.`;
+Part 2 (default): runs back-propagation of the VGG CNN practical on the
+image (PNG or JPEG; default: the bundled 384x512 sample) and checks every
+derivative numerically. A check passes below ${PRACTICAL_THRESHOLD * 100}% error.
+
+Part 3: trains the tiny blob-detecting CNN of exercise3.m on dots.jpg
+(500 iterations of SGD), prints the objective every 10 iterations and the
+learned 3x3 filter and bias, and writes the figures as PNGs into DIR
+(default ./practical3).`;
+
+const DOTS_NEEDED = `nnblocks practical 3: part 3 needs the practical's dots.jpg, which nnblocks does not ship.
+Get data/dots.jpg from the practical's repository (https://github.com/vedaldi/practical-cnn, data/dots.jpg)
+and run: nnblocks practical 3 path/to/dots.jpg [--out DIR]`;
+
+async function part3(args: string[]): Promise<number> {
+  let out = 'practical3';
+  const files: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    if (args[k] === '--out') {
+      if (k + 1 >= args.length) { console.error('nnblocks practical 3: --out needs a directory'); return 2; }
+      out = args[++k];
+    } else if (args[k].startsWith('--out=')) out = args[k].slice(6);
+    else if (args[k].startsWith('-')) { console.error(`nnblocks practical 3: unknown option ${args[k]}\n\n${USAGE}`); return 2; }
+    else files.push(args[k]);
+  }
+  if (files.length === 0) { console.error(DOTS_NEEDED); return 2; }
+  if (files.length > 1) { console.error(USAGE); return 2; }
+  await init();
+  let im;
+  try {
+    const x = im2single(await imread(files[0]));
+    im = x.shape[2] === 3 ? rgb2gray(x) : x;
+    if (im.shape[2] !== 1) throw new Error(`${files[0]} has ${x.shape[2]} channels; part 3 needs a grey or RGB image`);
+  } catch (e) {
+    console.error(`nnblocks practical 3: ${(e as Error).message}`);
+    return 2;
+  }
+  console.log(`Part 3 of the VGG CNN practical on ${files[0]} (${im.size().join('x')})`);
+  let r;
+  try {
+    r = trainTinyCNN(im, { log: (line) => console.log(line) });
+  } catch (e) {
+    console.error(`nnblocks practical 3: ${(e as Error).message}`);
+    return 2;
+  }
+  const fs = await nodeFs('nnblocks practical 3');
+  await fs.mkdir(out, { recursive: true });
+  const figs = part3Figures(r, im);
+  for (const [name, t] of Object.entries(figs)) await imwrite(t, `${out}/${name}`);
+  console.log(`Figures written to ${out}/: ${Object.keys(figs).join(', ')}`);
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, file, ...rest] = argv;
@@ -19,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (cmd === 'practical' && file === '3') return part3(rest);
   if (cmd !== 'practical' || rest.length > 0) {
     console.error(USAGE);
     return 2;

@@ -32,6 +32,9 @@ export interface Panel {
   legend?: boolean;
   /** Grid lines at the ticks (MATLAB's `grid on`); default true. */
   grid?: boolean;
+  /** Fixed axis limits (MATLAB's xlim / ylim); default: automatic from the data. */
+  xlim?: [number, number];
+  ylim?: [number, number];
 }
 
 export interface FigureOptions {
@@ -154,11 +157,18 @@ function extent(series: Series[], key: 'x' | 'y'): [number, number] {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
+/** Ticks for fixed limits (kept exactly, ticks inside them) or automatic ones. */
+function axisTicks(lim: [number, number] | undefined, auto: () => [number, number]): ReturnType<typeof niceTicks> {
+  if (lim === undefined) return niceTicks(...auto());
+  const t = niceTicks(lim[0], lim[1]);
+  return { ...t, lo: lim[0], hi: lim[1], ticks: t.ticks.filter((v) => v >= lim[0] - 1e-9 && v <= lim[1] + 1e-9) };
+}
+
 function drawPanel(cv: Canvas, p: Panel, left: number, width: number, height: number): void {
   const titleH = p.title ? CAP * 2 + 12 : 8;
   const bottomH = 8 + GLYPH_H + (p.xlabel ? GLYPH_H + 6 : 0);
-  const yt = (() => { const [lo, hi] = extent(p.series, 'y'); return niceTicks(lo, hi); })();
-  const xt = (() => { const [lo, hi] = extent(p.series, 'x'); return niceTicks(lo, hi); })();
+  const yt = axisTicks(p.ylim, () => extent(p.series, 'y'));
+  const xt = axisTicks(p.xlim, () => extent(p.series, 'x'));
   const yLabels = yt.ticks.map((v) => tickLabel(v, yt.decimals));
   const leftW = 10 + Math.max(...yLabels.map((s) => textWidth(s))) + (p.ylabel ? GLYPH_H + 6 : 0);
   const box: Rect = [titleH, left + leftW, height - bottomH, left + width - 14];
@@ -232,6 +242,12 @@ export function plotFigure(panels: Panel[], opts: FigureOptions = {}): Tensor {
   }
   panels.forEach((p, k) => {
     if (typeof p !== 'object' || p === null || !Array.isArray(p.series)) throw new Error(`${who}: panels[${k}] must be { series: [...] }, got ${show(p)}`);
+    for (const key of ['xlim', 'ylim'] as const) {
+      const lim = p[key];
+      if (lim !== undefined && !(Array.isArray(lim) && lim.length === 2 && Number.isFinite(lim[0]) && Number.isFinite(lim[1]) && lim[1] > lim[0])) {
+        throw new Error(`${who}: panels[${k}].${key} must be [lo, hi] with lo < hi, got ${show(lim)}`);
+      }
+    }
   });
   const cv = new Canvas(H, W);
   const pw = Math.floor(W / panels.length);
