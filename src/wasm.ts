@@ -182,6 +182,14 @@ export function write(ptr: number, src: Float32Array): void {
   new Float32Array(kernels().memory.buffer, ptr >>> 0, src.length).set(src);
 }
 
+/**
+ * A view of n floats at byte address `ptr` of WebAssembly memory, no copy: for runners that
+ * compute in JS on resident data. Make it inside the call; growth detaches it.
+ */
+export function view(ptr: number, n: number): Float32Array {
+  return new Float32Array(kernels().memory.buffer, ptr >>> 0, n);
+}
+
 /** A fresh JS-owned copy of n floats at `ptr`. */
 export function read(ptr: number, n: number): Float32Array {
   return new Float32Array(kernels().memory.buffer, ptr >>> 0, n).slice();

@@ -1,14 +1,6 @@
 import { vexp, vlog, vpow, sexp, slog, spow } from '../vmath';
+import { ulps } from './ulps';
 
-// Distance in units in the last place between a float32 result and the
-// float64 truth, measured at the truth's float32 spacing.
-function ulps(got: f32, want: f64): f64 {
-  if (isNaN(want)) return isNaN(got) ? 0 : Infinity;
-  if (!isFinite(want)) return <f64>got == want ? 0 : Infinity;
-  const w = Mathf.abs(<f32>want);
-  const spacing = <f64>(reinterpret<f32>(reinterpret<i32>(w) + 1) - w);
-  return Math.abs(<f64>got - want) / (spacing > 0 ? spacing : 1.4e-45);
-}
 
 function lane0(v: v128): f32 { return f32x4.extract_lane(v, 0); }
 

@@ -4,7 +4,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
-import { kernels, streamPlanes, fresh } from '../wasm.js';
+import { kernels, streamPlanes, fresh, view } from '../wasm.js';
 import { maskRandom } from '../random.js';
 
 export interface DropoutOptions {
@@ -95,7 +95,7 @@ export function dropoutMaskInto(p: DropoutPlan, mask: Float32Array): void {
 
 /** Resident: a fresh mask at pmask (p.n floats of WebAssembly memory). */
 export function dropoutMask(p: DropoutPlan, pmask: number): void {
-  dropoutMaskInto(p, new Float32Array(kernels().memory.buffer, pmask >>> 0, p.n));
+  dropoutMaskInto(p, view(pmask, p.n));
 }
 
 /** Resident forward: y = mask .* x. */

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
-import { kernels } from '../wasm.js';
+import { view } from '../wasm.js';
 import {
   given, layoutOf, checkLabels, instanceWeightsOf, classWeightsOf, labelValues,
   type LabelLayout, type LabelValues, type Weights,
@@ -87,8 +87,6 @@ export function planLoss(x: Shape4, c: unknown, dzdy: Shape4 | null, opts: LossO
   }
   return Object.freeze({ loss, attribute, shape: x, H, W, C, N, P: H * W, labels, topK, threshold, instanceWeights, classWeights });
 }
-
-const view = (ptr: number, n: number): Float32Array => new Float32Array(kernels().memory.buffer, ptr >>> 0, n);
 
 /** Resident forward: the loss (one float) at `py`, from x at `px` and the labels planned (JS over views of wasm memory). */
 export function lossForward(p: LossPlan, px: number, c: LabelValues, py: number): void {

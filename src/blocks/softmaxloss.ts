@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
-import { kernels } from '../wasm.js';
+import { view } from '../wasm.js';
 import { logSumExp, softmaxMinusOnehot } from './loss-math.js';
 import { given, layoutOf, checkLabels, labelValues, type LabelLayout, type LabelValues } from './labels.js';
 
@@ -67,8 +67,6 @@ export function softmaxLossDerivative(p: SoftmaxLossPlan, x: Float32Array, c: La
   const e = new Float64Array(C);
   visit(p, c, (b, c0, mass) => softmaxMinusOnehot(x, b, P, C, c0, mass * dzdy, e, dzdx));
 }
-
-const view = (ptr: number, n: number): Float32Array => new Float32Array(kernels().memory.buffer, ptr >>> 0, n);
 
 /** Resident forward: the loss (one float) at `py`, from x at `px` and the labels planned. */
 export function softmaxLossForward(p: SoftmaxLossPlan, px: number, c: LabelValues, py: number): void {

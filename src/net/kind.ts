@@ -87,10 +87,7 @@ export function weight(ly: Layer, j: number, required: boolean): Tensor | null {
 
 export const numel = (s: readonly number[]): number => s[0] * s[1] * s[2] * s[3];
 
-/** A view of n floats at byte address p (made inside a runner, never kept). */
-export function view(p: number, n: number): Float32Array {
-  return new Float32Array(kernels().memory.buffer, p, n);
-}
+export { view } from '../wasm.js';
 
 /** A numeric field that must be a finite number. */
 export function numberField(ly: Layer, name: string): number {
