@@ -28,7 +28,7 @@ const MALFORMED: Record<string, RegExp> = {
   'scipy/bad_miuint32': /^readMat: the given buffer: variable 1: dimension 1 at byte 152 is 2147483649; dims must be 0 \.\. 2\^31-1$/,
   'scipy/bad_miutf8_array_name': /^readMat: the given buffer: variable 1: the name at byte 168 holds the non-ASCII byte 0xc3$/,
   'scipy/corrupted_zlib_checksum': /^readMat: the given buffer: dates: the compressed element at byte 128 fails its Adler-32 check \(stored 0x1dd40274, computed 0x1dd40273; corrupt file\?\)$/,
-  'scipy/corrupted_zlib_data': /^readMat: the given buffer: variable 3: the compressed element at byte 222 is corrupt \(unexpected EOF\)$/,
+  'scipy/corrupted_zlib_data': /^readMat: the given buffer: datagrid: the compressed element at byte 222 is corrupt near byte 3447 \(the DEFLATE stream ends early\)$/,
   'scipy/malformed1': /^readMat: the given buffer: variable 1: array flags at byte 136 are 2048 bytes of element type 1536, not 8 bytes of miUINT32$/,
   'scipy/testhdf5_7.4_GLNX86': /^readMat: the given buffer: this is a MAT-file v7\.3 \(HDF5\) file, which readMat does not read; in MATLAB save it again as v7, e\.g\. save\(f, '-struct', 'net', '-v7'\)/,
 };

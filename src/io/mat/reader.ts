@@ -12,7 +12,7 @@ import { nodeFsSync } from '../../node-fs.js';
 import { BY_MI, BY_MX, FLAG, HEADER, MI, MX, VERSION, type NumericKind } from './constants.js';
 import { MatReadError } from './errors.js';
 import { BufferInput, FileInput, type Fail, type Input } from './input.js';
-import { InflateInput, MAX_INFLATE_RATIO, SMALL_COMPRESSED, inflateSmall } from './inflate.js';
+import { InflateInput, MAX_INFLATE_RATIO } from './inflate.js';
 import { decodeChars } from './chars.js';
 import { Elements, hex2, mi, padOf, toLogical } from './elements.js';
 import type { MatNumeric, MatStruct, MatValue } from './types.js';
@@ -78,9 +78,6 @@ const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: new Float6
 
 /** The file and its variables, one MATLAB class at a time, on the elements of elements.ts. */
 class Reader extends Elements {
-  /** Where small compressed variables are inflated (input.ts inflateSmall). */
-  readonly scratch: { buf: Uint8Array | null } = { buf: null };
-
   /** The header, then every variable in turn. */
   file(inp: Input): Record<string, MatValue> {
     this.header(inp);
@@ -112,39 +109,23 @@ class Reader extends Elements {
   }
 
   /**
-   * One top-level miCOMPRESSED element of n bytes: a small one inflated whole
-   * into the scratch, a large one inflated as it is read (input.ts).
+   * One top-level miCOMPRESSED element of n bytes, inflated as it is read (inflate.ts).
    * NOTE: no padding after a top-level miCOMPRESSED element (FORMATS §1.5.2).
    */
   private compressed(inp: Input, n: number, at: number): { name: string; value: MatValue } | null {
-    const small = n <= SMALL_COMPRESSED && n <= inp.left() ? inflateSmall(inp, n, at, this.scratch, this.fail) : null;
-    const z = small ? new BufferInput(small.data, this.fail, { start: at, outer: inp }) : new InflateInput(inp, n, at, this.fail);
-    let v: { name: string; value: MatValue } | null;
-    try {
-      const inner = this.tag(z, Infinity);
-      if (inner.type !== MI.MATRIX || inner.small) {
-        this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
-      }
-      if (inner.n + 8 > MAX_INFLATE_RATIO * n + 64) {
-        this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${n}, ` +
-          'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
-      }
-      if (z instanceof InflateInput) z.limit = 8 + inner.n;
-      v = this.matrix(z, inner.n, true);
-    } catch (e) {
-      small?.check(); // a corrupt stream says so rather than what the corruption made of the data
-      throw e;
+    const z = new InflateInput(inp, n, at, this.fail);
+    const inner = this.tag(z, Infinity);
+    if (inner.type !== MI.MATRIX || inner.small) {
+      this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
     }
-    if (z instanceof InflateInput) {
-      if (v === null) z.abandon();
-      else z.finish();
-    } else if (v !== null && small) {
-      small.check();
-      if (z.left() > 0) {
-        this.fail(`the compressed element at byte ${at} inflates to more bytes than its variable holds ` +
-          `(${z.pos} expected; corrupt file?)`, inp.fileOffset());
-      }
+    if (inner.n + 8 > MAX_INFLATE_RATIO * n + 64) {
+      this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${n}, ` +
+        'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
     }
+    z.limit = 8 + inner.n;
+    const v = this.matrix(z, inner.n, true);
+    if (v === null) z.abandon();
+    else z.finish();
     return v;
   }
 
