@@ -1,6 +1,7 @@
-// readMat of a ~100 MB model file from a path, v6 (uncompressed) and v7
-// (compressed), each in a fresh Node process: MB/s and peak memory against the
-// bytes of the weights (goal: peak <= 1.3x the weights, FORMATS §1.17 / issue 11).
+// readMat and loadSimpleNN of a ~100 MB model file from a path, v6
+// (uncompressed) and v7 (compressed), each in a fresh Node process: MB/s and
+// peak memory against the bytes of the weights (goal: peak <= 1.3x the
+// weights, FORMATS §1.17 / issue 11).
 //
 //   npm run bench -- mat        (or: node --import tsx bench/mat.bench.ts)
 //
@@ -20,20 +21,26 @@ import { fileURLToPath } from 'node:url';
 // The MAT modules directly: readMat needs no WebAssembly, so the child loads nothing else.
 import { readMat } from '../src/io/mat/reader.js';
 import { writeMat } from '../src/io/mat/writer.js';
+import { loadSimpleNN } from '../src/net/files.js';
 
 const MB = 2 ** 20;
 
 if (process.argv[2] === '--child') {
-  const path = process.argv[3];
+  const [, , , how, path] = process.argv;
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   const peakBefore = process.resourceUsage().maxRSS * 1024;
   const t0 = performance.now();
-  const vars = await readMat(path);
-  const ms = performance.now() - t0;
   let weights = 0;
-  const layers = vars.layers as { data: { weights: { data: { data: Float32Array }[] } }[] };
-  for (const l of layers.data) for (const w of l.weights.data) weights += w.data.byteLength;
+  if (how === 'readMat') {
+    const vars = await readMat(path);
+    const layers = vars.layers as { data: { weights: { data: { data: Float32Array }[] } }[] };
+    for (const l of layers.data) for (const w of l.weights.data) weights += w.data.byteLength;
+  } else {
+    const net = await loadSimpleNN(path);
+    for (const l of net.layers) for (const w of (l as { weights?: { data: Float32Array }[] }).weights ?? []) weights += w.data.byteLength;
+  }
+  const ms = performance.now() - t0;
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(JSON.stringify({ ms, weights, before, peakBefore, peak }));
   process.exit(0);
@@ -74,16 +81,16 @@ try {
   const w = spawnSync(process.execPath, ['--import', 'tsx', self, '--write', dir], { encoding: 'utf8' });
   if (w.status !== 0) throw new Error(`writing the model failed: ${w.stderr}`);
   const files: [string, string][] = [['v6 (uncompressed)', join(dir, 'model-v6.mat')], ['v7 (compressed)', join(dir, 'model-v7.mat')]];
-  console.log('readMat of a model file from a path, fresh process each (loaded machine: indicative only)');
-  console.log('file               size MB   weights MB   ms      MB/s (file)   RSS before MB   peak RSS MB   (peak - before) / weights   peak / weights');
-  for (const [label, path] of files) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', path], { encoding: 'utf8' });
+  console.log('A model file read from a path, a fresh default Node process each');
+  console.log('call           file               size MB   weights MB   ms      MB/s (file)   RSS before MB   peak RSS MB   (peak - before) / weights   peak / weights');
+  for (const how of ['readMat', 'loadSimpleNN']) for (const [label, path] of files) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', how, path], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
     const { ms, weights, before, peakBefore, peak } = JSON.parse(r.stdout.trim().split('\n').pop() as string);
     if (peakBefore > before * 1.2) console.log(`(the child's peak RSS was ${(peakBefore / MB).toFixed(0)} MB before reading: inherited?)`);
     const size = statSync(path).size;
     console.log([
-      label.padEnd(18), (size / MB).toFixed(1).padStart(7), (weights / MB).toFixed(1).padStart(12), ms.toFixed(0).padStart(6),
+      how.padEnd(14), label.padEnd(18), (size / MB).toFixed(1).padStart(7), (weights / MB).toFixed(1).padStart(12), ms.toFixed(0).padStart(6),
       (size / MB / (ms / 1000)).toFixed(0).padStart(13), (before / MB).toFixed(0).padStart(15), (peak / MB).toFixed(0).padStart(13),
       ((peak - before) / weights).toFixed(2).padStart(27), (peak / weights).toFixed(2).padStart(16),
     ].join(' '));
