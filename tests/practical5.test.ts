@@ -2,10 +2,18 @@
 // saveSimpleNN and loaded back with loadSimpleNN here: meta.normalization (imageSize, averageImage
 // as one value per channel or as a whole image) and meta.classes.description, as MatConvNet's
 // model files hold them; and a character net shaped as part 4's charscnn.mat (imageMean).
+/// <reference types="vite/client" />
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Tensor, zeros, imresize, simplenn, saveSimpleNN, loadSimpleNN, runPart5, type SimpleNN } from '../src/index.js';
 
 beforeAll(() => init());
+
+// Octave-written zoo-layout files (tools/make-net-fixtures.m), inlined by Vite so Chromium reads them too.
+const nets = import.meta.glob('./fixtures/nets/*.mat', { query: '?inline', import: 'default', eager: true }) as Record<string, string>;
+const netBytes = (name: string): Uint8Array => {
+  const url = nets[`./fixtures/nets/${name}`];
+  return Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0));
+};
 
 const COLOURS = ['red thing', 'green thing', 'blue thing'];
 
@@ -89,6 +97,37 @@ describe('runPart5 (exercise5.m) on a zoo-shaped net', () => {
     expect(() => runPart5(net, image(8, 8, () => [1, 1, 1]))).toThrow(/runPart5: meta\.normalization\.averageImage is 1x2; for a 8x8x3 input/);
     const bare = await saved({ layers: colourNet(0).layers });
     expect(() => runPart5(bare, image(8, 8, () => [1, 1, 1]))).toThrow(/no meta\.normalization\.imageSize .* and no imageMean/);
+  });
+});
+
+describe('runPart5 on the Octave-written zoo files', () => {
+  it('zoo_v7.mat (averageImage 1x1x3 double, imageSize [8 8 3 10], an LRN, Caffe pool padding): the input and scores by hand', async () => {
+    const net = await loadSimpleNN(netBytes('zoo_v7.mat'));
+    const im = image(20, 24, (i, j) => [(7 * i + 3 * j) % 256, (255 - 5 * j) % 256, (11 * i) % 256]);
+    const r = runPart5(net, im);
+    expect(r.lines).toContain('im_ = bsxfun(@minus, im_, averageImage)   averageImage 1x1x3');
+    const resized = imresize(im, [8, 8]);
+    const mean = [123.68, 116.779, 103.939];
+    resized.data.forEach((v, n) => expect(r.input.data[n]).toBeCloseTo(v - mean[Math.floor(n / 64)], 3));
+    const y = simplenn(net, r.input).at(-1)!.x!;
+    expect(Array.from(r.scores)).toEqual(Array.from(y.data));
+    const best = y.data[1] > y.data[0] ? 2 : 1;
+    expect(r.best).toBe(best);
+    expect(r.description).toBe(['tench, Tinca tinca', 'goldfish, Carassius auratus'][best - 1]);
+    expect(r.lines.join('\n')).toMatch(/for batch size 10/);
+  });
+
+  it('legacy_v6.mat (top-level normalization and classes, a grey 3x3 input, averageImage single 0.5)', async () => {
+    const net = await loadSimpleNN(netBytes('legacy_v6.mat'));
+    const im = new Tensor(Float32Array.from({ length: 36 }, (_, n) => (n * 37) % 200), [6, 6, 1]);
+    const r = runPart5(net, im);
+    expect(r.input.size()).toEqual([3, 3]);
+    const resized = imresize(im, [3, 3]);
+    resized.data.forEach((v, n) => expect(r.input.data[n]).toBeCloseTo(v - 0.5, 3));
+    // Its 2x2 filters leave a 2x2x3 output on the 3x3 input: not one score per class, which is said.
+    expect(r.scores).toHaveLength(12);
+    expect(r.lines).toContain('note: the last output is 2x2x3, not one score per class; max is taken over all of it');
+    expect(r.description).toBe(`class ${r.best}`);
   });
 });
 
