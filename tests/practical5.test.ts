@@ -83,6 +83,16 @@ describe('runPart5 (exercise5.m) on a zoo-shaped net', () => {
     expect(runPart5(await saved(colourNet([90, 90, 10])), image(16, 16, () => [100, 100, 100])).description).toBe('blue thing');
   });
 
+  it('repeats a grey picture to the three channels the model takes', async () => {
+    const net = await saved(colourNet([10, 20, 5]));
+    const grey = new Tensor(new Float32Array(12 * 12).fill(100), [12, 12]);
+    const r = runPart5(net, grey);
+    expect(r.lines).toContain('im_ = repmat(im_, [1 1 3])   the image is grey, the model takes 3 channels');
+    expect(r.input.size()).toEqual([8, 8, 3]);
+    expect(r.description).toBe('blue thing');
+    expect(grey.shape).toEqual([12, 12, 1, 1]);
+  });
+
   it('takes the first maximum (MATLAB\'s max) and names a class without descriptions by its name', async () => {
     const net = colourNet([]);
     (net.meta as any).classes = { name: ['a', 'b', 'c'] };

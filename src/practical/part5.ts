@@ -116,6 +116,12 @@ export function runPart5(net: SimpleNN, im: Tensor, opts: Part5Options = {}): Pa
     if (size!.data.length < 2) throw new Error(`${who}: meta.normalization.imageSize must have at least 2 elements, got ${size!.data.length}`);
     const [H, W] = [Number(size!.data[0]), Number(size!.data[1])];
     //   im_ = imresize(im_, net.meta.normalization.imageSize(1:2)) ;
+    // A grey picture for a colour model: its one channel repeated (bsxfun would broadcast it so).
+    const C = size!.data.length > 2 ? Number(size!.data[2]) : im.shape[2];
+    if (im.shape[2] === 1 && C === 3) {
+      im = new Tensor(Float32Array.from([...im.data, ...im.data, ...im.data]), [im.shape[0], im.shape[1], 3]);
+      log('im_ = repmat(im_, [1 1 3])   the image is grey, the model takes 3 channels');
+    }
     const resized = imresize(im, [H, W]);
     log(`im_ = imresize(single(im), [${H} ${W}])   size ${resized.size().join('x')}`);
     //   im_ = bsxfun(@minus, im_, net.meta.normalization.averageImage) ;
