@@ -1,58 +1,61 @@
 // examples/worker as Cloudflare runs it: bundled with esbuild through the
 // package's `workerd` export condition (so dist/edge.js and its precompiled
 // kernels.wasm), served by workerd through Miniflare on loopback, and checked
-// against the same network computed in Node from src/ with the blocks one by one from
-// weights.json (the worker runs net.mat, made from weights.json by make-net.mjs, with simplenn).
+// against the same classification computed in Node from src/. The worker runs
+// net.mat, trained by examples/worker/train-net.mjs with cnnTrain on the shapes
+// of examples/worker/shapes.mjs; held-out pictures of the same generator (other
+// seeds) must be classified correctly, so a stale or untrained net.mat fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import { init, imread, im2single, loadSimpleNN, nnconv, nnpool, nnrelu, simplenn, Tensor } from '../src/index.js';
+import { init, imread, im2single, imresize, rgb2gray, loadSimpleNN, simplenn, randn, zeros, Tensor, type SimpleNN } from '../src/index.js';
 import { buildWorker, miniflareOptions } from '../examples/worker/build.mjs';
-import net from '../examples/worker/weights.json';
+import { SIZE, CLASSES, makeShapes } from '../examples/worker/shapes.mjs';
 
 const read = (path: string) => readFile(new URL(path, import.meta.url)).then((b) => new Uint8Array(b));
 const MB4 = 4 * 1024 * 1024;
+const loadNet = async () => loadSimpleNN(await read('../examples/worker/net.mat'));
+/** meta.normalization.averageImage: one number (readMat's { data } form once loaded). */
+const average = (net: SimpleNN): number => {
+  const v = (net.meta as any).normalization.averageImage;
+  return typeof v === 'number' ? v : Number(v.data[0]);
+};
 
-/** weights.json's filter bank: w(i, j, c, k) = filters[k].weights[c][i][j], and the biases [1, K]. */
-function bank() {
-  const [FH, FW, FC, K] = [net.filters[0].weights[0].length, net.filters[0].weights[0][0].length, 3, net.filters.length];
-  const w = new Float32Array(FH * FW * FC * K);
-  for (let k = 0; k < K; k++) for (let c = 0; c < FC; c++) for (let j = 0; j < FW; j++) for (let i = 0; i < FH; i++) {
-    w[i + FH * (j + FW * (c + FC * k))] = net.filters[k].weights[c][i][j];
-  }
-  return { w: new Tensor(w, [FH, FW, FC, K]), b: new Tensor(Float32Array.from(net.filters.map((f) => f.bias)), [1, K]) };
+/** The worker's answer computed in Node: grey (rgb2gray), imresize to 24x24, minus the mean, simplenn 'test'. */
+async function reference(net: SimpleNN, bytes: Uint8Array) {
+  let x = im2single(await imread(bytes));
+  const size = x.size();
+  if (x.shape[2] === 3) x = rgb2gray(x);
+  if (x.shape[0] !== SIZE || x.shape[1] !== SIZE) x = imresize(x, [SIZE, SIZE]);
+  const mean = average(net);
+  const p = simplenn(net, new Tensor(x.data.map((v) => v - mean), x.shape), null, null, { mode: 'test' }).at(-1)!.x!.data;
+  return { size, scores: Array.from(p) };
 }
 
-/** The worker's network in Node from weights.json, block by block: conv -> relu -> pool; channel means. */
-async function reference(bytes: Uint8Array) {
-  const { w, b } = bank();
-  const K = w.shape[3];
-  const x = im2single(await imread(bytes));
-  const pool = nnpool(nnrelu(nnconv(x, w, b)), net.pool.size as [number, number],
-    { stride: net.pool.stride as [number, number], method: net.pool.method as 'max' });
-  const [H, W] = pool.shape;
-  const means = Array.from({ length: K }, (_, k) => pool.data.subarray(k * H * W, (k + 1) * H * W).reduce((s, v) => s + v, 0) / (H * W));
-  return { means, size: x.size(), pool };
-}
-
-/** The sizes the worker must report for an H x W image, from the weights' shape and the pool settings. */
-function expectedSizes(H: number, W: number) {
-  const K = net.filters.length, [FH, FW] = [net.filters[0].weights[0].length, net.filters[0].weights[0][0].length];
-  const conv = [H - FH + 1, W - FW + 1, K];
-  const pool = [Math.floor((conv[0] - net.pool.size[0]) / net.pool.stride[0]) + 1,
-    Math.floor((conv[1] - net.pool.size[1]) / net.pool.stride[1]) + 1, K];
-  return { conv, relu: conv, pool };
-}
-
-function expectMeans(got: number[], want: number[]) {
-  expect(got).toHaveLength(want.length);
-  got.forEach((v, k) => {
-    expect(Number.isFinite(v)).toBe(true);
-    expect(Math.abs(v - want[k]), `mean ${k}: ${v} vs ${want[k]}`).toBeLessThanOrEqual(1e-4 * Math.abs(want[k]));
+/** Index (0-based) of the first maximum of each picture's scores in a [1, 1, K, N] output. */
+function predictions(net: SimpleNN, data: Float32Array, n: number): number[] {
+  const mean = average(net);
+  const y = simplenn(net, new Tensor(data.map((v) => v - mean), [SIZE, SIZE, 1, n]), null, null, { mode: 'test' }).at(-1)!.x!;
+  const K = y.shape[2];
+  return Array.from({ length: n }, (_, k) => {
+    const s = y.data.subarray(K * k, K * (k + 1));
+    return s.indexOf(Math.max(...s));
   });
+}
+
+/** Picture k of a makeShapes set as an 8-bit grey PNG. */
+function shapePng(set: { data: Float32Array }, k: number): Uint8Array {
+  const d = new Uint8Array(SIZE * SIZE);
+  for (let i = 0; i < SIZE; i++) for (let j = 0; j < SIZE; j++) d[i * SIZE + j] = Math.round(255 * set.data[SIZE * SIZE * k + i + SIZE * j]);
+  return encode({ height: SIZE, width: SIZE, channels: 1, depth: 8, data: d });
+}
+
+function expectScores(got: Record<string, number>, want: number[]) {
+  expect(Object.keys(got)).toEqual(CLASSES);
+  Object.values(got).forEach((v, k) => expect(Math.abs(v - want[k]), `score ${k}: ${v} vs ${want[k]}`).toBeLessThanOrEqual(1e-5));
 }
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -87,6 +90,7 @@ describe('examples/worker in workerd (Miniflare)', () => {
   let url: URL;
   let sample: Uint8Array;
   let bundle: { scriptPath: string, wasmPath: string };
+  let net: SimpleNN;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'nnblocks-worker-'));
@@ -96,6 +100,7 @@ describe('examples/worker in workerd (Miniflare)', () => {
     expect(url.hostname).toBe('127.0.0.1');
     sample = await read('../assets/sample.png');
     await init();
+    net = await loadNet();
   });
 
   afterAll(async () => {
@@ -108,57 +113,68 @@ describe('examples/worker in workerd (Miniflare)', () => {
   const post = (body: BodyInit | null, init: RequestInit = {}) =>
     fetch(url, { method: 'POST', body, ...init }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
 
-  it('answers GET / with the usage, naming the filters and limits', async () => {
+  it('answers GET / with the usage: the layers, the input, the classes and how the net was trained', async () => {
     const r = await fetch(url);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await r.json() as any;
     expect(body.usage).toMatch(/POST/);
-    expect(body.network.filters).toEqual(net.filters.map((f) => f.name));
-    expect(body.network.layers).toEqual(['conv1 (conv)', 'relu1 (relu)', 'pool1 (pool)']);
-    expect(body.network.conv).toBe('8 filters of 5x5x3, stride 1x1, pad [0 0 0 0], with biases');
-    expect(body.network.pool).toBe('max over 4x4 windows, stride 4x4');
+    expect(body.network.layers).toEqual(['conv1 (conv)', 'relu1 (relu)', 'pool1 (pool)', 'conv2 (conv)', 'relu2 (relu)',
+      'pool2 (pool)', 'conv3 (conv)', 'prob (softmax)']);
+    expect(Object.keys(body.network.classes)).toEqual(CLASSES);
+    expect(body.network.input).toMatch(/^grey 24x24 .* minus 0\.\d{4}$/);
+    expect(body.network.training).toMatch(/train-net\.mjs: cnnTrain on 2400 pictures .*validation top-1 error 0\.0[01]/);
     expect(body.limits.minSide).toBe(8);
     expect(body.limits).toMatchObject({ maxBytes: MB4, maxSide: 4096 });
   });
 
-  it('runs the network on the bundled sample PNG, matching Node within 1e-4', async () => {
-    const r = await post(sample, { headers: { 'content-type': 'image/png' } });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.input).toEqual([384, 512, 3]);
-    expect(r.body.sizes).toEqual(expectedSizes(384, 512));
-    expect(r.body.sizes.pool).toEqual([95, 127, 8]);
-    expectMeans(r.body.means, (await reference(sample)).means);
-    expect(r.body.ms).toBeGreaterThanOrEqual(0);
-    expect(r.body.memoryBytes).toBeGreaterThan(0);
+  it('classifies held-out shapes posted as PNGs, with Node\'s scores', async () => {
+    const set = makeShapes(40, 4242);
+    let right = 0;
+    for (let k = 0; k < 40; k++) {
+      const png = shapePng(set, k);
+      const r = await post(png, { headers: { 'content-type': 'image/png' } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.input).toEqual([SIZE, SIZE, 1]);
+      if (r.body.class === CLASSES[set.labels[k] - 1]) right++;
+      expect(r.body.index).toBe(CLASSES.indexOf(r.body.class) + 1);
+      expect(r.body.score).toBe(Math.max(...Object.values(r.body.scores as Record<string, number>)));
+      if (k < 4) expectScores(r.body.scores, (await reference(net, png)).scores);
+    }
+    expect(right, `${right} of 40 right`).toBeGreaterThanOrEqual(39);
   });
 
-  it('runs it on a JPEG', async () => {
-    const jpeg = await read('fixtures/colour.jpg');
-    const want = await reference(jpeg);
-    const r = await post(jpeg);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.input).toEqual(want.size);
-    expect(r.body.sizes).toEqual(expectedSizes(want.size[0], want.size[1]));
-    expectMeans(r.body.means, want.means);
+  it('classifies the committed samples/<class>.png (96x96, resized to 24x24) as their names', async () => {
+    for (const c of CLASSES) {
+      const r = await post(await read(`../examples/worker/samples/${c}.png`));
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect([c, r.body.input]).toEqual([c, [96, 96, 1]]);
+      expect([c, r.body.class]).toEqual([c, c]);
+    }
   });
 
-  it('lays the filters out as weights.json says: a red horizontal edge wakes only the red horizontal-edge filter', async () => {
-    const r = await post(rgbPng(16, 16, (i) => (i < 8 ? [0, 0, 0] : [255, 0, 0])));
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.means[0]).toBeGreaterThan(0.1);
-    expect(r.body.means.slice(1, 6)).toEqual([0, 0, 0, 0, 0]);
+  it('runs on a colour PNG and a JPEG of any size (grey, resized), matching Node', async () => {
+    for (const bytes of [sample, await read('fixtures/colour.jpg')]) {
+      const want = await reference(net, bytes);
+      const r = await post(bytes);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.input).toEqual(want.size);
+      expectScores(r.body.scores, want.scores);
+      const sum = Object.values(r.body.scores as Record<string, number>).reduce((s, v) => s + v, 0);
+      expect(sum).toBeCloseTo(1, 5);
+      expect(r.body.ms).toBeGreaterThanOrEqual(0);
+      expect(r.body.memoryBytes).toBeGreaterThan(0);
+    }
   });
 
-  it('repeats a grey image to three channels', async () => {
-    const grey = encode({ height: 12, width: 10, channels: 1, depth: 8, data: Uint8Array.from({ length: 120 }, (_, n) => (n * 37) % 256) });
-    const r = await post(grey);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body.input).toEqual([12, 10, 1]);
-    expect(r.body.sizes).toEqual(expectedSizes(12, 10));
-    // Grey in every channel: the red, green and blue edge filters answer alike.
-    expect(r.body.means[1]).toBeCloseTo(r.body.means[0], 6);
-    expect(r.body.means[2]).toBeCloseTo(r.body.means[0], 6);
+  it('takes large colour drawings of shapes (resized to 24x24): a dark red disc and a dark blue ring on white, 240x240', async () => {
+    const d2 = (i: number, j: number) => (i - 120) ** 2 + (j - 120) ** 2;
+    const disc = await post(rgbPng(240, 240, (i, j) => (d2(i, j) <= 70 ** 2 ? [90, 10, 10] : [245, 245, 245])));
+    expect(disc.status, JSON.stringify(disc.body)).toBe(200);
+    expect(disc.body.input).toEqual([240, 240, 3]);
+    expect(disc.body.class).toBe('disc');
+    const ring = await post(rgbPng(240, 240, (i, j) => (d2(i, j) <= 75 ** 2 && d2(i, j) >= 48 ** 2 ? [10, 10, 90] : [245, 245, 245])));
+    expect(ring.body.class).toBe('ring');
   });
 
   it('refuses bad bodies with 400 and a JSON error naming the problem', async () => {
@@ -205,40 +221,41 @@ describe('examples/worker in workerd (Miniflare)', () => {
   });
 
   it('serves 200 POSTs without growing WebAssembly memory, and still answers after the errors', async () => {
-    const small = rgbPng(24, 32, (i, j) => [(i * 11 + j * 7) % 256, (i * j) % 256, (255 - 8 * i) & 255]);
-    const want = (await reference(small)).means;
+    const png = shapePng(makeShapes(2, 77), 1);
+    const want = (await reference(net, png)).scores;
     const memory: number[] = [];
     for (let n = 0; n < 200; n++) {
-      const r = await post(small);
+      const r = await post(png);
       expect(r.status).toBe(200);
       memory.push(r.body.memoryBytes);
-      if (n === 0 || n === 199) expectMeans(r.body.means, want);
+      if (n === 0 || n === 199) expectScores(r.body.scores, want);
     }
     expect(new Set(memory.slice(1)).size, `memory sizes seen: ${[...new Set(memory)].join(', ')}`).toBe(1);
     const last = await post(sample);
     expect(last.status).toBe(200);
-    expectMeans(last.body.means, (await reference(sample)).means);
+    expectScores(last.body.scores, (await reference(net, sample)).scores);
   });
 });
 
 describe("examples/worker/net.mat, the worker's model file", () => {
-  it('holds weights.json exactly (loadSimpleNN in Node), and simplenn test mode on it gives the blocks one by one', async () => {
+  it('is the trained net: it classifies 400 held-out shapes of the generator, where the same layers untrained do not', async () => {
     await init();
-    const loaded = await loadSimpleNN(await read('../examples/worker/net.mat'));
-    expect(loaded.layers.map((l) => [l.type, l.name])).toEqual([['conv', 'conv1'], ['relu', 'relu1'], ['pool', 'pool1']]);
-    const { w, b } = bank();
-    const [lw, lb] = (loaded.layers[0] as any).weights as Tensor[];
-    expect(lw.shape).toEqual(w.shape);
-    expect(lb.size()).toEqual(b.size());
-    expect(Array.from(lw.data)).toEqual(Array.from(w.data));
-    expect(Array.from(lb.data)).toEqual(Array.from(b.data));
-    expect((loaded.layers[2] as any)).toMatchObject({ method: net.pool.method, pool: net.pool.size, stride: net.pool.stride });
-    expect(loaded.meta?.filters).toEqual(net.filters.map((f) => f.name));
-    const sample = await read('../assets/sample.png');
-    const res = simplenn(loaded, im2single(await imread(sample)), undefined, undefined, { mode: 'test' });
-    const want = (await reference(sample)).pool;
-    expect(res[3].x.shape).toEqual(want.shape);
-    expect(Array.from(res[3].x.data)).toEqual(Array.from(want.data));
+    const net = await loadNet();
+    expect(net.layers.map((l) => l.type)).toEqual(['conv', 'relu', 'pool', 'conv', 'relu', 'pool', 'conv', 'softmax']);
+    expect((net.meta as any).classes.name).toEqual(CLASSES);
+    const held = makeShapes(400, 31337);
+    const p = predictions(net, held.data, 400);
+    const wrong = p.filter((c, k) => c + 1 !== held.labels[k]).length;
+    expect(wrong, `${wrong} of 400 wrong`).toBeLessThanOrEqual(8);
+    // Every class is recognised, not only most pictures.
+    for (let c = 0; c < CLASSES.length; c++) {
+      expect(p.filter((q, k) => held.labels[k] === c + 1 && q === c).length, CLASSES[c]).toBeGreaterThanOrEqual(95);
+    }
+    // The same layers with fresh weights: the test tells a trained net from an untrained one.
+    const fresh: SimpleNN = { ...net, layers: net.layers.map((l: any, i) => (l.type === 'conv'
+      ? { ...l, weights: [randn(l.weights[0].shape, { seed: 100 + i }), zeros([1, l.weights[0].shape[3]])] } : l)) };
+    const freshWrong = predictions(fresh, held.data, 400).filter((c, k) => c + 1 !== held.labels[k]).length;
+    expect(freshWrong).toBeGreaterThan(200);
   });
 });
 
@@ -258,7 +275,7 @@ describe('the edge bundles pass Miniflare module discovery', () => {
       const code = await readFile((await buildWorker(dir)).scriptPath, 'utf8');
       expect(code).not.toMatch(/\bimport\s*\(/);
       expect(code).not.toMatch(/from\s*["'][^"']*\.mat["']/);
-      // The MAT header text make-net.mjs writes, base64 inside the bundle (esbuild's binary loader).
+      // The MAT header text train-net.mjs writes, base64 inside the bundle (esbuild's binary loader).
       expect(code).toContain(Buffer.from('MATLAB 5.0 MAT-file, Platform: nnblocks').toString('base64').slice(0, 48));
     } finally {
       await rm(dir, { recursive: true, force: true });

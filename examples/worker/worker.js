@@ -1,25 +1,26 @@
-// A Cloudflare Worker that runs a small network, conv -> relu -> pool, on a PNG
-// or JPEG posted to it, and answers the output sizes and the mean of each pooled
-// channel. The network is a MatConvNet model file, net.mat (made by
-// make-net.mjs with saveSimpleNN), bundled as bytes; the first request loads
-// it with loadSimpleNN and every request runs it with simplenn in 'test' mode.
+// A Cloudflare Worker that classifies a PNG or JPEG posted to it with a trained
+// CNN and answers the class and the probability of each class. The network is a
+// MatConvNet model file, net.mat (trained by train-net.mjs with cnnTrain on the
+// shapes of shapes.mjs, saved with saveSimpleNN), bundled as bytes; the first
+// request loads it with loadSimpleNN and every request runs it with simplenn in
+// 'test' mode on the image made grey, resized to the net's input and centred.
 // `nnblocks` resolves to its edge entry through the package's `workerd`/`worker`
 // export conditions; that entry imports the kernels as a precompiled
 // WebAssembly.Module (workerd refuses to compile WebAssembly from bytes), so
 // `init()` needs no argument.
-import { init, imread, im2single, loadSimpleNN, simplenn, memoryBytes, Tensor } from 'nnblocks';
+import { init, imread, im2single, imresize, rgb2gray, loadSimpleNN, simplenn, memoryBytes, Tensor } from 'nnblocks';
 import netBytes from './net.mat'; // a Uint8Array: esbuild's binary loader (build.mjs); wrangler's Data rule gives an ArrayBuffer
 import { imageHeader } from './header.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
 const DRAIN_BYTES = 16 * MAX_BYTES;
 const MAX_SIDE = 4096;
-// Workers give an isolate 128 MB. simplenn keeps every layer's output in
-// WebAssembly memory during the run (which never shrinks) and copies them out
-// once into res: at half a megapixel (input 6 MB, conv and relu 16 MB each,
-// pool 1 MB) that is 40.5 MB of WebAssembly memory and as much in JavaScript,
-// about 85 MB; a megapixel would not fit.
+// Workers give an isolate 128 MB. The net runs on a 24x24 picture, so its
+// WebAssembly memory stays small whatever is posted; the decoded image is what
+// costs: at half a megapixel, the decoded bytes, the float copy (6 MB) and its
+// grey version (2 MB) in JavaScript.
 const MAX_PIXELS = 512 * 1024;
+const MIN_SIDE = 8;
 class HttpError extends Error {
   constructor(status, message) {
     super(message);
@@ -33,22 +34,21 @@ function network() {
   loaded ??= (async () => {
     await init(); // once per isolate; later calls return the same promise
     const net = await loadSimpleNN(netBytes instanceof Uint8Array ? netBytes : new Uint8Array(netBytes));
-    const types = net.layers.map((l) => l.type).join(', ');
-    if (types !== 'conv, relu, pool') throw new Error(`net.mat holds the layers ${types}, not conv, relu, pool`);
-    const [conv, relu, pool] = net.layers;
-    const [FH, FW, FC, K] = conv.weights[0].shape;
-    const names = Array.isArray(net.meta?.filters) ? net.meta.filters.map(String) : Array.from({ length: K }, (_, k) => `filter ${k + 1}`);
-    const pair = (v) => [v].flat().concat([v].flat()).slice(0, 2).join('x');
+    const last = net.layers[net.layers.length - 1];
+    if (last?.type !== 'softmax') throw new Error(`net.mat must end with a softmax layer (class probabilities), not ${last?.type}`);
+    const norm = net.meta?.normalization ?? {};
+    const size = numbers(norm.imageSize);
+    if (size.length < 3 || size[2] !== 1) throw new Error(`net.mat's meta.normalization.imageSize must be [H W 1] (grey input), got [${size.join(' ')}]`);
+    const average = numbers(norm.averageImage ?? 0);
+    if (average.length !== 1) throw new Error(`net.mat's meta.normalization.averageImage must be one number, got ${average.length} values`);
+    const classes = [net.meta?.classes?.name].flat().map(String);
     return {
-      net,
-      // The smallest image that leaves the pooling window room after the conv (no padding in net.mat).
-      minSide: Math.max(FH, FW) + Math.max(...[pool.pool].flat()) - 1,
+      net, size: [size[0], size[1]], average: average[0], classes,
       description: {
         layers: net.layers.map((l) => `${l.name} (${l.type})`),
-        conv: `${K} filters of ${FH}x${FW}x${FC}, stride ${pair(conv.stride)}, pad [${[conv.pad].flat().join(' ')}], ${conv.weights[1]?.numel ? 'with' : 'no'} biases`,
-        relu: relu.leak ? `max(${relu.leak} x, x)` : 'max(0, x)',
-        pool: `${pool.method} over ${pair(pool.pool)} windows, stride ${pair(pool.stride)}`,
-        filters: names,
+        input: `grey ${size[0]}x${size[1]} (posted images are made grey with rgb2gray and resized with imresize), minus ${average[0].toFixed(4)}`,
+        classes: Object.fromEntries(classes.map((c, k) => [c, [net.meta?.classes?.description].flat()[k] ?? c])),
+        training: net.meta?.training ?? null,
       },
     };
   })();
@@ -56,16 +56,24 @@ function network() {
   return loaded;
 }
 
+/** A number, an array, or readMat's { data } form (meta keeps MAT numeric arrays so) as a list of numbers. */
+function numbers(v) {
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return v.map(Number);
+  if (v && ArrayBuffer.isView(v.data)) return Array.from(v.data, Number);
+  return [];
+}
+
 const json = (status, body, headers = {}) => new Response(JSON.stringify(body, null, 2) + '\n', {
   status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
 });
 
-const usage = ({ description, minSide }) => ({
-  usage: 'POST the bytes of a PNG or JPEG image to / (e.g. curl --data-binary @photo.png <url>/)',
+const usage = ({ description }) => ({
+  usage: 'POST the bytes of a PNG or JPEG image to / (e.g. curl --data-binary @shape.png <url>/)',
   network: description,
-  answers: '{ input: [H, W, C], sizes: { conv, relu, pool }, means: [one per filter], ms, memoryBytes }',
-  notes: 'Grey images are repeated to 3 channels; alpha is ignored.',
-  limits: { maxBytes: MAX_BYTES, maxSide: MAX_SIDE, maxPixels: MAX_PIXELS, minSide },
+  answers: '{ input: [H, W, C], class, index (1-based), score, scores: { class: probability }, ms, memoryBytes }',
+  notes: 'Colour images are made grey (rgb2gray); alpha is ignored.',
+  limits: { maxBytes: MAX_BYTES, maxSide: MAX_SIDE, maxPixels: MAX_PIXELS, minSide: MIN_SIDE },
 });
 
 /**
@@ -109,7 +117,7 @@ async function decode(bytes, minSide) {
     const size = `the ${format} is ${height}x${width} pixels (height x width)`;
     if (height > MAX_SIDE || width > MAX_SIDE) throw new HttpError(400, `${size}; at most ${MAX_SIDE} on a side is accepted`);
     if (height * width > MAX_PIXELS) throw new HttpError(400, `${size}; at most ${MAX_PIXELS} pixels are accepted`);
-    if (height < minSide || width < minSide) throw new HttpError(400, `${size}; the network needs at least ${minSide}x${minSide}`);
+    if (height < minSide || width < minSide) throw new HttpError(400, `${size}; the worker needs at least ${minSide}x${minSide}`);
   }
   try {
     // imread names what the bytes are when they are neither PNG nor JPEG, and what is wrong with a damaged file.
@@ -119,29 +127,27 @@ async function decode(bytes, minSide) {
   }
 }
 
-/** The image as an [H, W, 3] tensor in [0, 1]: grey repeated, alpha dropped. */
-function rgb(image) {
-  const x = im2single(image);
+/** The image as the net's input: grey [H, W] in [0, 1] (rgb2gray of colour, alpha dropped), resized, mean subtracted. */
+function prepare(image, { size, average }) {
+  let x = im2single(image);
   const [H, W, C] = x.shape;
-  if (C === 3) return x;
-  const out = new Float32Array(H * W * 3);
-  for (let k = 0; k < 3; k++) out.set(x.data.subarray((C < 3 ? 0 : k) * H * W, ((C < 3 ? 0 : k) + 1) * H * W), k * H * W);
-  return new Tensor(out, [H, W, 3]);
+  if (C === 2 || C === 4) x = new Tensor(x.data.slice(0, H * W * (C - 1)), [H, W, C - 1]); // alpha dropped
+  if (x.shape[2] === 3) x = rgb2gray(x);
+  // MATLAB's imresize: bicubic, antialiased when shrinking; the aspect ratio is not kept (as exercise5's).
+  const r = H === size[0] && W === size[1] ? x : imresize(x, size);
+  return new Tensor(r.data.map((v) => v - average), r.shape);
 }
 
-/** simplenn in 'test' mode: res[1], res[2], res[3] are the conv, relu and pool outputs. */
-function run(net, image) {
-  const res = simplenn(net, rgb(image), undefined, undefined, { mode: 'test' });
-  const out = res[res.length - 1].x;
-  const [H, W, K] = out.shape;
-  const means = [];
-  for (let k = 0; k < K; k++) {
-    let sum = 0;
-    for (const v of out.data.subarray(k * H * W, (k + 1) * H * W)) sum += v;
-    means.push(sum / (H * W));
-  }
-  const sizes = Object.fromEntries(net.layers.map((l, i) => [l.type, res[i + 1].x.size()]));
-  return { sizes, means };
+/** simplenn in 'test' mode: the last output is one probability per class. */
+function run(loaded, image) {
+  const res = simplenn(loaded.net, prepare(image, loaded), undefined, undefined, { mode: 'test' });
+  const p = res[res.length - 1].x.data;
+  let best = 0;
+  for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+  return {
+    class: loaded.classes[best] ?? `class ${best + 1}`, index: best + 1, score: p[best],
+    scores: Object.fromEntries(Array.from(p, (v, k) => [loaded.classes[k] ?? `class ${k + 1}`, v])),
+  };
 }
 
 /** Read a body that will not be used to its end, up to DRAIN_BYTES, keeping nothing (see readBody). */
@@ -163,11 +169,10 @@ async function handle(request) {
       { allow: 'GET, POST' });
   }
   const start = performance.now();
-  const { net, minSide } = await network();
-  const image = await decode(await readBody(request), minSide);
-  const { sizes, means } = run(net, image);
+  const loaded = await network();
+  const image = await decode(await readBody(request), MIN_SIDE);
   return json(200, {
-    input: [image.height, image.width, image.channels], sizes, means,
+    input: [image.height, image.width, image.channels], ...run(loaded, image),
     ms: performance.now() - start, memoryBytes: memoryBytes(),
   });
 }
