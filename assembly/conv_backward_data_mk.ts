@@ -1,6 +1,5 @@
-// Micro-kernels of nnconv's data derivative (conv_backward_data.ts), also used by
-// the fully-connected shape (conv_backward_fc.ts). Each keeps a block of rows x
-// channels of dzdx in f32x4 accumulators while it runs one flat loop over S
+// Micro-kernels of nnconv's data derivative (conv_backward_data.ts). Each keeps a
+// block of rows x channels of dzdx in f32x4 accumulators while it runs one flat loop over S
 // steps: at most 8 accumulators, because V8 on x64 loads all of a step's
 // operands first and spills beyond ~15 live v128 values.
 // REQUIRES: ap + offs[s] + [0, 16*vectors) readable for every step; wp holds S*nc floats.
