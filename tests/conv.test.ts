@@ -118,6 +118,16 @@ grid('small outputs, one product over the batch', [
   { x: [5, 5, 4, 3], w: [3, 3, 4, 5], pad: [0, 1, 0, 1], stride: 2 },
 ]);
 
+// Layers whose taps reach no padding, of one group, too short for Winograd and too large for the
+// batch product: filters in the lanes (assembly/conv_lanes.ts), 8 per panel (the last short),
+// 4 pixels at a time (the last group short), strides and dilations.
+grid('filters in the lanes (no padding reached, one group, fewer than 16 output rows)', [
+  { x: [14, 14, 3, 2], w: [5, 5, 3, 10], bias: true },
+  { x: [9, 11, 2, 1], w: [3, 2, 2, 8] },
+  { x: [12, 10, 2, 2], w: [3, 3, 2, 17], bias: true, stride: [2, 1], dilate: [1, 2] },
+  { x: [20, 9, 1, 1], w: [2, 3, 1, 3], stride: 3 },
+]);
+
 // Stride 1 along both axes, dilation 1 along W, 16+ output rows and 8+ filters per group: the 1-D
 // Winograd column pairs (F(2,3) and F(2,2) chunks) for every FW it splits differently, an
 // odd last column done directly, pads wider than x, dilation along H, groups and batches.
