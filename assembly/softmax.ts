@@ -14,14 +14,15 @@
 //    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
 //  * channels: P = 1 (1x1xCxN, a classifier's scores): an image's channels are contiguous,
 //    the lanes run along k, and a horizontal max and sum close each image.
-// In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
+// The vector exps are vexpn where a vector's x - m are all >= -86.5 (bit for bit vexp),
+// vexp otherwise. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
 // the scalar code uses lane 0 of the vector exp (sexp, through exp1) and sums in the same order as a lane.
 // REQUIRES: x, y (dzdy, dzdx) hold P*C*N f32 each; P, C, N >= 1; P*C*N < 2^30;
 // outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { vexp } from './vmath';
-import { exp1 } from './vmath_calls';
+import { vexpn, EXPN_MAX } from './vmath';
+import { exp1, expv } from './vmath_calls';
 
 // @ts-ignore: decorator
 @inline function hmax(v: v128): f32 {
@@ -61,23 +62,37 @@ import { exp1 } from './vmath_calls';
 // floats apart (channels of 4 pixels: stride P, count C; contiguous channels: stride 4,
 // count C/4), so the module holds one inlined copy of the vector exp.
 
-/** max over the run, per lane. */
+/** max over the run, per lane (two accumulators: pmax's latency, not its throughput, bounds one). */
 function maxRun(x: usize, b: i32, stride: i32, count: i32): v128 {
   let m = ld4(x, b);
-  for (let k = 1; k < count; k++) m = f32x4.pmax(m, ld4(x, b + stride * k));
-  return m;
+  let m2 = m;
+  let k = 1;
+  for (; k + 1 < count; k += 2) {
+    m = f32x4.pmax(m, ld4(x, b + stride * k));
+    m2 = f32x4.pmax(m2, ld4(x, b + stride * (k + 1)));
+  }
+  if (k < count) m = f32x4.pmax(m, ld4(x, b + stride * k));
+  return f32x4.pmax(m, m2);
 }
 
 /** Lanes 2, 3 of the last expRun's sums (f64x2); lanes 0, 1 are its result. */
 let sumHi: v128 = f64x2.splat(0);
 
-/** e = exp(x - m) over the run, stored into e, summed per lane in f64. */
+/**
+ * e = exp(x - m) over the run, stored into e, summed per lane in f64. x - m <= 0, so a
+ * vector is in vexpn's range when x - m >= -EXPN_MAX in every lane (false for NaN): then
+ * vexpn, bit for bit vexp; otherwise vexp (called), which gives the denormals, 0 and NaN.
+ */
 function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128): v128 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
+  const lo = f32x4.splat(-EXPN_MAX);
   for (let k = 0; k < count; k++) {
     const i = b + stride * k;
-    const v = vexp(f32x4.sub(ld4(x, i), m));
+    const z = f32x4.sub(ld4(x, i), m);
+    let v: v128;
+    if (i32x4.all_true(f32x4.ge(z, lo))) v = vexpn(z);
+    else v = expv(z);
     st4(e, i, v);
     s0 = acc0(s0, v);
     s1 = acc1(s1, v);

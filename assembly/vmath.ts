@@ -55,6 +55,40 @@ const EXP_Q4: f32 = 0.0013814611593261361;
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 
+// vexpn's range: |x| <= EXPN_MAX keeps n = round(x log2 e) in [-125, 125], where 2^n is one
+// normal float and p 2^n (p in [0.7, 1.42]) is normal, so scaling once is exact.
+export const EXPN_MAX: f32 = 86.5;
+
+/**
+ * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX] (no NaN): the
+ * same reduction and polynomial, 2^n applied as one factor. Where every lane is in that
+ * range the result is vexp's bit for bit (both scalings are then exact), so it is within
+ * 1 ulp too; outside it the result is meaningless. Callers test a vector with
+ * expnOk and give vexp the vectors that fail, so lanes never depend on their neighbours.
+ */
+// @ts-ignore: decorator
+@inline export function vexpn(x: v128): v128 {
+  const z = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
+  const n = f32x4.sub(z, f32x4.splat(ROUND));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let q = f32x4.splat(EXP_Q4);
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
+  const p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), f32x4.splat(1));
+  // z's low mantissa bits are n (ROUND's are 0 below bit 22), so z << 23 is n << 23 and
+  // adding 1.0f's bits (127 << 23) makes 2^n.
+  const s = i32x4.add(i32x4.shl(z, 23), i32x4.splat(0x3f800000));
+  return f32x4.mul(p, s);
+}
+
+/** True when every lane of x is in vexpn's range (false for NaN). */
+// @ts-ignore: decorator
+@inline export function expnOk(x: v128): bool {
+  return i32x4.all_true(f32x4.le(f32x4.abs(x), f32x4.splat(EXPN_MAX)));
+}
+
 /**
  * ln x per lane: -Inf for +-0, NaN for x < 0 and NaN, +Inf for +Inf;
  * denormals are scaled by 2^23 first. x = m 2^e with m in [sqrt(1/2), sqrt(2)),
@@ -115,3 +149,4 @@ const EXP_Q4: f32 = 0.0013814611593261361;
 @inline export function spow(x: f32, y: f32): f32 {
   return f32x4.extract_lane(vpow(f32x4.splat(x), f32x4.splat(y)), 0);
 }
+

@@ -3,9 +3,14 @@
 // this one copy. Hot vector loops inline vmath directly (Node 20's V8 does not
 // inline wasm calls, and a call per vector would cost more than the exp).
 
-import { sexp } from './vmath';
+import { sexp, vexp } from './vmath';
 
 /** e^x of one value: sexp, lane 0 of vexp, so a tail element equals a vector lane. */
 export function exp1(x: f32): f32 {
   return sexp(x);
+}
+
+/** vexp, called: the cold vectors of a vexpn loop (a lane out of vexpn's range). */
+export function expv(x: v128): v128 {
+  return vexp(x);
 }

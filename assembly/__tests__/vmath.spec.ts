@@ -1,4 +1,4 @@
-import { vexp, vlog, vpow, sexp, slog, spow } from '../vmath';
+import { vexp, vexpn, expnOk, EXPN_MAX, vlog, vpow, sexp, slog, spow } from '../vmath';
 import { ulps } from './ulps';
 
 
@@ -28,6 +28,34 @@ describe('vexp', () => {
     expect<bool>(isNaN(sexp(NaN))).toBe(true);
   });
 });
+
+describe('vexpn', () => {
+  it("equals vexp bit for bit on [-EXPN_MAX, EXPN_MAX] (so within vexp's 1 ulp)", () => {
+    let differ = 0;
+    // float bit patterns 99991 apart from 0 to the range's end, both signs
+    for (let b = 0; b <= reinterpret<i32>(EXPN_MAX); b += 99991) {
+      const x = reinterpret<f32>(b);
+      const v = f32x4(x, -x, EXPN_MAX, -EXPN_MAX);
+      expect<bool>(expnOk(v)).toBe(true);
+      const a = vexpn(v);
+      const e = vexp(v);
+      if (!i32x4.all_true(i32x4.eq(a, e))) differ++;
+    }
+    expect<i32>(differ).toBe(0);
+  });
+
+  it('expnOk is false for a lane outside the range, infinite or NaN', () => {
+    const lim = EXPN_MAX;
+    expect<bool>(expnOk(f32x4(0, 1, -1, lim))).toBe(true);
+    expect<bool>(expnOk(f32x4(0, 1, -1, nextUp(lim)))).toBe(false);
+    expect<bool>(expnOk(f32x4(-nextUp(lim), 1, -1, 0))).toBe(false);
+    expect<bool>(expnOk(f32x4(0, NaN, 0, 0))).toBe(false);
+    expect<bool>(expnOk(f32x4(0, 0, Infinity, 0))).toBe(false);
+    expect<bool>(expnOk(f32x4(0, 0, 0, -Infinity))).toBe(false);
+  });
+});
+
+function nextUp(x: f32): f32 { return reinterpret<f32>(reinterpret<i32>(x) + 1); }
 
 describe('vlog', () => {
   it('is within 2 ulp of log from denormals to 1e38', () => {
