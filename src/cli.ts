@@ -11,6 +11,7 @@ declare const process: { argv: string[]; exitCode?: number };
 
 const USAGE = `usage: nnblocks practical [image]
        nnblocks practical 3 dots.jpg [--out DIR]
+       nnblocks charsdb [--out DIR] [--cache DIR] [--quiet]
 
 Part 2 (default): runs back-propagation of the VGG CNN practical on the
 image (PNG or JPEG; default: the bundled 384x512 sample) and checks every
@@ -19,7 +20,13 @@ derivative numerically. A check passes below ${PRACTICAL_THRESHOLD * 100}% error
 Part 3: trains the tiny blob-detecting CNN of exercise3.m on dots.jpg
 (500 iterations of SGD), prints the objective every 10 iterations and the
 learned 3x3 filter and bias, and writes the figures as PNGs into DIR
-(default ./practical3).`;
+(default ./practical3).
+
+charsdb: builds charsdb.mat (32x32 glyphs a-z of every static font of the
+Google families on npm as @fontsource/* that cover latin-ext; the last 350
+fonts are validation) and sentence-lato.png into DIR (default .). The font
+packages are fetched from the npm registry into a cache (--cache DIR,
+default ~/.cache/nnblocks/fonts); needs @napi-rs/canvas installed.`;
 
 const DOTS_NEEDED = `nnblocks practical 3: part 3 needs the practical's dots.jpg, which nnblocks does not ship.
 Get data/dots.jpg from the practical's repository (https://github.com/vedaldi/practical-cnn, data/dots.jpg)
@@ -64,8 +71,48 @@ async function part3(args: string[]): Promise<number> {
   return 0;
 }
 
+// --- part 4 (charsdb, practical 4) ---
+function optionArgs(who: string, args: string[], valued: readonly string[], flags: readonly string[]):
+  { opts: Record<string, string | true>; files: string[] } | null {
+  const opts: Record<string, string | true> = {};
+  const files: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (valued.includes(name)) {
+      if (eq > 0) opts[name] = a.slice(eq + 1);
+      else if (k + 1 < args.length) opts[name] = args[++k];
+      else { console.error(`${who}: ${name} needs a value`); return null; }
+    } else if (flags.includes(a)) opts[a] = true;
+    else if (a.startsWith('-')) { console.error(`${who}: unknown option ${a}\n\n${USAGE}`); return null; }
+    else files.push(a);
+  }
+  return { opts, files };
+}
+
+async function charsdb(args: string[]): Promise<number> {
+  const who = 'nnblocks charsdb';
+  const parsed = optionArgs(who, args, ['--out', '--cache'], ['--quiet']);
+  if (!parsed || parsed.files.length > 0) { if (parsed) console.error(USAGE); return 2; }
+  const { buildCharsDb } = await import('./practical/part4-fonts.js');
+  try {
+    await buildCharsDb({
+      out: (parsed.opts['--out'] as string | undefined) ?? '.',
+      cache: parsed.opts['--cache'] as string | undefined,
+      progress: parsed.opts['--quiet'] !== true,
+    });
+  } catch (e) {
+    console.error(`${who}: ${(e as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+// --- end part 4 ---
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, file, ...rest] = argv;
+  if (cmd === 'charsdb') return charsdb(argv.slice(1));
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return 0;
