@@ -51,3 +51,8 @@ export type {
 export { nnnormalize } from './blocks/normalize.js';
 export { nnspnorm } from './blocks/spnorm.js';
 export { nnnoffset } from './blocks/noffset.js';
+// --- part 4 (charsdb, the character CNN) ---
+export { initializeCharacterCNN, prepareCharsDb, getBatch, getBatchWithJitter, decodeCharacters, randpermK, type InitCharacterCNNOptions, type CharsImdb, type DecodedCharacters } from './practical/part4.js';
+export { CHARSDB_CLASSES, GLYPH_SIZE, GLYPH_POINTSIZE, VAL_FONTS, SENTENCE, SENTENCE_WIDTH, SENTENCE_FONT, fontsOfPackage, woffMetrics, labelLayout, assembleCharsDb, charsDbToMat, type FontsourceMetadata, type FontFile, type LabelMetrics, type LabelLayout, type CharsDb } from './practical/part4-glyphs.js';
+export { integerStream } from './random.js';
+// --- end part 4 ---

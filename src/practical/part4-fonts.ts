@@ -240,7 +240,8 @@ that is not installed. Install it next to nnblocks:
 /** @napi-rs/canvas, or an Error that says how to install it. */
 export async function loadCanvas(): Promise<Canvas> {
   try {
-    return (await import('@napi-rs/canvas')) as Canvas;
+    // Built at run time so that no bundler tries to resolve the optional peer dependency.
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ ['@napi-rs', 'canvas'].join('/'))) as Canvas;
   } catch (e) {
     throw new Error(`${CANVAS_MISSING}\n(${(e as Error).message.split('\n')[0]})`);
   }
