@@ -8,7 +8,11 @@ import { Tensor } from '../tensor.js';
 import { integerStream, normalRandom } from '../random.js';
 import { simplennTidy } from '../net/tidy.js';
 import type { Layer, Res, SimpleNN } from '../net/types.js';
-import type { Imdb } from '../net/train.js';
+import { cnnTrain, type Imdb } from '../net/train.js';
+import type { TrainStats } from '../net/curves.js';
+import { simplenn } from '../net/simplenn.js';
+import { netToMat } from '../net/files.js';
+import { writeMat } from '../io/mat/writer.js';
 import { show, tagOf } from '../options.js';
 import { CHARSDB_CLASSES, GLYPH_SIZE, type CharsDb } from './part4-glyphs.js';
 
@@ -214,4 +218,101 @@ export function decodeCharacters(scores: Tensor | Res[], classes: string = CHARS
   }
   const text = pred.map((p) => classes[p - 1]).join('');
   return { text, pred, score, line: `decodeCharacters: decode chars: ${text}` };
+}
+
+export interface TrainCharacterCNNOptions {
+  /** getBatchWithJitter instead of getBatch (exercise4 Part 4.6); the validation pass uses it too, as the script does. */
+  jitter?: boolean;
+  /** trainOpts.numEpochs (15). */
+  numEpochs?: number;
+  /** trainOpts.expDir: checkpoints and net-train.png (Node, Deno, Bun); none by default. */
+  expDir?: string;
+  /** trainOpts.continue (true): resume from expDir's last checkpoint. */
+  continue?: boolean;
+  /** Seed of initializeCharacterCNN's filters (default: the shared stream). */
+  seed?: number;
+  /** Seed of getBatchWithJitter's integer stream (default: the shared stream). */
+  jitterSeed?: number;
+  /** Train on the first epochSize images of each epoch's shuffle (Infinity), for short runs. */
+  epochSize?: number;
+  /** Every line cnn_train prints, and one per epoch with the validation errors and the speed. */
+  log?: (line: string) => void;
+  /** Each batch's progress line (default: none; the command draws them in place). */
+  onBatch?: (line: string) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  top1err: number;
+  top5err: number;
+  objective: number;
+  trainTop1err: number;
+  /** Wall seconds of the epoch (train + val) and training images per second. */
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/**
+ * exercise4.m steps 2–6 (or 4.6 with `jitter`): `net = initializeCharacterCNN()`, cnn_train with
+ * trainOpts (batchSize 100, numEpochs 15, learningRate 0.001, continue true, expDir), then
+ * `net.layers(end) = []` and `net.imageMean = imageMean`. Returns that net (meta.classes set to
+ * the imdb's), cnnTrain's statistics and one report per epoch run here.
+ */
+export async function trainCharacterCNN(imdb: CharsImdb, opts: TrainCharacterCNNOptions = {}):
+  Promise<{ net: SimpleNN & { imageMean: number }; stats: TrainStats; epochs: EpochReport[] }> {
+  const log = opts.log ?? (() => {});
+  const net0 = initializeCharacterCNN(opts.seed === undefined ? {} : { seed: opts.seed });
+  const randi = integerStream(opts.jitterSeed, 'getBatchWithJitter');
+  const gb = opts.jitter
+    ? (db: Imdb, batch: number[]) => getBatchWithJitter(db as CharsImdb, batch, randi)
+    : (db: Imdb, batch: number[]) => getBatch(db as CharsImdb, batch);
+  const epochs: EpochReport[] = [];
+  let t = Date.now();
+  const { net, stats } = await cnnTrain(net0, imdb, gb, {
+    batchSize: 100, numEpochs: opts.numEpochs ?? 15, learningRate: 0.001, continue: opts.continue ?? true,
+    ...(opts.expDir === undefined ? {} : { expDir: opts.expDir }),
+    ...(opts.epochSize === undefined ? {} : { epochSize: opts.epochSize }),
+    log,
+    onBatch: (info) => { opts.onBatch?.(info.line); },
+    onEpoch: (info) => {
+      const now = Date.now();
+      const tr = info.stats.train[info.epoch - 1], va = info.stats.val[info.epoch - 1];
+      const r: EpochReport = {
+        epoch: info.epoch, top1err: va.top1err ?? NaN, top5err: va.top5err ?? NaN, objective: va.objective ?? NaN, trainTop1err: tr.top1err ?? NaN,
+        seconds: (now - t) / 1000, imagesPerSecond: tr.num / tr.time,
+      };
+      t = now;
+      epochs.push(r);
+      log(`epoch ${String(r.epoch).padStart(2)}: val top1err ${r.top1err.toFixed(4)} top5err ${r.top5err.toFixed(4)} ` +
+        `(train top1err ${r.trainTop1err.toFixed(4)}); ${r.seconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} train images/s`);
+    },
+  });
+  // net.layers(end) = []; net.imageMean = imageMean;
+  const out = { ...net, layers: net.layers.slice(0, -1), meta: { ...(net.meta ?? {}), classes: { name: Array.from(imdb.meta.classes) } }, imageMean: imdb.imageMean };
+  return { net: out, stats, epochs };
+}
+
+/**
+ * exercise4.m step 8 on the sentence image (grey [32, W], 0..1): `im = 256 * (im - net.imageMean)`,
+ * `res = vl_simplenn(net, im)`; returns the scores res[L].x (1 x W' x 26) and the input as fed.
+ */
+export function runOnSentence(net: SimpleNN & { imageMean: number }, im: Tensor): { input: Tensor; scores: Tensor } {
+  const [H, W, C, N] = im.shape;
+  if (C !== 1 || N !== 1 || H !== GLYPH_SIZE) throw new Error(`runOnSentence: im is ${im.shape.join('x')}; expected a grey ${GLYPH_SIZE} x W image`);
+  const x = new Float32Array(H * W);
+  for (let i = 0; i < x.length; i++) x[i] = 256 * (im.data[i] - net.imageMean);
+  const input = new Tensor(x, [H, W]);
+  const res = simplenn(net, input);
+  const scores = res[res.length - 1].x;
+  if (!(scores instanceof Tensor)) throw new Error('runOnSentence: the net gave no output');
+  return { input, scores };
+}
+
+/**
+ * charscnn.mat's bytes: `save(file, '-struct', 'net')` of the trained net without its loss —
+ * variables `layers`, `meta` and `imageMean` (single), as exercise4.m step 6 writes them.
+ */
+export function saveCharsCNN(net: SimpleNN & { imageMean: number }): Uint8Array {
+  const { layers, meta } = netToMat('saveCharsCNN', net);
+  return writeMat({ layers, meta, imageMean: { class: 'single', dims: [1, 1], data: Float32Array.of(net.imageMean) } });
 }
