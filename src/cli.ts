@@ -12,7 +12,7 @@ declare const process: { argv: string[]; exitCode?: number; stderr: { isTTY?: bo
 
 const USAGE = `usage: nnblocks practical [image]
        nnblocks practical 3 dots.jpg [--out DIR]
-       nnblocks charsdb [--out DIR] [--cache DIR] [--quiet]
+       nnblocks charsdb [--out DIR] [--cache DIR] [--sample N] [--val K] [--quiet]
        nnblocks practical 4 [charsdb.mat] [--epochs N] [--out DIR] [--no-jitter|--jitter-only]
                             [--seed S] [--epoch-size N] [--sentence FILE] [--quiet]
 
@@ -30,6 +30,8 @@ Google families on npm as @fontsource/* that cover latin-ext; the last 350
 fonts are validation) and sentence-lato.png into DIR (default .). The font
 packages are fetched from the npm registry into a cache (--cache DIR,
 default ~/.cache/nnblocks/fonts); needs @napi-rs/canvas installed.
+--sample N keeps N fonts spread evenly over the sorted list and --val K makes
+the last K of them validation (350), for small data sets.
 
 Part 4: trains the character CNN of exercise4.m on charsdb.mat (default
 ./charsdb.mat) with cnn_train's options (batches of 100, 15 epochs, learning
@@ -102,14 +104,25 @@ function optionArgs(who: string, args: string[], valued: readonly string[], flag
 
 async function charsdb(args: string[]): Promise<number> {
   const who = 'nnblocks charsdb';
-  const parsed = optionArgs(who, args, ['--out', '--cache'], ['--quiet']);
+  const parsed = optionArgs(who, args, ['--out', '--cache', '--sample', '--val'], ['--quiet']);
   if (!parsed || parsed.files.length > 0) { if (parsed) console.error(USAGE); return 2; }
+  const count = (name: string): number | undefined | null => {
+    const v = parsed.opts[name];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) { console.error(`${who}: ${name} must be an integer >= 1, got ${String(v)}`); return null; }
+    return n;
+  };
+  const sample = count('--sample'), valFonts = count('--val');
+  if (sample === null || valFonts === null) return 2;
   const { buildCharsDb } = await import('./practical/part4-fonts.js');
   try {
     await buildCharsDb({
       out: (parsed.opts['--out'] as string | undefined) ?? '.',
       cache: parsed.opts['--cache'] as string | undefined,
       progress: parsed.opts['--quiet'] !== true,
+      ...(sample === undefined ? {} : { sample }),
+      ...(valFonts === undefined ? {} : { valFonts }),
     });
   } catch (e) {
     console.error(`${who}: ${(e as Error).message}`);

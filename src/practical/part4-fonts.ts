@@ -291,11 +291,26 @@ export async function glyphRenderer(): Promise<GlyphRenderer> {
   };
 }
 
+/** a-z of every font (in the order given) as charsdb's imdb: assembleCharsDb of the rendered glyphs. */
+export function renderCharsDb(fonts: readonly LoadedFont[], renderer: GlyphRenderer,
+  opts: { valFonts?: number; progress?: boolean } = {}): CharsDb {
+  const bar = progressBar('glyphs', fonts.length, opts.progress ?? false);
+  const glyphs: Float32Array[][] = [];
+  for (const font of fonts) {
+    glyphs.push(Array.from(CHARSDB_CLASSES, (c) => renderer.render(font, c, GLYPH_SIZE, GLYPH_SIZE)));
+    bar.tick(font.name);
+  }
+  bar.done();
+  return assembleCharsDb(fonts.map((f) => f.name), (f, c) => glyphs[f][c], opts.valFonts ?? VAL_FONTS);
+}
+
 export interface BuildCharsDbOptions extends FontCacheOptions {
   /** Where charsdb.mat and sentence-lato.png go ('.'). */
   out?: string;
   /** Validation fonts at the end of the sorted list (350). */
   valFonts?: number;
+  /** Keep only this many fonts, spread evenly over the sorted list (font floor(i F / sample)), for small test sets. */
+  sample?: number;
   /** Lines of the report (console.log). */
   log?: (line: string) => void;
 }
@@ -321,24 +336,22 @@ export async function buildCharsDb(opts: BuildCharsDbOptions = {}): Promise<Buil
   const { cache, families, fetched } = await fetchFontsource(opts);
   const t1 = performance.now();
   const used = families.filter((f) => fontsOfPackage(f.metadata).length > 0);
-  const fonts = await charsdbFonts(used);
+  const all = await charsdbFonts(used);
+  const sample = opts.sample;
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new Error(`buildCharsDb: sample must be an integer >= 1, got ${String(sample)}`);
+  const fonts = sample === undefined || sample >= all.length ? all : Array.from({ length: sample }, (_, i) => all[Math.floor((i * all.length) / sample)]);
   const withFonts = new Set(fonts.map((f) => f.family)).size;
   log(`charsdb: ${families.length} @fontsource packages in ${cache} (${fetched} fetched now); ` +
-    `${used.length} are Google families with latin-ext; ${fonts.length} static fonts (every weight and style) from ${withFonts} families`);
+    `${used.length} are Google families with latin-ext; ${all.length} static fonts (every weight and style)` +
+    (fonts.length < all.length ? `, ${fonts.length} of them sampled evenly,` : '') + ` from ${withFonts} families`);
   if (fonts.length === 0) throw new Error('buildCharsDb: no font of the given families is a Google font with the latin-ext subset');
-  const lato = fonts.find((f) => f.name === `${SENTENCE_FONT.id}-${SENTENCE_FONT.weight}-${SENTENCE_FONT.style}`);
-  const bar = progressBar('glyphs', fonts.length, opts.progress ?? true);
-  const glyphs: Float32Array[][] = [];
-  for (const font of fonts) {
-    glyphs.push(Array.from(CHARSDB_CLASSES, (c) => renderer.render(font, c, GLYPH_SIZE, GLYPH_SIZE)));
-    bar.tick(font.name);
-  }
-  bar.done();
-  const db = assembleCharsDb(fonts.map((f) => f.name), (f, c) => glyphs[f][c], opts.valFonts ?? VAL_FONTS);
+  const lato = all.find((f) => f.name === `${SENTENCE_FONT.id}-${SENTENCE_FONT.weight}-${SENTENCE_FONT.style}`);
+  const db = renderCharsDb(fonts, renderer, { valFonts: opts.valFonts ?? VAL_FONTS, progress: opts.progress ?? true });
   const t2 = performance.now();
   await fs.mkdir(out, { recursive: true });
   const files = [path.join(out, 'charsdb.mat')];
-  await fs.writeFile(files[0], writeMat(charsDbToMat(db)));
+  // MATLAB's save without a version flag writes -v7: every variable zlib-compressed.
+  await fs.writeFile(files[0], writeMat(charsDbToMat(db), { compress: true }));
   if (lato) {
     const im = renderer.render(lato, SENTENCE, SENTENCE_WIDTH, GLYPH_SIZE);
     files.push(path.join(out, 'sentence-lato.png'));

@@ -82,8 +82,13 @@ export function prepareCharsDb(db: CharsDb | Record<string, unknown>): CharsImdb
   const who = 'prepareCharsDb';
   const images = (db as { images?: Record<string, unknown> }).images;
   if (typeof images !== 'object' || images === null) throw new Error(`${who}: db must have images (charsdb.mat's variables), got ${tagOf(db)}`);
-  const data = numericData(who, images.data, 'images.data');
   const P = GLYPH_SIZE * GLYPH_SIZE;
+  // assembleCharsDb's data is a bare Float32Array of 32 x 32 x N; readMat's carries its dims.
+  const data = images.data instanceof Float32Array
+    ? { dims: [GLYPH_SIZE, GLYPH_SIZE, images.data.length / P], data: images.data }
+    : numericData(who, images.data, 'images.data');
+  if (!(data.data instanceof Float32Array)) throw new Error(`${who}: images.data must be single (Float32Array), got ${tagOf(data.data)}`);
+  if (data.data.length % P !== 0) throw new Error(`${who}: images.data has ${data.data.length} values, not a multiple of ${P}`);
   if (data.dims[0] !== GLYPH_SIZE || data.dims[1] !== GLYPH_SIZE) throw new Error(`${who}: images.data is ${data.dims.join('x')}; charsdb's glyphs are ${GLYPH_SIZE}x${GLYPH_SIZE}xN`);
   const N = data.data.length / P;
   const label = numericData(who, images.label, 'images.label').data;
