@@ -100,12 +100,14 @@ describe('initializeCharacterCNN', () => {
       expect(w.data[0]).toBe(Math.fround(stream[at] / 100));
       expect(w.data[w.numel - 1]).toBe(Math.fround(stream[at + w.numel - 1] / 100));
       at += w.numel;
-      expect(ly.stride).toEqual([1, 1]);
-      expect(ly.pad).toEqual([0, 0, 0, 0]);
+      expect(ly.stride).toBe(1);
+      expect(ly.pad).toBe(0);
+      expect(ly.dilate).toBe(1);
     });
     expect(net.layers[1].method).toBe('max');
     expect(net.layers[1].pool).toEqual([2, 2]);
-    expect(net.layers[1].stride).toEqual([2, 2]);
+    expect(net.layers[1].stride).toBe(2);
+    expect(net.layers[5].leak).toBe(0);
   });
 });
 
