@@ -10,8 +10,8 @@ import { Tensor } from '../tensor.js';
 import { writeMat } from '../io/mat/writer.js';
 import { imwrite } from '../image/write.js';
 import {
-  CHARSDB_CLASSES, SENTENCE_FONT, VAL_FONTS, assembleCharsDb, charsDbToMat, type CharsDb, GLYPH_POINTSIZE, GLYPH_SIZE, SENTENCE, SENTENCE_WIDTH, fontsOfPackage,
-  labelLayout, woffMetrics, type FontFile, type FontsourceMetadata, type LabelMetrics,
+  CHARSDB_CLASSES, SENTENCE_FONT, VAL_FONTS, assembleCharsDb, charsDbToMat, type CharsDb, GLYPH_SIZE, SENTENCE, SENTENCE_WIDTH, fontsOfPackage,
+  drawLabel, woffMetrics, type FontFile, type Label2D, type FontsourceMetadata, type LabelMetrics,
 } from './part4-glyphs.js';
 
 // Node's globals, declared here only (the isomorphic sources cannot use them).
@@ -271,22 +271,8 @@ export async function glyphRenderer(): Promise<GlyphRenderer> {
       const ck = `${width}x${height}`;
       const canvas = canvases.get(ck) ?? createCanvas(width, height);
       canvases.set(ck, canvas);
-      const g = canvas.getContext('2d');
-      g.fillStyle = '#ffffff';
-      g.fillRect(0, 0, width, height);
-      g.fillStyle = '#000000';
       // Each font file is a family of its own: no weight or style to match (nor to synthesise).
-      g.font = `${GLYPH_POINTSIZE}px ${reg.family}`;
-      g.textAlign = 'left';
-      g.textBaseline = 'alphabetic';
-      const chars = Array.from(text);
-      const advances = chars.map((c) => g.measureText(c).width);
-      const layout = labelLayout(reg.metrics, advances, GLYPH_POINTSIZE, width, height);
-      for (let i = 0; i < chars.length; i++) g.fillText(chars[i], layout.x[i], layout.baseline);
-      const rgba = g.getImageData(0, 0, width, height).data;
-      const out = new Float32Array(width * height);
-      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y + height * x] = rgba[4 * (y * width + x)] / 255;
-      return out;
+      return drawLabel(canvas.getContext('2d') as unknown as Label2D, reg.family, reg.metrics, text, width, height);
     },
   };
 }

@@ -141,6 +141,40 @@ export function labelLayout(m: LabelMetrics, advances: readonly number[], ppem: 
   return { x, baseline: Math.ceil(oy - 0.5) };
 }
 
+/** The parts of a canvas 2D context drawLabel uses (the HTML canvas, OffscreenCanvas, @napi-rs/canvas). */
+export interface Label2D {
+  fillStyle: unknown;
+  font: string;
+  textAlign: string;
+  textBaseline: string;
+  fillRect(x: number, y: number, w: number, h: number): void;
+  fillText(text: string, x: number, y: number): void;
+  measureText(text: string): { width: number };
+  getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+}
+
+/**
+ * The recipe of one charsdb image on any canvas: white background, `text` in black at
+ * GLYPH_POINTSIZE pixels in the font registered as `family` (one font file per family: a FontFace
+ * in a browser, GlobalFonts.register in Node), each character at its labelLayout pen; returns the
+ * grey H x W image column-major, 0 black .. 1 white (the red channel / 255, as im2single reads it).
+ */
+export function drawLabel(g: Label2D, family: string, metrics: LabelMetrics, text: string, width: number, height: number): Float32Array {
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, width, height);
+  g.fillStyle = '#000000';
+  g.font = `${GLYPH_POINTSIZE}px ${family}`;
+  g.textAlign = 'left';
+  g.textBaseline = 'alphabetic';
+  const chars = Array.from(text);
+  const layout = labelLayout(metrics, chars.map((c) => g.measureText(c).width), GLYPH_POINTSIZE, width, height);
+  for (let i = 0; i < chars.length; i++) g.fillText(chars[i], layout.x[i], layout.baseline);
+  const rgba = g.getImageData(0, 0, width, height).data;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y + height * x] = rgba[4 * (y * width + x)] / 255;
+  return out;
+}
+
 /** charsdb as MatConvNet's imdb holds it (what `load('charsdb.mat')` gives). */
 export interface CharsDb {
   images: {
