@@ -54,13 +54,17 @@ export function charsFigure(imdb: CharsImdb, label = 1): Tensor {
   const c = imdb.meta.classes[label - 1] ?? '?';
   const a = imarraysc(glyphsOf(imdb, label, 1), { spacing: 0 });
   const b = imarraysc(glyphsOf(imdb, label, 2), { spacing: 0 });
+  // The plot font has no quotes: "training chars for a".
+  const t1 = `training chars for ${c}`, t2 = `validation chars for ${c}`;
+  const tw = (s: string) => 2 * (s.length * ADVANCE) + 4;
   const top = 2 * GLYPH_H + 8, gap = 24;
-  const H = top + Math.max(a.shape[0], b.shape[0]), W = a.shape[1] + gap + b.shape[1];
+  const wa = Math.max(a.shape[1], tw(t1)), wb = Math.max(b.shape[1], tw(t2));
+  const H = top + Math.max(a.shape[0], b.shape[0]), W = wa + gap + wb;
   const out = page(H, W);
   paste(out, H, W, a, top, 0);
-  paste(out, H, W, b, top, a.shape[1] + gap);
-  text(out, H, W, `training chars for '${c}'`, 2, 2, [0, 0, 0], 2);
-  text(out, H, W, `validation chars for '${c}'`, 2, a.shape[1] + gap + 2, [0, 0, 0], 2);
+  paste(out, H, W, b, top, wa + gap);
+  text(out, H, W, t1, 2, 2, [0, 0, 0], 2);
+  text(out, H, W, t2, 2, wa + gap + 2, [0, 0, 0], 2);
   return new Tensor(out, [H, W, 3]);
 }
 
