@@ -1,4 +1,4 @@
-// The `nnblocks` command (Node only): `nnblocks practical [image.png|jpg]` (part 2)
+// The `nnblocks` command (Node only): `nnblocks practical [image.png|jpg]` (part 2), `nnblocks charsdb` and `nnblocks practical 4` (part 4)
 // and `nnblocks practical 3 [dots.jpg] [--out DIR]` (part 3).
 // Exit codes: 0 all checks within the threshold, 1 a check failed it,
 // 2 bad usage or an image that cannot be read.
