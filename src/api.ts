@@ -51,3 +51,4 @@ export type {
 export { nnnormalize } from './blocks/normalize.js';
 export { nnspnorm } from './blocks/spnorm.js';
 export { nnnoffset } from './blocks/noffset.js';
+export { toImageData, type ImageDataOptions, type Colormap } from './image.js';
