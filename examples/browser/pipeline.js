@@ -1,7 +1,7 @@
 // The computations behind the page, free of DOM code: the input as the
 // practical wants it (three channels, not too large), part 1's chain
-// conv -> relu -> pool, and pictures made with the package's imarraysc + toPNG.
-import { Tensor, im2single, imarraysc, nnconv, nnpool, nnrelu, toPNG } from 'nnblocks';
+// conv -> relu -> pool, and pictures made with the package's imarraysc + toImageData.
+import { Tensor, im2single, imarraysc, nnconv, nnpool, nnrelu, toImageData } from 'nnblocks';
 
 /** Larger images are reduced (area average) so that a run stays around a second or two. */
 export const MAX_SIDE = 640;
@@ -83,15 +83,15 @@ export function part1(x, w, pool) {
 }
 
 /**
- * A PNG of `t` as bytes: an [H, W, 3] image as it is; otherwise (a feature
- * map) its channels tiled with imarraysc, each scaled to its own min..max,
- * with white gaps between tiles.
+ * The picture of `t` as canvas RGBA bytes ({ width, height, data }): an
+ * [H, W, 3] image as it is; otherwise (a feature map) its channels tiled with
+ * imarraysc, each scaled to its own min..max, with white gaps between tiles.
  */
 export function picture(t) {
   const [H, W, C] = t.shape;
   const gap = Math.max(1, Math.round(Math.min(H, W) / 60));
   const img = C === 3 ? t : imarraysc(t, { spacing: C > 1 ? gap : 0, fillValue: 1 });
-  return toPNG(img);
+  return toImageData(img);
 }
 
 /** "380×508×10" for a tensor's MATLAB size with at least three dimensions. */
