@@ -49,6 +49,9 @@ function hot(m: number): [number, number, number][] {
   return rows;
 }
 
+/** Whether this platform stores the low byte of a word first (every browser does; big-endian is handled too). */
+const LITTLE = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 const NAMED: Record<string, () => [number, number, number][]> = { jet: () => jet(256), hot: () => hot(256) };
 
 /** The colormap as m rows of 0..255 bytes, or null for 'gray' (which needs no table). */
@@ -66,6 +69,51 @@ function colormapBytes(who: string, cm: Colormap | undefined): Uint8Array | null
     for (let c = 0; c < 3; c++) table[3 * r + c] = Math.round(row[c] * 255);
   });
   return table;
+}
+
+// u32[i*W + j] = the word of x(i, j, :): row-major pixels from column-major planes, in blocks of B
+// columns so both the reads (down a column) and the writes (along a row) stay in cache. Each case is
+// its own small loop so that the engine optimises it on the first call.
+const B = 64;
+
+/**
+ * Grey or a colormap: u32[i*W + j] = words[clamp(floor(x(i, j)*k + k0 + half), 0, top)]: grey levels
+ * round (half = 0.5; floor(v + 0.5) is Math.round, exactly, for v = 255 * a float32), colormap rows
+ * floor (half = 0, top = m - 1).
+ */
+function levelWords(u32: Uint32Array, d: Float32Array, H: number, W: number, k: number, k0: number, half: number, words: Uint32Array, top: number): void {
+  for (let j0 = 0; j0 < W; j0 += B) {
+    const j1 = Math.min(W, j0 + B);
+    for (let i = 0; i < H; i++) {
+      let q = i * W + j0;
+      const end = i + H * j1;
+      for (let p = i + H * j0; p < end; p += H) {
+        const v = d[p] * k + k0 + half; // NaN fails v > 0: level 0
+        u32[q++] = words[v > 0 ? (v < top ? v | 0 : top) : 0];
+      }
+    }
+  }
+}
+
+/** RGB: u32[i*W + j] = the word of the rounded, clamped levels of x(i, j, 0..2). */
+function rgbWords(u32: Uint32Array, d: Float32Array, H: number, W: number, k: number, k0: number): void {
+  const n = H * W;
+  for (let j0 = 0; j0 < W; j0 += B) {
+    const j1 = Math.min(W, j0 + B);
+    for (let i = 0; i < H; i++) {
+      let q = i * W + j0;
+      const end = i + H * j1;
+      for (let p = i + H * j0; p < end; p += H) {
+        const r = d[p] * k + k0 + 0.5, g = d[p + n] * k + k0 + 0.5, b = d[p + 2 * n] * k + k0 + 0.5;
+        u32[q++] = word(r > 0 ? (r < 255 ? r | 0 : 255) : 0, g > 0 ? (g < 255 ? g | 0 : 255) : 0, b > 0 ? (b < 255 ? b | 0 : 255) : 0);
+      }
+    }
+  }
+}
+
+/** One 32-bit word per pixel: R G B A (alpha 255) in memory order whatever the platform's endianness. */
+function word(r: number, g: number, b: number): number {
+  return (LITTLE ? (r | (g << 8) | (b << 16) | 0xff000000) : ((r << 24) | (g << 16) | (b << 8) | 0xff)) >>> 0;
 }
 
 /**
@@ -104,24 +152,16 @@ export function toImageData(x: Tensor, opts: ImageDataOptions = {}): CanvasImage
       data instanceof Uint8ClampedArray ? ` of ${data.length}` : ''}`);
   }
   const d = x.data, span = hi - lo;
-  const unit = (v: number): number => { const u = (v - lo) / span; return u > 0 ? (u < 1 ? u : 1) : 0; }; // NaN fails u > 0
   const m = table === null ? 0 : table.length / 3;
-  // data[4*(i*W + j) + c] = colour c of x(i, j, :): row-major RGBA from column-major planes
-  for (let j = 0; j < W; j++) {
-    for (let i = 0; i < H; i++) {
-      const p = i + H * j, q = 4 * (i * W + j);
-      if (C === 3) {
-        data[q] = Math.round(unit(d[p]) * 255);
-        data[q + 1] = Math.round(unit(d[p + n]) * 255);
-        data[q + 2] = Math.round(unit(d[p + 2 * n]) * 255);
-      } else if (table === null) {
-        data[q] = data[q + 1] = data[q + 2] = Math.round(unit(d[p]) * 255);
-      } else {
-        const r = 3 * Math.min(m - 1, Math.floor(unit(d[p]) * m));
-        data[q] = table[r]; data[q + 1] = table[r + 1]; data[q + 2] = table[r + 2];
-      }
-      data[q + 3] = 255;
-    }
-  }
+  // The word of each grey level, and of each colormap row.
+  const words = new Uint32Array(256);
+  for (let l = 0; l < 256; l++) words[l] = word(l, l, l);
+  const rows = new Uint32Array(m);
+  for (let r = 0; r < m; r++) rows[r] = word(table![3 * r], table![3 * r + 1], table![3 * r + 2]);
+  const u32 = new Uint32Array(data.buffer, data.byteOffset, n);
+  const k = 255 / span, k0 = -lo * k;
+  if (C === 3) rgbWords(u32, d, H, W, k, k0);
+  else if (m === 0) levelWords(u32, d, H, W, k, k0, 0.5, words, 255);
+  else levelWords(u32, d, H, W, m / span, -lo * (m / span), 0, rows, m - 1);
   return { width: W, height: H, data };
 }
