@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import inlineWasm from './tools/inline-wasm.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const external = [...Object.keys(pkg.dependencies ?? {}), /^node:/];
+const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), /^node:/];
 
 /** Ship the raw module and the practical's sample image as files. */
 function emitAssets() {
@@ -72,7 +72,9 @@ export default [
     output: {
       dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js',
       // Everything but the entries themselves (and the inlined bytes, which only index.js needs) in one shared file.
-      manualChunks: (id) => (/\/src\/(?!(index|cli)\.ts$)/.test(id) ? 'core' : undefined),
+      // The charsdb builder (Node only, fetches fonts, renders with @napi-rs/canvas) in its own file, loaded by the command only.
+      manualChunks: (id) => (/\/src\/practical\/(part4-fonts|fontsource-families)\.ts$/.test(id) ? 'charsdb'
+        : /\/src\/(?!(index|cli)\.ts$)/.test(id) ? 'core' : undefined),
     },
     plugins: [inlineWasm(), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false }),
       emitAssets(), shebang()],

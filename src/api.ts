@@ -51,4 +51,10 @@ export type {
 export { nnnormalize } from './blocks/normalize.js';
 export { nnspnorm } from './blocks/spnorm.js';
 export { nnnoffset } from './blocks/noffset.js';
+// --- part 4 (charsdb, the character CNN) ---
+export { initializeCharacterCNN, prepareCharsDb, getBatch, getBatchWithJitter, decodeCharacters, randpermK, trainCharacterCNN, runOnSentence, saveCharsCNN, type InitCharacterCNNOptions, type CharsImdb, type DecodedCharacters, type TrainCharacterCNNOptions, type EpochReport } from './practical/part4.js';
+export { charsFigure, filtersFigure, decodeFigure } from './practical/part4-figures.js';
+export { CHARSDB_CLASSES, GLYPH_SIZE, GLYPH_POINTSIZE, VAL_FONTS, SENTENCE, SENTENCE_WIDTH, SENTENCE_FONT, fontsOfPackage, woffMetrics, labelLayout, assembleCharsDb, charsDbToMat, type FontsourceMetadata, type FontFile, type LabelMetrics, type LabelLayout, type CharsDb } from './practical/part4-glyphs.js';
+export { integerStream } from './random.js';
+// --- end part 4 ---
 export { toImageData, type ImageDataOptions, type Colormap } from './image.js';

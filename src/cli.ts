@@ -5,12 +5,16 @@
 
 import { init, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures } from './index.js';
 import { nodeFs } from './node-fs.js';
+import { readMat, prepareCharsDb, trainCharacterCNN, runOnSentence, decodeCharacters, saveCharsCNN, charsFigure, filtersFigure, decodeFigure } from './index.js';
 
 // Node's global; declared here only, so the isomorphic sources cannot use it.
-declare const process: { argv: string[]; exitCode?: number };
+declare const process: { argv: string[]; exitCode?: number; stderr: { isTTY?: boolean; write(s: string): boolean } };
 
 const USAGE = `usage: nnblocks practical [image]
        nnblocks practical 3 dots.jpg [--out DIR]
+       nnblocks charsdb [--out DIR] [--cache DIR] [--quiet]
+       nnblocks practical 4 [charsdb.mat] [--epochs N] [--out DIR] [--no-jitter|--jitter-only]
+                            [--seed S] [--epoch-size N] [--sentence FILE] [--quiet]
 
 Part 2 (default): runs back-propagation of the VGG CNN practical on the
 image (PNG or JPEG; default: the bundled 384x512 sample) and checks every
@@ -19,7 +23,19 @@ derivative numerically. A check passes below ${PRACTICAL_THRESHOLD * 100}% error
 Part 3: trains the tiny blob-detecting CNN of exercise3.m on dots.jpg
 (500 iterations of SGD), prints the objective every 10 iterations and the
 learned 3x3 filter and bias, and writes the figures as PNGs into DIR
-(default ./practical3).`;
+(default ./practical3).
+
+charsdb: builds charsdb.mat (32x32 glyphs a-z of every static font of the
+Google families on npm as @fontsource/* that cover latin-ext; the last 350
+fonts are validation) and sentence-lato.png into DIR (default .). The font
+packages are fetched from the npm registry into a cache (--cache DIR,
+default ~/.cache/nnblocks/fonts); needs @napi-rs/canvas installed.
+
+Part 4: trains the character CNN of exercise4.m on charsdb.mat (default
+./charsdb.mat) with cnn_train's options (batches of 100, 15 epochs, learning
+rate 0.001), decodes sentence-lato.png (next to charsdb.mat), then the same
+with jittered batches; writes charscnn.mat, charscnn-jit.mat and the figures
+into DIR (default ./practical4).`;
 
 const DOTS_NEEDED = `nnblocks practical 3: part 3 needs the practical's dots.jpg, which nnblocks does not ship.
 Get data/dots.jpg from the practical's repository (https://github.com/vedaldi/practical-cnn, data/dots.jpg)
@@ -64,8 +80,137 @@ async function part3(args: string[]): Promise<number> {
   return 0;
 }
 
+// --- part 4 (charsdb, practical 4) ---
+function optionArgs(who: string, args: string[], valued: readonly string[], flags: readonly string[]):
+  { opts: Record<string, string | true>; files: string[] } | null {
+  const opts: Record<string, string | true> = {};
+  const files: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (valued.includes(name)) {
+      if (eq > 0) opts[name] = a.slice(eq + 1);
+      else if (k + 1 < args.length) opts[name] = args[++k];
+      else { console.error(`${who}: ${name} needs a value`); return null; }
+    } else if (flags.includes(a)) opts[a] = true;
+    else if (a.startsWith('-')) { console.error(`${who}: unknown option ${a}\n\n${USAGE}`); return null; }
+    else files.push(a);
+  }
+  return { opts, files };
+}
+
+async function charsdb(args: string[]): Promise<number> {
+  const who = 'nnblocks charsdb';
+  const parsed = optionArgs(who, args, ['--out', '--cache'], ['--quiet']);
+  if (!parsed || parsed.files.length > 0) { if (parsed) console.error(USAGE); return 2; }
+  const { buildCharsDb } = await import('./practical/part4-fonts.js');
+  try {
+    await buildCharsDb({
+      out: (parsed.opts['--out'] as string | undefined) ?? '.',
+      cache: parsed.opts['--cache'] as string | undefined,
+      progress: parsed.opts['--quiet'] !== true,
+    });
+  } catch (e) {
+    console.error(`${who}: ${(e as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+const CHARSDB_NEEDED = (file: string) => `nnblocks practical 4: ${file} not found. Build charsdb first (fetches the fonts from the npm registry):
+  nnblocks charsdb            (writes charsdb.mat and sentence-lato.png here; needs npm install @napi-rs/canvas)
+then run: nnblocks practical 4 [path/to/charsdb.mat] [--epochs N] [--out DIR]`;
+
+async function part4(args: string[]): Promise<number> {
+  const who = 'nnblocks practical 4';
+  const parsed = optionArgs(who, args, ['--out', '--epochs', '--sentence', '--seed', '--epoch-size'], ['--jitter-only', '--no-jitter', '--quiet']);
+  if (!parsed || parsed.files.length > 1) { if (parsed) console.error(USAGE); return 2; }
+  const { opts } = parsed;
+  const num = (name: string, dflt: number, min: number): number | null => {
+    const v = opts[name];
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) { console.error(`${who}: ${name} must be an integer >= ${min}, got ${String(v)}`); return null; }
+    return n;
+  };
+  const epochs = num('--epochs', 15, 1), seed = num('--seed', 1, 0), epochSize = num('--epoch-size', 0, 0);
+  if (epochs === null || seed === null || epochSize === null) return 2;
+  if (opts['--jitter-only'] && opts['--no-jitter']) { console.error(`${who}: --jitter-only and --no-jitter exclude each other`); return 2; }
+  const out = (opts['--out'] as string | undefined) ?? 'practical4';
+  const dbFile = parsed.files[0] ?? 'charsdb.mat';
+  const sentenceFile = (opts['--sentence'] as string | undefined) ?? dbFile.replace(/[^/\\]*$/, 'sentence-lato.png');
+  await init();
+  const fs = await nodeFs(who);
+  let vars;
+  try {
+    vars = await readMat(dbFile);
+  } catch (e) {
+    console.error(/ENOENT|no such file/i.test((e as Error).message) ? CHARSDB_NEEDED(dbFile) : `${who}: ${(e as Error).message}`);
+    return 2;
+  }
+  let sentence;
+  try {
+    sentence = im2single(await imread(sentenceFile));
+    if (sentence.shape[2] === 3) sentence = rgb2gray(sentence);
+  } catch (e) {
+    console.error(`${who}: cannot read the sentence image ${sentenceFile} (nnblocks charsdb writes it next to charsdb.mat): ${(e as Error).message}`);
+    return 2;
+  }
+  const t0 = Date.now();
+  const imdb = prepareCharsDb(vars);
+  const ntrain = Array.from(imdb.images.set).filter((v) => v === 1).length;
+  console.log(`Part 4 of the VGG CNN practical on ${dbFile}: ${imdb.images.label.length} images of ${imdb.meta.fonts.length} fonts ` +
+    `(${ntrain} train, ${imdb.images.label.length - ntrain} val), imageMean ${imdb.imageMean.toPrecision(6)}`);
+  await fs.mkdir(out, { recursive: true });
+  const written: string[] = [];
+  const write = async (name: string, t: Parameters<typeof imwrite>[0]) => { await imwrite(t, `${out}/${name}`); written.push(name); };
+  await write('chars-a.png', charsFigure(imdb));
+  const tty = !!process.stderr.isTTY;
+  const err = process.stderr;
+  const runs = opts['--jitter-only'] ? [true] : opts['--no-jitter'] ? [false] : [false, true];
+  const summary: string[] = [];
+  for (const jitter of runs) {
+    const tag = jitter ? 'jit' : '';
+    console.log(`\n== ${jitter ? 'Part 4.6: with jitter (getBatchWithJitter)' : 'Part 4.2-4.5: getBatch'}; ${epochs} epochs of batches of 100, learning rate 0.001 ==`);
+    const expDir = `${out}/chars${jitter ? '-jit' : ''}-experiment`;
+    const { net, epochs: reps } = await trainCharacterCNN(imdb, {
+      jitter, numEpochs: epochs, expDir, seed: seed + (jitter ? 1 : 0), jitterSeed: seed,
+      ...(epochSize > 0 ? { epochSize } : {}),
+      log: (line) => { if (tty) err.write('\r\x1b[K'); console.log(line); },
+      onBatch: (line) => {
+        if (opts['--quiet']) return;
+        if (tty) err.write(`\r\x1b[K${line}`);
+        else if (/: +1\/|: *(\d+)\/ *\1:/.test(line)) console.log(line);
+      },
+    });
+    if (tty) err.write('\r\x1b[K');
+    const matName = jitter ? 'charscnn-jit.mat' : 'charscnn.mat';
+    await fs.writeFile(`${out}/${matName}`, saveCharsCNN(net));
+    written.push(matName);
+    if (!jitter) await write('filters.png', filtersFigure(net.layers[0].weights![0]!));
+    const { scores } = runOnSentence(net, sentence);
+    const dec = decodeCharacters(scores, imdb.meta.classes);
+    console.log(dec.line);
+    await write(`decode${tag ? '-' + tag : ''}.png`, decodeFigure(sentence, scores, dec));
+    if (reps.length > 0) {
+      const mean = reps.reduce((a, r) => a + r.seconds, 0) / reps.length;
+      const ips = reps.reduce((a, r) => a + r.imagesPerSecond, 0) / reps.length;
+      summary.push(`${jitter ? 'with jitter   ' : 'without jitter'}: val top1err ${reps[reps.length - 1].top1err.toFixed(4)} top5err ` +
+        `${reps[reps.length - 1].top5err.toFixed(4)} after epoch ${reps[reps.length - 1].epoch}; ${mean.toFixed(1)} s per epoch, ${ips.toFixed(1)} train images/s`);
+    }
+    summary.push(`  decoded: ${dec.text}`);
+    written.push(`chars${jitter ? '-jit' : ''}-experiment/net-train.png`);
+  }
+  console.log(`\n${summary.join('\n')}`);
+  console.log(`Part 4 took ${((Date.now() - t0) / 1000).toFixed(1)} s. Written to ${out}/: ${written.join(', ')}`);
+  return 0;
+}
+// --- end part 4 ---
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, file, ...rest] = argv;
+  if (cmd === 'charsdb') return charsdb(argv.slice(1));
+  if (cmd === 'practical' && file === '4') return part4(rest);
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return 0;

@@ -189,3 +189,13 @@ export function randperms(seed: number, ...sizes: number[]): Int32Array[] {
     return p;
   });
 }
+
+/**
+ * A stream of uniform integers: `next(n)` is uniform in 0..n-1 (n <= 2^32, unbiased), from a fresh
+ * generator (seed given) or the shared stream that randn continues (MATLAB's global stream, which
+ * exercise4's getBatchWithJitter draws from).
+ */
+export function integerStream(seed?: number, who = 'randi'): (n: number) => number {
+  const g = generator(who, seed);
+  return (n: number) => g.below(n);
+}
