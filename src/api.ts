@@ -58,3 +58,4 @@ export { CHARSDB_CLASSES, GLYPH_SIZE, GLYPH_POINTSIZE, VAL_FONTS, SENTENCE, SENT
 export { integerStream } from './random.js';
 // --- end part 4 ---
 export { toImageData, type ImageDataOptions, type Colormap } from './image.js';
+export { trainingCurves } from './net/curves.js';

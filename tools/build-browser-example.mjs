@@ -9,7 +9,7 @@
 //   node tools/build-browser-example.mjs            build only
 //   node tools/build-browser-example.mjs --serve    build, then serve on http://127.0.0.1:8080/ (or --port N)
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { blobsPNG } from './make-blobs.mjs';
@@ -60,14 +60,40 @@ export async function buildBrowserExample({ minify = true } = {}) {
   });
   copyFileSync(join(root, 'assets', 'sample.png'), join(outdir, 'sample.png'));
   writeFileSync(join(outdir, 'blobs.png'), blobsPNG());
+  await copyFonts(join(outdir, 'fonts'));
   const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((f) => f.endsWith('app.js'))].bytes;
   return { outdir, bytes, workerBytes: workerSource.length };
+}
+
+/**
+ * Part 4's fonts: of each package of PAGE_FONTS (devDependencies, OFL-1.1), the fonts charsdb takes
+ * (fontsOfPackage: every weight x style of a Google family covering latin-ext, as the latin-subset
+ * WOFF) limited to weights 400 and 700, copied into `dir` with each package's licence, and listed in
+ * fonts.json in charsdb's order (by name).
+ */
+export const PAGE_FONTS = ['lato', 'noto-serif', 'open-sans', 'roboto', 'roboto-mono'];
+async function copyFonts(dir) {
+  const { fontsOfPackage } = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+  mkdirSync(dir, { recursive: true });
+  const list = [];
+  for (const id of PAGE_FONTS) {
+    const pkg = join(root, 'node_modules', '@fontsource', id);
+    if (!existsSync(join(pkg, 'metadata.json'))) throw new Error(`build-browser-example: @fontsource/${id} is missing; run npm ci`);
+    const meta = JSON.parse(readFileSync(join(pkg, 'metadata.json'), 'utf8'));
+    for (const f of fontsOfPackage(meta).filter((f) => f.weight === 400 || f.weight === 700)) {
+      copyFileSync(join(pkg, 'files', f.file), join(dir, f.file));
+      list.push({ ...f, licence: `${id}-LICENSE.txt` });
+    }
+    copyFileSync(join(pkg, 'LICENSE'), join(dir, `${id}-LICENSE.txt`));
+  }
+  list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  writeFileSync(join(dir, 'fonts.json'), `${JSON.stringify(list, null, 1)}\n`);
 }
 
 async function cli(args) {
   const { outdir, bytes, workerBytes } = await buildBrowserExample();
   console.log(`built ${join(outdir, 'app.js')} (${(bytes / 1024).toFixed(1)} KB, ${(workerBytes / 1024).toFixed(1)} KB of it the worker), ` +
-    `sample.png and blobs.png`);
+    `sample.png, blobs.png and fonts/`);
   if (!args.includes('--serve')) return;
   const { serveStatic } = await import('./static-server.mjs');
   const at = args.indexOf('--port');

@@ -7,6 +7,7 @@ import { FILTERS } from './filters.js';
 import { PART2_MIN_SIDE, part1, picture, prepare, sizeText } from './pipeline.js';
 import { decodeBundled, drawRGBA } from './canvas.js';
 import { setupPart3 } from './part3-ui.js';
+import { setupPart4 } from './part4-ui.js';
 import WORKER_SOURCE from 'worker-source'; // worker.js bundled as text by the build script
 
 const $ = (id) => document.getElementById(id);
@@ -55,9 +56,10 @@ async function useImage(source, name) {
   showError('');
   setState('running', `Reading ${name}…`);
   const t0 = now();
-  let image;
+  let image, decodeOnly = 0;
   try {
     image = source === SAMPLE ? await decodeBundled(SAMPLE, 3) : await imread(source);
+    decodeOnly = now() - t0;
   } catch (e) {
     if (seq !== loadSeq) return;
     const offline = location.protocol === 'file:' && source === SAMPLE
@@ -69,7 +71,7 @@ async function useImage(source, name) {
   }
   if (seq !== loadSeq) return; // a newer image was chosen meanwhile
   const { x, notes } = prepare(image);
-  current = { x, name, notes, decodeMs: now() - t0, part2Ms: null, decoder: source === SAMPLE ? 'browser decode' : 'imread' };
+  current = { x, name, notes, decodeMs: now() - t0, readMs: decodeOnly, part2Ms: null, decoder: source === SAMPLE ? 'browser decode' : 'imread' };
   let sum = 0;
   for (const v of image.data) sum += v;
   ui.source.dataset.sum = String(sum); // the test compares it with imread's samples
@@ -115,17 +117,17 @@ function runPart1(x) {
   ui.about.textContent = FILTERS[key].describe(seed);
   const { y, r, p, times } = part1(x, w, pool);
   const t0 = now();
-  show('fig-input', x, `The input image x, ${sizeText(x)}`);
-  show('fig-conv', y, `${y.shape?.[2]} feature maps y = nnconv(x, w, [])`);
-  show('fig-relu', r === y ? null : r, 'The feature maps after nnrelu');
-  show('fig-pool', p === r ? null : p, `The feature maps after ${pool}×${pool} max pooling`);
+  show('fig-input', x, `The input image x, ${sizeText(x)}`, times);
+  show('fig-conv', y, `${y.shape?.[2]} feature maps y = nnconv(x, w, [])`, times);
+  show('fig-relu', r === y ? null : r, 'The feature maps after nnrelu', times);
+  show('fig-pool', p === r ? null : p, `The feature maps after ${pool}×${pool} max pooling`, times);
   $('pool-caption').textContent = `nnpool(r, ${pool})`;
   times.pictures = now() - t0;
   return times;
 }
 
 /** One figure: the picture of a tensor, or the Error that stopped it, or null for a skipped step. */
-function show(id, t, alt) {
+function show(id, t, alt, times = {}) {
   const fig = $(id), img = fig.querySelector('canvas'), size = fig.querySelector('.size'), msg = fig.querySelector('.msg');
   if (t === null || t instanceof Error) {
     img.hidden = true;
@@ -136,7 +138,10 @@ function show(id, t, alt) {
     msg.hidden = false;
     return;
   }
-  drawRGBA(img, picture(t));
+  const rgba = picture(t, times);
+  const t0 = now();
+  drawRGBA(img, rgba);
+  times.putImageData = (times.putImageData ?? 0) + now() - t0;
   img.setAttribute('aria-label', alt);
   img.hidden = false;
   img.classList.toggle('pixelated', t.shape[1] * Math.ceil(Math.sqrt(t.shape[2] === 3 ? 1 : t.shape[2])) < 400);
@@ -177,8 +182,8 @@ function runPart2(x) {
 
 function showTimings(img, times) {
   const rows = [
-    ['init (compile WASM)', initMs], [`${img.decoder} + im2single`, img.decodeMs], ['nnconv', times.conv],
-    ['nnrelu', times.relu], ['nnpool', times.pool], ['imarraysc + toImageData + putImageData', times.pictures], ['part 2: practical(x)', img.part2Ms],
+    ['init (compile WASM)', initMs], [`${img.decoder} + im2single`, img.decodeMs], [img.decoder, img.readMs], ['nnconv', times.conv],
+    ['nnrelu', times.relu], ['nnpool', times.pool], ['pictures', times.pictures], ['imarraysc', times.imarraysc], ['toImageData', times.toImageData], ['putImageData', times.putImageData], ['part 2: practical(x)', img.part2Ms],
   ];
   ui.timings.replaceChildren(...rows.filter(([, t]) => t !== undefined && t !== null).map(([name, t]) => {
     const li = document.createElement('li');
@@ -232,6 +237,7 @@ function startWorker() {
 async function main() {
   wire();
   const part3 = setupPart3({ startWorker, dist: DIST, safely });
+  setupPart4({ startWorker, dist: DIST, safely });
   setState('running', 'Compiling the WebAssembly kernels…');
   const t0 = now();
   try {

@@ -7,6 +7,7 @@ import {
   init, Tensor, extractBlackBlobs, trainTinyCNN, blobsFigure, objectiveFigure, histogramFigure, filterFigure,
   mapFigure, errorMapFigure, toImageData,
 } from 'nnblocks';
+import { part4 } from './part4-train.js';
 
 const now = () => performance.now();
 
@@ -53,6 +54,7 @@ self.onmessage = async (e) => {
   try {
     await init();
     if (msg.cmd === 'part3') part3(msg);
+    else if (msg.cmd === 'part4') await part4(msg, post);
     else throw new Error(`unknown command ${msg.cmd}`);
   } catch (err) {
     self.postMessage({ type: 'error', id: msg.id, part: msg.cmd, message: err?.message ?? String(err) });
