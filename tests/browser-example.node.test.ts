@@ -1,8 +1,10 @@
 // The browser example (examples/browser) end to end: build it with its own
 // script, serve the folder on 127.0.0.1, drive Debian's Chromium with every
 // request to anywhere else blocked and counted, and check what the page shows
-// for the bundled sample, other filters, uploads and a file that is not an image.
-// Saves docs/browser-demo.png, the README's picture.
+// for the bundled sample, other filters, uploads and a file that is not an image;
+// part 3 training live in the worker (and on dots.jpg when the machine has it);
+// part 4's charsdb subset built from the bundled fonts, a short training and the
+// decoded sentence. Saves docs/browser-demo.png, the README's picture.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -269,6 +271,39 @@ describe('examples/browser', () => {
     // trainTinyCNN on dots.jpg, seed 1: 0.494 at iteration 1, 0.330 at 30 (as in Node)
     expect(Number(a)).toBeCloseTo(0.494, 2);
     expect(Number(b)).toBeCloseTo(0.330, 2);
+  });
+
+  it('builds part 4\'s charsdb subset from the bundled fonts, trains the character CNN briefly (error far below chance) and decodes the sentence', async () => {
+    const sec = page.locator('#part4-sec');
+    await page.click('#p3-stop').catch(() => {}); // part 3's worker would share the two cores
+    await page.fill('#p4-epochs', '4');
+    await page.click('#p4-start');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('part4-sec')!.dataset.state!), null, { timeout: 300_000 });
+    expect(await page.locator('#p4-status').textContent()).toMatch(/^Done: 4 epochs in [\d.]+ s; validation top-1 error [\d.]+ \(chance: 0\.962\)\.$/);
+    expect(await sec.getAttribute('data-fonts')).toBe('20');
+    expect(await page.locator('#p4-about').textContent()).toContain('20 fonts (Lato, Noto Serif, Open Sans, Roboto, Roboto Mono; ' +
+      'weights 400 and 700, normal and italic) × 26 letters = 520 glyphs: 416 for training (16 fonts), 104 for validation');
+    const log = (await page.locator('#p4-log').textContent())!.split('\n');
+    expect(log).toHaveLength(4);
+    const top1 = log.map((l) => Number(/val top1err ([\d.]+)/.exec(l)![1]));
+    expect(top1[3]).toBeLessThan(0.8); // chance is 25/26 = 0.96 (0.57 on this machine)
+    expect(top1[3]).toBeLessThan(top1[0]);
+    // decodeCharacters: one character per output column, 137 for the 576-pixel sentence
+    expect((await sec.getAttribute('data-decoded'))!).toMatch(/^[a-z]{137}$/);
+    expect(await page.locator('#p4-decoded').textContent()).toMatch(/^decodeCharacters: decode chars: [a-z]{137}$/);
+    const hw = (id: string) => page.locator(`#${id}`).evaluate((c: HTMLCanvasElement) => [c.height, c.width]);
+    expect(await hw('p4-fig-sentence')).toEqual([32, 576]);
+    expect(await hw('p4-fig-curves')).toEqual([280, 3 * 320]); // objective, top1err, top5err
+    expect((await hw('p4-fig-decode'))[1]).toBeGreaterThan(576);
+    // the glyphs are ink on white: the sentence canvas has both
+    const inks = await page.locator('#p4-fig-sentence').evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let dark = 0, white = 0;
+      for (let p = 0; p < d.length; p += 4) { if (d[p] < 60) dark++; if (d[p] === 255) white++; }
+      return { dark, white };
+    });
+    expect(inks.dark).toBeGreaterThan(500);
+    expect(inks.white).toBeGreaterThan(10_000);
   });
 
   it('made no request outside its own server and raised no page errors', () => {
