@@ -1,20 +1,23 @@
 // Part 4 in the worker: exercise4.m on the page's subset of charsdb —
 // prepareCharsDb (the global mean subtracted), initializeCharacterCNN,
 // cnnTrain with the script's options (batch 100, learning rate 0.001) and
-// getBatch, the error curves drawn after every epoch, then the net without
-// its loss run on the sentence and decodeCharacters.
+// getBatch (or getBatchWithJitter, Part 4.6, whose validation pass jitters
+// too as the script's does), the error curves drawn after every epoch, then
+// the net without its loss run on the sentence and decodeCharacters.
 import {
-  prepareCharsDb, initializeCharacterCNN, getBatch, cnnTrain, runOnSentence, decodeCharacters, decodeFigure,
+  prepareCharsDb, initializeCharacterCNN, getBatch, getBatchWithJitter, integerStream, cnnTrain, runOnSentence, decodeCharacters, decodeFigure,
   filtersFigure, trainingCurves, toImageData, Tensor,
 } from 'nnblocks';
 
 const now = () => performance.now();
 
-export async function part4({ id, numEpochs, images, meta, sentence, W }, post) {
+export async function part4({ id, numEpochs, jitter, images, meta, sentence, W }, post) {
   const t0 = now();
   const imdb = prepareCharsDb({ images: { ...images, data: { dims: [32, 32, images.label.length], data: images.data } }, meta });
   let top1err = NaN;
-  const { net } = await cnnTrain(initializeCharacterCNN({ seed: 1 }), imdb, (db, batch) => getBatch(db, batch), {
+  const randi = integerStream(1, 'getBatchWithJitter');
+  const gb = jitter ? (db, batch) => getBatchWithJitter(db, batch, randi) : (db, batch) => getBatch(db, batch);
+  const { net } = await cnnTrain(initializeCharacterCNN({ seed: 1 }), imdb, gb, {
     batchSize: 100, numEpochs, learningRate: 0.001, continue: false, log: () => {}, onBatch: () => {},
     onEpoch: (info) => {
       const tr = info.stats.train[info.epoch - 1], va = info.stats.val[info.epoch - 1];

@@ -47,7 +47,7 @@ async function loadFont(dist, f, family) {
 
 export function setupPart4({ startWorker, dist, safely }) {
   const ui = {
-    sec: $('part4-sec'), status: $('p4-status'), start: $('p4-start'), stop: $('p4-stop'), epochs: $('p4-epochs'),
+    sec: $('part4-sec'), status: $('p4-status'), start: $('p4-start'), stop: $('p4-stop'), epochs: $('p4-epochs'), jitter: $('p4-jitter'),
     about: $('p4-about'), log: $('p4-log'), decoded: $('p4-decoded'),
   };
   let worker = null, db = null, sentence = null, runs = 0, runId = 0;
@@ -121,13 +121,13 @@ export function setupPart4({ startWorker, dist, safely }) {
         ui.decoded.textContent = m.line;
         ui.sec.dataset.decoded = m.text;
         ui.sec.dataset.run = String(++runs);
-        set('done', `Done: ${numEpochs} epoch${numEpochs > 1 ? 's' : ''} in ${(m.ms / 1000).toFixed(1)} s; validation top-1 error ` +
+        set('done', `Done: ${numEpochs} epoch${numEpochs > 1 ? 's' : ''}${ui.jitter.checked ? ' with jitter' : ''} in ${(m.ms / 1000).toFixed(1)} s; validation top-1 error ` +
           `${m.top1err.toFixed(3)} (chance: ${(25 / 26).toFixed(3)}).`);
         stop();
       }
     };
     const { images, meta } = db;
-    worker.postMessage({ cmd: 'part4', id, numEpochs, images: { data: images.data, label: images.label, set: images.set, id: images.id },
+    worker.postMessage({ cmd: 'part4', id, numEpochs, jitter: ui.jitter.checked, images: { data: images.data, label: images.label, set: images.set, id: images.id },
       meta, sentence, W: SENTENCE_WIDTH });
   }
 
