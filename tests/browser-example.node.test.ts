@@ -258,7 +258,7 @@ describe('examples/browser', () => {
     await page.waitForTimeout(500);
     expect(await sec.getAttribute('data-iteration')).toBe(stoppedAt);
     expect(await page.locator('#p3-status').textContent()).toBe(`Stopped at iteration ${stoppedAt}.`);
-  });
+  }, 300_000);
 
   it.runIf(dots !== null)('trains part 3 on the practical\'s dots.jpg when the user chooses it', async () => {
     await page.fill('#p3-iters', '30');
@@ -271,7 +271,7 @@ describe('examples/browser', () => {
     // trainTinyCNN on dots.jpg, seed 1: 0.494 at iteration 1, 0.330 at 30 (as in Node)
     expect(Number(a)).toBeCloseTo(0.494, 2);
     expect(Number(b)).toBeCloseTo(0.330, 2);
-  });
+  }, 180_000);
 
   it('builds part 4\'s charsdb subset from the bundled fonts, trains the character CNN briefly (error far below chance) and decodes the sentence', async () => {
     const sec = page.locator('#part4-sec');
@@ -304,7 +304,7 @@ describe('examples/browser', () => {
     });
     expect(inks.dark).toBeGreaterThan(500);
     expect(inks.white).toBeGreaterThan(10_000);
-  });
+  }, 360_000);
 
   it('made no request outside its own server and raised no page errors', () => {
     expect(external).toEqual([]);
