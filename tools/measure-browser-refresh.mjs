@@ -37,7 +37,7 @@ async function buildRef(r) {
 }
 
 await buildBrowserExample();
-const dirs = { [ref ?? 'HEAD']: exampleDir };
+const dirs = { 'this checkout': exampleDir };
 if (ref) dirs[ref] = await buildRef(ref);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 const runs = {};
