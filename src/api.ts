@@ -60,3 +60,5 @@ export { charsFigure, filtersFigure, decodeFigure } from './practical/part4-figu
 export { CHARSDB_CLASSES, GLYPH_SIZE, GLYPH_POINTSIZE, VAL_FONTS, SENTENCE, SENTENCE_WIDTH, SENTENCE_FONT, fontsOfPackage, woffMetrics, labelLayout, drawLabel, assembleCharsDb, charsDbToMat, type FontsourceMetadata, type FontFile, type LabelMetrics, type LabelLayout, type Label2D, type CharsDb } from './practical/part4-glyphs.js';
 export { integerStream } from './random.js';
 // --- end part 4 ---
+export { toImageData, type ImageDataOptions, type Colormap } from './image.js';
+export { trainingCurves } from './net/curves.js';

@@ -5,3 +5,4 @@ export type { Image } from './image/types.js';
 export type { ImageSource } from './image/source.js';
 export { im2single, imarraysc, type ImarrayscOptions, type CanvasImageData } from './image/convert.js';
 export { toPNG, imwrite, type PngOptions } from './image/write.js';
+export { toImageData, type ImageDataOptions, type Colormap } from './image/imagedata.js';

@@ -1,9 +1,14 @@
-// The page: wires the controls to pipeline.js and shows the results. Runs on
-// the main thread (a worker could not be started from file://); every long
-// step is preceded by a pause so the status line gets painted first.
+// The page: wires the controls to pipeline.js and shows the results. Parts 1
+// and 2 run on the main thread, every long step preceded by a pause so the
+// status line gets painted first; parts 3 and 4 train in a worker (part3-ui.js,
+// part4-ui.js, worker.js). Pictures go to canvases as ImageData (canvas.js).
 import { init, imread, memoryBytes, practical, PRACTICAL_THRESHOLD } from 'nnblocks';
 import { FILTERS } from './filters.js';
 import { PART2_MIN_SIDE, part1, picture, prepare, sizeText } from './pipeline.js';
+import { decodeBundled, drawRGBA } from './canvas.js';
+import { setupPart3 } from './part3-ui.js';
+import { setupPart4 } from './part4-ui.js';
+import WORKER_SOURCE from 'worker-source'; // worker.js bundled as text by the build script
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -12,7 +17,8 @@ const ui = {
   source: $('source'), timings: $('timings'), der: $('der-body'), derNote: $('der-note'),
 };
 // The sample sits beside the bundle (dist/), wherever the page is served from.
-const SAMPLE = new URL('sample.png', document.currentScript?.src ?? new URL('dist/', location.href)).href;
+const DIST = new URL('.', document.currentScript?.src ?? new URL('dist/', location.href)).href;
+const SAMPLE = new URL('sample.png', DIST).href;
 
 const now = () => performance.now();
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -21,7 +27,6 @@ const ms = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
 let current = null; // { x, name, notes, decodeMs, part2Ms }
 let initMs = 0;
 let loadSeq = 0, renderSeq = 0, runsDone = 0;
-const urls = new Map(); // figure id -> its blob URL, revoked when replaced
 
 function setState(state, message) {
   ui.app.dataset.state = state;
@@ -41,15 +46,20 @@ function safely(step) {
   });
 }
 
-/** Read `source` (the sample's URL or a File) with imread, then run everything on it. */
+/**
+ * Read `source` (the sample's URL or a File), then run everything on it. The
+ * bundled sample (an 8-bit RGB PNG) is decoded by the browser; files the user
+ * gives go through imread, which keeps their channels and bit depth exactly.
+ */
 async function useImage(source, name) {
   const seq = ++loadSeq;
   showError('');
   setState('running', `Reading ${name}…`);
   const t0 = now();
-  let image;
+  let image, decodeOnly = 0;
   try {
-    image = await imread(source);
+    image = source === SAMPLE ? await decodeBundled(SAMPLE, 3) : await imread(source);
+    decodeOnly = now() - t0;
   } catch (e) {
     if (seq !== loadSeq) return;
     const offline = location.protocol === 'file:' && source === SAMPLE
@@ -61,7 +71,10 @@ async function useImage(source, name) {
   }
   if (seq !== loadSeq) return; // a newer image was chosen meanwhile
   const { x, notes } = prepare(image);
-  current = { x, name, notes, decodeMs: now() - t0, part2Ms: null };
+  current = { x, name, notes, decodeMs: now() - t0, readMs: decodeOnly, part2Ms: null, decoder: source === SAMPLE ? 'browser decode' : 'imread' };
+  let sum = 0;
+  for (const v of image.data) sum += v;
+  ui.source.dataset.sum = String(sum); // the test compares it with imread's samples
   const [H, W] = x.shape;
   ui.source.textContent = `${name}: ${image.height}×${image.width}, ${image.channels} channel${image.channels > 1 ? 's' : ''}, ` +
     `${image.bitDepth}-bit${notes.length ? ` (${notes.join('; ')})` : ''}; x is ${H}×${W}×3 in [0, 1].`;
@@ -104,33 +117,32 @@ function runPart1(x) {
   ui.about.textContent = FILTERS[key].describe(seed);
   const { y, r, p, times } = part1(x, w, pool);
   const t0 = now();
-  show('fig-input', x, `The input image x, ${sizeText(x)}`);
-  show('fig-conv', y, `${y.shape?.[2]} feature maps y = nnconv(x, w, [])`);
-  show('fig-relu', r === y ? null : r, 'The feature maps after nnrelu');
-  show('fig-pool', p === r ? null : p, `The feature maps after ${pool}×${pool} max pooling`);
+  show('fig-input', x, `The input image x, ${sizeText(x)}`, times);
+  show('fig-conv', y, `${y.shape?.[2]} feature maps y = nnconv(x, w, [])`, times);
+  show('fig-relu', r === y ? null : r, 'The feature maps after nnrelu', times);
+  show('fig-pool', p === r ? null : p, `The feature maps after ${pool}×${pool} max pooling`, times);
   $('pool-caption').textContent = `nnpool(r, ${pool})`;
   times.pictures = now() - t0;
   return times;
 }
 
 /** One figure: the picture of a tensor, or the Error that stopped it, or null for a skipped step. */
-function show(id, t, alt) {
-  const fig = $(id), img = fig.querySelector('img'), size = fig.querySelector('.size'), msg = fig.querySelector('.msg');
-  if (urls.has(id)) URL.revokeObjectURL(urls.get(id));
-  urls.delete(id);
+function show(id, t, alt, times = {}) {
+  const fig = $(id), img = fig.querySelector('canvas'), size = fig.querySelector('.size'), msg = fig.querySelector('.msg');
   if (t === null || t instanceof Error) {
     img.hidden = true;
-    img.removeAttribute('src');
+    img.width = img.height = 0;
     fig.dataset.size = '';
     size.textContent = '—';
     msg.textContent = t === null ? 'Not computed: the step before failed.' : t.message;
     msg.hidden = false;
     return;
   }
-  const url = URL.createObjectURL(new Blob([picture(t)], { type: 'image/png' }));
-  urls.set(id, url);
-  img.src = url;
-  img.alt = alt;
+  const rgba = picture(t, times);
+  const t0 = now();
+  drawRGBA(img, rgba);
+  times.putImageData = (times.putImageData ?? 0) + now() - t0;
+  img.setAttribute('aria-label', alt);
   img.hidden = false;
   img.classList.toggle('pixelated', t.shape[1] * Math.ceil(Math.sqrt(t.shape[2] === 3 ? 1 : t.shape[2])) < 400);
   fig.dataset.size = sizeText(t).replaceAll('×', 'x');
@@ -170,8 +182,8 @@ function runPart2(x) {
 
 function showTimings(img, times) {
   const rows = [
-    ['init (compile WASM)', initMs], ['imread + im2single', img.decodeMs], ['nnconv', times.conv],
-    ['nnrelu', times.relu], ['nnpool', times.pool], ['imarraysc + toPNG', times.pictures], ['part 2: practical(x)', img.part2Ms],
+    ['init (compile WASM)', initMs], [`${img.decoder} + im2single`, img.decodeMs], [img.decoder, img.readMs], ['nnconv', times.conv],
+    ['nnrelu', times.relu], ['nnpool', times.pool], ['pictures', times.pictures], ['imarraysc', times.imarraysc], ['toImageData', times.toImageData], ['putImageData', times.putImageData], ['part 2: practical(x)', img.part2Ms],
   ];
   ui.timings.replaceChildren(...rows.filter(([, t]) => t !== undefined && t !== null).map(([name, t]) => {
     const li = document.createElement('li');
@@ -215,8 +227,17 @@ function wire() {
   });
 }
 
+/** A new Worker running worker.js, started from a blob: URL (which works from file:// too). */
+let workerURL = null;
+function startWorker() {
+  workerURL ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  return new Worker(workerURL);
+}
+
 async function main() {
   wire();
+  const part3 = setupPart3({ startWorker, dist: DIST, safely });
+  setupPart4({ startWorker, dist: DIST, safely });
   setState('running', 'Compiling the WebAssembly kernels…');
   const t0 = now();
   try {
@@ -231,9 +252,11 @@ async function main() {
     // Everything runs from file:// except reading dist/sample.png: browsers refuse file:// fetches.
     setState('ready', 'Ready. Opened from file://, so choose or drop an image: browsers do not let file:// pages ' +
       'read the bundled sample (npm run example:browser serves the folder with it).');
+    part3.start();
     return;
   }
   await useImage(SAMPLE, 'the bundled sample');
+  part3.start();
 }
 
 safely(main);

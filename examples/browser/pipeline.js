@@ -1,7 +1,7 @@
 // The computations behind the page, free of DOM code: the input as the
 // practical wants it (three channels, not too large), part 1's chain
-// conv -> relu -> pool, and pictures made with the package's imarraysc + toPNG.
-import { Tensor, im2single, imarraysc, nnconv, nnpool, nnrelu, toPNG } from 'nnblocks';
+// conv -> relu -> pool, and pictures made with the package's imarraysc + toImageData.
+import { Tensor, im2single, imarraysc, nnconv, nnpool, nnrelu, toImageData } from 'nnblocks';
 
 /** Larger images are reduced (area average) so that a run stays around a second or two. */
 export const MAX_SIDE = 640;
@@ -83,15 +83,21 @@ export function part1(x, w, pool) {
 }
 
 /**
- * A PNG of `t` as bytes: an [H, W, 3] image as it is; otherwise (a feature
- * map) its channels tiled with imarraysc, each scaled to its own min..max,
- * with white gaps between tiles.
+ * The picture of `t` as canvas RGBA bytes ({ width, height, data }): an
+ * [H, W, 3] image as it is; otherwise (a feature map) its channels tiled with
+ * imarraysc, each scaled to its own min..max, with white gaps between tiles.
+ * Adds the time of each step to `times.imarraysc` and `times.toImageData`.
  */
-export function picture(t) {
+export function picture(t, times = {}) {
   const [H, W, C] = t.shape;
   const gap = Math.max(1, Math.round(Math.min(H, W) / 60));
+  const t0 = now();
   const img = C === 3 ? t : imarraysc(t, { spacing: C > 1 ? gap : 0, fillValue: 1 });
-  return toPNG(img);
+  const t1 = now();
+  const rgba = toImageData(img);
+  times.imarraysc = (times.imarraysc ?? 0) + t1 - t0;
+  times.toImageData = (times.toImageData ?? 0) + now() - t1;
+  return rgba;
 }
 
 /** "380×508×10" for a tensor's MATLAB size with at least three dimensions. */
