@@ -14,6 +14,8 @@
 // REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
 // R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
+import { madd } from './simd';
+
 /** Staging area for partial tiles (8 pixels x 5 filters). */
 const TILE: usize = memory.data(8 * 5 * 4, 16);
 
@@ -24,7 +26,7 @@ const TILE: usize = memory.data(8 * 5 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function acc(c: v128, a: v128, b: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
+  return madd(a, b, c);
 }
 
 /** Store the two vectors of filter kk: straight to y when the tile is full, else via TILE. */

@@ -6,6 +6,8 @@
 // REQUIRES: as gemm8 (conv_gemm.ts) for every kind's rows; y's columns j and j+1
 // are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8 rows are stored.
 
+import { madd } from './simd';
+
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
 export const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
 /** The two output columns of one filter, for blocks shorter than 8 rows. */
@@ -13,7 +15,7 @@ const STAGE: usize = memory.data(16 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function acc(c: v128, a: v128, b: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
+  return madd(a, b, c);
 }
 
 /**
