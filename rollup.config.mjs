@@ -1,10 +1,10 @@
 // dist/index.js    Node, Deno, Bun, browsers: kernels inlined as base64 bytes
-// dist/edge.js     workerd: imports ./kernels.wasm as a compiled Module
-// dist/edge-light.js  Vercel Edge: the same through './kernels.wasm?module'
+// dist/edge.js     workerd: imports ./kernels.wasm and ./kernels-relaxed.wasm as compiled Modules
+// dist/edge-light.js  Vercel Edge: the same through './kernels.wasm?module' (and -relaxed)
 //                  (both self-contained, with node-fs.edge.ts for node-fs.ts: no dynamic import)
 // dist/cli.js      the `nnblocks` command (Node)
 // dist/index.d.ts  types for both library entries
-// dist/kernels.wasm, dist/sample.png
+// dist/kernels.wasm, dist/kernels-relaxed.wasm, dist/sample.png
 import typescript from '@rollup/plugin-typescript';
 import dts from 'rollup-plugin-dts';
 import { readFileSync } from 'node:fs';
@@ -19,10 +19,14 @@ function emitAssets() {
     name: 'emit-assets',
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm', source: readFileSync('build/kernels.wasm') });
+      this.emitFile({ type: 'asset', fileName: 'kernels-relaxed.wasm', source: readFileSync('build/kernels-relaxed.wasm') });
       this.emitFile({ type: 'asset', fileName: 'sample.png', source: readFileSync('assets/sample.png') });
       // For `import kernels from 'nnblocks/kernels.wasm'` in Workers, whose bundlers hand over a compiled Module.
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm.d.ts', source:
         '/** The nnblocks kernels, as a Worker bundler compiles them: pass to init(). */\n' +
+        'declare const kernels: WebAssembly.Module;\nexport default kernels;\n' });
+      this.emitFile({ type: 'asset', fileName: 'kernels-relaxed.wasm.d.ts', source:
+        '/** The relaxed-SIMD build of the kernels (engines that validate relaxed SIMD), compiled: pass to init(). */\n' +
         'declare const kernels: WebAssembly.Module;\nexport default kernels;\n' });
     },
   };
@@ -36,7 +40,7 @@ function edgeKernels() {
   return {
     name: 'edge-kernels',
     resolveId(source, importer) {
-      if (/^\.\/kernels\.wasm(\?module)?$/.test(source) && /src\/edge(-light)?\.ts$/.test(importer ?? '')) {
+      if (/^\.\/kernels(-relaxed)?\.wasm(\?module)?$/.test(source) && /src\/edge(-light)?\.ts$/.test(importer ?? '')) {
         return { id: source, external: true };
       }
       return null;

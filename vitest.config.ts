@@ -8,12 +8,20 @@ import inlineWasm from './tools/inline-wasm.mjs';
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
+// NNBLOCKS_KERNELS=simd | relaxed-simd: init() without a source loads that kernel build
+// (tests/setup-kernels.ts); unset it picks as for users (relaxed-simd where the engine has it).
+declare module 'vitest' {
+  export interface ProvidedContext { kernels: string }
+}
+
 export default defineConfig({
   plugins: [inlineWasm()],
   // MAT fixtures are imported as assets (`?inline` data: URLs), like the images.
   assetsInclude: ['**/*.mat'],
   test: {
     testTimeout: 60_000,
+    provide: { kernels: process.env.NNBLOCKS_KERNELS ?? '' },
+    setupFiles: ['tests/setup-kernels.ts'],
     projects: [
       { extends: true, test: { name: 'node', environment: 'node', include: ['tests/**/*.test.ts'] } },
       {

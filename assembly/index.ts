@@ -2,6 +2,7 @@
 // into the facade's arena or a plain number; see src/wasm.ts for the caller.
 
 export { arenaBase } from './memory';
+export { buildFeatures } from './simd';
 export { relu_forward, relu_backward } from './relu';
 export { sigmoid_forward, sigmoid_backward } from './sigmoid';
 export { softmax_forward, softmax_backward } from './softmax';

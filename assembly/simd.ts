@@ -32,6 +32,19 @@ export const VEC_BYTES: i32 = 16;
   store<f32>(p + (<usize>i << 2), v);
 }
 
-/** a*b + c, the one multiply-add of the GEMM micro-kernels (the relaxed build makes it f32x4.relaxed_madd). */
+/**
+ * a*b + c, the one multiply-add of the GEMM micro-kernels. The relaxed build (asconfig target
+ * release-relaxed, `--enable relaxed-simd`) makes it f32x4.relaxed_madd, a fused multiply-add
+ * (one rounding) where the CPU has one; ASC_FEATURE_RELAXED_SIMD is a compile-time constant, so
+ * each build holds only its own branch.
+ */
 // @ts-ignore: decorator
-@inline export function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** Which build this is, for the facade's kernelsInfo(): bit 0 set in the relaxed-SIMD build. */
+export function buildFeatures(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

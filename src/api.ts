@@ -2,6 +2,7 @@
 // which each entry (index.ts, edge.ts) defines with its own default source.
 export { type InitSource } from './init.js';
 export { memoryBytes } from './wasm.js';
+export { kernelsInfo, type KernelsInfo, type KernelBuild } from './builds.js';
 export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';
 export { nnrelu, type ReluOptions } from './blocks/relu.js';
 export { nnpool, type PoolOptions } from './blocks/pool.js';

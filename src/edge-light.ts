@@ -2,16 +2,19 @@
 // edge.ts, but Vercel's bundler hands over a compiled WebAssembly.Module only
 // for imports with the `?module` suffix (its documented form for Wasm in Edge
 // Functions); a plain .wasm import there is not a Module.
-import kernels from './kernels.wasm?module';
+import simd from './kernels.wasm?module';
+import relaxed from './kernels-relaxed.wasm?module';
 import { initOnce, type InitSource } from './init.js';
+import { chooseBuild } from './builds.js';
 
 export * from './api.js';
 
 /**
  * Load the WebAssembly kernels; await it once before using any block.
- * Without `source`, the module imported from `./kernels.wasm?module` is used.
+ * Without `source`, one of the modules imported beside this file is used: `./kernels-relaxed.wasm?module`
+ * (fused multiply-adds) where the engine accepts relaxed SIMD, else `./kernels.wasm?module`.
  * Idempotent: later and concurrent calls share the first call's promise.
  */
 export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
-  return initOnce(source ?? (kernels as unknown as WebAssembly.Module));
+  return initOnce(source ?? chooseBuild({ simd, relaxed } as unknown as { simd: WebAssembly.Module; relaxed: WebAssembly.Module }));
 }

@@ -17,3 +17,9 @@ declare module '*.wasm?module' {
   const module: WebAssembly.Module;
   export default module;
 }
+
+// The relaxed-SIMD build as a byte patch against the SIMD build (tools/inline-wasm.mjs, src/wasm-patch.ts).
+declare module '*.wasm?patch-from=kernels.wasm' {
+  const patch: Uint8Array<ArrayBuffer>;
+  export default patch;
+}

@@ -15,6 +15,8 @@
 export interface Kernels {
   readonly memory: WebAssembly.Memory;
   arenaBase(): number;
+  /** Bit 0: this is the relaxed-SIMD build (src/builds.ts). */
+  buildFeatures(): number;
   relu_forward(x: number, y: number, n: number, leak: number): void;
   relu_backward(x: number, dzdy: number, dzdx: number, n: number, leak: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
@@ -92,6 +94,7 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'dropout_forward',
   'normalize_forward', 'normalize_backward', 'normalize_scratch', 'noffset_forward', 'noffset_backward', 'noffset_scratch',
   'spnorm_square_forward', 'spnorm_forward', 'spnorm_backward', 'spnorm_combine_backward',
+  'buildFeatures',
 ];
 
 const PAGE = 65536;

@@ -26,8 +26,10 @@ describe('package entry points under Node', () => {
     expect(out).toBe('0,2');
   });
 
-  it('ships the .wasm file identical to the build', () => {
-    expect(existsSync(`${root}dist/kernels.wasm`)).toBe(true);
-    expect(readFileSync(`${root}dist/kernels.wasm`).equals(readFileSync(`${root}build/kernels.wasm`))).toBe(true);
+  it('ships the .wasm files identical to the builds', () => {
+    for (const f of ['kernels.wasm', 'kernels-relaxed.wasm']) {
+      expect(existsSync(`${root}dist/${f}`)).toBe(true);
+      expect(readFileSync(`${root}dist/${f}`).equals(readFileSync(`${root}build/${f}`))).toBe(true);
+    }
   });
 });

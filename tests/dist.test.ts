@@ -1,8 +1,15 @@
 // The shipped bundle (dist/, built by `npm run build`) works in Node and in
 // Chromium and computes what the sources compute.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import * as dist from '../dist/index.js';
 import * as src from '../src/index.js';
+import simdBytes from '../build/kernels.wasm';
+import relaxedBytes from '../build/kernels-relaxed.wasm';
+
+// With NNBLOCKS_KERNELS set (tests/setup-kernels.ts) the sources run that build; the bundle
+// is then given the same build explicitly, so the two compute with the same kernels.
+const distInit = (): Promise<void> => inject('kernels') === '' ? dist.init()
+  : dist.init(inject('kernels') === 'relaxed-simd' ? relaxedBytes : simdBytes);
 
 describe('dist/index.js', () => {
   it('exports every API.md name', () => {
@@ -13,7 +20,7 @@ describe('dist/index.js', () => {
   });
 
   it('computes conv and pool, forward and backward, exactly as the sources do', async () => {
-    await Promise.all([dist.init(), src.init()]);
+    await Promise.all([distInit(), src.init()]);
     const x = dist.randn([11, 9, 4, 2], { seed: 5 });
     const w = dist.randn([3, 3, 2, 6], { seed: 6 });
     const opts = { pad: [1, 0, 2, 1], stride: [2, 1] };
@@ -29,7 +36,7 @@ describe('dist/index.js', () => {
   });
 
   it('loads its inlined kernels and agrees with the sources bit for bit', async () => {
-    await Promise.all([dist.init(), src.init()]);
+    await Promise.all([distInit(), src.init()]);
     const x = dist.randn([7, 5, 3], { seed: 3 });
     const p = dist.randn([7, 5, 3], { seed: 4 });
     const a = dist.nnrelu(x, p, { leak: 0.2 });

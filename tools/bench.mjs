@@ -14,11 +14,16 @@
 // a figure is the allocator's; it is a special condition, not the result.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { nodeBinary } from './node-lines.mjs';
 
 const args = process.argv.slice(2);
 const fixed = args.includes('--fixed-malloc');
 const want = args.filter((a) => !a.startsWith('--'));
 const repeat = Number((args.find((a) => a.startsWith('--repeat=')) ?? '--repeat=1').slice(9));
+// --node=22 (24, 26): run the benches under that Node line from .cache/node-lines (tools/node-lines.mjs),
+// e.g. for the relaxed-SIMD build, which Node 20 does not run without a flag.
+const nodeArg = args.find((a) => a.startsWith('--node='));
+const nodeBin = nodeArg ? nodeBinary(nodeArg.slice(7)) : process.execPath;
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`bench: --repeat must be a positive integer, got ${repeat}`);
 const FIXED = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
 
@@ -34,7 +39,7 @@ for (const [label, extra] of settings) {
   const ratios = new Map();
   for (const f of files) {
     for (let k = 0; k < repeat; k++) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './tools/register-wasm.mjs', `bench/${f}`],
+      const r = spawnSync(nodeBin, ['--import', 'tsx', '--import', './tools/register-wasm.mjs', `bench/${f}`],
         { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, ...extra }, encoding: 'utf8' });
       process.stdout.write(r.stdout);
       if (r.status !== 0) failed++;

@@ -1,12 +1,15 @@
 // npm run test:runtimes — the conformance suite (tests/conformance/) for real
 // in Node 20, headless Chromium, workerd (Miniflare, loopback only), Deno,
-// Bun and Vercel's edge-runtime, against the built package (dist/). Each runtime prints one
+// Bun and Vercel's edge-runtime, against the built package (dist/), then on
+// Node 22, 24 and 26 (installed from the npm registry, with both kernel builds,
+// plus the kernel tests). Each runtime prints one
 // "N passed, M failed" line; the last line adds them up. Exit 1 on any failure.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { NODE_LINES, nodeBinary } from './node-lines.mjs';
 
 const root = new URL('..', import.meta.url);
 const out = new URL('build/conformance/', root);
@@ -16,8 +19,8 @@ const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Run a command, echo its failures, and take the counts from its closing line. */
-function child(name, cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8' });
+function child(name, cmd, args, extraEnv = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: 'utf8' });
   return parse(name, `${r.stdout}${r.stderr}`, r.status === 0);
 }
 
@@ -61,7 +64,7 @@ async function chromium() {
 
 async function workerd() {
   await bundle('tests/conformance/worker.mjs', 'worker.js', ['workerd', 'worker'], 'neutral');
-  cpSync(new URL('dist/kernels.wasm', root), new URL('kernels.wasm', out));
+  for (const f of ['kernels.wasm', 'kernels-relaxed.wasm']) cpSync(new URL(`dist/${f}`, root), new URL(f, out));
   const { Miniflare } = await import('miniflare');
   // Module discovery, as wrangler users get it: it would refuse a bundle with a dynamic import.
   const mf = new Miniflare({
@@ -84,8 +87,8 @@ async function edgeRuntime() {
   const injectKernels = {
     name: 'inject-kernels',
     setup(b) {
-      b.onResolve({ filter: /kernels\.wasm\?module$/ }, () => ({ path: 'kernels', namespace: 'inject' }));
-      b.onLoad({ filter: /.*/, namespace: 'inject' }, () => ({ contents: 'export default globalThis.__kernels;' }));
+      b.onResolve({ filter: /kernels(-relaxed)?\.wasm\?module$/ }, (a) => ({ path: /relaxed/.test(a.path) ? 'kernelsRelaxed' : 'kernels', namespace: 'inject' }));
+      b.onLoad({ filter: /.*/, namespace: 'inject' }, (a) => ({ contents: `export default globalThis.__${a.path};` }));
     },
   };
   await build({
@@ -99,9 +102,45 @@ async function edgeRuntime() {
     catch (e) { return /disallowed/.test(e.message); } })()`);
   if (!refused) throw new Error('edge-runtime compiled WebAssembly from bytes: the test would not show what Vercel does');
   vm.context.__kernels = new WebAssembly.Module(await readFile(new URL('dist/kernels.wasm', root)));
+  // The host's engine may refuse the relaxed build (Node 20); the entry must then not pick it.
+  vm.context.__kernelsRelaxed = WebAssembly.validate(await readFile(new URL('dist/kernels-relaxed.wasm', root)))
+    ? new WebAssembly.Module(await readFile(new URL('dist/kernels-relaxed.wasm', root))) : null;
   vm.evaluate(await readFile(new URL('edge.js', out), 'utf8'));
   const r = await vm.evaluate('globalThis.__conformance');
   return parse('edge-runtime', r.lines.join('\n'), r.failed === 0);
+}
+
+/**
+ * Node lines (issue 13): the conformance suite on Node 22, 24 and 26 from the npm registry
+ * (tools/node-lines.mjs) with the build init() picks there (relaxed-simd) and with the SIMD
+ * build, then the kernel tests with both builds (vitest.kernels.config.ts); Node 20 (this
+ * process) also runs the relaxed build under its flag. Each line says how long it took.
+ */
+function nodeLines() {
+  const timed = (name, run) => () => {
+    const t0 = Date.now();
+    const r = run();
+    console.log(`  (${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return r;
+  };
+  return [
+    timed('node 20 relaxed', () => child(`node ${process.versions.node} --experimental-wasm-relaxed-simd`, process.execPath,
+      ['--experimental-wasm-relaxed-simd', 'tests/conformance/node.mjs'])),
+    ...Object.keys(NODE_LINES).map((major) => timed(`node ${major}`, () => {
+      const bin = nodeBinary(major);
+      const v = NODE_LINES[major];
+      const a = child(`node ${v}`, bin, ['tests/conformance/node.mjs']);
+      const b = child(`node ${v} (simd)`, bin, ['tests/conformance/node.mjs'], { NNBLOCKS_KERNELS: 'simd' });
+      const r = spawnSync(bin, ['node_modules/vitest/vitest.mjs', 'run', '-c', 'vitest.kernels.config.ts'],
+        { cwd: root, env, encoding: 'utf8' });
+      const text = `${r.stdout}${r.stderr}`;
+      const m = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(text);
+      const k = { passed: m ? Number(m[2]) : 0, failed: m && r.status === 0 ? Number(m[1] ?? 0) : Math.max(1, Number(m?.[1] ?? 1)) };
+      if (k.failed > 0) console.log(text.trim());
+      console.log(`node ${v} kernel tests (simd + relaxed-simd): ${k.passed} passed, ${k.failed} failed`);
+      return { passed: a.passed + b.passed + k.passed, failed: a.failed + b.failed + k.failed };
+    })),
+  ];
 }
 
 const runs = [
@@ -111,6 +150,7 @@ const runs = [
   () => child('deno', 'node_modules/.bin/deno', ['run', '--allow-read', 'tests/conformance/node.mjs']),
   () => child('bun', 'node_modules/@oven/bun-linux-x64/bin/bun', ['tests/conformance/node.mjs']),
   () => edgeRuntime(),
+  ...nodeLines(),
 ];
 let passed = 0, failed = 0;
 for (const run of runs) {

@@ -19,7 +19,7 @@ export const COMPATIBILITY_DATE = '2025-09-01';
 /**
  * Bundle examples/worker/worker.js into `outDir`/worker.js, with kernels.wasm beside it.
  * @param {string} outDir
- * @returns {Promise<{ scriptPath: string, wasmPath: string }>}
+ * @returns {Promise<{ scriptPath: string, wasmPath: string, relaxedPath: string }>}
  */
 export async function buildWorker(outDir) {
   const edge = join(root, 'dist/edge.js');
@@ -46,7 +46,10 @@ export async function buildWorker(outDir) {
   }
   const wasmPath = join(outDir, 'kernels.wasm');
   copyFileSync(wasm, wasmPath);
-  return { scriptPath, wasmPath };
+  // The relaxed-SIMD build, which dist/edge.js also imports (init() picks one of the two).
+  const relaxedPath = join(outDir, 'kernels-relaxed.wasm');
+  copyFileSync(join(root, 'dist/kernels-relaxed.wasm'), relaxedPath);
+  return { scriptPath, wasmPath, relaxedPath };
 }
 
 /**
@@ -55,12 +58,12 @@ export async function buildWorker(outDir) {
  * the .wasm import, a fixed past compatibility date (a missing one silently means 2000-01-01),
  * loopback only. Discovery refuses a bundle holding any `import()` with a run-time specifier, so
  * the package's edge entries carry no file-system code at all (src/node-fs.edge.ts).
- * `listed: true` names the two modules explicitly instead (the other form Miniflare accepts).
- * @param {{ scriptPath: string, wasmPath: string }} bundle from buildWorker
+ * `listed: true` names the modules (the script and both kernel builds) explicitly instead (the other form Miniflare accepts).
+ * @param {{ scriptPath: string, wasmPath: string, relaxedPath: string }} bundle from buildWorker
  * @param {number} port 0 for any free port
  * @param {{ listed?: boolean }} [how]
  */
-export function miniflareOptions({ scriptPath, wasmPath }, port = 0, { listed = false } = {}) {
+export function miniflareOptions({ scriptPath, wasmPath, relaxedPath }, port = 0, { listed = false } = {}) {
   const common = { compatibilityDate: COMPATIBILITY_DATE, host: '127.0.0.1', port };
   if (listed) {
     return {
@@ -69,6 +72,7 @@ export function miniflareOptions({ scriptPath, wasmPath }, port = 0, { listed = 
       modules: [
         { type: 'ESModule', path: scriptPath },
         { type: 'CompiledWasm', path: wasmPath },
+        { type: 'CompiledWasm', path: relaxedPath },
       ],
     };
   }

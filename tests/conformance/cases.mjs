@@ -15,7 +15,7 @@ function bytesOf(base64) {
 }
 
 /** [name, async fn] pairs; `nn` is the package namespace, already initialised. */
-export function makeCases(nn, { expected: E, fixtures: F }) {
+export function makeCases(nn, { expected: E, fixtures: F, build = null }) {
   const { randn, nnconv, nnpool, nnrelu, Tensor } = nn;
   const r = (shape, seed) => randn(shape, { seed });
   const cases = [];
@@ -286,6 +286,19 @@ export function makeCases(nn, { expected: E, fixtures: F }) {
     let msg = '';
     await nn.readMat(nn.writeMat(vars, { compress: true }).subarray(0, 300)).catch((e) => { msg = e.message; });
     ok(/^readMat: the given buffer: layers.*\(truncated file\?\)$/.test(msg), `truncated file: "${msg}"`);
+  });
+
+  // The kernel build (issue 13): init() without a source runs the relaxed-SIMD build exactly
+  // where the engine validates relaxed SIMD (this probe is the test's own: a function whose body
+  // is f32x4.relaxed_madd), unless the runner gave a build to init() (`build`).
+  add('init() runs the relaxed-SIMD kernels exactly where the engine has relaxed SIMD', () => {
+    const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+      10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+    let has = false;
+    try { has = WebAssembly.validate(probe); } catch { has = false; }
+    const info = nn.kernelsInfo();
+    equal(info.relaxedSimd, has, 'kernelsInfo().relaxedSimd');
+    equal(info.build, build ?? (has ? 'relaxed-simd' : 'simd'), 'kernelsInfo().build');
   });
 
   return cases;

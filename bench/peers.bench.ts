@@ -1,0 +1,137 @@
+// nnconv forward against its peers in one process, interleaved call by call so
+// every column sees the same machine load (issue 13, item 4): nnblocks with the
+// SIMD build and with the relaxed-SIMD build (1 thread each), onnxruntime-web
+// (wasm EP, SIMD) with 1 and with 2 threads, and tfjs-wasm (SIMD, 1 thread), on
+// the practical's conv (x 384x512x3, w 5x5x3x10) and the VGG layer (x 56x56x64,
+// w 3x3x64x64, pad 1). Prints median ms per column and the ratios, and which Node
+// ran it: the relaxed build needs an engine with relaxed SIMD (Node 22+;
+// `npm run bench -- peers --node=22` runs this under the cached Node 22).
+//
+// ORT gets a one-node ONNX model (Conv, weights as an initializer), written here
+// as protobuf bytes; its layout is NCHW with weights [K, C, FH, FW], converted
+// once outside the timed region. All columns read their result back into a
+// fresh JS array (nnblocks returns one; ORT's output tensor's data is one; tfjs
+// with dataSync()).
+import * as ort from 'onnxruntime-web';
+import { setup, tf, toNHWC, toRowMajor, relDiff } from './harness.js';
+import { nnconv, randn, type Tensor } from '../src/index.js';
+import { instantiateKernels } from '../src/init.js';
+import { relaxedSimdSupported } from '../src/builds.js';
+import { attach, type Kernels } from '../src/wasm.js';
+import simdBytes from '../build/kernels.wasm';
+import relaxedBytes from '../build/kernels-relaxed.wasm';
+
+// ---- a minimal ONNX (protobuf) writer: just what a one-Conv model needs ----
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  do { let b = n % 128; n = Math.floor(n / 128); if (n > 0) b |= 0x80; out.push(b); } while (n > 0);
+  return out;
+};
+const key = (field: number, wire: number): number[] => varint(field * 8 + wire);
+const vfield = (field: number, n: number): number[] => [...key(field, 0), ...varint(n)];
+const bfield = (field: number, bytes: ArrayLike<number>): number[] => [...key(field, 2), ...varint(bytes.length), ...Array.from(bytes)];
+const sfield = (field: number, s: string): number[] => bfield(field, new TextEncoder().encode(s));
+
+function valueInfo(name: string, dims: number[]): number[] {
+  const shape = dims.flatMap((d) => bfield(1, vfield(1, d))); // TensorShapeProto.dim { dim_value }
+  const tensorType = [...vfield(1, 1), ...bfield(2, shape)]; // elem_type FLOAT, shape
+  return [...sfield(1, name), ...bfield(2, bfield(1, tensorType))]; // name, type { tensor_type }
+}
+
+/** ONNX model: y = Conv(x, w) with `pads` [top, left, bottom, right], w an initializer in NCHW order. */
+function convModel(xDims: number[], wDims: number[], w: Float32Array, pads: number[], yDims: number[]): Uint8Array {
+  const attr = [...sfield(1, 'pads'), ...pads.flatMap((p) => vfield(8, p)), ...vfield(20, 7)]; // ints, type INTS
+  const node = [...sfield(1, 'x'), ...sfield(1, 'w'), ...sfield(2, 'y'), ...sfield(4, 'Conv'), ...bfield(5, attr)];
+  const init = [...wDims.flatMap((d) => vfield(1, d)), ...vfield(2, 1), ...sfield(8, 'w'),
+    ...bfield(9, new Uint8Array(w.buffer, w.byteOffset, w.byteLength))];
+  const graph = [...bfield(1, node), ...sfield(2, 'conv'), ...bfield(5, init),
+    ...bfield(11, valueInfo('x', xDims)), ...bfield(12, valueInfo('y', yDims))];
+  const opset = [...sfield(1, ''), ...vfield(2, 13)];
+  return Uint8Array.from([...vfield(1, 8), ...bfield(8, opset), ...bfield(7, graph)]);
+}
+
+/** Column-major [H, W, C, N] (ours) to NCHW. */
+function toNCHW(t: Tensor): Float32Array {
+  const [H, W, C, N] = t.shape;
+  const out = new Float32Array(t.data.length);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < W; j++) for (let i = 0; i < H; i++) {
+    out[((n * C + c) * H + i) * W + j] = t.data[i + H * (j + W * (c + C * n))];
+  }
+  return out;
+}
+
+// ---- set-up ----
+await setup(); // nnblocks init() + tfjs-wasm, SIMD, 1 thread
+const relaxed = relaxedSimdSupported();
+const builds: [string, Kernels][] = [['nnblocks simd', await instantiateKernels(simdBytes)]];
+if (relaxed) builds.push(['nnblocks relaxed', await instantiateKernels(relaxedBytes)]);
+ort.env.wasm.numThreads = 2; // the pool's size; each session asks for its own intra-op threads
+ort.env.wasm.simd = true;
+ort.env.logLevel = 'error';
+
+interface Column { name: string; run: () => unknown }
+
+async function layer(name: string, xs: number[], ws: number[], pad: [number, number, number, number]) {
+  const x = randn(xs, { seed: 1 }), w = randn(ws, { seed: 2 });
+  attach(builds[0][1]);
+  const y = nnconv(x, w, null, { pad });
+  const [H, W, C] = xs, [FH, FW, , K] = ws, [Ho, Wo] = y.shape;
+  const model = convModel([1, C, H, W], [K, C, FH, FW], toNCHW(w), [pad[0], pad[2], pad[1], pad[3]], [1, K, Ho, Wo]);
+  const feeds = { x: new ort.Tensor('float32', toNCHW(x), [1, C, H, W]) };
+  const want = toNCHW(y);
+  const cols: Column[] = [];
+  for (const [label, k] of builds) {
+    cols.push({ name: label, run: () => { attach(k); return nnconv(x, w, null, { pad }); } });
+  }
+  for (const threads of [1, 2]) {
+    const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], intraOpNumThreads: threads,
+      graphOptimizationLevel: 'all' });
+    const got = (await s.run(feeds)).y.data as Float32Array;
+    const e = relDiff(got, want);
+    if (!(e < 1e-4)) throw new Error(`${name}: ORT (${threads} threads) and nnconv disagree (rel. diff ${e})`);
+    cols.push({ name: `ORT ${threads}t`, run: () => s.run(feeds).then((r) => r.y.data) });
+  }
+  const tx = toNHWC(x), tw = toRowMajor(w);
+  const tpad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]];
+  const e = relDiff(toNHWC(y).dataSync() as Float32Array, tf.conv2d(tx, tw, 1, tpad).dataSync() as Float32Array);
+  if (!(e < 1e-4)) throw new Error(`${name}: tfjs and nnconv disagree (rel. diff ${e})`);
+  cols.push({ name: 'tfjs-wasm', run: () => tf.tidy(() => tf.conv2d(tx, tw, 1, tpad).dataSync()) });
+  return { name, cols };
+}
+
+const median = (a: number[]) => { const s = a.slice().sort((p, q) => p - q); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+async function time(c: Column): Promise<number> {
+  const t0 = performance.now();
+  await c.run();
+  return performance.now() - t0;
+}
+
+const layers = [
+  await layer('practical 384x512x3 * 5x5x3x10 forward', [384, 512, 3, 1], [5, 5, 3, 10], [0, 0, 0, 0]),
+  await layer('VGG 56x56x64 * 3x3x64x64 pad 1 forward', [56, 56, 64, 1], [3, 3, 64, 64], [1, 1, 1, 1]),
+];
+
+console.log(`\n## nnconv forward against its peers (${process.release.name} ${process.version}, ${relaxed ? 'relaxed SIMD available' :
+  'no relaxed SIMD in this engine: run under Node 22+ for the relaxed column'}), median ms, interleaved\n`);
+const names = layers[0].cols.map((c) => c.name);
+const ratioHeads = [...(relaxed ? ['relaxed / simd (goal <= 0.85 on the practical)'] : []),
+  'best nnblocks / ORT 1t', 'best nnblocks / ORT 2t', 'best nnblocks / tfjs'];
+console.log(`| workload | ${names.join(' | ')} | ${ratioHeads.join(' | ')} |`);
+console.log(`| --- | ${names.map(() => '---:').join(' | ')} | ${ratioHeads.map(() => '---:').join(' | ')} |`);
+for (const { name, cols } of layers) {
+  for (let i = 0; i < 2; i++) for (const c of cols) await c.run(); // warm up
+  let probe = 0;
+  for (const c of cols) probe += await time(c);
+  const reps = Math.min(100, Math.max(7, Math.round(8000 / probe)));
+  const ms: number[][] = cols.map(() => []);
+  for (let r = 0; r < reps; r++) for (const [i, c] of cols.entries()) ms[i].push(await time(c));
+  const med = ms.map(median);
+  const at = (n: string) => med[cols.findIndex((c) => c.name === n)];
+  const best = relaxed ? at('nnblocks relaxed') : at('nnblocks simd');
+  const ratios = [...(relaxed ? [at('nnblocks relaxed') / at('nnblocks simd')] : []),
+    best / at('ORT 1t'), best / at('ORT 2t'), best / at('tfjs-wasm')];
+  console.log(`| ${name} | ${med.map((m) => m.toFixed(2)).join(' | ')} | ${ratios.map((r) => r.toFixed(3)).join(' | ')} |`);
+}
+// ORT keeps worker threads alive; the figures are printed.
+process.exit(0);
