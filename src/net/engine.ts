@@ -4,10 +4,10 @@
 
 import { Tensor, isTensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, tagOf } from '../options.js';
-import { arenaAbove, fresh } from '../wasm.js';
-import { Layout, Reuse, addInto, sameShape } from './layout.js';
+import { arenaAbove, fresh, kernels } from '../wasm.js';
+import { Layout, Reuse, addInto, netBuffers, sameShape } from './layout.js';
 import { kindOf } from './layers.js';
-import type { Buffers, HostKind, LayerKind, LayerPlan, ResidentKind } from './kind.js';
+import type { Buffers, HostKind, LayerKind, LayerPlan, PlanContext, ResidentKind } from './kind.js';
 import { emptyRes, layerLabel, type Layer, type Res, type SimpleNN } from './types.js';
 
 const WHO = 'simplenn';
@@ -55,7 +55,93 @@ const now = (): number => (globalThis.performance?.now() ?? Date.now()) / 1000;
 const isHost = (k: LayerKind): k is HostKind => 'host' in k;
 
 /** One layer of the run: its kind, plan (resident kinds) and slots in the layout. */
-interface Step { ly: Layer; kind: LayerKind; plan: LayerPlan | null; back: boolean; inputs: number[]; dzdw: number[]; aux: number; scratch: number }
+interface Step { ly: Layer; kind: LayerKind; plan: LayerPlan | null; ctx: PlanContext; inputs: number[]; dzdw: number[]; aux: number; scratch: number }
+
+/**
+ * A planned run kept between calls: the plans of every layer and the layout of the run's buffers,
+ * valid for the same layer objects with the same fields (snapshot), the same x size, passes,
+ * mode and kept fields, on the same kernels instance. It holds no data and no WebAssembly memory:
+ * x, dzdy and every layer's `inputs` (the weights) are copied in on every call, so a weight written
+ * in place is seen by the next call as it is by a fresh one. See simplenn's doc.
+ */
+interface Prepared {
+  readonly kernels: object;
+  readonly layers: readonly Layer[];
+  readonly snaps: readonly unknown[][];
+  readonly key: readonly unknown[];
+  readonly steps: Step[];
+  readonly sizes: number[];
+  readonly shapes: Shape4[];
+  readonly X: number[];
+  readonly D: number[];
+  /** The buffers of every Tensor of the net (Reuse never writes into them). */
+  readonly netBuffers: ReadonlySet<ArrayBufferLike>;
+}
+
+/** Prepared runs per layers array, the most recent first; a WeakMap, so a dropped net takes its plans along. */
+const PREPARED = new WeakMap<readonly Layer[], Prepared[]>();
+/** Prepared runs kept per net (e.g. the train and val passes of cnnTrain, a few batch sizes). */
+const KEEP_PREPARED = 4;
+
+/**
+ * What a layer's plan reads, as a flat list compared element by element (Object.is): its prototype
+ * and every own field; Tensors by identity with their data array and dims; arrays (and typed
+ * arrays) with their elements, one level down (so `ly.pad[0] = 1` or `ly.weights[0] = w2` is seen).
+ * A volatile kind (the losses) is planned on every call: its type alone.
+ */
+function snapshot(ly: Layer, kind: LayerKind): unknown[] {
+  const s: unknown[] = [Object.getPrototypeOf(ly)];
+  if ('volatile' in kind && kind.volatile) { s.push(ly.type); return s; }
+  const tensor = (t: Tensor): void => { s.push(t.data, t.shape[0], t.shape[1], t.shape[2], t.shape[3], t.shape.length); };
+  for (const k of Object.keys(ly)) {
+    const v = ly[k];
+    s.push(k, v);
+    if (isTensor(v)) tensor(v);
+    else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+      const a = v as ArrayLike<unknown>;
+      s.push(a.length);
+      for (let i = 0; i < a.length; i++) {
+        const e = a[i];
+        s.push(e);
+        if (isTensor(e)) tensor(e);
+      }
+    }
+  }
+  return s;
+}
+
+function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** The prepared run for these layers and this key, moved to the front of its list; or null. */
+function lookup(layers: readonly Layer[], key: readonly unknown[]): Prepared | null {
+  const list = PREPARED.get(layers);
+  if (list === undefined) return null;
+  const k = kernels();
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (p.kernels !== k || p.layers.length !== layers.length || !sameList(p.key, key)) continue;
+    let ok = true;
+    for (let l = 0; l < layers.length && ok; l++) ok = p.layers[l] === layers[l] && sameList(p.snaps[l], snapshot(layers[l], p.steps[l].kind));
+    if (!ok) continue;
+    if (i > 0) { list.splice(i, 1); list.unshift(p); }
+    return p;
+  }
+  return null;
+}
+
+function remember(layers: readonly Layer[], p: Prepared): void {
+  let list = PREPARED.get(layers);
+  if (list === undefined) PREPARED.set(layers, (list = []));
+  // An entry for the same key is stale (a layer or a field changed): the new one replaces it.
+  const i = list.findIndex((q) => sameList(q.key, p.key));
+  if (i >= 0) list.splice(i, 1);
+  list.unshift(p);
+  if (list.length > KEEP_PREPARED) list.length = KEEP_PREPARED;
+}
 
 /**
  * The engine: simplenn with a choice of what to copy out (`keep`). Checks and plans everything,
@@ -83,14 +169,25 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   const targets = passed.map((r) => ({ x: r.x, dzdx: r.dzdx, dzdw: Array.isArray(r.dzdw) ? r.dzdw.slice() : null, aux: r.aux }));
   const out = passed;
 
-  const layout = new Layout();
-  const shapes: Shape4[] = [];
-  const X: number[] = [];
-  const D: number[] = [];
-  const steps: Step[] = layers.map((ly, l) => at(l, ly, () => {
+  // What res keeps, evaluated once (it decides which buffers share memory, so it is part of the key).
+  const keepX: boolean[] = [];
+  const keepD: boolean[] = [];
+  for (let k = 0; k <= n; k++) { keepX.push(keep.x(k)); keepD.push(doder && k >= lim0 && keep.dzdx(k)); }
+  // The lowest back-propagated layer writes dzdx only when res keeps it (cnnTrain keeps none).
+  const ctxOf = (l: number): PlanContext => ({ test: o.test, backward: doder && l >= lim0, dzdx: l > lim0 || keepD[l] });
+  const key: unknown[] = [x.shape[0], x.shape[1], x.shape[2], x.shape[3], doder, lim0, o.test, ...keepX, ...keepD];
+  // A run kept from an earlier call of these layers (no custom layer, no skipForward: see Prepared).
+  const cacheable = !o.skipForward;
+  const prepared = cacheable ? lookup(layers, key) : null;
+
+  const layout = new Layout(prepared?.sizes);
+  const shapes: Shape4[] = prepared?.shapes ?? [];
+  const X: number[] = prepared?.X ?? [];
+  const D: number[] = prepared?.D ?? [];
+  const steps: Step[] = prepared?.steps ?? layers.map((ly, l) => at(l, ly, () => {
     const kind = kindOf(ly.type);
     if (isHost(kind)) kind.host.check(ly);
-    return { ly, kind, plan: null, back: doder && l >= lim0, inputs: [], dzdw: [], aux: -1, scratch: -1 };
+    return { ly, kind, plan: null, ctx: ctxOf(l), inputs: [], dzdw: [], aux: -1, scratch: -1 };
   }));
   // Buffers that nothing reads after the layers next to them and that res does not keep share two
   // regions, by the parity of k: an x that no backward pass reads (dead once the forward pass is
@@ -99,7 +196,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   // different parities, so no live buffer is overwritten. (Not past a custom layer, whose record
   // may keep anything, nor with skipForward, whose x's come from res.)
   const share = !o.skipForward && steps.every((s) => !isHost(s.kind));
-  const regions = share ? [layout.add(0), layout.add(0)] : [];
+  const regions = share && prepared === null ? [layout.add(0), layout.add(0)] : [];
   const slot = (k: number, shape: Shape4, shared: boolean): number => {
     if (!shared) return layout.add(numel(shape));
     const r = regions[k % 2];
@@ -108,10 +205,17 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   };
   const place = (k: number, shape: Shape4): void => {
     shapes[k] = shape;
-    X[k] = slot(k, shape, share && !(k > 0 && keep.x(k)) && !(doder && k >= lim0 && k < n));
-    D[k] = doder && k >= lim0 ? slot(k, shape, share && !(k < n && keep.dzdx(k))) : -1;
+    X[k] = slot(k, shape, share && !(k > 0 && keepX[k]) && !(doder && k >= lim0 && k < n));
+    D[k] = doder && k >= lim0 ? slot(k, shape, share && !(k < n && keepD[k])) : -1;
   };
   const given = (k: number): Tensor | null => (isTensor(out[k].x) ? out[k].x as Tensor : null);
+  const copyInputs = (l0: number, l1: number): void => {
+    for (let j = l0; j < l1; j++) {
+      const s = steps[j];
+      const inputs = s.plan?.inputs ?? [];
+      for (let i = 0; i < inputs.length; i++) layout.view(s.inputs[i], inputs[i].length).set(inputs[i]);
+    }
+  };
 
   /** Plan layers from l0 (whose input is placed) up to a custom layer whose output size is not known yet. */
   const planFrom = (l0: number): number => {
@@ -127,24 +231,40 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
         continue;
       }
       const kind = s.kind as ResidentKind;
-      const p = at(l, s.ly, () => kind.plan(s.ly, shapes[l], { test: o.test, backward: s.back }));
+      const p = at(l, s.ly, () => kind.plan(s.ly, shapes[l], s.ctx));
       s.plan = p;
       s.inputs = p.inputs.map((a) => layout.add(a.length));
       s.aux = p.aux === null ? -1 : layout.add(numel(p.aux));
-      s.dzdw = s.back ? p.dzdw.map((d) => (d === null ? -1 : layout.add(numel(d)))) : [];
+      s.dzdw = s.ctx.backward ? p.dzdw.map((d) => (d === null ? -1 : layout.add(numel(d)))) : [];
       scratch = Math.max(scratch, p.scratch);
       place(l + 1, p.y);
     }
     const ps = layout.add(scratch);
     for (let j = l0; j < l; j++) steps[j].scratch = ps;
     layout.commit();
-    for (let j = l0; j < l; j++) steps[j].plan?.inputs.forEach((a, i) => layout.view(steps[j].inputs[i], a.length).set(a));
+    copyInputs(l0, l);
     return l;
   };
 
-  const x0 = o.skipForward ? given(0) ?? x : x;
-  place(0, x0.shape);
-  planFrom(0);
+  if (prepared !== null) {
+    // Plans and layout from the earlier call; the volatile layers (the losses: their labels are
+    // data) are planned again, and must give the same buffers.
+    steps.forEach((s, l) => {
+      const kind = s.kind as ResidentKind;
+      if (!kind.volatile) return;
+      const p = at(l, s.ly, () => kind.plan(s.ly, shapes[l], s.ctx));
+      if (!samePlanLayout(p, s.plan!, layout.sizes[s.scratch])) {
+        throw new Error(`${WHO}: internal: ${layerLabel(l, s.ly)} planned again gives other buffer sizes`);
+      }
+      s.plan = p;
+    });
+    layout.commit();
+    copyInputs(0, n);
+  } else {
+    const x0 = o.skipForward ? given(0) ?? x : x;
+    place(0, x0.shape);
+    planFrom(0);
+  }
   if (o.skipForward) checkSkipForward(out, steps, shapes, lim0, n);
   // Past a custom layer the sizes are known only once it has run: then these checks wait for the backward pass.
   const checkEnd = (): void => {
@@ -153,6 +273,11 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   };
   const allPlanned = shapes[n] !== undefined;
   if (allPlanned) checkEnd();
+  const nets = prepared?.netBuffers ?? netBuffers(net);
+  if (prepared === null && cacheable && share && allPlanned) {
+    remember(layers, { kernels: kernels(), layers: layers.slice(), snaps: steps.map((st) => snapshot(st.ly, st.kind)), key,
+      steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets });
+  }
 
   const bufs = (l: number): Buffers => {
     const s = steps[l];
@@ -168,7 +293,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
 
   if (o.skipForward) {
     for (let k = 0; k <= n; k++) { const t = given(k); if (t !== null && sameShape(t.shape, shapes[k])) layout.view(X[k], t.numel).set(t.data); }
-    steps.forEach((s, l) => { if (s.plan?.aux && s.back) layout.view(s.aux, numel(s.plan.aux)).set((out[l + 1].aux as Tensor).data); });
+    steps.forEach((s, l) => { if (s.plan?.aux && s.ctx.backward) layout.view(s.aux, numel(s.plan.aux)).set((out[l + 1].aux as Tensor).data); });
   } else {
     layout.view(X[0], x.numel).set(x.data);
     for (let l = 0; l < n; l++) {
@@ -198,7 +323,8 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       const s = steps[l];
       const t0 = now();
       if (s.plan !== null) {
-        s.plan.backward(bufs(l));
+        // A layer without weights whose dzdx nobody reads has nothing to compute.
+        if (s.ctx.dzdx || s.plan.dzdw.length > 0) s.plan.backward(bufs(l));
       } else {
         out[l].x = tensorAt(X[l], shapes[l]);
         out[l + 1].x = tensorAt(X[l + 1], shapes[l + 1]);
@@ -217,14 +343,14 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   }
 
   // Copy out what res keeps, into the passed res's arrays where they fit.
-  const reuse = new Reuse(net, x, dzdy);
+  const reuse = new Reuse(nets, x, dzdy);
   const copy = (slot: number, shape: Shape4, target: unknown): Tensor => reuse.take(target, shape, layout.view(slot, numel(shape)));
   for (let k = 0; k <= n; k++) {
     const r = out[k];
-    if (!o.skipForward) r.x = !keep.x(k) ? null : k === 0 ? x : copy(X[k], shapes[k], targets[k].x);
-    else if (!keep.x(k)) r.x = null;
+    if (!o.skipForward) r.x = !keepX[k] ? null : k === 0 ? x : copy(X[k], shapes[k], targets[k].x);
+    else if (!keepX[k]) r.x = null;
     if (doder && k >= lim0) {
-      r.dzdx = !keep.dzdx(k) ? null : k < n ? copy(D[k], shapes[k], targets[k].dzdx)
+      r.dzdx = !keepD[k] ? null : k < n ? copy(D[k], shapes[k], targets[k].dzdx)
         : isTensor(dzdy) ? dzdy : new Tensor(Float32Array.of(dzdy as number), shapes[n]);
     }
   }
@@ -232,7 +358,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
     const p = s.plan;
     if (p === null) return;
     if (p.aux !== null && !o.skipForward) out[l + 1].aux = keep.aux ? copy(s.aux, p.aux, targets[l + 1].aux) : null;
-    if (!s.back || p.dzdw.length === 0) return;
+    if (!s.ctx.backward || p.dzdw.length === 0) return;
     if (o.accumulate) {
       p.dzdw.forEach((shape, j) => { if (shape !== null) addInto((out[l].dzdw = targets[l].dzdw)![j]!.data, layout.view(s.dzdw[j], numel(shape))); });
     } else {
@@ -264,7 +390,7 @@ function checkSkipForward(out: Res[], steps: Step[], shapes: Shape4[], lim0: num
     if (!isTensor(t)) throw new Error(`${WHO}: skipForward: ${what} is missing (a run with conserveMemory drops it)`);
     if (!sameShape(t.shape, shapes[l])) throw new Error(`${WHO}: skipForward: ${what} is ${dims(t.shape)} but the net gives ${dims(shapes[l])} there`);
     const a = steps[l].plan?.aux;
-    if (a && steps[l].back) {
+    if (a && steps[l].ctx.backward) {
       const m = out[l + 1].aux;
       if (!isTensor(m) || !sameShape(m.shape, a)) {
         throw new Error(`${WHO}: skipForward: res[${l + 1}].aux (the mask of ${layerLabel(l, steps[l].ly)}) must be a Tensor of ` +
@@ -286,4 +412,11 @@ function checkAccumulate(steps: Step[], targets: { dzdw: unknown[] | null }[], l
       }
     });
   });
+}
+
+/** A plan made again (a volatile layer) fits the kept layout: the same output, inputs, aux and dzdw, no more scratch. */
+function samePlanLayout(p: LayerPlan, q: LayerPlan, scratch: number): boolean {
+  return sameShape(p.y, q.y) && p.inputs.length === q.inputs.length && p.inputs.every((a, i) => a.length === q.inputs[i].length) &&
+    (p.aux === null ? q.aux === null : q.aux !== null && sameShape(p.aux, q.aux)) && p.dzdw.length === q.dzdw.length &&
+    p.dzdw.every((d, i) => (d === null ? q.dzdw[i] === null : q.dzdw[i] !== null && sameShape(d, q.dzdw[i]!))) && p.scratch <= scratch;
 }

@@ -45,12 +45,24 @@ export interface PlanContext {
   readonly test: boolean;
   /** This layer is back-propagated (its backward will run). */
   readonly backward: boolean;
+  /**
+   * Its backward must write dzdx. False only for the lowest back-propagated layer when the caller
+   * keeps no res[lim].dzdx (cnnTrain: nobody reads the derivative w.r.t. the images): conv and
+   * convt then skip their backward-data pass. A layer without weights is not run at all then.
+   */
+  readonly dzdx: boolean;
 }
 
 /** A layer computed by the blocks' resident runners. */
 export interface ResidentKind {
   readonly defaults: () => Record<string, unknown>;
   plan(ly: Layer, x: Shape4, ctx: PlanContext): LayerPlan;
+  /**
+   * Its plan reads data, not only shapes and options (the loss layers check and keep their labels,
+   * which a caller may rewrite in place between calls): a run kept between calls (engine.ts,
+   * Prepared) plans such a layer again on every call.
+   */
+  readonly volatile?: true;
 }
 
 /** A layer computed in JavaScript on Tensors (custom): its input is materialised, its output copied back in. */

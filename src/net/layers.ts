@@ -44,14 +44,14 @@ const conv: ResidentKind = {
     const p = ctx.backward ? planConv(x, w?.shape ?? null, b?.shape ?? null, y, opts) : f;
     const inputs = [w, b].filter((t): t is Tensor => t !== null).map((t) => t.data);
     const dzdw = [w === null ? null : w.shape, b === null ? null : b.shape];
-    if (p.identity) return identityConv(p, y, inputs, dzdw, b !== null);
+    if (p.identity) return identityConv(p, y, inputs, dzdw, b !== null, ctx.dzdx);
     const pb = b === null ? -1 : 1;
     return {
       y, inputs, dzdw, aux: null,
       scratch: Math.max(convForwardScratch(p), ctx.backward ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : 0),
       forward: (a) => convForward(p, a.x, a.inputs[0], pb < 0 ? 0 : a.inputs[pb], a.y, a.scratch),
       backward: (a) => {
-        convBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
+        if (ctx.dzdx) convBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
         convBackwardFilter(p, a.x, a.dzdy, a.dzdw[0], a.scratch);
         if (pb > 0) convBackwardBias(p, a.dzdy, a.dzdw[1]);
       },
@@ -60,7 +60,7 @@ const conv: ResidentKind = {
 };
 
 /** MatConvNet's identity filter bank (empty filters): nnconv computes it in JS (conv-identity.ts), here on views. */
-function identityConv(p: ConvPlan, y: Shape4, inputs: Float32Array[], dzdw: (Shape4 | null)[], bias: boolean): LayerPlan {
+function identityConv(p: ConvPlan, y: Shape4, inputs: Float32Array[], dzdw: (Shape4 | null)[], bias: boolean, dzdx: boolean): LayerPlan {
   const d = { H: p.H, W: p.W, C: p.C, N: p.N, Ho: p.Ho, Wo: p.Wo, pt: p.pad[0], pl: p.pad[2], sy: p.stride[0], sx: p.stride[1] };
   const nx = p.H * p.W * p.C * p.N;
   const ny = p.Ho * p.Wo * p.K * p.N;
@@ -68,7 +68,7 @@ function identityConv(p: ConvPlan, y: Shape4, inputs: Float32Array[], dzdw: (Sha
     y, inputs, dzdw, aux: null, scratch: 0,
     forward: (a) => view(a.y, ny).set(identityForward(view(a.x, nx), bias ? view(a.inputs[0], p.K) : null, d)),
     backward: (a) => {
-      view(a.dzdx, nx).set(identityBackward(view(a.dzdy, ny), d));
+      if (dzdx) view(a.dzdx, nx).set(identityBackward(view(a.dzdy, ny), d));
       if (bias) convBackwardBias(p, a.dzdy, a.dzdw[1]);
     },
   };
@@ -88,7 +88,7 @@ const convt: ResidentKind = {
       scratch: Math.max(convtForwardScratch(p), ctx.backward ? Math.max(convtBackwardDataScratch(p), convtBackwardFilterScratch(p)) : 0),
       forward: (a) => convtForward(p, a.x, a.inputs[0], b === null ? 0 : a.inputs[1], a.y, a.scratch),
       backward: (a) => {
-        convtBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
+        if (ctx.dzdx) convtBackwardData(p, a.inputs[0], a.dzdy, a.dzdx, a.scratch);
         convtBackwardFilter(p, a.x, a.dzdy, a.dzdw[0], a.scratch);
         if (b !== null) convtBackwardBias(p, a.dzdy, a.dzdw[1]);
       },
@@ -160,6 +160,7 @@ function lossKind<P>(type: LayerType, plan: (x: Shape4, c: unknown, dzdy: Shape4
   backward: (p: P, px: number, c: LabelValues, pdzdy: number, pdzdx: number) => void): ResidentKind {
   return {
     defaults: DEFAULTS[type],
+    volatile: true,
     plan(ly, x, ctx) {
       const c = field(ly, 'class');
       const p = plan(x, c, ctx.backward ? [1, 1, 1, 1] : null);

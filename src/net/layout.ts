@@ -9,8 +9,12 @@ const WHO = 'simplenn';
 
 /** The run's buffers, as indices into one list of float counts that reserve() lays out in order. */
 export class Layout {
-  readonly sizes: number[] = [];
+  readonly sizes: number[];
   private ptrs: number[] = [];
+  /** A new layout, or one planned before (its sizes, not copied: commit() lays them out again). */
+  constructor(sizes?: number[]) {
+    this.sizes = sizes ?? [];
+  }
   add(floats: number): number {
     this.sizes.push(floats);
     return this.sizes.length - 1;
@@ -39,26 +43,34 @@ export function addInto(acc: Float32Array, v: Float32Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] += v[i];
 }
 
-/**
- * Arrays of the passed res that copy-out may overwrite: the same shape, not used twice in one call,
- * and sharing no buffer with the call's inputs (x, dzdy, any Tensor of the net).
- */
-export class Reuse {
-  private readonly inputs = new Set<ArrayBufferLike>();
-  private readonly used = new Set<Float32Array>();
-  constructor(net: SimpleNN, x: Tensor, dzdy: unknown) {
-    this.inputs.add(x.data.buffer);
-    if (isTensor(dzdy)) this.inputs.add(dzdy.data.buffer);
-    for (const ly of net.layers) {
-      for (const v of Object.values(ly)) {
-        if (isTensor(v)) this.inputs.add(v.data.buffer);
-        if (Array.isArray(v)) for (const w of v) if (isTensor(w)) this.inputs.add(w.data.buffer);
-      }
+/** The buffers of every Tensor of the net's layers (a field or an element of an array field). */
+export function netBuffers(net: SimpleNN): Set<ArrayBufferLike> {
+  const s = new Set<ArrayBufferLike>();
+  for (const ly of net.layers) {
+    for (const v of Object.values(ly)) {
+      if (isTensor(v)) s.add(v.data.buffer);
+      if (Array.isArray(v)) for (const w of v) if (isTensor(w)) s.add(w.data.buffer);
     }
   }
+  return s;
+}
+
+/**
+ * Arrays of the passed res that copy-out may overwrite: the same shape, not used twice in one call,
+ * and sharing no buffer with the call's inputs (x, dzdy, any Tensor of the net: `nets`, from
+ * netBuffers, made once per prepared run).
+ */
+export class Reuse {
+  private readonly used = new Set<Float32Array>();
+  private readonly x: ArrayBufferLike;
+  private readonly dzdy: ArrayBufferLike | null;
+  constructor(private readonly nets: ReadonlySet<ArrayBufferLike>, x: Tensor, dzdy: unknown) {
+    this.x = x.data.buffer;
+    this.dzdy = isTensor(dzdy) ? dzdy.data.buffer : null;
+  }
   take(target: unknown, shape: Shape4, src: Float32Array): Tensor {
-    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.inputs.has(target.data.buffer) &&
-      target.data.buffer !== kernels().memory.buffer) {
+    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.nets.has(target.data.buffer) &&
+      target.data.buffer !== this.x && target.data.buffer !== this.dzdy && target.data.buffer !== kernels().memory.buffer) {
       this.used.add(target.data);
       target.data.set(src);
       return target;
