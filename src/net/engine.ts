@@ -83,32 +83,58 @@ const PREPARED = new WeakMap<readonly Layer[], Prepared[]>();
 /** Prepared runs kept per net (e.g. the train and val passes of cnnTrain, a few batch sizes). */
 const KEEP_PREPARED = 4;
 
+/** Where walk() puts each value: into a new snapshot, or compared with a kept one. */
+interface Sink { put(v: unknown): boolean }
+class Build implements Sink {
+  readonly s: unknown[] = [];
+  put(v: unknown): boolean { this.s.push(v); return true; }
+}
+class Check implements Sink {
+  i = 0;
+  constructor(readonly s: readonly unknown[]) {}
+  put(v: unknown): boolean { return this.i < this.s.length && Object.is(this.s[this.i++], v); }
+}
+
+function walkTensor(t: Tensor, k: Sink): boolean {
+  const d = t.shape;
+  if (!k.put(t.data) || !k.put(d.length)) return false;
+  for (let j = 0; j < d.length; j++) if (!k.put(d[j])) return false;
+  return true;
+}
+
 /**
- * What a layer's plan reads, as a flat list compared element by element (Object.is): its prototype
- * and every own field; Tensors by identity with their data array and dims; arrays (and typed
- * arrays) with their elements, one level down (so `ly.pad[0] = 1` or `ly.weights[0] = w2` is seen).
- * A volatile kind (the losses) is planned on every call: its type alone.
+ * What a layer's plan reads, as a flat list of values compared one by one (Object.is): its
+ * prototype and every own field; Tensors by identity with their data array and dims; arrays (and
+ * typed arrays) with their elements, one level down (so `ly.pad[0] = 1` or `ly.weights[0] = w2` is
+ * seen). A volatile kind (the losses) is planned on every call: its type alone. Stops at the first
+ * value the sink refuses (false).
  */
-function snapshot(ly: Layer, kind: LayerKind): unknown[] {
-  const s: unknown[] = [Object.getPrototypeOf(ly)];
-  if ('volatile' in kind && kind.volatile) { s.push(ly.type); return s; }
-  const tensor = (t: Tensor): void => { s.push(t.data, t.shape[0], t.shape[1], t.shape[2], t.shape[3], t.shape.length); };
-  for (const k of Object.keys(ly)) {
-    const v = ly[k];
-    s.push(k, v);
-    if (isTensor(v)) tensor(v);
-    else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+function walk(ly: Layer, kind: LayerKind, k: Sink): boolean {
+  if (!k.put(Object.getPrototypeOf(ly))) return false;
+  if ('volatile' in kind && kind.volatile) return k.put(ly.type);
+  for (const f in ly) {
+    if (!Object.hasOwn(ly, f)) continue;
+    const v = ly[f];
+    if (!k.put(f) || !k.put(v)) return false;
+    if (isTensor(v)) {
+      if (!walkTensor(v, k)) return false;
+    } else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
       const a = v as ArrayLike<unknown>;
-      s.push(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const e = a[i];
-        s.push(e);
-        if (isTensor(e)) tensor(e);
+      if (!k.put(a.length)) return false;
+      for (let j = 0; j < a.length; j++) {
+        const e = a[j];
+        if (!k.put(e) || (isTensor(e) && !walkTensor(e, k))) return false;
       }
     }
   }
-  return s;
+  return true;
 }
+
+const snapshot = (ly: Layer, kind: LayerKind): unknown[] => { const b = new Build(); walk(ly, kind, b); return b.s; };
+const unchanged = (ly: Layer, kind: LayerKind, snap: readonly unknown[]): boolean => {
+  const c = new Check(snap);
+  return walk(ly, kind, c) && c.i === snap.length;
+};
 
 function sameList(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
@@ -125,7 +151,7 @@ function lookup(layers: readonly Layer[], key: readonly unknown[]): Prepared | n
     const p = list[i];
     if (p.kernels !== k || p.layers.length !== layers.length || !sameList(p.key, key)) continue;
     let ok = true;
-    for (let l = 0; l < layers.length && ok; l++) ok = p.layers[l] === layers[l] && sameList(p.snaps[l], snapshot(layers[l], p.steps[l].kind));
+    for (let l = 0; l < layers.length && ok; l++) ok = p.layers[l] === layers[l] && unchanged(layers[l], p.steps[l].kind, p.snaps[l]);
     if (!ok) continue;
     if (i > 0) { list.splice(i, 1); list.unshift(p); }
     return p;
@@ -273,7 +299,10 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   };
   const allPlanned = shapes[n] !== undefined;
   if (allPlanned) checkEnd();
-  const nets = prepared?.netBuffers ?? netBuffers(net);
+  // The Tensors of the net, which copy-out never writes into: a prepared run's set covers the layers
+  // whose fields it checks; the volatile ones (a loss's labels change from call to call) are read now.
+  const nets = prepared === null ? netBuffers(layers) : prepared.netBuffers;
+  const volatileNets = prepared === null ? null : netBuffers(layers.filter((_, l) => (steps[l].kind as ResidentKind).volatile));
   if (prepared === null && cacheable && share && allPlanned) {
     remember(layers, { kernels: kernels(), layers: layers.slice(), snaps: steps.map((st) => snapshot(st.ly, st.kind)), key,
       steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets });
@@ -314,7 +343,6 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       out[l].time = now() - t0;
     }
   }
-
   if (!allPlanned) checkEnd();
   if (doder) {
     if (isTensor(dzdy)) layout.view(D[n], dzdy.numel).set(dzdy.data);
@@ -343,7 +371,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   }
 
   // Copy out what res keeps, into the passed res's arrays where they fit.
-  const reuse = new Reuse(nets, x, dzdy);
+  const reuse = new Reuse(volatileNets === null ? [nets] : [nets, volatileNets], x, dzdy);
   const copy = (slot: number, shape: Shape4, target: unknown): Tensor => reuse.take(target, shape, layout.view(slot, numel(shape)));
   for (let k = 0; k <= n; k++) {
     const r = out[k];

@@ -3,7 +3,7 @@
 
 import { Tensor, isTensor, type Shape4 } from '../tensor.js';
 import { endOf, fresh, kernels, reserve } from '../wasm.js';
-import type { SimpleNN } from './types.js';
+import type { Layer } from './types.js';
 
 const WHO = 'simplenn';
 
@@ -43,10 +43,10 @@ export function addInto(acc: Float32Array, v: Float32Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] += v[i];
 }
 
-/** The buffers of every Tensor of the net's layers (a field or an element of an array field). */
-export function netBuffers(net: SimpleNN): Set<ArrayBufferLike> {
+/** The buffers of every Tensor of these layers (a field or an element of an array field). */
+export function netBuffers(layers: readonly Layer[]): Set<ArrayBufferLike> {
   const s = new Set<ArrayBufferLike>();
-  for (const ly of net.layers) {
+  for (const ly of layers) {
     for (const v of Object.values(ly)) {
       if (isTensor(v)) s.add(v.data.buffer);
       if (Array.isArray(v)) for (const w of v) if (isTensor(w)) s.add(w.data.buffer);
@@ -58,18 +58,19 @@ export function netBuffers(net: SimpleNN): Set<ArrayBufferLike> {
 /**
  * Arrays of the passed res that copy-out may overwrite: the same shape, not used twice in one call,
  * and sharing no buffer with the call's inputs (x, dzdy, any Tensor of the net: `nets`, from
- * netBuffers, made once per prepared run).
+ * netBuffers — a prepared run keeps the set of its layers whose fields it checks, and gives the
+ * volatile layers' set, made on each call, beside it).
  */
 export class Reuse {
   private readonly used = new Set<Float32Array>();
   private readonly x: ArrayBufferLike;
   private readonly dzdy: ArrayBufferLike | null;
-  constructor(private readonly nets: ReadonlySet<ArrayBufferLike>, x: Tensor, dzdy: unknown) {
+  constructor(private readonly nets: readonly ReadonlySet<ArrayBufferLike>[], x: Tensor, dzdy: unknown) {
     this.x = x.data.buffer;
     this.dzdy = isTensor(dzdy) ? dzdy.data.buffer : null;
   }
   take(target: unknown, shape: Shape4, src: Float32Array): Tensor {
-    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.nets.has(target.data.buffer) &&
+    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.nets.some((b) => b.has(target.data.buffer)) &&
       target.data.buffer !== this.x && target.data.buffer !== this.dzdy && target.data.buffer !== kernels().memory.buffer) {
       this.used.add(target.data);
       target.data.set(src);
