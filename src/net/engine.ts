@@ -95,6 +95,10 @@ class Check implements Sink {
   put(v: unknown): boolean { return this.i < this.s.length && Object.is(this.s[this.i++], v); }
 }
 
+/** isTensor, with the common cases first (it calls Object.prototype.toString on every object it sees). */
+const tensorField = (v: unknown): v is Tensor => v instanceof Tensor ||
+  (typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && isTensor(v));
+
 function walkTensor(t: Tensor, k: Sink): boolean {
   const d = t.shape;
   if (!k.put(t.data) || !k.put(d.length)) return false;
@@ -116,14 +120,14 @@ function walk(ly: Layer, kind: LayerKind, k: Sink): boolean {
     if (!Object.hasOwn(ly, f)) continue;
     const v = ly[f];
     if (!k.put(f) || !k.put(v)) return false;
-    if (isTensor(v)) {
+    if (tensorField(v)) {
       if (!walkTensor(v, k)) return false;
     } else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
       const a = v as ArrayLike<unknown>;
       if (!k.put(a.length)) return false;
       for (let j = 0; j < a.length; j++) {
         const e = a[j];
-        if (!k.put(e) || (isTensor(e) && !walkTensor(e, k))) return false;
+        if (!k.put(e) || (tensorField(e) && !walkTensor(e, k))) return false;
       }
     }
   }
