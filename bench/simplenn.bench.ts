@@ -5,6 +5,7 @@
 // resident run saves.
 import { bench, tf, type Case, toNHWC } from './harness.js';
 import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res } from '../src/index.js';
+import { reserve, write } from '../src/wasm.js';
 
 function charCNN(last: 'softmax' | 'softmaxloss') {
   const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
@@ -41,18 +42,19 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
       [ly.weights![0]!.shape[3], ly.weights![0]!.shape[2], ly.weights![0]!.shape[1], ly.weights![0]!.shape[0]]), [3, 2, 1, 0]) as tf.Tensor4D : null));
     const tb = net.layers.map((ly) => (ly.type === 'conv' ? tf.tensor1d(ly.weights![1]!.data) : null));
     let res: Res[] = [];
-    cases.push({
-      name: `forward, batch ${N} (res passed back)`, goal: 0.5,
-      ours: () => { res = simplenn(net, x, null, res); },
-      peer: () => {
-        let a: tf.Tensor4D = tx;
-        net.layers.forEach((ly, l) => {
-          a = ly.type === 'conv' ? tf.add(tf.conv2d(a, tw[l]!, 1, 'valid'), tb[l]!) as tf.Tensor4D
-            : ly.type === 'pool' ? tf.maxPool(a, 2, 2, 'valid') : ly.type === 'relu' ? tf.relu(a) : tf.softmax(a);
-        });
-        return a.dataSync();
-      },
-    });
+    let kept: Res[] = [];
+    const peer = (): Float32Array => {
+      let a: tf.Tensor4D = tx;
+      net.layers.forEach((ly, l) => {
+        a = ly.type === 'conv' ? tf.add(tf.conv2d(a, tw[l]!, 1, 'valid'), tb[l]!) as tf.Tensor4D
+          : ly.type === 'pool' ? tf.maxPool(a, 2, 2, 'valid') : ly.type === 'relu' ? tf.relu(a) : tf.softmax(a);
+      });
+      return a.dataSync() as Float32Array;
+    };
+    cases.push({ name: `forward, batch ${N} (res passed back)`, goal: 0.5, ours: () => { res = simplenn(net, x, null, res); }, peer });
+    // What a server asks for: the output alone (res keeps x and the output; tfjs returns the output).
+    cases.push({ name: `forward, batch ${N}, conserveMemory (res keeps the output only)`, goal: 0.5,
+      ours: () => { kept = simplenn(net, x, null, kept, { conserveMemory: true }); }, peer });
   }
   const train = charCNN('softmaxloss');
   const x = randn([32, 32, 1, 100], { seed: 6 });
@@ -86,4 +88,37 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
   console.log(`\ntraining step, batch 100: ${(total / reps).toFixed(2)} ms, of which the layers ${(layers / reps).toFixed(2)} ms ` +
     `(engine ${((total - layers) / reps).toFixed(2)} ms, ratio ${(total / layers).toFixed(3)}); ` +
     `${(100 / (total / reps / 1000)).toFixed(0)} images/s forward + backward (no update)`);
+}
+
+// Where a forward call's time goes (batch 1 is the per-call case): the layers' kernels (the sum of
+// res[l].time), the copy of the weights into WebAssembly memory (the same arrays copied alone, as
+// each call does: 1.9 MB), and the rest of the engine (checks, the prepared run's snapshot
+// comparison, x in, res out). Medians over interleaved calls.
+{
+  const net = charCNN('softmax');
+  const weights = net.layers.flatMap((ly) => (ly.weights ?? []).filter((w): w is Tensor => w !== null && w.numel > 0).map((w) => w.data));
+  const copyWeights = (): void => {
+    const ptrs = reserve('simplenn.bench', ...weights.map((w) => w.length));
+    weights.forEach((w, i) => write(ptrs[i], w));
+  };
+  const median = (a: number[]): number => { const t = a.slice().sort((p, q) => p - q); return t[t.length >> 1]; };
+  for (const N of [1, 100]) {
+    const x = randn([32, 32, 1, N], { seed: 9 });
+    let res: Res[] = [];
+    for (let i = 0; i < 20; i++) res = simplenn(net, x, null, res);
+    const total: number[] = [], layers: number[] = [], copy: number[] = [];
+    const reps = N === 1 ? 400 : 20;
+    for (let i = 0; i < reps; i++) {
+      let t0 = performance.now();
+      res = simplenn(net, x, null, res);
+      total.push(performance.now() - t0);
+      layers.push(res.reduce((a, r) => a + r.time, 0) * 1000);
+      t0 = performance.now();
+      copyWeights();
+      copy.push(performance.now() - t0);
+    }
+    const [t, l, c] = [median(total), median(layers), median(copy)];
+    console.log(`forward, batch ${N}: ${t.toFixed(3)} ms = layers ${l.toFixed(3)} + weights copied in ${c.toFixed(3)} ` +
+      `(${(weights.reduce((a, w) => a + w.length, 0) * 4 / 2 ** 20).toFixed(2)} MiB) + the rest of the engine ${(t - l - c).toFixed(3)} ms`);
+  }
 }

@@ -39,7 +39,8 @@ function kernelPass(x: Tensor, labels: number[]): { names: string[]; pass: () =>
   net.layers[net.layers.length - 1].class = labels;
   const shapes: Shape4[] = [x.shape];
   const plans: LayerPlan[] = net.layers.map((ly, l) => {
-    const p = (kindOf(ly.type) as ResidentKind).plan(ly, shapes[l], { test: false, backward: true });
+    // As cnnTrain runs them: the first layer's dzdx (w.r.t. the images) is not computed.
+    const p = (kindOf(ly.type) as ResidentKind).plan(ly, shapes[l], { test: false, backward: true, dzdx: l > 0 });
     shapes.push(p.y);
     return p;
   });
