@@ -98,7 +98,11 @@ function matlabKeep(layers: readonly Layer[], conserve: boolean): Materialise {
  * layout (an x that no backward pass reads, a dzdx that res drops), so conserveMemory saves
  * WebAssembly memory as well as JavaScript memory: a forward-only run holds two activations plus
  * the kept ones, a training run every x but only two dzdx's (not past a custom layer, nor with
- * skipForward). Weights are copied in on every call (they may have changed). A custom layer
+ * skipForward). Weights are copied in on every call, so a weight written in place is always
+ * seen. The plans and the layout are kept between calls of the same `net.layers` array (engine.ts,
+ * Prepared: a WeakMap, at most four runs per array) and reused while every layer's fields match the
+ * snapshot taken when it was planned (weights by identity and size; the loss layers, whose labels
+ * are data, are planned on every call). A custom layer
  * runs in JavaScript: its input is copied out as a Tensor, its output copied back in (the blocks
  * it calls use memory above the run's buffers); a custom layer's output size is known only once it
  * has run, so the layout is extended past it (the addresses before it stay the same).
