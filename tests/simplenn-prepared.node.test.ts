@@ -31,3 +31,22 @@ it('a dropped net takes its prepared run (plans, layout, weight references) alon
   }
   expect(freed.sort()).toEqual(['filters', 'layers']);
 });
+
+it('the JavaScript heap stays flat over 10 000 calls with res passed back (nothing kept per call)', () => {
+  const net: SimpleNN = simplennTidy({ layers: [
+    { type: 'conv', weights: [randn([3, 3, 1, 4], { seed: 3 }), zeros([1, 4])] },
+    { type: 'relu' },
+    { type: 'pool', pool: 2, stride: 2 },
+    { type: 'conv', weights: [randn([3, 3, 4, 3], { seed: 4 }), zeros([1, 3])] },
+    { type: 'softmaxloss', class: [1, 2] },
+  ] });
+  const x = randn([10, 10, 1, 2], { seed: 5 });
+  let res = simplenn(net, x, 1);
+  for (let i = 0; i < 1000; i++) res = simplenn(net, x, 1, res);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10_000; i++) res = simplenn(net, x, 1, res);
+  gc();
+  // A leak of one small object per call would be ~1 MB here.
+  expect(process.memoryUsage().heapUsed - before).toBeLessThan(512 * 1024);
+});

@@ -292,7 +292,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
     copyInputs(0, n);
   } else {
     const x0 = o.skipForward ? given(0) ?? x : x;
-    place(0, x0.shape);
+    place(0, [...x0.shape] as Shape4); // a copy: a kept run must not share the caller's array
     planFrom(0);
   }
   if (o.skipForward) checkSkipForward(out, steps, shapes, lim0, n);
