@@ -70,7 +70,7 @@ export class Reuse {
     this.dzdy = isTensor(dzdy) ? dzdy.data.buffer : null;
   }
   take(target: unknown, shape: Shape4, src: Float32Array): Tensor {
-    if (isTensor(target) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.nets.some((b) => b.has(target.data.buffer)) &&
+    if ((target instanceof Tensor || isTensor(target)) && sameShape(target.shape, shape) && !this.used.has(target.data) && !this.nets.some((b) => b.has(target.data.buffer)) &&
       target.data.buffer !== this.x && target.data.buffer !== this.dzdy && target.data.buffer !== kernels().memory.buffer) {
       this.used.add(target.data);
       target.data.set(src);
