@@ -60,7 +60,8 @@ export interface ResidentKind {
   /**
    * Its plan reads data, not only shapes and options (the loss layers check and keep their labels,
    * which a caller may rewrite in place between calls): a run kept between calls (engine.ts,
-   * Prepared) plans such a layer again on every call.
+   * Prepared) plans such a layer again on every call. Its buffers (y, inputs, aux, dzdw, scratch)
+   * must still follow from shapes and fields alone: the engine checks that they do.
    */
   readonly volatile?: true;
 }
