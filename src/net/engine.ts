@@ -76,6 +76,10 @@ interface Prepared {
   readonly D: number[];
   /** The buffers of every Tensor of the net (Reuse never writes into them). */
   readonly netBuffers: ReadonlySet<ArrayBufferLike>;
+  /** The layers of a volatile kind (planned again on every call). */
+  readonly volatile: readonly Layer[];
+  /** Every layer's Buffers, for the layout laid out from byte `at` (it moves only under arenaAbove). */
+  buffers: { at: number; list: Buffers[] } | null;
 }
 
 /** Prepared runs per layers array, the most recent first; a WeakMap, so a dropped net takes its plans along. */
@@ -279,15 +283,16 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   if (prepared !== null) {
     // Plans and layout from the earlier call; the volatile layers (the losses: their labels are
     // data) are planned again, and must give the same buffers.
-    steps.forEach((s, l) => {
+    for (let l = 0; l < n; l++) {
+      const s = steps[l];
       const kind = s.kind as ResidentKind;
-      if (!kind.volatile) return;
+      if (!kind.volatile) continue;
       const p = at(l, s.ly, () => kind.plan(s.ly, shapes[l], s.ctx));
       if (!samePlanLayout(p, s.plan!, layout.sizes[s.scratch])) {
         throw new Error(`${WHO}: internal: ${layerLabel(l, s.ly)} planned again gives other buffer sizes`);
       }
       s.plan = p;
-    });
+    }
     layout.commit();
     copyInputs(0, n);
   } else {
@@ -306,10 +311,11 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   // The Tensors of the net, which copy-out never writes into: a prepared run's set covers the layers
   // whose fields it checks; the volatile ones (a loss's labels change from call to call) are read now.
   const nets = prepared === null ? netBuffers(layers) : prepared.netBuffers;
-  const volatileNets = prepared === null ? null : netBuffers(layers.filter((_, l) => (steps[l].kind as ResidentKind).volatile));
+  const volatileNets = prepared === null || prepared.volatile.length === 0 ? null : netBuffers(prepared.volatile);
   if (prepared === null && cacheable && share && allPlanned) {
     remember(layers, { kernels: kernels(), layers: layers.slice(), snaps: steps.map((st) => snapshot(st.ly, st.kind)), key,
-      steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets });
+      steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets,
+      volatile: layers.filter((_, l) => (steps[l].kind as ResidentKind).volatile), buffers: null });
   }
 
   const bufs = (l: number): Buffers => {
@@ -318,6 +324,13 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       inputs: s.inputs.map((i) => layout.ptr(i)), dzdw: s.dzdw.map((i) => layout.ptr(i)), aux: layout.ptr(s.aux),
       scratch: layout.ptr(s.scratch) };
   };
+  // A prepared run's Buffers objects are made once for each place the layout is laid out at.
+  let kept: Buffers[] | null = null;
+  if (prepared !== null) {
+    const at0 = layout.ptr(0);
+    if (prepared.buffers === null || prepared.buffers.at !== at0) prepared.buffers = { at: at0, list: steps.map((_, l) => bufs(l)) };
+    kept = prepared.buffers.list;
+  }
   const tensorAt = (slot: number, shape: Shape4): Tensor => {
     const a = fresh(numel(shape));
     a.set(layout.view(slot, a.length));
@@ -333,7 +346,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       const s = steps[l];
       const t0 = now();
       if (s.plan !== null) {
-        s.plan.forward(bufs(l));
+        s.plan.forward(kept === null ? bufs(l) : kept[l]);
       } else {
         out[l].x = tensorAt(X[l], shapes[l]);
         const rec = at(l, s.ly, () => arenaAbove(layout.end(), () => (s.kind as HostKind).host.forward(s.ly, out[l], out[l + 1])));
@@ -356,7 +369,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       const t0 = now();
       if (s.plan !== null) {
         // A layer without weights whose dzdx nobody reads has nothing to compute.
-        if (s.ctx.dzdx || s.plan.dzdw.length > 0) s.plan.backward(bufs(l));
+        if (s.ctx.dzdx || s.plan.dzdw.length > 0) s.plan.backward(kept === null ? bufs(l) : kept[l]);
       } else {
         out[l].x = tensorAt(X[l], shapes[l]);
         out[l + 1].x = tensorAt(X[l + 1], shapes[l + 1]);
