@@ -14,8 +14,12 @@
 // REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
 // R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
-/** Staging area for partial tiles (8 pixels x 5 filters). */
-const TILE: usize = memory.data(8 * 5 * 4, 16);
+import { STATICS_BASE, GEMM_AT } from './statics';
+
+/** Staging area for partial tiles (8 pixels x 5 filters); each thread's own (statics.ts). */
+let TILE: usize = STATICS_BASE + GEMM_AT;
+/** Move TILE into a worker's private statics region at p (memory.ts, thread_statics). */
+export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }
 
 // @ts-ignore: decorator
 @inline function splatBias(bias: usize, kk: i32): v128 {

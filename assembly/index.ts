@@ -1,7 +1,8 @@
 // The ABI: the only file with exports. Every argument is a pointer (usize)
 // into the facade's arena or a plain number; see src/wasm.ts for the caller.
 
-export { arenaBase } from './memory';
+export { arenaBase, thread_statics, thread_statics_bytes } from './memory';
+export { thread_add } from './threads';
 export { relu_forward, relu_backward } from './relu';
 export { sigmoid_forward, sigmoid_backward } from './sigmoid';
 export { softmax_forward, softmax_backward } from './softmax';

@@ -3,7 +3,7 @@
 // for imports with the `?module` suffix (its documented form for Wasm in Edge
 // Functions); a plain .wasm import there is not a Module.
 import kernels from './kernels.wasm?module';
-import { initOnce, type InitSource } from './init.js';
+import { initOnce, type InitSource, type InitOptions } from './init.js';
 
 export * from './api.js';
 
@@ -12,6 +12,8 @@ export * from './api.js';
  * Without `source`, the module imported from `./kernels.wasm?module` is used.
  * Idempotent: later and concurrent calls share the first call's promise.
  */
-export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
-  return initOnce(source ?? (kernels as unknown as WebAssembly.Module));
+export function init(options?: InitOptions): Promise<void>;
+export function init(source?: InitSource | PromiseLike<InitSource>, options?: InitOptions): Promise<void>;
+export function init(source?: InitSource | PromiseLike<InitSource> | InitOptions, options?: InitOptions): Promise<void> {
+  return initOnce(source, options, (kernels as unknown as WebAssembly.Module), null);
 }

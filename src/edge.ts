@@ -5,7 +5,7 @@
 // NOTE: not under the generic `worker` condition: webpack sets it for browser
 // Web Workers, where this import would not give a Module.
 import kernels from './kernels.wasm';
-import { initOnce, type InitSource } from './init.js';
+import { initOnce, type InitSource, type InitOptions } from './init.js';
 
 export * from './api.js';
 
@@ -14,6 +14,8 @@ export * from './api.js';
  * Without `source`, the module imported from `./kernels.wasm` is used.
  * Idempotent: later and concurrent calls share the first call's promise.
  */
-export function init(source?: InitSource | PromiseLike<InitSource>): Promise<void> {
-  return initOnce(source ?? (kernels as unknown as WebAssembly.Module));
+export function init(options?: InitOptions): Promise<void>;
+export function init(source?: InitSource | PromiseLike<InitSource>, options?: InitOptions): Promise<void>;
+export function init(source?: InitSource | PromiseLike<InitSource> | InitOptions, options?: InitOptions): Promise<void> {
+  return initOnce(source, options, (kernels as unknown as WebAssembly.Module), null);
 }

@@ -1,0 +1,124 @@
+// The worker pool (src/threads.ts): every split kernel gives the same result on 2 threads as on
+// one (bit for bit where the order of sums is unchanged, within the float32 tolerance of
+// tests/conv.test.ts where a batch sum becomes a sum of per-thread sums), memory stays flat
+// over many calls, and dispose() ends the workers. The same pool runs both ways: limitThreads(1)
+// keeps every call on the calling thread. Where the runtime has no threads (a page that is not
+// cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, dispose, nnconv, randn, threadCount, type ConvOptions } from '../src/index.js';
+import { limitThreads, workersStopped } from '../src/threads.js';
+import { memoryBytes } from '../src/wasm.js';
+import { planConv } from '../src/blocks/conv.js';
+import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
+import { expectExact, expectClose } from './helpers.js';
+
+// Before collecting: whether the pool exists decides which tests are skipped.
+await init({ threads: 2 });
+afterAll(() => limitThreads(Infinity));
+
+const pooled = () => threadCount() >= 2;
+
+/** f() on one thread and on the whole pool. */
+function both<T>(f: () => T): [T, T] {
+  limitThreads(1);
+  const one = f();
+  limitThreads(Infinity);
+  return [one, f()];
+}
+
+interface Case { x: number[]; w: number[]; opts?: ConvOptions; what: string }
+
+// Each is large enough to split (src/blocks/conv-threads.ts MIN_MACS per thread).
+const cases: Case[] = [
+  { x: [100, 120, 3, 1], w: [5, 5, 3, 10], what: 'one image, pixel ranges, Winograd pairs (the practical)' },
+  { x: [28, 28, 32, 1], w: [3, 3, 32, 32], opts: { pad: 1 }, what: 'one image, pad 1 (a VGG layer)' },
+  { x: [64, 64, 16, 1], w: [3, 3, 16, 32], opts: { stride: 2 }, what: 'one image, stride 2 (packed blocks)' },
+  { x: [60, 61, 16, 1], w: [3, 3, 8, 32], opts: { pad: [1, 0, 2, 1] }, what: 'one image, two groups, odd Wo, uneven pad' },
+  { x: [45, 53, 8, 1], w: [3, 3, 8, 40], opts: { dilate: 2, pad: 1 }, what: 'one image, dilation 2, Ho not a multiple of 8' },
+  { x: [40, 40, 16, 4], w: [3, 3, 16, 16], opts: { pad: 1 }, what: 'four images, split by images' },
+  { x: [30, 30, 16, 5], w: [3, 3, 16, 32], opts: { stride: [1, 2] }, what: 'five images over 2 threads, stride [1, 2]' },
+  { x: [6, 6, 64, 64], w: [6, 6, 64, 64], what: 'fully connected, 64 images' },
+];
+
+describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
+  for (const c of cases) {
+    it(`${c.what}: x ${c.x.join('x')} w ${c.w.join('x')}`, () => {
+      const x = randn(c.x, { seed: 1 });
+      const w = randn(c.w, { seed: 2 });
+      const b = randn([c.w[3]], { seed: 3 });
+      const plan = planConv(x.shape, w.shape, b.shape, null, c.opts);
+      expect(forwardThreads(plan), 'the forward pass splits').toBe(2);
+      expect(backwardThreads(plan), 'the backward passes split').toBe(c.x[3] >= 2 ? 2 : 1);
+      const [y1, y2] = both(() => nnconv(x, w, b, c.opts));
+      expectExact(y2.data, y1.data, 'y');
+      const p = randn(y1.shape, { seed: 4 });
+      const [g1, g2] = both(() => nnconv(x, w, b, p, c.opts));
+      expectExact(g2.dzdx!.data, g1.dzdx!.data, 'dzdx');
+      expectExact(g2.dzdb!.data, g1.dzdb!.data, 'dzdb');
+      // dzdw: per-thread partial sums over the images, then their sum (order changed).
+      const tw = 2e-6 * y1.shape[0] * y1.shape[1] * c.x[3];
+      if (c.x[3] === 1) expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
+      else expectClose(g2.dzdw!.data, g1.dzdw!.data, tw, tw, 'dzdw');
+    });
+  }
+
+  it('dzdw of integer data is exact on 2 threads (partial sums of integers do not round)', () => {
+    const ints = (shape: number[], seed: number) => {
+      const t = randn(shape, { seed });
+      for (let i = 0; i < t.data.length; i++) t.data[i] = Math.round(t.data[i] * 3);
+      return t;
+    };
+    const x = ints([40, 40, 16, 4], 1), w = ints([3, 3, 16, 16], 2), p = ints([38, 38, 16, 4], 3);
+    const [g1, g2] = both(() => nnconv(x, w, null, p));
+    expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
+  });
+});
+
+describe('the pool', () => {
+  it('has 2 threads where the runtime allows workers and shared memory', () => {
+    const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+    if (g.crossOriginIsolated === false || typeof g.SharedArrayBuffer !== 'function') expect(threadCount()).toBe(1);
+    else expect(threadCount()).toBe(2);
+  });
+
+  it('a small conv (32x32x3 * 3x3x3x8) stays on the calling thread: same scratch and result', () => {
+    const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y');
+  });
+
+  it('10 000 small calls and 200 split calls leave WebAssembly memory flat', () => {
+    const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
+    const X = randn([40, 40, 16, 4], { seed: 1 }), W = randn([3, 3, 16, 16], { seed: 2 });
+    const P = randn([38, 38, 16, 4], { seed: 3 });
+    nnconv(x, w, null);
+    nnconv(X, W, null);
+    nnconv(X, W, null, P);
+    const before = memoryBytes();
+    for (let i = 0; i < 10000; i++) nnconv(x, w, null);
+    for (let i = 0; i < 100; i++) { nnconv(X, W, null); nnconv(X, W, null, P); }
+    expect(memoryBytes()).toBe(before);
+  });
+
+  it('init() options are checked', async () => {
+    // The loaded promise is returned as is; a bad option still fails on a fresh load.
+    dispose();
+    await expect(init({ threads: 0 })).rejects.toThrow(/init: threads must be a whole number >= 1, got 0/);
+    await expect(init({ threads: 1.5 })).rejects.toThrow(/got 1.5/);
+    await expect(init({ thread: 2 } as never)).rejects.toThrow(/unknown option thread/);
+    await init({ threads: 2 });
+  });
+
+  it('dispose() ends every worker; blocks then ask for init() again, and init() starts a new pool', async () => {
+    const had = threadCount();
+    dispose();
+    expect(await workersStopped()).toBe(had - 1);
+    expect(threadCount()).toBe(1);
+    expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
+    await init({ threads: 2 });
+    expect(threadCount()).toBe(had);
+    const x = randn([64, 64, 16, 1], { seed: 1 }), w = randn([3, 3, 16, 32], { seed: 2 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y after a new pool');
+  });
+});
