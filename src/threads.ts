@@ -10,7 +10,7 @@
 // reach the sequence. No postMessage per call, no copies: the kernels read and
 // write the arena the calling thread laid out.
 //
-// Workers are unref'ed in Node and Bun, so a live pool never keeps the process
+// Workers are unref'ed (Node, Deno and Bun use worker_threads), so a live pool never keeps the process
 // alive; dispose() (init.ts) ends them.
 //
 // Where the runtime has no Worker, no SharedArrayBuffer, or a page that is not
@@ -168,7 +168,8 @@ function start(d, post) {
   }, function (e) { post('error: ' + (e && e.message || e)); });
 }
 ${node
-    ? `const port = require('node:worker_threads').parentPort;
+    // NOTE: not require(): an eval worker runs as an ES module when the parent has --input-type=module.
+    ? `const port = process.getBuiltinModule('node:worker_threads').parentPort;
 port.once('message', function (d) { start(d, function (m) { port.postMessage(m); }); });`
     : `self.onmessage = function (e) { self.onmessage = null; start(e.data, function (m) { self.postMessage(m); }); };`}
 `;
@@ -186,16 +187,13 @@ type Spawn = () => { worker: AnyWorker; listen(f: (m: unknown) => void): void };
 function spawner(): Spawn | null {
   const g = globalThis as {
     Worker?: new (url: string, opts?: { type?: string }) => AnyWorker & { onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null };
-    process?: { versions?: { node?: string; bun?: string }; getBuiltinModule?: (id: string) => unknown };
-    Deno?: unknown;
+    process?: { getBuiltinModule?: (id: string) => unknown };
   };
-  const proc = g.process;
-  const nodeLike = typeof proc?.versions?.node === 'string' && g.Deno === undefined && proc.versions.bun === undefined;
-  if (nodeLike) {
-    // Node: worker_threads, reached without an import (so bundles for other runtimes hold none).
-    const wt = proc?.getBuiltinModule?.('node:worker_threads') as
-      { Worker: new (src: string, opts: { eval: true }) => AnyWorker & { on(ev: string, f: (m: unknown) => void): void } } | undefined;
-    if (wt === undefined) return null;
+  // Node, Deno and Bun: worker_threads (its workers can be unref'ed; Deno's web Workers cannot),
+  // reached without an import, so bundles for other runtimes hold none.
+  const wt = g.process?.getBuiltinModule?.('node:worker_threads') as
+    { Worker: new (src: string, opts: { eval: true }) => AnyWorker & { on(ev: string, f: (m: unknown) => void): void } } | undefined;
+  if (typeof wt?.Worker === 'function') {
     const src = workerSource(true);
     return () => {
       const w = new wt.Worker(src, { eval: true });
