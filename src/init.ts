@@ -8,7 +8,7 @@
 
 import { attach, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
-import { threadsFor, sharedMemory, startPool, stopPool } from './threads.js';
+import { initThreads, sharedMemory, startPool, stopPool } from './threads.js';
 
 /** Everything init() accepts, or a promise of it. */
 export type InitSource =
@@ -71,7 +71,7 @@ async function load(a: unknown, b: unknown, fallback: InitSource, sharedFallback
   const o = (opts ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(o).filter((key) => key !== 'threads');
   if (unknown.length > 0) throw new Error(`init: unknown option ${unknown.join(', ')} (init takes { threads })`);
-  const n = threadsFor(o.threads);
+  const n = initThreads(o.threads);
   const module = n > 1 || given !== undefined ? await toModule(await (given ?? sharedFallback ?? fallback)) : null;
   if (module !== null && importsMemory(module)) {
     const memory = sharedMemory();

@@ -69,6 +69,17 @@ export function setDefaultThreads(n: number | null): void {
   defaultThreads = n;
 }
 
+/** Threads worth using on `work` units when each thread should get at least `min` of them. */
+export function threadsFor(work: number, min: number): number {
+  return Math.max(1, Math.min(threads(), Math.floor(work / min)));
+}
+
+/** [first, count] of share i of t over n items (the first shares get the smaller counts). */
+export function share(n: number, t: number, i: number): [number, number] {
+  const a = Math.floor((n * i) / t);
+  return [a, Math.floor((n * (i + 1)) / t) - a];
+}
+
 /**
  * Run jobs[0] on the calling thread and jobs[t] on worker t at the same time; returns when
  * all are done. jobs.length <= threads(). A kernel that traps in a worker is an Error here.
@@ -237,7 +248,7 @@ function canShare(): boolean {
  * The thread count init() will use: `requested` (checked) or the default, capped by the
  * cores and by what the runtime allows (1 without workers or shared memory).
  */
-export function threadsFor(requested: unknown): number {
+export function initThreads(requested: unknown): number {
   if (requested !== undefined && (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1)) {
     throw new Error(`init: threads must be a whole number >= 1, got ${typeof requested === 'number' ? requested : typeof requested}`);
   }

@@ -7,10 +7,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnconv, randn, threadCount, type ConvOptions } from '../src/index.js';
 import { limitThreads, workersStopped } from '../src/threads.js';
-import { memoryBytes } from '../src/wasm.js';
+import { memoryBytes, kernels } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
-import { expectExact, expectClose } from './helpers.js';
+import { expectExact, expectClose, residentRun } from './helpers.js';
+import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
 await init({ threads: 2 });
@@ -72,6 +73,32 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
     const [g1, g2] = both(() => nnconv(x, w, null, p));
     expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
   });
+});
+
+describe.skipIf(!pooled())('nnpool resident passes (simplenn, cnnTrain) on 2 threads against 1', () => {
+  const poolCases: [number[], number[], { method?: 'max' | 'avg'; pad?: number[]; stride?: number }][] = [
+    [[64, 64, 32, 2], [2, 2], { stride: 2 }],
+    [[48, 50, 24, 6], [3, 3], { method: 'avg', pad: [1, 1, 0, 1], stride: 2 }],
+    [[30, 30, 150, 2], [3, 2], { method: 'max', stride: 1 }],
+  ];
+  for (const [xs, pool, opts] of poolCases) {
+    it(`${opts.method ?? 'max'} ${pool.join('x')} on x ${xs.join('x')}: forward and backward bit for bit`, () => {
+      const x = randn(xs, { seed: 7 });
+      const p = planPool(x.shape, pool, null, opts);
+      const ny = p.Ho * p.Wo * p.C * p.N;
+      const one = kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+      expect(poolScratch(p), 'the passes split: one scratch per thread').toBe(2 * ((one + 3) & ~3));
+      const dzdy = randn([p.Ho, p.Wo, p.C, p.N], { seed: 8 });
+      const pb = planPool(x.shape, pool, dzdy.shape, opts);
+      const [a, b] = both(() => {
+        const y = residentRun([x.data], ny, poolScratch(p), ([px, py, ps]) => poolForward(p, px, py, ps));
+        const d = residentRun([x.data, dzdy.data], x.numel, poolScratch(pb), ([px, pp, pd, ps]) => poolBackward(pb, px, pp, pd, ps));
+        return [y, d];
+      });
+      expectExact(b[0], a[0], 'y');
+      expectExact(b[1], a[1], 'dzdx');
+    });
+  }
 });
 
 describe('the pool', () => {

@@ -12,7 +12,7 @@
 // filters itself: a few percent of the work, done in parallel, and no kernel has to know.
 
 import { kernels, type ConvDims, type Kernels } from '../wasm.js';
-import { threads, parallel, type Job } from '../threads.js';
+import { threads, parallel, share, type Job } from '../threads.js';
 import type { ConvPlan } from './conv.js';
 
 /** Multiply-adds a thread must get before splitting pays for waking it (~0.2 ms of work). */
@@ -48,12 +48,6 @@ function withN(d: ConvDims, N: number): ConvDims {
   const e = d.slice() as ConvDims;
   e[3] = N;
   return e;
-}
-
-/** [first image, count] of thread i of t over N images. */
-function share(N: number, t: number, i: number): [number, number] {
-  const n0 = Math.floor((N * i) / t);
-  return [n0, Math.floor((N * (i + 1)) / t) - n0];
 }
 
 /** Scratch floats of the threaded forward pass: one kernel scratch per thread. */
