@@ -12,6 +12,8 @@ import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
 import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
+import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
+import { planNoffset, noffsetForward, noffsetBackward, noffsetScratch } from '../src/blocks/noffset.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
 await init({ threads: 2 });
@@ -97,6 +99,30 @@ describe.skipIf(!pooled())('nnpool resident passes (simplenn, cnnTrain) on 2 thr
       });
       expectExact(b[0], a[0], 'y');
       expectExact(b[1], a[1], 'dzdx');
+    });
+  }
+});
+
+describe.skipIf(!pooled())('nnnormalize (LRN) and nnnoffset resident passes on 2 threads against 1', () => {
+  const blocks = [
+    { name: 'nnnormalize [5, 1, 1e-4, 0.75]', param: [5, 1, 1e-4, 0.75], plan: planNormalize, scratch: normalizeScratch,
+      fwd: normalizeForward, bwd: normalizeBackward, one: (C: number) => kernels().normalize_scratch(C, 2, 2) },
+    { name: 'nnnoffset [1, 0.5]', param: [1, 0.5], plan: planNoffset, scratch: noffsetScratch,
+      fwd: noffsetForward, bwd: noffsetBackward, one: (C: number) => kernels().noffset_scratch(C) },
+  ] as const;
+  for (const b of blocks) {
+    it(`${b.name} on x 32x32x64x5: forward and backward bit for bit`, () => {
+      const x = randn([32, 32, 64, 5], { seed: 9 });
+      const dzdy = randn(x.shape, { seed: 10 });
+      const p = b.plan(x.shape, b.param, null) as never;
+      const pb = b.plan(x.shape, b.param, dzdy.shape) as never;
+      expect(b.scratch(p), 'the passes split: one scratch per thread').toBe(2 * ((b.one(64) + 3) & ~3));
+      const [r1, r2] = both(() => [
+        residentRun([x.data], x.numel, b.scratch(p), ([px, py, ps]) => b.fwd(p, px, py, ps)),
+        residentRun([x.data, dzdy.data], x.numel, b.scratch(pb), ([px, pp, pd, ps]) => b.bwd(pb, px, pp, pd, ps)),
+      ]);
+      expectExact(r2[0], r1[0], 'y');
+      expectExact(r2[1], r1[1], 'dzdx');
     });
   }
 });
