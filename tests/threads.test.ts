@@ -5,7 +5,7 @@
 // keeps every call on the calling thread. Where the runtime has no threads (a page that is not
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, dispose, nnconv, randn, threadCount, type ConvOptions } from '../src/index.js';
+import { init, dispose, nnconv, nnconvt, randn, threadCount, type ConvOptions } from '../src/index.js';
 import { limitThreads, workersStopped } from '../src/threads.js';
 import { memoryBytes, kernels } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
@@ -64,6 +64,19 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
       else expectClose(g2.dzdw!.data, g1.dzdw!.data, tw, tw, 'dzdw');
     });
   }
+
+  it('nnconvt (through the conv runners): x 20x20x32x4, w 4x4x16x32, upsample 2, crop 1', () => {
+    const x = randn([20, 20, 32, 4], { seed: 1 }), w = randn([4, 4, 16, 32], { seed: 2 }), b = randn([16], { seed: 3 });
+    const opts = { upsample: 2, crop: 1 };
+    const [y1, y2] = both(() => nnconvt(x, w, b, opts));
+    expectExact(y2.data, y1.data, 'y');
+    const p = randn(y1.shape, { seed: 4 });
+    const [g1, g2] = both(() => nnconvt(x, w, b, p, opts));
+    expectExact(g2.dzdx.data, g1.dzdx.data, 'dzdx');
+    expectExact(g2.dzdb.data, g1.dzdb.data, 'dzdb');
+    const tw = 2e-6 * x.shape[0] * x.shape[1] * x.shape[3];
+    expectClose(g2.dzdw.data, g1.dzdw.data, tw, tw, 'dzdw');
+  });
 
   it('dzdw of integer data is exact on 2 threads (partial sums of integers do not round)', () => {
     const ints = (shape: number[], seed: number) => {
