@@ -24,13 +24,19 @@
 import { gemm8, tileWidth } from './conv_gemm';
 import { winoApplies, winoScratch, winoPrepare, winoPair } from './conv_wino';
 import { VEC, vecFloor, ld4 } from './simd';
+import { batchApplies, batchForwardScratch, batchForward } from './conv_batch';
+import { lanesApplies, lanesScratch, lanesForward } from './conv_lanes';
 
 /** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
 export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const R = FH * FW * FC;
   const wino = winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx);
-  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
+  const direct = ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
+  // The streamed form (prepare + pixels) still runs the per-image kernels, so both fit.
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return max(direct, batchForwardScratch(C, N, FH, FW, FC, K, Ho, Wo));
+  if (!wino && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return max(direct, lanesScratch(FH, FW, FC, K));
+  return direct;
 }
 
 /** The Winograd scratch: after the offset tables, 16-byte aligned. */
@@ -178,8 +184,27 @@ function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
 export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
+    batchForward(x, w, b, y, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
+    return;
+  }
+  if (!winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
+    lanesForward(x, w, b, y, scratch, H, W, C, N, FH, FW, K, Ho, Wo, sy, sx, dy, dx);
+    return;
+  }
   conv_forward_prepare(w, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
   conv_forward_pixels(x, b, y, scratch, 0, Ho * Wo, Ho * Wo, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+}
+
+/**
+ * 1 when conv_forward runs as conv_forward_prepare + conv_forward_pixels over all pixels, so that
+ * ranges of pixels give the same bits (the worker pool splits them, src/blocks/conv-threads.ts);
+ * 0 when it takes the batch product or filters in the lanes.
+ */
+export function conv_forward_ranges(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return 0;
+  return !winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx) ? 0 : 1;
 }
 
 /** First half of conv_forward: pack the filters and the patch offsets into scratch. */

@@ -14,15 +14,15 @@
 // with 8..16 consecutive q x 1..4 channels in f32x4 registers. Each output column
 // runs only the taps v whose dzdy column exists, and each block of rows only the
 // taps u whose dzdy row exists for one of its rows: equal runs of steps at a fixed
-// stride. The fully-connected shape (1x1 output) is a plain matrix product
-// instead (conv_backward_fc.ts).
+// stride. Small outputs (the fully-connected shape among them) are one matrix
+// product over the whole batch instead (conv_batch.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases
 // nothing else. Every element of dzdx is written.
 
 import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './conv_backward_data_mk';
-import { isFullyConnected, fcScratch, fcBackwardData } from './conv_backward_fc';
+import { batchApplies, batchDataScratch, batchData } from './conv_batch';
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels
@@ -57,7 +57,7 @@ function chunk(S: i32, FC: i32): i32 {
 /** Floats of scratch conv_backward_data needs: the tile, offset and phase tables, packed filters. */
 export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
-  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return batchDataScratch(C, N, FH, FW, FC, K, Ho, Wo);
   const Kg = K / (C / FC);
   const Ey = ((FH - 1) * dy + sy - 1) / sy, Ex = ((FW - 1) * dx + sx - 1) / sx;
   const Ht = tileRows(rowBlock(H), sy, Ey);
@@ -69,8 +69,8 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
-  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) {
-    fcBackwardData(w, dzdy, dzdx, scratch, H, W, C, N, FC, K);
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
+    batchData(w, dzdy, dzdx, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
     return;
   }
   const G = C / FC, Kg = K / G;

@@ -1,9 +1,10 @@
-// Micro-kernels of nnconv's data derivative (conv_backward_data.ts), also used by
-// the fully-connected shape (conv_backward_fc.ts). Each keeps a block of rows x
-// channels of dzdx in f32x4 accumulators while it runs one flat loop over S
+// Micro-kernels of nnconv's data derivative (conv_backward_data.ts). Each keeps a
+// block of rows x channels of dzdx in f32x4 accumulators while it runs one flat loop over S
 // steps: at most 8 accumulators, because V8 on x64 loads all of a step's
 // operands first and spills beyond ~15 live v128 values.
 // REQUIRES: ap + offs[s] + [0, 16*vectors) readable for every step; wp holds S*nc floats.
+
+import { madd } from './simd';
 
 /** Store the first n lanes of v (n >= 4: all) at p, p + rs, p + 2 rs, p + 3 rs; rs = 4 is one v128 store. */
 // @ts-ignore: decorator
@@ -34,13 +35,13 @@ export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       const p = ap + <usize>load<i32>(o);
       const x0 = v128.load(p), x1 = v128.load(p, 16);
       let f = v128.load32_splat(b);
-      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
+      a00 = madd(x0, f, a00); a10 = madd(x1, f, a10);
       f = v128.load32_splat(b, 4);
-      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
+      a01 = madd(x0, f, a01); a11 = madd(x1, f, a11);
       f = v128.load32_splat(b, 8);
-      a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
+      a02 = madd(x0, f, a02); a12 = madd(x1, f, a12);
       f = v128.load32_splat(b, 12);
-      a03 = f32x4.add(a03, f32x4.mul(x0, f)); a13 = f32x4.add(a13, f32x4.mul(x1, f));
+      a03 = madd(x0, f, a03); a13 = madd(x1, f, a13);
       b += 16;
     }
   }
@@ -62,11 +63,11 @@ export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       const p = ap + <usize>load<i32>(o);
       const x0 = v128.load(p), x1 = v128.load(p, 16);
       let f = v128.load32_splat(b);
-      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
+      a00 = madd(x0, f, a00); a10 = madd(x1, f, a10);
       f = v128.load32_splat(b, 4);
-      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
+      a01 = madd(x0, f, a01); a11 = madd(x1, f, a11);
       f = v128.load32_splat(b, 8);
-      a02 = f32x4.add(a02, f32x4.mul(x0, f)); a12 = f32x4.add(a12, f32x4.mul(x1, f));
+      a02 = madd(x0, f, a02); a12 = madd(x1, f, a12);
       b += 12;
     }
   }
@@ -89,11 +90,11 @@ export function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       const p = ap + <usize>load<i32>(o);
       const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
       let f = v128.load32_splat(b);
-      a00 = f32x4.add(a00, f32x4.mul(x0, f)); a10 = f32x4.add(a10, f32x4.mul(x1, f));
-      a20 = f32x4.add(a20, f32x4.mul(x2, f)); a30 = f32x4.add(a30, f32x4.mul(x3, f));
+      a00 = madd(x0, f, a00); a10 = madd(x1, f, a10);
+      a20 = madd(x2, f, a20); a30 = madd(x3, f, a30);
       f = v128.load32_splat(b, 4);
-      a01 = f32x4.add(a01, f32x4.mul(x0, f)); a11 = f32x4.add(a11, f32x4.mul(x1, f));
-      a21 = f32x4.add(a21, f32x4.mul(x2, f)); a31 = f32x4.add(a31, f32x4.mul(x3, f));
+      a01 = madd(x0, f, a01); a11 = madd(x1, f, a11);
+      a21 = madd(x2, f, a21); a31 = madd(x3, f, a31);
       b += 8;
     }
   }
@@ -113,8 +114,8 @@ export function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
     for (; o < end; o += 4) {
       const p = ap + <usize>load<i32>(o);
       const f = v128.load32_splat(b);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load(p), f)); a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), f));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load(p, 32), f)); a3 = f32x4.add(a3, f32x4.mul(v128.load(p, 48), f));
+      a0 = madd(v128.load(p), f, a0); a1 = madd(v128.load(p, 16), f, a1);
+      a2 = madd(v128.load(p, 32), f, a2); a3 = madd(v128.load(p, 48), f, a3);
       b += 4;
     }
   }

@@ -13,15 +13,15 @@
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
 // Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
-// in registers. The fully-connected shape (1x1 output) is a plain matrix product
-// instead (conv_backward_fc.ts), and outputs of at most 16 rows fold the batch
-// into flat runs (conv_backward_filter_small.ts).
+// in registers. Outputs of at most BATCH_P pixels that reach no padding are one
+// matrix product over the whole batch instead (conv_batch.ts), and other outputs
+// of at most 16 rows fold the batch into flat runs (conv_backward_filter_small.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
 // nothing else. Every element of dzdw is written.
 
-import { isFullyConnected, fcScratch, fcBackwardFilter } from './conv_backward_fc';
+import { batchApplies, batchFilterScratch, batchFilter } from './conv_batch';
 import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
 import { fillA, fillB } from './conv_backward_filter_fill';
 import { SMALL_HO, smallScratch, smallBackwardFilter } from './conv_backward_filter_small';
@@ -44,7 +44,7 @@ function colBlockF(IB: i32, M: i32, Kg: i32, FC: i32, sy: i32, sx: i32, ex: i32,
 /** Floats of scratch conv_backward_filter needs: At, Bt and the patch-row offset table. */
 export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
-  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) return fcScratch(C, N, FC, K);
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return batchFilterScratch(C, N, FH, FW, FC, K, Ho, Wo);
   if (Ho <= SMALL_HO) return smallScratch(C, N, FH, FW, FC, K, Ho, Wo, sy, dy, dx);
   const Kg = K / (C / FC);
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
@@ -57,8 +57,8 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
 export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
-  if (isFullyConnected(H, W, FH, FW, Ho, Wo, pt, pl, dy, dx)) {
-    fcBackwardFilter(x, dzdy, dzdw, scratch, H, W, C, N, FC, K);
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
+    batchFilter(x, dzdy, dzdw, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
     return;
   }
   if (Ho <= SMALL_HO) {

@@ -7,6 +7,8 @@
 // layout: the nk filters' vectors of one row quad adjacent) readable; d + 4*(nm-1) +
 // dks*(nk-1) inside dzdw.
 
+import { madd } from './simd';
+
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -31,13 +33,13 @@ export function mkw_m2n4(a0: usize, a1: usize, ajs: usize, bt: usize, bjs: usize
     for (; q < qe; p0 += 16, p1 += 16, q += 64) {
       const x0 = v128.load(p0), x1 = v128.load(p1);
       let y = v128.load(q);
-      c00 = f32x4.add(c00, f32x4.mul(x0, y)); c10 = f32x4.add(c10, f32x4.mul(x1, y));
+      c00 = madd(x0, y, c00); c10 = madd(x1, y, c10);
       y = v128.load(q, 16);
-      c01 = f32x4.add(c01, f32x4.mul(x0, y)); c11 = f32x4.add(c11, f32x4.mul(x1, y));
+      c01 = madd(x0, y, c01); c11 = madd(x1, y, c11);
       y = v128.load(q, 32);
-      c02 = f32x4.add(c02, f32x4.mul(x0, y)); c12 = f32x4.add(c12, f32x4.mul(x1, y));
+      c02 = madd(x0, y, c02); c12 = madd(x1, y, c12);
       y = v128.load(q, 48);
-      c03 = f32x4.add(c03, f32x4.mul(x0, y)); c13 = f32x4.add(c13, f32x4.mul(x1, y));
+      c03 = madd(x0, y, c03); c13 = madd(x1, y, c13);
     }
   }
   addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02); addTo(d + 3 * dks, c03);
@@ -54,11 +56,11 @@ export function mkw_m3n3(a0: usize, a1: usize, a2: usize, ajs: usize, bt: usize,
     for (; q < qe; p0 += 16, p1 += 16, p2 += 16, q += 48) {
       const y0 = v128.load(q), y1 = v128.load(q, 16), y2 = v128.load(q, 32);
       let x = v128.load(p0);
-      c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1)); c02 = f32x4.add(c02, f32x4.mul(x, y2));
+      c00 = madd(x, y0, c00); c01 = madd(x, y1, c01); c02 = madd(x, y2, c02);
       x = v128.load(p1);
-      c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1)); c12 = f32x4.add(c12, f32x4.mul(x, y2));
+      c10 = madd(x, y0, c10); c11 = madd(x, y1, c11); c12 = madd(x, y2, c12);
       x = v128.load(p2);
-      c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1)); c22 = f32x4.add(c22, f32x4.mul(x, y2));
+      c20 = madd(x, y0, c20); c21 = madd(x, y1, c21); c22 = madd(x, y2, c22);
     }
   }
   addTo(d, c00); addTo(d + dks, c01); addTo(d + 2 * dks, c02);
@@ -77,13 +79,13 @@ export function mkw_m4n2(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize,
     for (; q < qe; p0 += 16, p1 += 16, p2 += 16, p3 += 16, q += 32) {
       const y0 = v128.load(q), y1 = v128.load(q, 16);
       let x = v128.load(p0);
-      c00 = f32x4.add(c00, f32x4.mul(x, y0)); c01 = f32x4.add(c01, f32x4.mul(x, y1));
+      c00 = madd(x, y0, c00); c01 = madd(x, y1, c01);
       x = v128.load(p1);
-      c10 = f32x4.add(c10, f32x4.mul(x, y0)); c11 = f32x4.add(c11, f32x4.mul(x, y1));
+      c10 = madd(x, y0, c10); c11 = madd(x, y1, c11);
       x = v128.load(p2);
-      c20 = f32x4.add(c20, f32x4.mul(x, y0)); c21 = f32x4.add(c21, f32x4.mul(x, y1));
+      c20 = madd(x, y0, c20); c21 = madd(x, y1, c21);
       x = v128.load(p3);
-      c30 = f32x4.add(c30, f32x4.mul(x, y0)); c31 = f32x4.add(c31, f32x4.mul(x, y1));
+      c30 = madd(x, y0, c30); c31 = madd(x, y1, c31);
     }
   }
   addTo(d, c00); addTo(d + dks, c01);
@@ -101,8 +103,8 @@ export function mkw_m4n1(a0: usize, a1: usize, a2: usize, a3: usize, ajs: usize,
     const p0 = a0 + ja, p1 = a1 + ja, p2 = a2 + ja, p3 = a3 + ja, q = bt + (<usize>j) * bjs;
     for (let t: usize = 0; t < len; t += 16) {
       const y = v128.load(q + t);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load(p0 + t), y)); c1 = f32x4.add(c1, f32x4.mul(v128.load(p1 + t), y));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load(p2 + t), y)); c3 = f32x4.add(c3, f32x4.mul(v128.load(p3 + t), y));
+      c0 = madd(v128.load(p0 + t), y, c0); c1 = madd(v128.load(p1 + t), y, c1);
+      c2 = madd(v128.load(p2 + t), y, c2); c3 = madd(v128.load(p3 + t), y, c3);
     }
   }
   addTo(d, c0);

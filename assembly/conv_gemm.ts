@@ -7,16 +7,18 @@
 // or, for stride-1 blocks away from the padding, 8 consecutive rows of x read in
 // place, so most of the practical's conv is never copied. B is a packed filter
 // tile (nr floats per r). The 8 pixels are 2 f32x4 vectors; each B value is
-// splatted once per r and used for both, so an 8x5 tile keeps 10 accumulators
-// and does 20 mul/add per 8 loads. NOTE: not 8x6: V8 on x64 leaves 15 xmm
-// registers to wasm, and 12 accumulators + 2 A + splat + product spill one.
+// splatted once per r and used for both, so an 8x4 tile keeps 8 accumulators.
+// NOTE: not 8x5: V8 on x64 leaves 15 xmm registers to wasm and TurboFan loads
+// all of a step's operands first, so 10 accumulators + 2 A + 5 splats spill two
+// accumulators (measured 23 GFLOP/s L1-resident against 52 for 8x4; conv_batch_mk.ts).
 // Output: y[m + ys*kk] for m < valid (ys in bytes between filters).
 // REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
 // R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
+import { madd } from './simd';
 import { STATICS_BASE, GEMM_AT } from './statics';
 
-/** Staging area for partial tiles (8 pixels x 5 filters); each thread's own (statics.ts). */
+/** Staging area for partial tiles (8 pixels x 4 filters; room for 5); each thread's own (statics.ts). */
 let TILE: usize = STATICS_BASE + GEMM_AT;
 /** Move TILE into a worker's private statics region at p (memory.ts, thread_statics). */
 export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }
@@ -24,11 +26,6 @@ export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }
 // @ts-ignore: decorator
 @inline function splatBias(bias: usize, kk: i32): v128 {
   return bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
-}
-
-// @ts-ignore: decorator
-@inline function acc(c: v128, a: v128, b: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 /** Store the two vectors of filter kk: straight to y when the tile is full, else via TILE. */
@@ -49,39 +46,6 @@ function flushTile(y: usize, ys: usize, nr: i32, valid: i32): void {
   }
 }
 
-/** 8 pixels x 5 filters. */
-export function gemm8x5(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
-  let c00 = splatBias(bias, 0), c01 = c00;
-  let c10 = splatBias(bias, 1), c11 = c10;
-  let c20 = splatBias(bias, 2), c21 = c20;
-  let c30 = splatBias(bias, 3), c31 = c30;
-  let c40 = splatBias(bias, 4), c41 = c40;
-  const end = offs + (<usize>R << 2);
-  while (offs < end) {
-    const a = base + load<u32>(offs);
-    const a0 = v128.load(a);
-    const a1 = v128.load(a, 16);
-    let w = v128.load32_splat(b);
-    c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
-    w = v128.load32_splat(b, 4);
-    c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
-    w = v128.load32_splat(b, 8);
-    c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
-    w = v128.load32_splat(b, 12);
-    c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
-    w = v128.load32_splat(b, 16);
-    c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
-    offs += 4;
-    b += 20;
-  }
-  put(y, ys, 0, valid, c00, c01);
-  put(y, ys, 1, valid, c10, c11);
-  put(y, ys, 2, valid, c20, c21);
-  put(y, ys, 3, valid, c30, c31);
-  put(y, ys, 4, valid, c40, c41);
-  flushTile(y, ys, 5, valid);
-}
-
 /** 8 pixels x 4 filters. */
 export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   let c00 = splatBias(bias, 0), c01 = c00;
@@ -94,13 +58,13 @@ export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize,
     const a0 = v128.load(a);
     const a1 = v128.load(a, 16);
     let w = v128.load32_splat(b);
-    c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
+    c00 = madd(a0, w, c00); c01 = madd(a1, w, c01);
     w = v128.load32_splat(b, 4);
-    c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
+    c10 = madd(a0, w, c10); c11 = madd(a1, w, c11);
     w = v128.load32_splat(b, 8);
-    c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
+    c20 = madd(a0, w, c20); c21 = madd(a1, w, c21);
     w = v128.load32_splat(b, 12);
-    c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
+    c30 = madd(a0, w, c30); c31 = madd(a1, w, c31);
     offs += 4;
     b += 16;
   }
@@ -111,19 +75,40 @@ export function gemm8x4(base: usize, offs: usize, b: usize, R: i32, bias: usize,
   flushTile(y, ys, 4, valid);
 }
 
-/** 8 pixels x nr filters (nr <= 3, the remainders and depthwise), one filter at a time. */
+/**
+ * 8 pixels x nr filters (nr <= 3, the remainders and depthwise): filters in pairs (4 accumulator
+ * chains, not 2: a lone filter's loop waits on its adds), then the odd one.
+ */
 export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
   const bs = <usize>nr << 2;
-  for (let kk = 0; kk < nr; kk++) {
+  const end = offs + (<usize>R << 2);
+  let kk = 0;
+  for (; kk + 1 < nr; kk += 2) {
+    let c0 = splatBias(bias, kk), c1 = c0, d0 = splatBias(bias, kk + 1), d1 = d0;
+    let po = offs;
+    let pb = b + (<usize>kk << 2);
+    while (po < end) {
+      const a = base + load<u32>(po);
+      const a0 = v128.load(a), a1 = v128.load(a, 16);
+      let w = v128.load32_splat(pb);
+      c0 = madd(a0, w, c0); c1 = madd(a1, w, c1);
+      w = v128.load32_splat(pb, 4);
+      d0 = madd(a0, w, d0); d1 = madd(a1, w, d1);
+      po += 4;
+      pb += bs;
+    }
+    put(y, ys, kk, valid, c0, c1);
+    put(y, ys, kk + 1, valid, d0, d1);
+  }
+  if (kk < nr) {
     let c0 = splatBias(bias, kk), c1 = c0;
     let po = offs;
     let pb = b + (<usize>kk << 2);
-    const end = offs + (<usize>R << 2);
     while (po < end) {
       const w = v128.load32_splat(pb);
       const a = base + load<u32>(po);
-      c0 = acc(c0, v128.load(a), w);
-      c1 = acc(c1, v128.load(a, 16), w);
+      c0 = madd(v128.load(a), w, c0);
+      c1 = madd(v128.load(a, 16), w, c1);
       po += 4;
       pb += bs;
     }
@@ -132,15 +117,14 @@ export function gemm8xN(base: usize, offs: usize, b: usize, R: i32, nr: i32, bia
   flushTile(y, ys, nr, valid);
 }
 
-/** Width of the next filter tile for `rem` remaining filters: 5s and 4s, at most 3 left over. */
+/** Width of the next filter tile for `rem` remaining filters: 4s, at most 3 left over. */
 // @ts-ignore: decorator
 @inline export function tileWidth(rem: i32): i32 {
-  return rem >= 5 && rem != 8 ? 5 : rem >= 4 ? 4 : rem;
+  return rem >= 4 ? 4 : rem;
 }
 
 /** The micro-kernel for a tile of nr filters (nr from tileWidth). */
 export function gemm8(base: usize, offs: usize, b: usize, R: i32, nr: i32, bias: usize, y: usize, ys: usize, valid: i32): void {
-  if (nr == 5) gemm8x5(base, offs, b, R, bias, y, ys, valid);
-  else if (nr == 4) gemm8x4(base, offs, b, R, bias, y, ys, valid);
+  if (nr == 4) gemm8x4(base, offs, b, R, bias, y, ys, valid);
   else gemm8xN(base, offs, b, R, nr, bias, y, ys, valid);
 }

@@ -25,7 +25,7 @@
 // aligned, prepared by winoPrepare() for the same sizes.
 
 import { gemm8, tileWidth } from './conv_gemm';
-import { TILES, pair8x5, outputPair } from './conv_wino_mk';
+import { TILES, pair8x4, outputPair } from './conv_wino_mk';
 import { vecFloor } from './simd';
 
 
@@ -223,10 +223,10 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
       const k = k0 + kt;
       const bk = ws + (<usize>(R * k) << 2);
       const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
-      if (nr == 5) {
-        pair8x5(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
+      if (nr == 4) {
+        pair8x4(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
       } else {
-        // Narrower tiles (remainders, 8 filters) are rarer: one gemm8 per kind into TILES.
+        // Narrower tiles (the 1..3 remainders) are rarer: one gemm8 per kind into TILES.
         for (let t = 0; t < 4; t++) {
           const r0 = before(FW, t) * FH * FC;
           gemm8(base, offs + (<usize>r0 << 2), bk + (<usize>(r0 * nr) << 2), perC(FW, t) * FH * FC, nr, 0,

@@ -6,6 +6,7 @@
 // REQUIRES: as gemm8 (conv_gemm.ts) for every kind's rows; y's columns j and j+1
 // are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8 rows are stored.
 
+import { madd } from './simd';
 import { STATICS_BASE, WINO_AT } from './statics';
 
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
@@ -15,39 +16,32 @@ let STAGE: usize = STATICS_BASE + WINO_AT + 4 * 8 * 5 * 4;
 /** Move TILES and STAGE into a worker's private statics region at p (memory.ts, thread_statics). */
 export function winoStaticsAt(p: usize): void { TILES = p + WINO_AT; STAGE = p + WINO_AT + 4 * 8 * 5 * 4; }
 
-// @ts-ignore: decorator
-@inline function acc(c: v128, a: v128, b: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
 /**
- * 8 rows x 5 filters of a column pair in one call: gemm8x5's loop once per kind (offsets and
+ * 8 rows x 4 filters of a column pair in one call: gemm8x4's loop once per kind (offsets and
  * filters walked through kinds a..d in turn, R_a = R_b = R_d = rab, R_c = rc), M_a..M_c kept in
  * TILES and M_d in registers for the output transform. NOTE: the commonest tile gets its own
  * kernel because with kinds as short as 15 rows (the practical) the set-up, stores and reloads
  * of four separate calls cost a fifth of the work.
  */
-export function pair8x5(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y: usize, ys: usize, cb: usize, valid: i32, bias: usize): void {
-  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+export function pair8x4(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y: usize, ys: usize, cb: usize, valid: i32, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (let t = 0; t < 4; t++) {
-    c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00; c41 = c00;
+    c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
     const end = offs + (<usize>(t == 2 ? rc : rab) << 2);
     while (offs < end) {
       const a = base + load<u32>(offs);
       const a0 = v128.load(a);
       const a1 = v128.load(a, 16);
       let w = v128.load32_splat(b);
-      c00 = acc(c00, a0, w); c01 = acc(c01, a1, w);
+      c00 = madd(a0, w, c00); c01 = madd(a1, w, c01);
       w = v128.load32_splat(b, 4);
-      c10 = acc(c10, a0, w); c11 = acc(c11, a1, w);
+      c10 = madd(a0, w, c10); c11 = madd(a1, w, c11);
       w = v128.load32_splat(b, 8);
-      c20 = acc(c20, a0, w); c21 = acc(c21, a1, w);
+      c20 = madd(a0, w, c20); c21 = madd(a1, w, c21);
       w = v128.load32_splat(b, 12);
-      c30 = acc(c30, a0, w); c31 = acc(c31, a1, w);
-      w = v128.load32_splat(b, 16);
-      c40 = acc(c40, a0, w); c41 = acc(c41, a1, w);
+      c30 = madd(a0, w, c30); c31 = madd(a1, w, c31);
       offs += 4;
-      b += 20;
+      b += 16;
     }
     if (t == 3) break;
     const m = TILES + 160 * <usize>t;
@@ -55,16 +49,14 @@ export function pair8x5(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y
     v128.store(m, c10, 32); v128.store(m, c11, 48);
     v128.store(m, c20, 64); v128.store(m, c21, 80);
     v128.store(m, c30, 96); v128.store(m, c31, 112);
-    v128.store(m, c40, 128); v128.store(m, c41, 144);
   }
   emitPair(y, ys, cb, valid, bias, 0, c00, c01);
   emitPair(y, ys, cb, valid, bias, 1, c10, c11);
   emitPair(y, ys, cb, valid, bias, 2, c20, c21);
   emitPair(y, ys, cb, valid, bias, 3, c30, c31);
-  emitPair(y, ys, cb, valid, bias, 4, c40, c41);
 }
 
-/** Filter kk of pair8x5: y(:, j) = M_a + M_b + M_c + bias, y(:, j+1) = M_b - M_c + M_d + bias. */
+/** Filter kk of pair8x4: y(:, j) = M_a + M_b + M_c + bias, y(:, j+1) = M_b - M_c + M_d + bias. */
 function emitPair(y: usize, ys: usize, cb: usize, valid: i32, bias: usize, kk: i32, d0: v128, d1: v128): void {
   const bv = bias == 0 ? f32x4.splat(0) : v128.load32_splat(bias + (<usize>kk << 2));
   const m = TILES + (<usize>kk << 5);

@@ -31,3 +31,7 @@ export const VEC_BYTES: i32 = 16;
 @inline export function st1(p: usize, i: i32, v: f32): void {
   store<f32>(p + (<usize>i << 2), v);
 }
+
+/** a*b + c, the one multiply-add of the GEMM micro-kernels (the relaxed build makes it f32x4.relaxed_madd). */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 { return f32x4.add(f32x4.mul(a, b), c); }

@@ -106,6 +106,28 @@ grid('batches, boundaries and sizes around the vector width', [
   { x: [20, 3, 1, 2], w: [5, 2, 1, 10], bias: true, stride: [1, 2] },
 ]);
 
+// Outputs of at most 16 pixels that reach no padding: one matrix product over the whole batch
+// (assembly/conv_batch.ts) for all three passes: step blocks (R, or Q pixels, past 256), column
+// blocks past 512, 4-column tiles with 1..3 left over, dW direct (R % 8 == 0) or via scratch, the
+// fully-connected dzdx written in place, groups, strides, dilations, pads the taps never reach.
+// (Layers too large for exact integers are among the randn cases below.)
+grid('small outputs, one product over the batch', [
+  { x: [2, 2, 20, 70], w: [2, 2, 20, 9] },
+  { x: [4, 4, 6, 5], w: [2, 2, 2, 6], stride: 2 },
+  { x: [7, 6, 3, 2], w: [2, 3, 3, 5], stride: [2, 3], dilate: [2, 1] },
+  { x: [5, 5, 4, 3], w: [3, 3, 4, 5], pad: [0, 1, 0, 1], stride: 2 },
+]);
+
+// Layers whose taps reach no padding, of one group, too short for Winograd and too large for the
+// batch product: filters in the lanes (assembly/conv_lanes.ts), 8 per panel (the last short),
+// 4 pixels at a time (the last group short), strides and dilations.
+grid('filters in the lanes (no padding reached, one group, fewer than 16 output rows)', [
+  { x: [14, 14, 3, 2], w: [5, 5, 3, 10], bias: true },
+  { x: [9, 11, 2, 1], w: [3, 2, 2, 8] },
+  { x: [12, 10, 2, 2], w: [3, 3, 2, 17], bias: true, stride: [2, 1], dilate: [1, 2] },
+  { x: [20, 9, 1, 1], w: [2, 3, 1, 3], stride: 3 },
+]);
+
 // Stride 1 along both axes, dilation 1 along W, 16+ output rows and 8+ filters per group: the 1-D
 // Winograd column pairs (F(2,3) and F(2,2) chunks) for every FW it splits differently, an
 // odd last column done directly, pads wider than x, dilation along H, groups and batches.
@@ -161,7 +183,14 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     { x: [70, 60, 3, 2], w: [3, 3, 3, 40], bias: true },
     { x: [64, 64, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1 },
     // Winograd blocks with a horizontal stride and dilation, two groups, two images.
-    { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },
+    { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },    // Small outputs as one product over the batch (conv_batch.ts): the character CNN's last two
+    // layers, steps past one block of 256 (R, and Q pixels), columns past one block of 512
+    // (Q = 600), 4-column tiles with 2 left over, the fully-connected dzdx in place.
+    { x: [5, 5, 50, 3], w: [4, 4, 50, 30], bias: true },
+    { x: [2, 2, 500, 4], w: [2, 2, 500, 26], bias: true },
+    { x: [3, 3, 7, 90], w: [2, 2, 7, 6], bias: true },
+    { x: [1, 1, 16, 600], w: [1, 1, 16, 5], bias: true },
+    { x: [3, 2, 520, 2], w: [3, 2, 520, 3] },
   ];
   for (const c of cases) {
     it(label(c), () => {

@@ -35,7 +35,8 @@ interface Case { x: number[]; w: number[]; opts?: ConvOptions; what: string }
 const cases: Case[] = [
   { x: [100, 120, 3, 1], w: [5, 5, 3, 10], what: 'one image, pixel ranges, Winograd pairs (the practical)' },
   { x: [28, 28, 32, 1], w: [3, 3, 32, 32], opts: { pad: 1 }, what: 'one image, pad 1 (a VGG layer)' },
-  { x: [64, 64, 16, 1], w: [3, 3, 16, 32], opts: { stride: 2 }, what: 'one image, stride 2 (packed blocks)' },
+  { x: [64, 64, 16, 1], w: [3, 3, 16, 32], opts: { stride: 2, pad: 1 }, what: 'one image, stride 2, pad 1 (packed blocks)' },
+  { x: [64, 64, 16, 2], w: [3, 3, 16, 32], opts: { stride: 2 }, what: 'two images, stride 2, no pad (filters in the lanes), split by images' },
   { x: [60, 61, 16, 1], w: [3, 3, 8, 32], opts: { pad: [1, 0, 2, 1] }, what: 'one image, two groups, odd Wo, uneven pad' },
   { x: [45, 53, 8, 1], w: [3, 3, 8, 40], opts: { dilate: 2, pad: 1 }, what: 'one image, dilation 2, Ho not a multiple of 8' },
   { x: [40, 40, 16, 4], w: [3, 3, 16, 16], opts: { pad: 1 }, what: 'four images, split by images' },

@@ -1,4 +1,5 @@
-import { gemm8x5, gemm8x4, gemm8xN } from '../conv_gemm';
+import { gemm8x4, gemm8xN } from '../conv_gemm';
+import { rowPanel } from '../conv_batch_mk';
 import { conv_forward, conv_forward_scratch, conv_backward_bias } from '../conv';
 
 // Small distinct integers (exact in f32 in any order), of both signs.
@@ -26,8 +27,7 @@ function checkGemm(nr: i32, R: i32, valid: i32, withBias: bool): void {
   y.fill(SENTINEL);
   const offs = packedOffsets(R);
   const bp: usize = withBias ? bias.dataStart : 0;
-  if (nr == 5) gemm8x5(a.dataStart, offs.dataStart, b.dataStart, R, bp, y.dataStart, P * 4, valid);
-  else if (nr == 4) gemm8x4(a.dataStart, offs.dataStart, b.dataStart, R, bp, y.dataStart, P * 4, valid);
+  if (nr == 4) gemm8x4(a.dataStart, offs.dataStart, b.dataStart, R, bp, y.dataStart, P * 4, valid);
   else gemm8xN(a.dataStart, offs.dataStart, b.dataStart, R, nr, bp, y.dataStart, P * 4, valid);
   for (let kk = 0; kk < nr; kk++) {
     for (let m = 0; m < P; m++) {
@@ -41,11 +41,43 @@ function checkGemm(nr: i32, R: i32, valid: i32, withBias: bool): void {
 
 describe('gemm micro-kernels', () => {
   it('compute every tile width and every partial block exactly, writing only valid pixels', () => {
-    for (let nr = 1; nr <= 5; nr++) {
+    for (let nr = 1; nr <= 4; nr++) {
       for (let valid = 1; valid <= 8; valid++) {
         checkGemm(nr, 1, valid, false);
         checkGemm(nr, 7, valid, true);
       }
+    }
+  });
+});
+
+/**
+ * rowPanel (conv_batch_mk.ts) over nc columns: C(m, j) (+)= sum_s A_s[m] B(s, j) with A_s 8 floats
+ * `as` bytes apart and B(s, j) at 4*(s*bs + j*bj) floats, C columns cs floats apart; exact integers.
+ */
+function checkPanel(nc: i32, S: i32, as: i32, bs: i32, bj: i32, add: bool): void {
+  const a = ints(as * S + 8, nc + S);
+  const b = ints(bs * S + bj * nc + 1, S);
+  const cs = 11; // columns 11 floats apart: writes past row 7 would land in checked slots
+  const c = ints(cs * nc, 5);
+  const c0 = ints(cs * nc, 5);
+  rowPanel(a.dataStart, <usize>as << 2, b.dataStart, <usize>bs << 2, <usize>bj << 2, S, nc, c.dataStart, <usize>cs << 2, add);
+  for (let j = 0; j < nc; j++) {
+    for (let m = 0; m < cs; m++) {
+      if (m >= 8) { expect<f32>(c[j * cs + m]).toBe(c0[j * cs + m]); continue; }
+      let t: f32 = 0;
+      for (let s = 0; s < S; s++) t += a[s * as + m] * b[s * bs + j * bj];
+      expect<f32>(c[j * cs + m]).toBe(add ? c0[j * cs + m] + t : t);
+    }
+  }
+}
+
+describe('batch micro-kernels', () => {
+  it('compute 4-column tiles and 1..3 left over exactly, overwriting or adding, for any strides', () => {
+    for (let nc = 1; nc <= 9; nc++) {
+      checkPanel(nc, 1, 8, 1, 1, false);
+      checkPanel(nc, 7, 8, nc, 1, true);
+      checkPanel(nc, 6, 13, 1, 9, false);
+      checkPanel(nc, 5, 8, 2, 11, true);
     }
   });
 });
