@@ -96,7 +96,7 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> 
   const k = checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports);
   const statics = attach(k, n - 1);
   try {
-    await startPool(module, memory, n, statics);
+    await startPool(k, module, memory, n, statics);
   } catch (e) {
     // Threads asked for by name must start; the default falls back to the calling thread.
     if (o.threads !== undefined) {

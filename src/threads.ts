@@ -17,7 +17,7 @@
 // cross-origin isolated, there is no pool: threads() is 1 and every block runs
 // on the calling thread with the same results.
 
-import { KERNEL_EXPORTS, type Kernels } from './wasm.js';
+import { attached, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 
 /** One kernel call: its name and its arguments (pointers as byte addresses). */
 export type Call = [keyof Kernels, ...number[]];
@@ -35,6 +35,8 @@ const SPIN = 20000;
 
 interface Pool {
   size: number;
+  /** The instance whose memory the workers share: with any other attached, calls stay on this thread. */
+  k: Kernels;
   ctrl: Int32Array;
   args: Float64Array;
   seq: number;
@@ -52,7 +54,8 @@ let cap = Infinity;
 
 /** Threads a split call may use, the calling thread included (1 without a pool). */
 export function threads(): number {
-  return pool === null ? 1 : Math.min(pool.size, cap);
+  // Benchmarks and tests attach other instances side by side; their memory is not the pool's.
+  return pool === null || attached() !== pool.k ? 1 : Math.min(pool.size, cap);
 }
 
 /**
@@ -85,7 +88,7 @@ export function share(n: number, t: number, i: number): [number, number] {
  * all are done. jobs.length <= threads(). A kernel that traps in a worker is an Error here.
  */
 export function parallel(k: Kernels, jobs: Job[]): void {
-  const p = pool;
+  const p = pool !== null && pool.k === k ? pool : null;
   if (jobs.length > 1 && (p === null || jobs.length > p.size)) {
     throw new Error(`nnblocks: ${jobs.length} jobs for a pool of ${threads()} threads`);
   }
@@ -270,7 +273,7 @@ export function sharedMemory(): WebAssembly.Memory | null {
  * Start size - 1 workers over `memory`, each with its statics region (statics[t - 1], the
  * arena reserved them); resolves when all are running. On failure no pool is left.
  */
-export async function startPool(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number,
+export async function startPool(k: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, size: number,
   statics: number[]): Promise<void> {
   const spawn = spawner();
   if (spawn === null || size <= 1) return;
@@ -301,7 +304,7 @@ export async function startPool(module: WebAssembly.Module, memory: WebAssembly.
   } catch {
     canWait = false;
   }
-  pool = { size, ctrl, args, seq: 0, canWait, workers };
+  pool = { size, k, ctrl, args, seq: 0, canWait, workers };
 }
 
 /** End every worker of the pool (none afterwards; threads() is 1). */

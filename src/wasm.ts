@@ -132,6 +132,11 @@ export function detach(): void {
   active = null;
 }
 
+/** The attached kernels, or null before init() (for the pool, which must not throw here). */
+export function attached(): Kernels | null {
+  return active;
+}
+
 /** The instantiated kernels; throws the "await init()" error before init() resolves. */
 export function kernels(): Kernels {
   if (active === null) {

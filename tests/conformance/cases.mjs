@@ -15,7 +15,7 @@ function bytesOf(base64) {
 }
 
 /** [name, async fn] pairs; `nn` is the package namespace, already initialised. */
-export function makeCases(nn, { expected: E, fixtures: F, build = null, threads = 'one', init = () => nn.init() }) {
+export function makeCases(nn, { expected: E, fixtures: F, build = null, threads = 'one', init = (o) => nn.init(o) }) {
   const { randn, nnconv, nnpool, nnrelu, Tensor } = nn;
   const r = (shape, seed) => randn(shape, { seed });
   const cases = [];
@@ -304,7 +304,8 @@ export function makeCases(nn, { expected: E, fixtures: F, build = null, threads 
   // The worker pool (issue 13): `threads` is what the runner expects of this runtime ('many' in
   // Node, Deno and Bun: every core; 'one' in workerd, edge-runtime and a page that is not
   // cross-origin isolated). A conv big enough to be split gives the bits it gives on one
-  // thread (split by images, each image's sums in the same order); dispose() and init() again.
+  // thread (split by images, each image's sums in the same order) of the same build (`init` is
+  // the runner's, with options); dispose() and init() again.
   add('threads: the pool where the runtime allows it; a split conv equals one thread bit for bit', async () => {
     const g = globalThis;
     const cores = g.navigator?.hardwareConcurrency ??
@@ -314,7 +315,7 @@ export function makeCases(nn, { expected: E, fixtures: F, build = null, threads 
     const y = nnconv(x, w, b);
     nn.dispose();
     throws(() => nnrelu(x), /await init\(\)/, 'a block after dispose()');
-    await nn.init({ threads: 1 });
+    await init({ threads: 1 });
     equal(nn.threadCount(), 1, 'threadCount() after init({ threads: 1 })');
     const y1 = nnconv(x, w, b);
     for (let i = 0; i < y.data.length; i++) equal(y.data[i], y1.data[i], `y[${i}]`);

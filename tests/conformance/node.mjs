@@ -14,7 +14,7 @@ if (build !== null) {
   if (build !== 'simd' && build !== 'relaxed-simd') throw new Error(`NNBLOCKS_KERNELS must be simd or relaxed-simd, got ${build}`);
   const { readFile } = await import('node:fs/promises');
   const file = new URL(`../../dist/${build === 'simd' ? 'kernels-shared' : 'kernels-shared-relaxed'}.wasm`, import.meta.url);
-  init = async () => nn.init(await readFile(file));
+  init = async (options) => nn.init(await readFile(file), options);
 }
 const { failed } = await runSuite(nn, { runtime: build === null ? runtime : `${runtime} (${build})`, build, init, threads: 'many' });
 if (failed > 0) {
