@@ -4,7 +4,7 @@
 //                  (both self-contained, with node-fs.edge.ts for node-fs.ts: no dynamic import)
 // dist/cli.js      the `nnblocks` command (Node)
 // dist/index.d.ts  types for both library entries
-// dist/kernels.wasm, dist/kernels-relaxed.wasm, dist/sample.png
+// dist/kernels.wasm, dist/kernels-relaxed.wasm, dist/kernels-shared(-relaxed).wasm, dist/sample.png
 import typescript from '@rollup/plugin-typescript';
 import dts from 'rollup-plugin-dts';
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,9 @@ function emitAssets() {
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm', source: readFileSync('build/kernels.wasm') });
       this.emitFile({ type: 'asset', fileName: 'kernels-relaxed.wasm', source: readFileSync('build/kernels-relaxed.wasm') });
+      // The shared-memory builds, for init(source, { threads }) with a module of your own.
+      this.emitFile({ type: 'asset', fileName: 'kernels-shared.wasm', source: readFileSync('build/kernels-shared.wasm') });
+      this.emitFile({ type: 'asset', fileName: 'kernels-shared-relaxed.wasm', source: readFileSync('build/kernels-shared-relaxed.wasm') });
       this.emitFile({ type: 'asset', fileName: 'sample.png', source: readFileSync('assets/sample.png') });
       // For `import kernels from 'nnblocks/kernels.wasm'` in Workers, whose bundlers hand over a compiled Module.
       this.emitFile({ type: 'asset', fileName: 'kernels.wasm.d.ts', source:
@@ -28,6 +31,11 @@ function emitAssets() {
       this.emitFile({ type: 'asset', fileName: 'kernels-relaxed.wasm.d.ts', source:
         '/** The relaxed-SIMD build of the kernels (engines that validate relaxed SIMD), compiled: pass to init(). */\n' +
         'declare const kernels: WebAssembly.Module;\nexport default kernels;\n' });
+      for (const f of ['kernels-shared', 'kernels-shared-relaxed']) {
+        this.emitFile({ type: 'asset', fileName: `${f}.wasm.d.ts`, source:
+          '/** A shared-memory build of the kernels (for init(source, { threads })), compiled: pass to init(). */\n' +
+          'declare const kernels: WebAssembly.Module;\nexport default kernels;\n' });
+      }
     },
   };
 }

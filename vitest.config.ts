@@ -10,18 +10,24 @@ const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-
 
 // NNBLOCKS_KERNELS=simd | relaxed-simd: init() without a source loads that kernel build
 // (tests/setup-kernels.ts); unset it picks as for users (relaxed-simd where the engine has it).
+// NNBLOCKS_THREADS=n: init() without a thread count starts n threads (tests/setup-threads.ts).
+// NNBLOCKS_COI=1: the browser project's pages are cross-origin isolated (COOP + COEP), so
+// SharedArrayBuffer and the worker pool exist there too; unset they are not (one thread).
+const coi = process.env.NNBLOCKS_COI === '1';
+
 declare module 'vitest' {
-  export interface ProvidedContext { kernels: string }
+  export interface ProvidedContext { kernels: string; threads: string }
 }
 
 export default defineConfig({
   plugins: [inlineWasm()],
+  server: coi ? { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } } : {},
   // MAT fixtures are imported as assets (`?inline` data: URLs), like the images.
   assetsInclude: ['**/*.mat'],
   test: {
     testTimeout: 60_000,
-    provide: { kernels: process.env.NNBLOCKS_KERNELS ?? '' },
-    setupFiles: ['tests/setup-kernels.ts'],
+    provide: { kernels: process.env.NNBLOCKS_KERNELS ?? '', threads: process.env.NNBLOCKS_THREADS ?? '' },
+    setupFiles: ['tests/setup-kernels.ts', 'tests/setup-threads.ts'],
     projects: [
       { extends: true, test: { name: 'node', environment: 'node', include: ['tests/**/*.test.ts'] } },
       {

@@ -196,6 +196,17 @@ export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: us
   conv_forward_pixels(x, b, y, scratch, 0, Ho * Wo, Ho * Wo, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
 }
 
+/**
+ * 1 when conv_forward runs as conv_forward_prepare + conv_forward_pixels over all pixels, so that
+ * ranges of pixels give the same bits (the worker pool splits them, src/blocks/conv-threads.ts);
+ * 0 when it takes the batch product or filters in the lanes.
+ */
+export function conv_forward_ranges(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return 0;
+  return !winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx) ? 0 : 1;
+}
+
 /** First half of conv_forward: pack the filters and the patch offsets into scratch. */
 export function conv_forward_prepare(w: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,

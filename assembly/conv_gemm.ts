@@ -16,9 +16,12 @@
 // R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
 import { madd } from './simd';
+import { STATICS_BASE, GEMM_AT } from './statics';
 
-/** Staging area for partial tiles (8 pixels x 4 filters). */
-const TILE: usize = memory.data(8 * 4 * 4, 16);
+/** Staging area for partial tiles (8 pixels x 4 filters; room for 5); each thread's own (statics.ts). */
+let TILE: usize = STATICS_BASE + GEMM_AT;
+/** Move TILE into a worker's private statics region at p (memory.ts, thread_statics). */
+export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }
 
 // @ts-ignore: decorator
 @inline function splatBias(bias: usize, kk: i32): v128 {

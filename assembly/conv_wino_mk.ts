@@ -7,11 +7,14 @@
 // are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8 rows are stored.
 
 import { madd } from './simd';
+import { STATICS_BASE, WINO_AT } from './statics';
 
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
-export const TILES: usize = memory.data(4 * 8 * 5 * 4, 16);
+export let TILES: usize = STATICS_BASE + WINO_AT;
 /** The two output columns of one filter, for blocks shorter than 8 rows. */
-const STAGE: usize = memory.data(16 * 4, 16);
+let STAGE: usize = STATICS_BASE + WINO_AT + 4 * 8 * 5 * 4;
+/** Move TILES and STAGE into a worker's private statics region at p (memory.ts, thread_statics). */
+export function winoStaticsAt(p: usize): void { TILES = p + WINO_AT; STAGE = p + WINO_AT + 4 * 8 * 5 * 4; }
 
 /**
  * 8 rows x 4 filters of a column pair in one call: gemm8x4's loop once per kind (offsets and

@@ -1,12 +1,14 @@
 // The ABI: the only file with exports. Every argument is a pointer (usize)
 // into the facade's arena or a plain number; see src/wasm.ts for the caller.
 
-export { arenaBase } from './memory';
+export { arenaBase, thread_statics, thread_statics_bytes } from './memory';
 export { buildFeatures } from './simd';
+export { thread_add } from './threads';
 export { relu_forward, relu_backward } from './relu';
 export { sigmoid_forward, sigmoid_backward } from './sigmoid';
 export { softmax_forward, softmax_backward } from './softmax';
 export { conv_forward, conv_forward_prepare, conv_forward_pixels, conv_forward_scratch, conv_backward_bias } from './conv';
+export { conv_forward_ranges } from './conv';
 export { conv_backward_data, conv_backward_data_scratch } from './conv_backward_data';
 export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backward_filter';
 export { pool_max_forward, pool_max_backward } from './pool_max';

@@ -13,9 +13,12 @@
 
 import { VEC, vecFloor } from './simd';
 import { powLine, gather, scatter } from './normalize';
+import { STATICS_BASE, NOFFSET_AT } from './statics';
 
 // One vector of L for powLine.
-const PW: usize = memory.data(16, 16);
+let PW: usize = STATICS_BASE + NOFFSET_AT;
+/** Move PW into a worker's private statics region at p (memory.ts, thread_statics). */
+export function noffsetStaticsAt(p: usize): void { PW = p + NOFFSET_AT; }
 
 // @ts-ignore: decorator
 @inline function hiHalf(v: v128): v128 {

@@ -13,10 +13,13 @@
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { powLine } from './normalize';
+import { STATICS_BASE, SPNORM_AT } from './statics';
 
 const BLOCK: i32 = 1024;
-const F: usize = memory.data(BLOCK * 4, 16);
-const G: usize = memory.data(BLOCK * 4, 16);
+let F: usize = STATICS_BASE + SPNORM_AT;
+let G: usize = STATICS_BASE + SPNORM_AT + BLOCK * 4;
+/** Move F and G into a worker's private statics region at p (memory.ts, thread_statics). */
+export function spnormStaticsAt(p: usize): void { F = p + SPNORM_AT; G = p + SPNORM_AT + BLOCK * 4; }
 
 /** s = x^2, n elements (s may be x). */
 export function spnorm_square_forward(x: usize, s: usize, n: i32): void {

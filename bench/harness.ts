@@ -16,9 +16,12 @@ export const PEAK_GFLOPS = 46;
 
 export { tf };
 
-/** Load nnblocks and tfjs-wasm with SIMD on and threads off. */
-export async function setup(): Promise<void> {
-  await init();
+/**
+ * Load nnblocks and tfjs-wasm with SIMD on and threads off: nnblocks on `threads` threads
+ * (default 1, like for like with tfjs-wasm's one thread; init()'s own default would be every core).
+ */
+export async function setup(threads = 1): Promise<void> {
+  await init({ threads });
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
   setWasmPaths(dist + '/');

@@ -6,8 +6,9 @@
 //   - the same bench in a process with fixed glibc thresholds (goal: within 10% of the default);
 //   - PyTorch on the CPU with one thread, the same net and step (bench/train_torch.py; goal: at
 //     least half its images/s).
-// The parent process runs itself twice as children (default allocator, fixed thresholds), each
-// printing one JSON line, then torch, and prints the table. Figures from a loaded machine.
+// The parent process runs itself as children (default allocator on 1 thread, fixed thresholds on
+// 1 thread, default allocator on 2 threads; each kind twice), each printing one JSON line, then
+// torch, and prints the table. Figures from a loaded machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +101,8 @@ async function measure(x: Tensor, labels: number[]): Promise<Result> {
 interface Result { stepMs: number; kernels: { name: string; forward: number; backward: number }[] }
 
 async function child(): Promise<void> {
-  await init();
+  // One thread, like for like with torch's; the parent's third kind of child runs 2.
+  await init({ threads: Number(process.env.NNBLOCKS_TRAIN_BENCH_THREADS ?? 1) });
   const x = randn([32, 32, 1, N], { seed: 5 });
   const labels = Array.from({ length: N }, (_, i) => (i % 26) + 1);
   console.log(JSON.stringify(await measure(x, labels)));
@@ -125,18 +127,21 @@ function torch(): { msPerBatch: number; imagesPerSecond: number; torch: string }
 
 async function parent(): Promise<void> {
   // Two processes of each kind, alternated (the machine's load drifts): the faster of each kind.
-  const runs = [runChild({}), runChild(FIXED), runChild({}), runChild(FIXED)];
+  const two = { NNBLOCKS_TRAIN_BENCH_THREADS: '2' };
+  const runs = [runChild({}), runChild(FIXED), runChild(two), runChild({}), runChild(FIXED), runChild(two)];
   const best = (a: Result, c: Result): Result => (a.stepMs <= c.stepMs ? a : c);
-  const def = best(runs[0], runs[2]);
-  const fix = best(runs[1], runs[3]);
+  const def = best(runs[0], runs[3]);
+  const fix = best(runs[1], runs[4]);
+  const par = best(runs[2], runs[5]);
   const t = torch();
   const sum = (r: Result): number => r.kernels.reduce((s, k) => s + k.forward + k.backward, 0);
   const ips = (ms: number): number => (N / ms) * 1000;
   console.log(`\n## cnnTrain: the character CNN, one training step on a batch of ${N} 32x32x1 (loaded machine figures)\n`);
-  console.log('| layer | forward ms | backward ms |');
-  console.log('| --- | ---: | ---: |');
-  for (const k of def.kernels) console.log(`| ${k.name} | ${k.forward.toFixed(3)} | ${k.backward.toFixed(3)} |`);
-  console.log(`| sum of the blocks' kernel times | ${sum(def).toFixed(2)} ms | |`);
+  console.log('| layer | forward ms | backward ms | 2 threads: forward ms | backward ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  def.kernels.forEach((k, l) => console.log(`| ${k.name} | ${k.forward.toFixed(3)} | ${k.backward.toFixed(3)} | ` +
+    `${par.kernels[l].forward.toFixed(3)} | ${par.kernels[l].backward.toFixed(3)} |`));
+  console.log(`| sum of the blocks' kernel times | ${sum(def).toFixed(2)} ms | | ${sum(par).toFixed(2)} ms | |`);
   console.log('\n| | default process | fixed glibc thresholds |');
   console.log('| --- | ---: | ---: |');
   console.log(`| training step (cnnTrain), ms | ${def.stepMs.toFixed(2)} | ${fix.stepMs.toFixed(2)} |`);
@@ -144,6 +149,9 @@ async function parent(): Promise<void> {
   console.log(`| sum of kernel times, ms | ${sum(def).toFixed(2)} | ${sum(fix).toFixed(2)} |`);
   const r1 = def.stepMs / sum(def), r2 = fix.stepMs / sum(fix);
   console.log(`| step / kernel sum (goal <= 1.15) | ${r1.toFixed(3)}${r1 <= 1.15 ? ' ✓' : ' ✗'} | ${r2.toFixed(3)}${r2 <= 1.15 ? ' ✓' : ' ✗'} |`);
+  console.log(`\nOn 2 threads (init({ threads: 2 }), default process): step ${par.stepMs.toFixed(2)} ms = ` +
+    `${ips(par.stepMs).toFixed(0)} images/s, ${(par.stepMs / def.stepMs).toFixed(3)} of the 1-thread step (goal <= 0.6), ` +
+    `${(par.stepMs / sum(par)).toFixed(3)} of its own kernel sum`);
   const a = def.stepMs / fix.stepMs;
   // On a shared machine the load moves between processes; the kernels run the same code in both,
   // so the allocator's share is what moves the step relative to its own kernel sum.

@@ -1,6 +1,7 @@
 // Everything the entry points share: the names of API.md except init(),
 // which each entry (index.ts, edge.ts) defines with its own default source.
-export { type InitSource } from './init.js';
+export { type InitSource, type InitOptions, dispose } from './init.js';
+export { threads as threadCount } from './threads.js';
 export { memoryBytes } from './wasm.js';
 export { kernelsInfo, type KernelsInfo, type KernelBuild } from './builds.js';
 export { Tensor, randn, zeros, type RandnOptions, type Shape4 } from './tensor.js';

@@ -9,6 +9,7 @@
 // WebAssembly.validate on a tiny probe. An explicit init(source) is used as is.
 
 import { kernels } from './wasm.js';
+import { threads } from './threads.js';
 
 /** The kernel builds the package ships. */
 export type KernelBuild = 'simd' | 'relaxed-simd';
@@ -19,6 +20,8 @@ export interface KernelsInfo {
   readonly build: KernelBuild;
   /** Whether this engine accepts relaxed SIMD (what init() without a source goes by). */
   readonly relaxedSimd: boolean;
+  /** Threads the blocks use, the calling thread included (threadCount()): 1 without a worker pool. */
+  readonly threads: number;
 }
 
 /**
@@ -82,5 +85,5 @@ export function preferBuild(build: KernelBuild | null): void {
  */
 export function kernelsInfo(): KernelsInfo {
   const build: KernelBuild = (kernels().buildFeatures() & 1) !== 0 ? 'relaxed-simd' : 'simd';
-  return Object.freeze({ build, relaxedSimd: relaxedSimdSupported() });
+  return Object.freeze({ build, relaxedSimd: relaxedSimdSupported(), threads: threads() });
 }

@@ -6,7 +6,7 @@
 // Exit codes: 0 all checks within the threshold, 1 a check failed it,
 // 2 bad usage or an image that cannot be read.
 
-import { init, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures } from './index.js';
+import { init, threadCount, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures } from './index.js';
 import { runPart1, part1Figures, runPart5, loadSimpleNN, readMat, panels, truecolor, Tensor } from './index.js';
 import { nodeFs } from './node-fs.js';
 import { prepareCharsDb, trainCharacterCNN, runOnSentence, decodeCharacters, saveCharsCNN, charsFigure, filtersFigure, decodeFigure } from './index.js';
@@ -21,6 +21,8 @@ const USAGE = `usage: nnblocks practical [image]
        nnblocks practical 4 [charsdb.mat] [--epochs N] [--out DIR] [--no-jitter|--jitter-only]
                             [--seed S] [--epoch-size N] [--sentence FILE] [--quiet]
        nnblocks practical 5 [model.mat] [image] [--out DIR]
+Every command also takes --threads N: the blocks' threads, the calling one
+included (default: every core; 1 runs on the calling thread alone).
 
 Part 2 (default): runs back-propagation of the VGG CNN practical on the
 image (PNG or JPEG; default: the bundled 384x512 sample) and checks every
@@ -80,7 +82,7 @@ async function part3(args: string[]): Promise<number> {
   }
   if (files.length === 0) { console.error(DOTS_NEEDED); return 2; }
   if (files.length > 1) { console.error(USAGE); return 2; }
-  await init();
+  await init(initOptions);
   let im;
   try {
     const x = im2single(await imread(files[0]));
@@ -135,7 +137,7 @@ async function part1(args: string[]): Promise<number> {
   const a = partArgs(who, args, 'practical1');
   if (a === null) return 2;
   if (a.files.length > 1) { console.error(USAGE); return 2; }
-  await init();
+  await init(initOptions);
   const name = a.files[0] ?? 'the bundled sample.png (peppers.png is not shipped)';
   let x;
   try {
@@ -170,7 +172,7 @@ async function part5(args: string[]): Promise<number> {
   const a = partArgs(who, args, 'practical5');
   if (a === null) return 2;
   if (a.files.length > 2) { console.error(USAGE); return 2; }
-  await init();
+  await init(initOptions);
   const model = a.files[0] ?? DEFAULT_MODEL;
   const fs = await nodeFs(who);
   let net, imageMean: number | undefined;
@@ -323,7 +325,7 @@ async function part4(args: string[]): Promise<number> {
   const out = (opts['--out'] as string | undefined) ?? 'practical4';
   const dbFile = parsed.files[0] ?? 'charsdb.mat';
   const sentenceFile = (opts['--sentence'] as string | undefined) ?? dbFile.replace(/[^/\\]*$/, 'sentence-lato.png');
-  await init();
+  await init(initOptions);
   const fs = await nodeFs(who);
   let vars;
   try {
@@ -344,7 +346,8 @@ async function part4(args: string[]): Promise<number> {
   const imdb = prepareCharsDb(vars);
   const ntrain = Array.from(imdb.images.set).filter((v) => v === 1).length;
   console.log(`Part 4 of the VGG CNN practical on ${dbFile}: ${imdb.images.label.length} images of ${imdb.meta.fonts.length} fonts ` +
-    `(${ntrain} train, ${imdb.images.label.length - ntrain} val), imageMean ${imdb.imageMean.toPrecision(6)}`);
+    `(${ntrain} train, ${imdb.images.label.length - ntrain} val), imageMean ${imdb.imageMean.toPrecision(6)}; ` +
+    `${threadCount()} thread${threadCount() === 1 ? '' : 's'} (--threads N)`);
   await fs.mkdir(out, { recursive: true });
   const written: string[] = [];
   const write = async (name: string, t: Parameters<typeof imwrite>[0]) => { await imwrite(t, `${out}/${name}`); written.push(name); };
@@ -391,7 +394,29 @@ async function part4(args: string[]): Promise<number> {
 }
 // --- end part 4 ---
 
-async function main(argv: string[]): Promise<number> {
+/** `--threads N` (any command): init()'s thread count; default every core where workers run. */
+let initOptions: { threads?: number } = {};
+
+/** argv without `--threads N` / `--threads=N`, which sets initOptions; null on a bad value. */
+function takeThreads(argv: string[]): string[] | null {
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (a !== '--threads' && !a.startsWith('--threads=')) { out.push(a); continue; }
+    const v = a === '--threads' ? argv[++k] : a.slice(10);
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < 1) {
+      console.error(`nnblocks: --threads needs a whole number >= 1, got ${v === undefined ? 'nothing' : `"${v}"`}`);
+      return null;
+    }
+    initOptions = { threads: n };
+  }
+  return out;
+}
+
+async function main(all: string[]): Promise<number> {
+  const argv = takeThreads(all);
+  if (argv === null) return 2;
   const [cmd, file, ...rest] = argv;
   if (cmd === 'charsdb') return charsdb(argv.slice(1));
   if (cmd === 'practical' && file === '4') return part4(rest);
@@ -406,7 +431,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  await init();
+  await init(initOptions);
   const source = file ?? new URL('./sample.png', import.meta.url);
   const name = file ?? 'the bundled sample.png';
   let x;

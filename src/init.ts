@@ -6,8 +6,9 @@
 // precompiled Module for runtimes that forbid compiling bytes (Cloudflare
 // workerd, Vercel Edge).
 
-import { attach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+import { attach, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
+import { initThreads, sharedMemory, startPool, stopPool } from './threads.js';
 
 /** Everything init() accepts, or a promise of it. */
 export type InitSource =
@@ -17,16 +18,36 @@ export type InitSource =
   | string
   | Response;
 
+/** init()'s options. */
+export interface InitOptions {
+  /**
+   * Threads the blocks may use, the calling thread included (default: every core the machine
+   * reports). Runtimes without workers or shared memory (workerd, Vercel Edge, pages that are
+   * not cross-origin isolated) use 1 whatever is asked.
+   */
+  threads?: number;
+}
+
 let loading: Promise<void> | null = null;
 
+/** The kernels an entry compiles when init() is given no source (thunks: only the chosen one is built). */
+export interface EntryBuilds {
+  /** The single-threaded build the engine runs best (builds.ts chooseBuild). */
+  readonly single: () => InitSource;
+  /** Its shared-memory form for the worker pool, or null where the entry has no pool (edge runtimes). */
+  readonly shared: (() => InitSource) | null;
+}
+
 /**
- * The once-only part of every entry's init(): the first call loads `source`;
- * later and concurrent calls return the first call's promise (their source is
- * ignored). If loading fails, the next call tries again.
+ * The once-only part of every entry's init(a?, b?): `a` is a source or the options, `b` the
+ * options after a source. The first call loads the given source (else the entry's build:
+ * the shared-memory one when threads are used); later and concurrent calls return the first
+ * call's promise (their arguments are ignored) until dispose(). If loading fails, the next
+ * call tries again.
  */
-export function initOnce(source: InitSource | PromiseLike<InitSource>): Promise<void> {
+export function initOnce(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
   if (loading === null) {
-    loading = instantiateKernels(source).then(attach, (e: unknown) => {
+    loading = load(a, b, builds).catch((e: unknown) => {
       loading = null;
       throw e;
     });
@@ -34,10 +55,67 @@ export function initOnce(source: InitSource | PromiseLike<InitSource>): Promise<
   return loading;
 }
 
+/**
+ * End the worker pool's threads and unload the kernels: blocks throw the "await init()" error
+ * until the next init(), which starts over (fresh memory, a new pool).
+ */
+export function dispose(): void {
+  stopPool();
+  detach();
+  loading = null;
+}
+
+function isOptions(x: unknown): x is InitOptions {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+async function load(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
+  const [given, opts] = isOptions(a) ? [undefined, a] : [a as InitSource | PromiseLike<InitSource> | undefined, b];
+  if (opts !== undefined && opts !== null && !isOptions(opts)) {
+    throw new Error(`init: options must be an object such as { threads: 2 }, got ${describe(opts)}`);
+  }
+  const o = (opts ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((key) => key !== 'threads');
+  if (unknown.length > 0) throw new Error(`init: unknown option ${unknown.join(', ')} (init takes { threads })`);
+  const asked = initThreads(o.threads);
+  const n = builds.shared === null && given === undefined ? 1 : asked;
+  const source = given ?? (n > 1 ? builds.shared! : builds.single)();
+  const module = await toModule(await source);
+  if (!importsMemory(module)) {
+    if (given !== undefined && o.threads !== undefined && n > 1) {
+      throw new Error(`init: threads: ${String(o.threads)} needs the shared-memory build (kernels-shared.wasm or ` +
+        'kernels-shared-relaxed.wasm); the module given has its own memory, so it can only run one thread');
+    }
+    attach(checkExports((await WebAssembly.instantiate(module, {})).exports));
+    return;
+  }
+  const memory = sharedMemory();
+  if (memory === null) throw new Error('init: the module imports shared memory, which this runtime cannot create');
+  const k = checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports);
+  const statics = attach(k, n - 1);
+  try {
+    await startPool(k, module, memory, n, statics);
+  } catch (e) {
+    // Threads asked for by name must start; the default falls back to the calling thread.
+    if (o.threads !== undefined) {
+      detach();
+      throw e;
+    }
+  }
+}
+
+/** The shared-memory build imports its memory; the other builds define their own. */
+function importsMemory(m: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(m).some((i) => i.kind === 'memory');
+}
+
 /** A fresh, checked instance of the kernels from any source (init() without the once-only state). */
 export async function instantiateKernels(source: InitSource | PromiseLike<InitSource>): Promise<Kernels> {
   const module = await toModule(await source);
-  const instance = await WebAssembly.instantiate(module, {});
+  const memory = importsMemory(module) ? sharedMemory() : null;
+  const instance = await WebAssembly.instantiate(module, memory === null ? {} : { env: { memory } });
   return checkExports(instance.exports);
 }
 

@@ -71,6 +71,12 @@ export interface Kernels {
   spnorm_forward(x: number, n2: number, y: number, n: number, alpha: number, beta: number): void;
   spnorm_backward(x: number, n2: number, dzdy: number, q: number, d: number, n: number, alpha: number, beta: number): void;
   spnorm_combine_backward(x: number, t: number, d: number, dzdx: number, n: number, ab2: number): void;
+  /** The worker pool (src/threads.ts): move this instance's static buffers to p; their size in bytes; dst += src. */
+  thread_statics(p: number): void;
+  thread_statics_bytes(): number;
+  thread_add(dst: number, src: number, n: number): void;
+  /** 1 when conv_forward is prepare + pixels over all pixels (pixel ranges then give the same bits). */
+  conv_forward_ranges(...d: ConvDims): number;
 }
 
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
@@ -95,6 +101,7 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'normalize_forward', 'normalize_backward', 'normalize_scratch', 'noffset_forward', 'noffset_backward', 'noffset_scratch',
   'spnorm_square_forward', 'spnorm_forward', 'spnorm_backward', 'spnorm_combine_backward',
   'buildFeatures',
+  'thread_statics', 'thread_statics_bytes', 'thread_add', 'conv_forward_ranges',
 ];
 
 const PAGE = 65536;
@@ -105,10 +112,29 @@ const ALIGN = 16;
 let active: Kernels | null = null;
 let base = 0;
 
-/** Called by init() once the instance exists. */
-export function attach(k: Kernels): void {
+/**
+ * Called by init() once the instance exists. `statics` regions of k.thread_statics_bytes()
+ * bytes each are set aside below the arena (the worker pool's, src/threads.ts); returns
+ * their addresses. Memory grows to hold them and the calling thread's statics.
+ */
+export function attach(k: Kernels, statics = 0): number[] {
   active = k;
-  base = k.arenaBase() >>> 0;
+  const s = alignUp(k.thread_statics_bytes());
+  const first = k.arenaBase() >>> 0;
+  base = first + statics * s;
+  const have = k.memory.buffer.byteLength;
+  if (base > have) k.memory.grow(Math.ceil((base - have) / PAGE));
+  return Array.from({ length: statics }, (_, i) => first + i * s);
+}
+
+/** Called by dispose(): blocks throw the "await init()" error again. */
+export function detach(): void {
+  active = null;
+}
+
+/** The attached kernels, or null before init() (for the pool, which must not throw here). */
+export function attached(): Kernels | null {
+  return active;
 }
 
 /** The instantiated kernels; throws the "await init()" error before init() resolves. */

@@ -2,7 +2,7 @@
 // relaxed build index.ts rebuilds from its patch is the file the compiler wrote,
 // that the relaxed build really uses relaxed_madd, and that the builds agree.
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { init, kernelsInfo, nnconv, randn, Tensor } from '../src/index.js';
+import { init, kernelsInfo, nnconv, randn, Tensor, threadCount } from '../src/index.js';
 import { chooseBuild, relaxedSimdSupported } from '../src/builds.js';
 import { instantiateKernels } from '../src/init.js';
 import { attach, kernels, type Kernels } from '../src/wasm.js';
@@ -10,6 +10,10 @@ import { applyPatch } from '../src/wasm-patch.js';
 import simdBytes from '../build/kernels.wasm';
 import relaxedBytes from '../build/kernels-relaxed.wasm';
 import relaxedPatch from '../build/kernels-relaxed.wasm?patch-from=kernels.wasm';
+import sharedBytes from '../build/kernels-shared.wasm';
+import sharedPatch from '../build/kernels-shared.wasm?patch-from=kernels.wasm';
+import sharedRelaxedBytes from '../build/kernels-shared-relaxed.wasm';
+import sharedRelaxedPatch from '../build/kernels-shared-relaxed.wasm?patch-from=kernels.wasm';
 import { convForwardRef, convBackwardRef, type RefDims } from './ref/conv.js';
 
 beforeAll(() => init());
@@ -34,7 +38,7 @@ describe('choosing the build', () => {
 
   it('init() without a source runs the build asked for, else relaxed-simd exactly where the engine has it', () => {
     const want = asked !== '' ? asked : relaxed ? 'relaxed-simd' : 'simd';
-    expect(kernelsInfo()).toEqual({ build: want, relaxedSimd: relaxed });
+    expect(kernelsInfo()).toEqual({ build: want, relaxedSimd: relaxed, threads: threadCount() });
     expect(Object.isFrozen(kernelsInfo())).toBe(true);
   });
 
@@ -61,6 +65,18 @@ describe('the relaxed build inlined as a patch', () => {
     const got = applyPatch(simdBytes, relaxedPatch);
     expect(got.length).toBe(relaxedBytes.length);
     expect(got.every((v, i) => v === relaxedBytes[i])).toBe(true);
+  });
+
+  it('rebuilds exactly the two shared-memory builds (the worker pool\'s) from build/kernels.wasm', () => {
+    for (const [patch, bytes] of [[sharedPatch, sharedBytes], [sharedRelaxedPatch, sharedRelaxedBytes]]) {
+      expect(patch.length).toBeLessThan(4096);
+      const got = applyPatch(simdBytes, patch);
+      expect(got.length).toBe(bytes.length);
+      expect(got.every((v, i) => v === bytes[i])).toBe(true);
+      expect(WebAssembly.Module.imports(new WebAssembly.Module(simdBytes)).some((i) => i.kind === 'memory')).toBe(false);
+    }
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(sharedBytes)).map((i) => `${i.module}.${i.name} ${i.kind}`))
+      .toEqual(['env.memory memory']);
   });
 
   it('refuses a base it was not made for', () => {

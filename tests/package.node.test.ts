@@ -29,7 +29,8 @@ describe('package', () => {
       // attw exits non-zero on a problem the profile counts (execFileSync then throws); the
       // esm-only profile leaves out CommonJS resolution, which require(esm) covers in Node 20.19+.
       const report = JSON.parse(out);
-      expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './kernels.wasm', './kernels-relaxed.wasm', './package.json']);
+      expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './kernels.wasm', './kernels-relaxed.wasm', './kernels-shared.wasm',
+        './kernels-shared-relaxed.wasm', './package.json']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -48,6 +48,17 @@ describe('nnblocks practical', () => {
     expect(cli('practicle').status).toBe(2);
   });
 
+  it('takes --threads N for any command (1: the calling thread alone), and refuses a bad N with exit code 2', () => {
+    const one = cli('practical', '--threads', '1');
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout.trim().split('\n').at(-1)).toBe('All 3 derivative checks within 5% error.');
+    for (const bad of [['--threads', '0'], ['--threads=1.5'], ['--threads']]) {
+      const r = cli('practical', ...bad);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^nnblocks: --threads needs a whole number >= 1, got (?:"0"|"1\.5"|nothing)$/);
+    }
+  });
+
   it('refuses an image too small for 5x5 filters and pool 10 with one line and exit code 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnblocks-small-'));
     try {

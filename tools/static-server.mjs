@@ -49,6 +49,10 @@ async function respond(root, req, res) {
     'content-length': info.size,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    // Cross-origin isolation: the page gets SharedArrayBuffer, so nnblocks' init() can start its
+    // worker pool (threads); without these two headers it runs on one thread.
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
   });
   if (req.method === 'HEAD') return res.end();
   createReadStream(file).on('error', () => res.destroy()).pipe(res);

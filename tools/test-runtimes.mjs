@@ -42,20 +42,29 @@ async function bundle(entry, file, conditions, platform) {
   });
 }
 
-async function chromium() {
+/**
+ * Headless Chromium, in a plain page (no worker pool: not cross-origin isolated) and, with
+ * `isolated`, in a page served with COOP + COEP, where init() starts the pool.
+ */
+async function chromium(isolated = false) {
   await bundle('tests/conformance/browser.mjs', 'browser.js', [], 'browser');
   const server = createServer(async (req, res) => {
-    if (req.url === '/') { res.setHeader('content-type', 'text/html'); res.end('<!doctype html><script type="module" src="/browser.js"></script>'); return; }
-    try { res.setHeader('content-type', 'text/javascript'); res.end(await readFile(new URL(`.${req.url}`, out))); } catch { res.statusCode = 404; res.end(); }
+    if (isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    const path = req.url.split('?')[0];
+    if (path === '/') { res.setHeader('content-type', 'text/html'); res.end('<!doctype html><script type="module" src="/browser.js"></script>'); return; }
+    try { res.setHeader('content-type', 'text/javascript'); res.end(await readFile(new URL(`.${path}`, out))); } catch { res.statusCode = 404; res.end(); }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { chromium: pw } = await import('playwright-core');
   const browser = await pw.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   try {
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.goto(`http://127.0.0.1:${server.address().port}/${isolated ? '?isolated' : ''}`);
     const r = await page.waitForFunction(() => window.__conformance, null, { timeout: 60_000 }).then((h) => h.jsonValue());
-    return parse('chromium', r.lines.join('\n'), r.failed === 0);
+    return parse(isolated ? 'chromium (cross-origin isolated)' : 'chromium', r.lines.join('\n'), r.failed === 0);
   } finally {
     await browser.close();
     server.close();
@@ -113,7 +122,7 @@ async function edgeRuntime() {
 /**
  * Node lines (issue 13): the conformance suite on Node 22, 24 and 26 from the npm registry
  * (tools/node-lines.mjs) with the build init() picks there (relaxed-simd) and with the SIMD
- * build, then the kernel tests with both builds (vitest.kernels.config.ts); Node 20 (this
+ * build, then the kernel tests with both builds on 1 and 2 threads (vitest.kernels.config.ts); Node 20 (this
  * process) also runs the relaxed build under its flag. Each line says how long it took.
  */
 function nodeLines() {
@@ -137,7 +146,7 @@ function nodeLines() {
       const m = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(text);
       const k = { passed: m ? Number(m[2]) : 0, failed: m && r.status === 0 ? Number(m[1] ?? 0) : Math.max(1, Number(m?.[1] ?? 1)) };
       if (k.failed > 0) console.log(text.trim());
-      console.log(`node ${v} kernel tests (simd + relaxed-simd): ${k.passed} passed, ${k.failed} failed`);
+      console.log(`node ${v} kernel tests (simd and relaxed-simd, 1 and 2 threads each): ${k.passed} passed, ${k.failed} failed`);
       return { passed: a.passed + b.passed + k.passed, failed: a.failed + b.failed + k.failed };
     })),
   ];
@@ -146,6 +155,7 @@ function nodeLines() {
 const runs = [
   () => child('node', process.execPath, ['tests/conformance/node.mjs']),
   () => chromium(),
+  () => chromium(true),
   () => workerd(),
   () => child('deno', 'node_modules/.bin/deno', ['run', '--allow-read', 'tests/conformance/node.mjs']),
   () => child('bun', 'node_modules/@oven/bun-linux-x64/bin/bun', ['tests/conformance/node.mjs']),

@@ -5,6 +5,7 @@ import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
 import { kernels, reserve, write, read, fresh, type ConvDims } from '../wasm.js';
 import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
+import * as threaded from './conv-threads.js';
 
 export interface ConvOptions {
   /** Zero padding: p (all sides) or [top, bottom, left, right] (default 0). Any size, as long as
@@ -127,33 +128,47 @@ function kernelPlan(p: ConvPlan): ConvDims {
 }
 
 /** Scratch floats of convForward. */
+// With a worker pool, large layers split across threads (conv-threads.ts); the scratch sizes
+// then hold every thread's scratch.
 export function convForwardScratch(p: ConvPlan): number {
-  return kernels().conv_forward_scratch(...kernelPlan(p));
+  const t = threaded.forwardThreads(p);
+  return t > 1 ? threaded.forwardScratch(p, t) : kernels().conv_forward_scratch(...kernelPlan(p));
 }
 
 /** y = conv(x, w) + b; pb is 0 (or anything) when the plan has no bias. */
 export function convForward(p: ConvPlan, px: number, pw: number, pb: number, py: number, ps: number): void {
-  kernels().conv_forward(px, pw, p.bias ? pb : 0, py, ps, ...kernelPlan(p));
+  const t = threaded.forwardThreads(p);
+  if (t > 1) threaded.forward(p, t, px, pw, p.bias ? pb : 0, py, ps);
+  else kernels().conv_forward(px, pw, p.bias ? pb : 0, py, ps, ...kernelPlan(p));
 }
 
 /** Scratch floats of convBackwardData. */
 export function convBackwardDataScratch(p: ConvPlan): number {
-  return kernels().conv_backward_data_scratch(...kernelPlan(p));
+  const t = threaded.backwardThreads(p);
+  return t > 1 ? threaded.dataScratch(p, t) : kernels().conv_backward_data_scratch(...kernelPlan(p));
 }
 
 /** dzdx of §1.5 (every element written). */
 export function convBackwardData(p: ConvPlan, pw: number, pdzdy: number, pdzdx: number, ps: number): void {
-  kernels().conv_backward_data(pw, pdzdy, pdzdx, ps, ...kernelPlan(p));
+  const t = threaded.backwardThreads(p);
+  if (t > 1) threaded.backwardData(p, t, pw, pdzdy, pdzdx, ps);
+  else kernels().conv_backward_data(pw, pdzdy, pdzdx, ps, ...kernelPlan(p));
 }
 
 /** Scratch floats of convBackwardFilter. */
 export function convBackwardFilterScratch(p: ConvPlan): number {
-  return kernels().conv_backward_filter_scratch(...kernelPlan(p));
+  const t = threaded.backwardThreads(p);
+  return t > 1 ? threaded.filterScratch(p, t) : kernels().conv_backward_filter_scratch(...kernelPlan(p));
 }
 
-/** dzdw of §1.5, summed over the batch (every element written). */
+/**
+ * dzdw of §1.5, summed over the batch (every element written). Split over threads, the batch
+ * sum is a sum of per-thread partial sums: float32 rounding may differ from one thread's.
+ */
 export function convBackwardFilter(p: ConvPlan, px: number, pdzdy: number, pdzdw: number, ps: number): void {
-  kernels().conv_backward_filter(px, pdzdy, pdzdw, ps, ...kernelPlan(p));
+  const t = threaded.backwardThreads(p);
+  if (t > 1) threaded.backwardFilter(p, t, px, pdzdy, pdzdw, ps);
+  else kernels().conv_backward_filter(px, pdzdy, pdzdw, ps, ...kernelPlan(p));
 }
 
 /** dzdb[k] = sum of dzdy's plane k over the batch (K floats; the identity bank too). */
@@ -213,7 +228,8 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   const ny = P * planes;
-  const span = spanOf(p);
+  // Split over threads, y is computed whole in the arena (one wake-up of the pool per call).
+  const span = threaded.forwardThreads(p) > 1 ? P : spanOf(p);
   const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, span * planes, convForwardScratch(p));
   write(px, t.x.data);
   write(pw, t.w.data);

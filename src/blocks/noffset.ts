@@ -3,6 +3,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector } from '../options.js';
 import { kernels, streamPixels } from '../wasm.js';
+import { imageThreads, imageScratch, byImages } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). */
 export interface NoffsetPlan {
@@ -25,21 +26,26 @@ export function planNoffset(x: Shape4, param: unknown, dzdy: Shape4 | null): Nof
 
 /** Scratch floats of both resident passes. */
 export function noffsetScratch(p: NoffsetPlan): number {
-  return kernels().noffset_scratch(p.shape[2]);
+  const [H, W, C, N] = p.shape;
+  return imageScratch(kernels().noffset_scratch(C), imageThreads(H * W, C, N));
 }
 
 /** Resident forward: y at `py` from x at `px`, scratch at `ps` (noffsetScratch floats). */
 export function noffsetForward(p: NoffsetPlan, px: number, py: number, ps: number): void {
   if (p.n === 0) return;
   const [H, W, C, N] = p.shape;
-  kernels().noffset_forward(px, py, ps, H * W, C, N, p.a, p.b);
+  const t = imageThreads(H * W, C, N);
+  if (t > 1) byImages('noffset_forward', t, [px, py], ps, kernels().noffset_scratch(C), H * W, C, N, [p.a, p.b]);
+  else kernels().noffset_forward(px, py, ps, H * W, C, N, p.a, p.b);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy. */
 export function noffsetBackward(p: NoffsetPlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
   if (p.n === 0) return;
   const [H, W, C, N] = p.shape;
-  kernels().noffset_backward(px, pdzdy, pdzdx, ps, H * W, C, N, p.a, p.b);
+  const t = imageThreads(H * W, C, N);
+  if (t > 1) byImages('noffset_backward', t, [px, pdzdy, pdzdx], ps, kernels().noffset_scratch(C), H * W, C, N, [p.a, p.b]);
+  else kernels().noffset_backward(px, pdzdy, pdzdx, ps, H * W, C, N, p.a, p.b);
 }
 
 /**

@@ -4,6 +4,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show } from '../options.js';
 import { kernels, streamPixels } from '../wasm.js';
+import { imageThreads, imageScratch, byImages } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes: simplenn plans before the data exists). */
 export interface NormalizePlan {
@@ -43,21 +44,31 @@ export function planNormalize(x: Shape4, param: unknown, dzdy: Shape4 | null): N
 
 /** Scratch floats of both resident passes. */
 export function normalizeScratch(p: NormalizePlan): number {
-  return p.n === 0 ? 0 : kernels().normalize_scratch(p.shape[2], p.m1, p.m2);
+  if (p.n === 0) return 0;
+  const [H, W, C, N] = p.shape;
+  return imageScratch(kernels().normalize_scratch(C, p.m1, p.m2), imageThreads(H * W, C, N));
 }
 
 /** Resident forward: y at `py` from x at `px`, scratch at `ps` (normalizeScratch floats). */
 export function normalizeForward(p: NormalizePlan, px: number, py: number, ps: number): void {
   if (p.n === 0) return;
   const [H, W, C, N] = p.shape;
-  kernels().normalize_forward(px, py, ps, H * W, C, N, p.m1, p.m2, p.kappa, p.alpha, p.beta);
+  const t = imageThreads(H * W, C, N);
+  if (t > 1) {
+    byImages('normalize_forward', t, [px, py], ps, kernels().normalize_scratch(C, p.m1, p.m2), H * W, C, N,
+      [p.m1, p.m2, p.kappa, p.alpha, p.beta]);
+  } else kernels().normalize_forward(px, py, ps, H * W, C, N, p.m1, p.m2, p.kappa, p.alpha, p.beta);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy. */
 export function normalizeBackward(p: NormalizePlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
   if (p.n === 0) return;
   const [H, W, C, N] = p.shape;
-  kernels().normalize_backward(px, pdzdy, pdzdx, ps, H * W, C, N, p.m1, p.m2, p.kappa, p.alpha, p.beta);
+  const t = imageThreads(H * W, C, N);
+  if (t > 1) {
+    byImages('normalize_backward', t, [px, pdzdy, pdzdx], ps, kernels().normalize_scratch(C, p.m1, p.m2), H * W, C, N,
+      [p.m1, p.m2, p.kappa, p.alpha, p.beta]);
+  } else kernels().normalize_backward(px, pdzdy, pdzdx, ps, H * W, C, N, p.m1, p.m2, p.kappa, p.alpha, p.beta);
 }
 
 /**

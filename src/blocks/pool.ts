@@ -3,6 +3,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
 import { kernels, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
+import { parallel, share, threadsFor, type Job } from '../threads.js';
 
 export interface PoolOptions {
   /** 'max' (default) or 'avg', in any letter case. */
@@ -99,15 +100,38 @@ export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOpti
   return p.method === 'max' ? streamMaxBackward(p, tx, tp) : streamAvgBackward(p, tp);
 }
 
-/** Scratch floats of both resident passes. */
+/** Scratch floats of both resident passes (one kernel scratch per thread when they split). */
 export function poolScratch(p: PoolPlan): number {
-  return kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+  const one = kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+  const t = poolThreads(p);
+  return t > 1 ? t * ((one + 3) & ~3) : one;
+}
+
+// The resident passes split the C*N planes over the worker pool (src/threads.ts) when each
+// thread gets at least POOL_MIN input floats: planes are independent, so results are the
+// same bit for bit. (nnpool's streamed groups stay on the calling thread: their copies cost more.)
+const POOL_MIN = 1 << 17;
+
+function poolThreads(p: PoolPlan): number {
+  return Math.min(p.C * p.N, threadsFor(p.H * p.W * p.C * p.N, POOL_MIN));
+}
+
+/** Each thread's planes: [x offset, y offset (bytes), its dims, its scratch] for thread i of t. */
+function planeJobs(p: PoolPlan, t: number, ps: number, call: (ox: number, oy: number, d: PoolDims, s: number) => Job[0]): Job[] {
+  const one = (kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]) + 3) & ~3;
+  return Array.from({ length: t }, (_, i) => {
+    const [c0, m] = share(p.C * p.N, t, i);
+    return [call(4 * c0 * p.H * p.W, 4 * c0 * p.Ho * p.Wo, dimsFor(p, m), ps + 4 * i * one)];
+  });
 }
 
 /** Resident forward over all C*N planes: y at `py` from x at `px`, scratch at `ps` (poolScratch floats). */
 export function poolForward(p: PoolPlan, px: number, py: number, ps: number): void {
   const k = kernels();
-  (p.method === 'max' ? k.pool_max_forward : k.pool_avg_forward)(px, py, ps, 0, p.Wo, ...p.dims);
+  const t = poolThreads(p);
+  const name = p.method === 'max' ? 'pool_max_forward' : 'pool_avg_forward';
+  if (t > 1) parallel(k, planeJobs(p, t, ps, (ox, oy, d, s) => [name, px + ox, py + oy, s, 0, p.Wo, ...d]));
+  else k[name](px, py, ps, 0, p.Wo, ...p.dims);
 }
 
 /**
@@ -117,7 +141,12 @@ export function poolForward(p: PoolPlan, px: number, py: number, ps: number): vo
  */
 export function poolBackward(p: PoolPlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
   const k = kernels();
-  if (p.method === 'max') k.pool_max_backward(px, pdzdy, pdzdx, ps, ...p.dims);
+  const t = poolThreads(p);
+  if (t > 1) {
+    parallel(k, planeJobs(p, t, ps, (ox, oy, d, s) => (p.method === 'max'
+      ? ['pool_max_backward', px + ox, pdzdy + oy, pdzdx + ox, s, ...d]
+      : ['pool_avg_backward', pdzdy + oy, pdzdx + ox, s, ...d])));
+  } else if (p.method === 'max') k.pool_max_backward(px, pdzdy, pdzdx, ps, ...p.dims);
   else k.pool_avg_backward(pdzdy, pdzdx, ps, ...p.dims);
 }
 

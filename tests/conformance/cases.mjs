@@ -15,7 +15,7 @@ function bytesOf(base64) {
 }
 
 /** [name, async fn] pairs; `nn` is the package namespace, already initialised. */
-export function makeCases(nn, { expected: E, fixtures: F, build = null }) {
+export function makeCases(nn, { expected: E, fixtures: F, build = null, threads = 'one', init = (o) => nn.init(o) }) {
   const { randn, nnconv, nnpool, nnrelu, Tensor } = nn;
   const r = (shape, seed) => randn(shape, { seed });
   const cases = [];
@@ -299,6 +299,29 @@ export function makeCases(nn, { expected: E, fixtures: F, build = null }) {
     const info = nn.kernelsInfo();
     equal(info.relaxedSimd, has, 'kernelsInfo().relaxedSimd');
     equal(info.build, build ?? (has ? 'relaxed-simd' : 'simd'), 'kernelsInfo().build');
+  });
+
+  // The worker pool (issue 13): `threads` is what the runner expects of this runtime ('many' in
+  // Node, Deno and Bun: every core; 'one' in workerd, edge-runtime and a page that is not
+  // cross-origin isolated). A conv big enough to be split gives the bits it gives on one
+  // thread (split by images, each image's sums in the same order) of the same build (`init` is
+  // the runner's, with options); dispose() and init() again.
+  add('threads: the pool where the runtime allows it; a split conv equals one thread bit for bit', async () => {
+    const g = globalThis;
+    const cores = g.navigator?.hardwareConcurrency ??
+      g.process?.getBuiltinModule?.('node:os')?.availableParallelism?.() ?? 1;
+    equal(nn.threadCount(), threads === 'many' ? Math.min(cores, 64) : 1, 'threadCount()');
+    const x = r([40, 40, 16, 4], 31), w = r([3, 3, 16, 32], 32), b = r([32], 33);
+    const y = nnconv(x, w, b);
+    nn.dispose();
+    throws(() => nnrelu(x), /await init\(\)/, 'a block after dispose()');
+    await init({ threads: 1 });
+    equal(nn.threadCount(), 1, 'threadCount() after init({ threads: 1 })');
+    const y1 = nnconv(x, w, b);
+    for (let i = 0; i < y.data.length; i++) equal(y.data[i], y1.data[i], `y[${i}]`);
+    nn.dispose();
+    await init();
+    equal(nn.threadCount(), threads === 'many' ? Math.min(cores, 64) : 1, 'threadCount() after init() again');
   });
 
   return cases;

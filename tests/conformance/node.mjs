@@ -1,7 +1,8 @@
 // Node, Deno and Bun: import the package by name, as a user does.
 // NNBLOCKS_KERNELS=simd | relaxed-simd (tools/test-runtimes.mjs, Node lines) runs the suite
-// on that build, given to init() as the bytes of dist/kernels[-relaxed].wasm; unset, init()
-// picks the build itself.
+// on that build, given to init() as the bytes of its shared-memory form
+// (dist/kernels-shared[-relaxed].wasm) with threads for every core; unset, init() picks the
+// build itself. Either way these runtimes get the worker pool.
 import * as nn from 'nnblocks';
 import { runSuite } from './suite.mjs';
 
@@ -12,10 +13,10 @@ let init;
 if (build !== null) {
   if (build !== 'simd' && build !== 'relaxed-simd') throw new Error(`NNBLOCKS_KERNELS must be simd or relaxed-simd, got ${build}`);
   const { readFile } = await import('node:fs/promises');
-  const file = new URL(`../../dist/${build === 'simd' ? 'kernels' : 'kernels-relaxed'}.wasm`, import.meta.url);
-  init = async () => nn.init(await readFile(file));
+  const file = new URL(`../../dist/${build === 'simd' ? 'kernels-shared' : 'kernels-shared-relaxed'}.wasm`, import.meta.url);
+  init = async (options) => nn.init(await readFile(file), options);
 }
-const { failed } = await runSuite(nn, { runtime: build === null ? runtime : `${runtime} (${build})`, build, init });
+const { failed } = await runSuite(nn, { runtime: build === null ? runtime : `${runtime} (${build})`, build, init, threads: 'many' });
 if (failed > 0) {
   if (typeof Deno !== 'undefined') Deno.exit(1);
   else process.exit(1);

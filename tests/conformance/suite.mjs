@@ -4,7 +4,7 @@ import { makeCases } from './cases.mjs';
 import expected from './expected.json' with { type: 'json' };
 import fixtures from './fixtures.json' with { type: 'json' };
 
-export async function runSuite(nn, { init = () => nn.init(), log = console.log, runtime = 'js', build = null } = {}) {
+export async function runSuite(nn, { init = (o) => nn.init(o), log = console.log, runtime = 'js', build = null, threads = 'one' } = {}) {
   const results = [];
   // Before init(), a block must refuse with the documented message.
   try {
@@ -14,7 +14,7 @@ export async function runSuite(nn, { init = () => nn.init(), log = console.log, 
     results.push(['a block before init() throws', /await init\(\)/.test(e.message) ? null : e.message]);
   }
   await init();
-  for (const [name, fn] of makeCases(nn, { expected, fixtures, build })) {
+  for (const [name, fn] of makeCases(nn, { expected, fixtures, build, threads, init })) {
     try {
       await fn();
       results.push([name, null]);

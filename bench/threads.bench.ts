@@ -1,0 +1,96 @@
+// The worker pool (init({ threads })): nnblocks on 2 threads against 1 in one default process.
+// Rounds alternate init({ threads: 1 }) (today's build, no pool) and init({ threads: 2 }) (the
+// shared-memory build and one worker), with dispose() between, so both see the same machine
+// load; each row gives the median over rounds of each round's median call, and the ratio
+// 2 threads / 1 (lower is better).
+//   - practical conv forward (x 384x512x3, w 5x5x3x10) and the VGG layer (56x56x64 * 3x3x64x64,
+//     pad 1): one image, split by output pixels;
+//   - conv backward (dzdx + dzdw), split by images: the character CNN's second conv on a batch
+//     of 100 (x 14x14x20, w 5x5x20x50) and the VGG layer on 4 images (goal <= 0.6);
+//   - cnnTrain of the character CNN, one training step on a batch of 100 (goal <= 0.6);
+//   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
+//     the calling thread).
+// On a machine with 2 cores shared with other work these are loaded-machine figures.
+import { init, dispose, nnconv, randn, zeros, Tensor, threadCount, type Layer, type SimpleNN } from '../src/index.js';
+import { cnnTrain } from '../src/net/train.js';
+
+const ROUNDS = Number(process.env.THREADS_BENCH_ROUNDS ?? 5);
+const median = (a: number[]): number => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
+
+function timeCall(f: () => unknown, budgetMs: number): number {
+  f(); f();
+  const t: number[] = [];
+  const t0 = performance.now();
+  while (t.length < 3 || (performance.now() - t0 < budgetMs && t.length < 2000)) {
+    const a = performance.now();
+    f();
+    t.push(performance.now() - a);
+  }
+  return median(t);
+}
+
+function charCNN(): SimpleNN {
+  const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
+    weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
+  const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
+  return { layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
+    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: 'softmaxloss' }] };
+}
+
+/** Median step of cnnTrain over `batches` batches of 100 (the first 2 are warm-up). */
+async function trainStep(batches: number): Promise<number> {
+  const N = 100;
+  const x = randn([32, 32, 1, N], { seed: 5 });
+  const labels = Array.from({ length: N }, (_, i) => (i % 26) + 1);
+  const steps: number[] = [];
+  let last = -1;
+  await cnnTrain(charCNN(), { images: { set: new Array<number>(N * batches).fill(1) } }, () => [x, labels], {
+    batchSize: N, numEpochs: 1, val: [], log: () => {},
+    onBatch: (info) => {
+      const now = performance.now();
+      if (last >= 0 && info.batch > 2) steps.push(now - last);
+      last = now;
+    },
+  });
+  return median(steps);
+}
+
+const px = randn([384, 512, 3], { seed: 1 }), pw = randn([5, 5, 3, 10], { seed: 2 });
+const vx = randn([56, 56, 64], { seed: 1 }), vw = randn([3, 3, 64, 64], { seed: 2 });
+const cx = randn([14, 14, 20, 100], { seed: 1 }), cw = randn([5, 5, 20, 50], { seed: 2 }), cp = randn([10, 10, 50, 100], { seed: 3 });
+const v4 = randn([56, 56, 64, 4], { seed: 1 }), vp4 = randn([56, 56, 64, 4], { seed: 3 });
+const sx = randn([32, 32, 3], { seed: 1 }), sw = randn([3, 3, 3, 8], { seed: 2 });
+
+const rows: { name: string; f: () => unknown; budget: number; goal?: number }[] = [
+  { name: 'practical conv forward 384x512x3 * 5x5x3x10', f: () => nnconv(px, pw, null), budget: 600 },
+  { name: 'VGG layer forward 56x56x64 * 3x3x64x64 pad 1', f: () => nnconv(vx, vw, null, { pad: 1 }), budget: 400 },
+  { name: 'conv backward (dzdx + dzdw) 14x14x20x100 * 5x5x20x50', f: () => nnconv(cx, cw, null, cp, { der: { b: false } }),
+    budget: 600, goal: 0.6 },
+  { name: 'conv backward (dzdx + dzdw) VGG layer, 4 images', f: () => nnconv(v4, vw, null, vp4, { pad: 1, der: { b: false } }),
+    budget: 600, goal: 0.6 },
+  { name: 'small call 32x32x3 * 3x3x3x8 (threads on vs off)', f: () => nnconv(sx, sw, null), budget: 300, goal: 1.05 },
+];
+
+const ms = new Map<string, [number[], number[]]>();
+const TRAIN = 'cnnTrain step, character CNN, batch 100';
+for (const r of [...rows.map((r) => r.name), TRAIN]) ms.set(r, [[], []]);
+let seen = '';
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, threads] of [1, 2].entries()) {
+    await init({ threads });
+    seen += `${threadCount()}`;
+    for (const r of rows) ms.get(r.name)![i].push(timeCall(r.f, r.budget));
+    ms.get(TRAIN)![i].push(await trainStep(10));
+    dispose();
+  }
+}
+if (!/^(12)+$/.test(seen)) throw new Error(`threads bench: the pool did not start (thread counts ${seen})`);
+
+console.log(`\n## nnblocks threads: 2 threads against 1 (init({ threads })), ${ROUNDS} alternating rounds, loaded machine\n`);
+console.log('| workload | 1 thread, ms | 2 threads, ms | ratio 2/1 | goal |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, [a, b]] of ms) {
+  const goal = name === TRAIN ? 0.6 : rows.find((r) => r.name === name)?.goal;
+  const one = median(a), two = median(b);
+  console.log(`| ${name} | ${one.toFixed(3)} | ${two.toFixed(3)} | ${(two / one).toFixed(2)} | ${goal === undefined ? '' : `<= ${goal}`} |`);
+}

@@ -1,0 +1,122 @@
+// nnconv's work split over the worker pool (src/threads.ts); the resident runners of
+// conv.ts call these when the pool has more than one thread and the layer is large enough.
+//
+// forward: by images when there are at least as many images as threads, else (when the kernel
+//   itself runs prepare + pixels, conv_forward_ranges) by ranges of output pixels in units of lcm(8, 2 Ho) pixels, so every 8-pixel
+//   block and Winograd column pair is the one a single thread computes: bit-identical.
+// dzdx: by images (each image's dzdx is its own sum): bit-identical.
+// dzdw: by images, each thread summing its images into its own partial dzdw, then the
+//   partials added to thread 0's in thread order (thread_add). NOTE: that changes the order of
+//   the batch sum, so dzdw can differ from one thread's in the last bits (float32 rounding).
+// Every thread gets its own scratch (the kernels' scratch of its share), so each packs the
+// filters itself: a few percent of the work, done in parallel, and no kernel has to know.
+
+import { kernels, type ConvDims, type Kernels } from '../wasm.js';
+import { threads, parallel, share, type Job } from '../threads.js';
+import type { ConvPlan } from './conv.js';
+
+/** Multiply-adds a thread must get before splitting pays for waking it (~0.2 ms of work). */
+const MIN_MACS = 1 << 21;
+
+const align4 = (n: number): number => (n + 3) & ~3;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Output pixels per unit of a pixel split (keeps 8-pixel blocks and column pairs whole). */
+function pixelUnit(p: ConvPlan): number {
+  return (8 * 2 * p.Ho) / gcd(8, 2 * p.Ho);
+}
+
+function macs(p: ConvPlan): number {
+  return p.Ho * p.Wo * p.K * p.FH * p.FW * p.FC * p.N;
+}
+
+/** Threads for the forward pass of p (1: stay on the calling thread). */
+export function forwardThreads(p: ConvPlan): number {
+  const t = Math.min(threads(), Math.floor(macs(p) / MIN_MACS));
+  if (t <= 1) return 1;
+  if (p.N >= t) return t;
+  // One image: ranges of pixels, where the kernel's own path is prepare + pixels.
+  if (kernels().conv_forward_ranges(...p.dims) === 0) return 1;
+  return Math.max(1, Math.min(t, Math.ceil((p.Ho * p.Wo) / pixelUnit(p))));
+}
+
+/** Threads for the backward passes of p (split by images). */
+export function backwardThreads(p: ConvPlan): number {
+  return Math.max(1, Math.min(threads(), p.N, Math.floor(macs(p) / MIN_MACS)));
+}
+
+/** dims with N images. */
+function withN(d: ConvDims, N: number): ConvDims {
+  const e = d.slice() as ConvDims;
+  e[3] = N;
+  return e;
+}
+
+/** Scratch floats of the threaded forward pass: one kernel scratch per thread. */
+export function forwardScratch(p: ConvPlan, t: number): number {
+  return t * align4(kernels().conv_forward_scratch(...p.dims));
+}
+
+export function forward(p: ConvPlan, t: number, px: number, pw: number, pb: number, py: number, ps: number): void {
+  const k = kernels();
+  const d = p.dims;
+  const per = 4 * align4(k.conv_forward_scratch(...d));
+  const jobs: Job[] = [];
+  if (p.N >= t) {
+    for (let i = 0; i < t; i++) {
+      const [n0, m] = share(p.N, t, i);
+      jobs.push([['conv_forward', px + 4 * n0 * p.H * p.W * p.C, pw, pb, py + 4 * n0 * p.Ho * p.Wo * p.K, ps + i * per,
+        ...withN(d, m)]]);
+    }
+  } else {
+    const P = p.Ho * p.Wo;
+    const unit = pixelUnit(p);
+    const units = Math.ceil(P / unit);
+    for (let i = 0; i < t; i++) {
+      const p0 = Math.min(P, Math.floor((units * i) / t) * unit);
+      const p1 = Math.min(P, Math.floor((units * (i + 1)) / t) * unit);
+      if (p1 <= p0) continue;
+      jobs.push([['conv_forward_prepare', pw, ps + i * per, ...d],
+        ['conv_forward_pixels', px, pb, py + 4 * p0, ps + i * per, p0, p1, P, ...d]]);
+    }
+  }
+  parallel(k, jobs);
+}
+
+/** Scratch floats of the threaded dzdx: one kernel scratch (for the largest share) per thread. */
+export function dataScratch(p: ConvPlan, t: number): number {
+  return t * align4(kernels().conv_backward_data_scratch(...withN(p.dims, Math.ceil(p.N / t))));
+}
+
+export function backwardData(p: ConvPlan, t: number, pw: number, pdzdy: number, pdzdx: number, ps: number): void {
+  const k = kernels();
+  const per = 4 * align4(k.conv_backward_data_scratch(...withN(p.dims, Math.ceil(p.N / t))));
+  const jobs: Job[] = [];
+  for (let i = 0; i < t; i++) {
+    const [n0, m] = share(p.N, t, i);
+    jobs.push([['conv_backward_data', pw, pdzdy + 4 * n0 * p.Ho * p.Wo * p.K, pdzdx + 4 * n0 * p.H * p.W * p.C,
+      ps + i * per, ...withN(p.dims, m)]]);
+  }
+  parallel(k, jobs);
+}
+
+/** Scratch floats of the threaded dzdw: a kernel scratch per thread, then t - 1 partial dzdw. */
+export function filterScratch(p: ConvPlan, t: number): number {
+  const nw = p.FH * p.FW * p.FC * p.K;
+  return t * align4(kernels().conv_backward_filter_scratch(...withN(p.dims, Math.ceil(p.N / t)))) + (t - 1) * align4(nw);
+}
+
+export function backwardFilter(p: ConvPlan, t: number, px: number, pdzdy: number, pdzdw: number, ps: number): void {
+  const k: Kernels = kernels();
+  const per = 4 * align4(k.conv_backward_filter_scratch(...withN(p.dims, Math.ceil(p.N / t))));
+  const nw = p.FH * p.FW * p.FC * p.K;
+  const partial = (i: number): number => (i === 0 ? pdzdw : ps + t * per + (i - 1) * 4 * align4(nw));
+  const jobs: Job[] = [];
+  for (let i = 0; i < t; i++) {
+    const [n0, m] = share(p.N, t, i);
+    jobs.push([['conv_backward_filter', px + 4 * n0 * p.H * p.W * p.C, pdzdy + 4 * n0 * p.Ho * p.Wo * p.K, partial(i),
+      ps + i * per, ...withN(p.dims, m)]]);
+  }
+  parallel(k, jobs);
+  for (let i = 1; i < t; i++) k.thread_add(pdzdw, partial(i), nw);
+}

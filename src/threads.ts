@@ -1,0 +1,329 @@
+// The worker pool: threads over one shared WebAssembly memory (init({ threads })).
+//
+// Every worker instantiates the shared-memory build of the kernels over the
+// same memory as the calling thread, moves its static buffers to a private
+// region (thread_statics), and then waits on its slot of a small
+// SharedArrayBuffer with Atomics.wait. A call that splits its work writes one
+// job per worker (kernel ids and arguments, as float64) into the slots, bumps
+// each slot's sequence number, wakes the workers with Atomics.notify, runs its
+// own share on the calling thread, and waits for every slot's done number to
+// reach the sequence. No postMessage per call, no copies: the kernels read and
+// write the arena the calling thread laid out.
+//
+// Workers are unref'ed (Node, Deno and Bun use worker_threads), so a live pool never keeps the process
+// alive; dispose() (init.ts) ends them.
+//
+// Where the runtime has no Worker, no SharedArrayBuffer, or a page that is not
+// cross-origin isolated, there is no pool: threads() is 1 and every block runs
+// on the calling thread with the same results.
+
+import { attached, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+
+/** One kernel call: its name and its arguments (pointers as byte addresses). */
+export type Call = [keyof Kernels, ...number[]];
+/** A thread's share: kernel calls run in order. */
+export type Job = Call[];
+
+/** Int32 words per slot of the control array (64 bytes, so slots do not share a cache line). */
+const SLOT = 16;
+/** float64 words of call data per slot. */
+const ARGS = 256;
+/** Control words: the job's sequence number, the done number, an error flag. */
+const SEQ = 0, DONE = 1, FAIL = 2;
+/** Atomics.load rounds a waiting thread spins before it sleeps (back-to-back calls wake no one). */
+const SPIN = 20000;
+
+interface Pool {
+  size: number;
+  /** The instance whose memory the workers share: with any other attached, calls stay on this thread. */
+  k: Kernels;
+  ctrl: Int32Array;
+  args: Float64Array;
+  seq: number;
+  /** Atomics.wait is allowed on the calling thread (not on a browser's main thread). */
+  canWait: boolean;
+  workers: { terminate(): unknown }[];
+}
+
+let pool: Pool | null = null;
+/** Test hook (tests/setup.ts): the thread count init() uses when none is given. */
+let defaultThreads: number | null = null;
+
+/** Bench and test hook: split calls use at most this many threads of the pool. */
+let cap = Infinity;
+
+/** Threads a split call may use, the calling thread included (1 without a pool). */
+export function threads(): number {
+  // Benchmarks and tests attach other instances side by side; their memory is not the pool's.
+  return pool === null || attached() !== pool.k ? 1 : Math.min(pool.size, cap);
+}
+
+/**
+ * For benchmarks and tests: let split calls use at most n threads of the running pool (Infinity:
+ * all), so one process can interleave 1 and 2 threads call by call. Scratch sizes follow it, so
+ * plan and run with the same setting.
+ */
+export function limitThreads(n: number): void {
+  cap = n;
+}
+
+/** For tests: the number init() uses when its options give none (null: the runtime's default). */
+export function setDefaultThreads(n: number | null): void {
+  defaultThreads = n;
+}
+
+/** Threads worth using on `work` units when each thread should get at least `min` of them. */
+export function threadsFor(work: number, min: number): number {
+  return Math.max(1, Math.min(threads(), Math.floor(work / min)));
+}
+
+/** [first, count] of share i of t over n items (the first shares get the smaller counts). */
+export function share(n: number, t: number, i: number): [number, number] {
+  const a = Math.floor((n * i) / t);
+  return [a, Math.floor((n * (i + 1)) / t) - a];
+}
+
+/**
+ * Run jobs[0] on the calling thread and jobs[t] on worker t at the same time; returns when
+ * all are done. jobs.length <= threads(). A kernel that traps in a worker is an Error here.
+ */
+export function parallel(k: Kernels, jobs: Job[]): void {
+  const p = pool !== null && pool.k === k ? pool : null;
+  if (jobs.length > 1 && (p === null || jobs.length > p.size)) {
+    throw new Error(`nnblocks: ${jobs.length} jobs for a pool of ${threads()} threads`);
+  }
+  if (p === null || jobs.length === 1) {
+    runJob(k, jobs[0]);
+    return;
+  }
+  const seq = p.seq = (p.seq + 1) | 0;
+  for (let t = 1; t < jobs.length; t++) {
+    encode(p.args, t * ARGS, jobs[t]);
+    Atomics.store(p.ctrl, t * SLOT + FAIL, 0);
+    Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
+    Atomics.notify(p.ctrl, t * SLOT + SEQ);
+  }
+  let err: unknown = null;
+  try {
+    runJob(k, jobs[0]);
+  } catch (e) {
+    err = e;
+  }
+  let failed = 0;
+  for (let t = 1; t < jobs.length; t++) {
+    const at = t * SLOT + DONE;
+    let spin = 0;
+    for (let d = Atomics.load(p.ctrl, at); d !== seq; d = Atomics.load(p.ctrl, at)) {
+      if (p.canWait && ++spin > SPIN) Atomics.wait(p.ctrl, at, d, 50);
+    }
+    if (Atomics.load(p.ctrl, t * SLOT + FAIL) !== 0) failed = t;
+  }
+  if (err !== null) throw err;
+  if (failed !== 0) throw new Error(`nnblocks: a kernel failed in worker ${failed} of the thread pool (${jobs[failed].map((c) => c[0]).join(', ')})`);
+}
+
+function runJob(k: Kernels, job: Job): void {
+  for (const [name, ...args] of job) (k[name] as (...a: number[]) => void)(...args);
+}
+
+const ID = new Map<string, number>(KERNEL_EXPORTS.map((n, i) => [n, i]));
+
+/** [calls, (kernel id, argument count, arguments...)...] */
+function encode(a: Float64Array, at: number, job: Job): void {
+  let i = at + 1;
+  for (const [name, ...args] of job) {
+    if (i + 2 + args.length > at + ARGS) throw new Error(`nnblocks: a thread's job has too many arguments (${job.length} calls)`);
+    a[i] = ID.get(name)!;
+    a[i + 1] = args.length;
+    for (let j = 0; j < args.length; j++) a[i + 2 + j] = args[j];
+    i += 2 + args.length;
+  }
+  a[at] = job.length;
+}
+
+/**
+ * The worker's whole program, as source text (no file to ship or resolve): it receives
+ * { module, memory, ctrl, args, slot, statics, names } once, instantiates, answers 'ready',
+ * then runs jobs until one has a negative call count.
+ */
+function workerSource(node: boolean): string {
+  return `"use strict";
+const SLOT = ${SLOT}, ARGS = ${ARGS}, SEQ = ${SEQ}, DONE = ${DONE}, FAIL = ${FAIL}, SPIN = ${SPIN};
+function start(d, post) {
+  WebAssembly.instantiate(d.module, { env: { memory: d.memory } }).then(function (inst) {
+    const ex = inst.exports;
+    ex.thread_statics(d.statics);
+    const fns = d.names.map(function (n) { return ex[n]; });
+    const ctrl = new Int32Array(d.ctrl), args = new Float64Array(d.args);
+    const c = d.slot * SLOT, a0 = d.slot * ARGS;
+    post('ready');
+    let seen = 0;
+    for (;;) {
+      let s = Atomics.load(ctrl, c + SEQ);
+      for (let spin = 0; s === seen && spin < SPIN; spin++) s = Atomics.load(ctrl, c + SEQ);
+      while (s === seen) { Atomics.wait(ctrl, c + SEQ, seen); s = Atomics.load(ctrl, c + SEQ); }
+      seen = s;
+      const calls = args[a0];
+      if (calls < 0) break;
+      try {
+        for (let k = 0, i = a0 + 1; k < calls; k++) {
+          const f = fns[args[i]], m = args[i + 1], v = new Array(m);
+          for (let j = 0; j < m; j++) v[j] = args[i + 2 + j];
+          f.apply(null, v);
+          i += 2 + m;
+        }
+      } catch (e) {
+        Atomics.store(ctrl, c + FAIL, 1);
+      }
+      Atomics.store(ctrl, c + DONE, s);
+      Atomics.notify(ctrl, c + DONE);
+    }
+    Atomics.store(ctrl, c + DONE, -1);
+  }, function (e) { post('error: ' + (e && e.message || e)); });
+}
+${node
+    // NOTE: not require(): an eval worker runs as an ES module when the parent has --input-type=module.
+    ? `const port = process.getBuiltinModule('node:worker_threads').parentPort;
+port.once('message', function (d) { start(d, function (m) { port.postMessage(m); }); });`
+    : `self.onmessage = function (e) { self.onmessage = null; start(e.data, function (m) { self.postMessage(m); }); };`}
+`;
+}
+
+interface AnyWorker {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+}
+
+type Spawn = () => { worker: AnyWorker; listen(f: (m: unknown) => void): void };
+
+/** How this runtime starts a worker from source text, or null when it cannot. */
+function spawner(): Spawn | null {
+  const g = globalThis as {
+    Worker?: new (url: string, opts?: { type?: string }) => AnyWorker & { onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null };
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  };
+  // Node, Deno and Bun: worker_threads (its workers can be unref'ed; Deno's web Workers cannot),
+  // reached without an import, so bundles for other runtimes hold none.
+  const wt = g.process?.getBuiltinModule?.('node:worker_threads') as
+    { Worker: new (src: string, opts: { eval: true }) => AnyWorker & { on(ev: string, f: (m: unknown) => void): void } } | undefined;
+  if (typeof wt?.Worker === 'function') {
+    const src = workerSource(true);
+    return () => {
+      const w = new wt.Worker(src, { eval: true });
+      return { worker: w, listen: (f) => { w.on('message', f); w.on('error', (e) => f(`error: ${(e as Error).message}`)); } };
+    };
+  }
+  const W = g.Worker;
+  if (typeof W !== 'function' || typeof URL.createObjectURL !== 'function' || typeof Blob !== 'function') return null;
+  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: 'text/javascript' }));
+  return () => {
+    const w = new W(url, { type: 'module' });
+    return {
+      worker: w,
+      listen: (f) => {
+        w.onmessage = (e) => f(e.data);
+        w.onerror = (e) => f(`error: ${(e as { message?: string }).message ?? 'the worker did not start'}`);
+      },
+    };
+  };
+}
+
+/** Cores the machine reports (1 when it does not say). */
+function cores(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const n = g.navigator?.hardwareConcurrency;
+  if (typeof n === 'number' && n >= 1) return Math.floor(n);
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
+  const m = os?.availableParallelism?.() ?? os?.cpus?.().length;
+  return typeof m === 'number' && m >= 1 ? m : 1;
+}
+
+/** Whether this runtime can share WebAssembly memory with workers at all. */
+function canShare(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; Atomics?: unknown; crossOriginIsolated?: boolean };
+  // Pages get SharedArrayBuffer only when cross-origin isolated (COOP + COEP headers).
+  if (typeof g.SharedArrayBuffer !== 'function' || typeof g.Atomics !== 'object' || g.crossOriginIsolated === false) return false;
+  return spawner() !== null;
+}
+
+/**
+ * The thread count init() will use: `requested` (checked) or the default, capped by the
+ * cores and by what the runtime allows (1 without workers or shared memory).
+ */
+export function initThreads(requested: unknown): number {
+  if (requested !== undefined && (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1)) {
+    throw new Error(`init: threads must be a whole number >= 1, got ${typeof requested === 'number' ? requested : typeof requested}`);
+  }
+  const want = (requested as number | undefined) ?? defaultThreads ?? cores();
+  if (want <= 1 || !canShare()) return 1;
+  return Math.min(want, cores(), 64);
+}
+
+/** Shared memory for the shared-memory build (its declared minimum is 4 pages), or null when refused. */
+export function sharedMemory(): WebAssembly.Memory | null {
+  try {
+    return new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Start size - 1 workers over `memory`, each with its statics region (statics[t - 1], the
+ * arena reserved them); resolves when all are running. On failure no pool is left.
+ */
+export async function startPool(k: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, size: number,
+  statics: number[]): Promise<void> {
+  const spawn = spawner();
+  if (spawn === null || size <= 1) return;
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOT * size));
+  const args = new Float64Array(new SharedArrayBuffer(8 * ARGS * size));
+  const workers: AnyWorker[] = [];
+  const ready: Promise<void>[] = [];
+  try {
+    for (let t = 1; t < size; t++) {
+      const { worker, listen } = spawn();
+      workers.push(worker);
+      ready.push(new Promise<void>((resolve, reject) => {
+        listen((m) => (m === 'ready' ? resolve() : reject(new Error(`init: worker ${t} of the thread pool failed: ${String(m).replace(/^error: /, '')}`))));
+      }));
+      worker.postMessage({ module, memory, ctrl: ctrl.buffer, args: args.buffer, slot: t, statics: statics[t - 1],
+        names: KERNEL_EXPORTS });
+    }
+    await Promise.all(ready);
+    // Only now: an unref'ed worker would not keep Node alive until it answers.
+    for (const w of workers) w.unref?.();
+  } catch (e) {
+    for (const w of workers) w.terminate();
+    throw e;
+  }
+  let canWait = true;
+  try {
+    Atomics.wait(ctrl, 0, 1, 0);
+  } catch {
+    canWait = false;
+  }
+  pool = { size, k, ctrl, args, seq: 0, canWait, workers };
+}
+
+/** End every worker of the pool (none afterwards; threads() is 1). */
+export function stopPool(): void {
+  const p = pool;
+  if (p === null) return;
+  pool = null;
+  const seq = (p.seq + 1) | 0;
+  for (let t = 1; t < p.size; t++) {
+    p.args[t * ARGS] = -1;
+    Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
+    Atomics.notify(p.ctrl, t * SLOT + SEQ);
+  }
+  stopped = Promise.all(p.workers.map((w) => w.terminate())).then(() => p.workers.length);
+}
+
+let stopped: Promise<number> = Promise.resolve(0);
+
+/** For tests: resolves, with their number, once the workers of the last stopped pool have ended. */
+export function workersStopped(): Promise<number> {
+  return stopped;
+}

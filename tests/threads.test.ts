@@ -1,0 +1,191 @@
+// The worker pool (src/threads.ts): every split kernel gives the same result on 2 threads as on
+// one (bit for bit where the order of sums is unchanged, within the float32 tolerance of
+// tests/conv.test.ts where a batch sum becomes a sum of per-thread sums), memory stays flat
+// over many calls, and dispose() ends the workers. The same pool runs both ways: limitThreads(1)
+// keeps every call on the calling thread. Where the runtime has no threads (a page that is not
+// cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, dispose, nnconv, nnconvt, randn, threadCount, type ConvOptions } from '../src/index.js';
+import { limitThreads, workersStopped } from '../src/threads.js';
+import { memoryBytes, kernels } from '../src/wasm.js';
+import { planConv } from '../src/blocks/conv.js';
+import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
+import { expectExact, expectClose, residentRun } from './helpers.js';
+import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
+import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
+import { planNoffset, noffsetForward, noffsetBackward, noffsetScratch } from '../src/blocks/noffset.js';
+
+// Before collecting: whether the pool exists decides which tests are skipped.
+await init({ threads: 2 });
+afterAll(() => limitThreads(Infinity));
+
+const pooled = () => threadCount() >= 2;
+
+/** f() on one thread and on the whole pool. */
+function both<T>(f: () => T): [T, T] {
+  limitThreads(1);
+  const one = f();
+  limitThreads(Infinity);
+  return [one, f()];
+}
+
+interface Case { x: number[]; w: number[]; opts?: ConvOptions; what: string }
+
+// Each is large enough to split (src/blocks/conv-threads.ts MIN_MACS per thread).
+const cases: Case[] = [
+  { x: [100, 120, 3, 1], w: [5, 5, 3, 10], what: 'one image, pixel ranges, Winograd pairs (the practical)' },
+  { x: [28, 28, 32, 1], w: [3, 3, 32, 32], opts: { pad: 1 }, what: 'one image, pad 1 (a VGG layer)' },
+  { x: [64, 64, 16, 1], w: [3, 3, 16, 32], opts: { stride: 2, pad: 1 }, what: 'one image, stride 2, pad 1 (packed blocks)' },
+  { x: [64, 64, 16, 2], w: [3, 3, 16, 32], opts: { stride: 2 }, what: 'two images, stride 2, no pad (filters in the lanes), split by images' },
+  { x: [60, 61, 16, 1], w: [3, 3, 8, 32], opts: { pad: [1, 0, 2, 1] }, what: 'one image, two groups, odd Wo, uneven pad' },
+  { x: [45, 53, 8, 1], w: [3, 3, 8, 40], opts: { dilate: 2, pad: 1 }, what: 'one image, dilation 2, Ho not a multiple of 8' },
+  { x: [40, 40, 16, 4], w: [3, 3, 16, 16], opts: { pad: 1 }, what: 'four images, split by images' },
+  { x: [30, 30, 16, 5], w: [3, 3, 16, 32], opts: { stride: [1, 2] }, what: 'five images over 2 threads, stride [1, 2]' },
+  { x: [6, 6, 64, 64], w: [6, 6, 64, 64], what: 'fully connected, 64 images' },
+];
+
+describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
+  for (const c of cases) {
+    it(`${c.what}: x ${c.x.join('x')} w ${c.w.join('x')}`, () => {
+      const x = randn(c.x, { seed: 1 });
+      const w = randn(c.w, { seed: 2 });
+      const b = randn([c.w[3]], { seed: 3 });
+      const plan = planConv(x.shape, w.shape, b.shape, null, c.opts);
+      expect(forwardThreads(plan), 'the forward pass splits').toBe(2);
+      expect(backwardThreads(plan), 'the backward passes split').toBe(c.x[3] >= 2 ? 2 : 1);
+      const [y1, y2] = both(() => nnconv(x, w, b, c.opts));
+      expectExact(y2.data, y1.data, 'y');
+      const p = randn(y1.shape, { seed: 4 });
+      const [g1, g2] = both(() => nnconv(x, w, b, p, c.opts));
+      expectExact(g2.dzdx!.data, g1.dzdx!.data, 'dzdx');
+      expectExact(g2.dzdb!.data, g1.dzdb!.data, 'dzdb');
+      // dzdw: per-thread partial sums over the images, then their sum (order changed).
+      const tw = 2e-6 * y1.shape[0] * y1.shape[1] * c.x[3];
+      if (c.x[3] === 1) expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
+      else expectClose(g2.dzdw!.data, g1.dzdw!.data, tw, tw, 'dzdw');
+    });
+  }
+
+  it('nnconvt (through the conv runners): x 20x20x32x4, w 4x4x16x32, upsample 2, crop 1', () => {
+    const x = randn([20, 20, 32, 4], { seed: 1 }), w = randn([4, 4, 16, 32], { seed: 2 }), b = randn([16], { seed: 3 });
+    const opts = { upsample: 2, crop: 1 };
+    const [y1, y2] = both(() => nnconvt(x, w, b, opts));
+    expectExact(y2.data, y1.data, 'y');
+    const p = randn(y1.shape, { seed: 4 });
+    const [g1, g2] = both(() => nnconvt(x, w, b, p, opts));
+    expectExact(g2.dzdx.data, g1.dzdx.data, 'dzdx');
+    expectExact(g2.dzdb.data, g1.dzdb.data, 'dzdb');
+    const tw = 2e-6 * x.shape[0] * x.shape[1] * x.shape[3];
+    expectClose(g2.dzdw.data, g1.dzdw.data, tw, tw, 'dzdw');
+  });
+
+  it('dzdw of integer data is exact on 2 threads (partial sums of integers do not round)', () => {
+    const ints = (shape: number[], seed: number) => {
+      const t = randn(shape, { seed });
+      for (let i = 0; i < t.data.length; i++) t.data[i] = Math.round(t.data[i] * 3);
+      return t;
+    };
+    const x = ints([40, 40, 16, 4], 1), w = ints([3, 3, 16, 16], 2), p = ints([38, 38, 16, 4], 3);
+    const [g1, g2] = both(() => nnconv(x, w, null, p));
+    expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
+  });
+});
+
+describe.skipIf(!pooled())('nnpool resident passes (simplenn, cnnTrain) on 2 threads against 1', () => {
+  const poolCases: [number[], number[], { method?: 'max' | 'avg'; pad?: number[]; stride?: number }][] = [
+    [[64, 64, 32, 2], [2, 2], { stride: 2 }],
+    [[48, 50, 24, 6], [3, 3], { method: 'avg', pad: [1, 1, 0, 1], stride: 2 }],
+    [[30, 30, 150, 2], [3, 2], { method: 'max', stride: 1 }],
+  ];
+  for (const [xs, pool, opts] of poolCases) {
+    it(`${opts.method ?? 'max'} ${pool.join('x')} on x ${xs.join('x')}: forward and backward bit for bit`, () => {
+      const x = randn(xs, { seed: 7 });
+      const p = planPool(x.shape, pool, null, opts);
+      const ny = p.Ho * p.Wo * p.C * p.N;
+      const one = kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]);
+      expect(poolScratch(p), 'the passes split: one scratch per thread').toBe(2 * ((one + 3) & ~3));
+      const dzdy = randn([p.Ho, p.Wo, p.C, p.N], { seed: 8 });
+      const pb = planPool(x.shape, pool, dzdy.shape, opts);
+      const [a, b] = both(() => {
+        const y = residentRun([x.data], ny, poolScratch(p), ([px, py, ps]) => poolForward(p, px, py, ps));
+        const d = residentRun([x.data, dzdy.data], x.numel, poolScratch(pb), ([px, pp, pd, ps]) => poolBackward(pb, px, pp, pd, ps));
+        return [y, d];
+      });
+      expectExact(b[0], a[0], 'y');
+      expectExact(b[1], a[1], 'dzdx');
+    });
+  }
+});
+
+describe.skipIf(!pooled())('nnnormalize (LRN) and nnnoffset resident passes on 2 threads against 1', () => {
+  const blocks = [
+    { name: 'nnnormalize [5, 1, 1e-4, 0.75]', param: [5, 1, 1e-4, 0.75], plan: planNormalize, scratch: normalizeScratch,
+      fwd: normalizeForward, bwd: normalizeBackward, one: (C: number) => kernels().normalize_scratch(C, 2, 2) },
+    { name: 'nnnoffset [1, 0.5]', param: [1, 0.5], plan: planNoffset, scratch: noffsetScratch,
+      fwd: noffsetForward, bwd: noffsetBackward, one: (C: number) => kernels().noffset_scratch(C) },
+  ] as const;
+  for (const b of blocks) {
+    it(`${b.name} on x 32x32x64x5: forward and backward bit for bit`, () => {
+      const x = randn([32, 32, 64, 5], { seed: 9 });
+      const dzdy = randn(x.shape, { seed: 10 });
+      const p = b.plan(x.shape, b.param, null) as never;
+      const pb = b.plan(x.shape, b.param, dzdy.shape) as never;
+      expect(b.scratch(p), 'the passes split: one scratch per thread').toBe(2 * ((b.one(64) + 3) & ~3));
+      const [r1, r2] = both(() => [
+        residentRun([x.data], x.numel, b.scratch(p), ([px, py, ps]) => b.fwd(p, px, py, ps)),
+        residentRun([x.data, dzdy.data], x.numel, b.scratch(pb), ([px, pp, pd, ps]) => b.bwd(pb, px, pp, pd, ps)),
+      ]);
+      expectExact(r2[0], r1[0], 'y');
+      expectExact(r2[1], r1[1], 'dzdx');
+    });
+  }
+});
+
+describe('the pool', () => {
+  it('has 2 threads where the runtime allows workers and shared memory', () => {
+    const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
+    if (g.crossOriginIsolated === false || typeof g.SharedArrayBuffer !== 'function') expect(threadCount()).toBe(1);
+    else expect(threadCount()).toBe(2);
+  });
+
+  it('a small conv (32x32x3 * 3x3x3x8) stays on the calling thread: same scratch and result', () => {
+    const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y');
+  });
+
+  it('10 000 small calls and 200 split calls leave WebAssembly memory flat', () => {
+    const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
+    const X = randn([40, 40, 16, 4], { seed: 1 }), W = randn([3, 3, 16, 16], { seed: 2 });
+    const P = randn([38, 38, 16, 4], { seed: 3 });
+    nnconv(x, w, null);
+    nnconv(X, W, null);
+    nnconv(X, W, null, P);
+    const before = memoryBytes();
+    for (let i = 0; i < 10000; i++) nnconv(x, w, null);
+    for (let i = 0; i < 100; i++) { nnconv(X, W, null); nnconv(X, W, null, P); }
+    expect(memoryBytes()).toBe(before);
+  });
+
+  it('init() options are checked', async () => {
+    // The loaded promise is returned as is; a bad option still fails on a fresh load.
+    dispose();
+    await expect(init({ threads: 0 })).rejects.toThrow(/init: threads must be a whole number >= 1, got 0/);
+    await expect(init({ threads: 1.5 })).rejects.toThrow(/got 1.5/);
+    await expect(init({ thread: 2 } as never)).rejects.toThrow(/unknown option thread/);
+    await init({ threads: 2 });
+  });
+
+  it('dispose() ends every worker; blocks then ask for init() again, and init() starts a new pool', async () => {
+    const had = threadCount();
+    dispose();
+    expect(await workersStopped()).toBe(had - 1);
+    expect(threadCount()).toBe(1);
+    expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
+    await init({ threads: 2 });
+    expect(threadCount()).toBe(had);
+    const x = randn([64, 64, 16, 1], { seed: 1 }), w = randn([3, 3, 16, 32], { seed: 2 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y after a new pool');
+  });
+});
