@@ -5,7 +5,7 @@
 // (new layer objects, new arrays), which no earlier call has seen.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res, type SimpleNN } from '../src/index.js';
-import { run } from '../src/net/engine.js';
+import { run, runCounts } from '../src/net/engine.js';
 import { memoryBytes } from '../src/wasm.js';
 import { expectExact } from './helpers.js';
 import { characterCNN } from './nets.js';
@@ -71,7 +71,13 @@ function check(net: SimpleNN, x: Tensor, what: string, opts?: Parameters<typeof 
   const f = fresh(net);
   const y = simplenn(f, x, null, null, opts).at(-1)!.x!;
   const dzdy = y.numel === 1 ? 1 : randn(y.shape, { seed: 33 });
-  for (let i = 0; i < 2; i++) { r1 = simplenn(net, x, null, r1, opts); r2 = simplenn(net, x, dzdy, r2, opts); }
+  for (let i = 0; i < 2; i++) {
+    const kept = runCounts.kept;
+    r1 = simplenn(net, x, null, r1, opts);
+    r2 = simplenn(net, x, dzdy, r2, opts);
+    // The second round reuses both prepared runs (so the comparisons below test them).
+    if (i === 1) expect(runCounts.kept - kept, `${what}: runs reused`).toBe(2);
+  }
   expectSameRes(r1, simplenn(f, x, null, null, opts), `${what} (forward)`);
   expectSameRes(r2, simplenn(f, x, dzdy, null, opts), `${what} (backward)`);
 }

@@ -5,6 +5,7 @@
 import { Tensor, isTensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, tagOf } from '../options.js';
 import { arenaAbove, fresh, kernels } from '../wasm.js';
+import { threads } from '../threads.js';
 import { Layout, Reuse, addInto, netBuffers, sameShape } from './layout.js';
 import { kindOf } from './layers.js';
 import type { Buffers, HostKind, LayerKind, LayerPlan, PlanContext, ResidentKind } from './kind.js';
@@ -60,7 +61,7 @@ interface Step { ly: Layer; kind: LayerKind; plan: LayerPlan | null; ctx: PlanCo
 /**
  * A planned run kept between calls: the plans of every layer and the layout of the run's buffers,
  * valid for the same layer objects with the same fields (snapshot), the same x size, passes,
- * mode and kept fields, on the same kernels instance. It holds no data and no WebAssembly memory:
+ * mode and kept fields, on the same kernels instance with the same number of threads. It holds no data and no WebAssembly memory:
  * x, dzdy and every layer's `inputs` (the weights) are copied in on every call, so a weight written
  * in place is seen by the next call as it is by a fresh one. See simplenn's doc.
  */
@@ -86,6 +87,9 @@ interface Prepared {
 const PREPARED = new WeakMap<readonly Layer[], Prepared[]>();
 /** Prepared runs kept per net (e.g. the train and val passes of cnnTrain, a few batch sizes). */
 const KEEP_PREPARED = 4;
+
+/** For tests: how many runs were planned and how many reused a prepared run, since the module loaded. */
+export const runCounts = { planned: 0, kept: 0 };
 
 /** Where walk() puts each value: into a new snapshot, or compared with a kept one. */
 interface Sink { put(v: unknown): boolean }
@@ -209,10 +213,13 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   for (let k = 0; k <= n; k++) { keepX.push(keep.x(k)); keepD.push(doder && k >= lim0 && keep.dzdx(k)); }
   // The lowest back-propagated layer writes dzdx only when res keeps it (cnnTrain keeps none).
   const ctxOf = (l: number): PlanContext => ({ test: o.test, backward: doder && l >= lim0, dzdx: l > lim0 || keepD[l] });
-  const key: unknown[] = [x.shape[0], x.shape[1], x.shape[2], x.shape[3], doder, lim0, o.test, ...keepX, ...keepD];
+  // threads(): how the blocks split their passes over the worker pool decides their scratch sizes.
+  const key: unknown[] = [x.shape[0], x.shape[1], x.shape[2], x.shape[3], doder, lim0, o.test, threads(), ...keepX, ...keepD];
   // A run kept from an earlier call of these layers (no custom layer, no skipForward: see Prepared).
   const cacheable = !o.skipForward;
   const prepared = cacheable ? lookup(layers, key) : null;
+  if (prepared === null) runCounts.planned++;
+  else runCounts.kept++;
 
   const layout = new Layout(prepared?.sizes);
   const shapes: Shape4[] = prepared?.shapes ?? [];
