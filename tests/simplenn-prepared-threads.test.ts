@@ -1,4 +1,4 @@
-// simplenn's prepared runs (engine.ts) with the worker pool: a split pass needs every thread's
+// simplenn's prepared runs (prepared.ts) with the worker pool: a split pass needs every thread's
 // scratch, so a run planned on one thread must not be reused on two (and back). Each setting is
 // compared with a fresh call (a deep copy of the net) under the same setting.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { init, randn, simplenn, simplennTidy, threadCount, Tensor, zeros, type L
 import { limitThreads } from '../src/threads.js';
 import { forwardThreads } from '../src/blocks/conv-threads.js';
 import { planConv } from '../src/blocks/conv.js';
-import { runCounts } from '../src/net/engine.js';
+import { runCounts } from '../src/net/prepared.js';
 import { expectExact } from './helpers.js';
 
 await init({ threads: 2 });

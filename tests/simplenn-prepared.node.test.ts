@@ -1,4 +1,4 @@
-// A net's prepared run (engine.ts) lives in a WeakMap keyed by its layers array: dropping the net
+// A net's prepared run (prepared.ts) lives in a WeakMap keyed by its layers array: dropping the net
 // frees it. Node only: it needs the garbage collector on demand (v8 flag + vm, as --expose-gc gives).
 import { beforeAll, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';

@@ -1,11 +1,12 @@
-// simplenn keeps each net's plans and layout between calls (engine.ts, Prepared). Whatever a caller
+// simplenn keeps each net's plans and layout between calls (src/net/prepared.ts). Whatever a caller
 // changes between calls — a weight written in place, a weight or a layer replaced, a field changed in
 // place, layers added, another net, labels rewritten, other blocks run in between — a repeated call
 // must give exactly what a fresh call gives: here the fresh call runs on a deep copy of the net
 // (new layer objects, new arrays), which no earlier call has seen.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res, type SimpleNN } from '../src/index.js';
-import { run, runCounts } from '../src/net/engine.js';
+import { run } from '../src/net/engine.js';
+import { runCounts } from '../src/net/prepared.js';
 import { memoryBytes } from '../src/wasm.js';
 import { expectExact } from './helpers.js';
 import { characterCNN } from './nets.js';

@@ -59,7 +59,7 @@ export interface ResidentKind {
   plan(ly: Layer, x: Shape4, ctx: PlanContext): LayerPlan;
   /**
    * Its plan reads data, not only shapes and options (the loss layers check and keep their labels,
-   * which a caller may rewrite in place between calls): a run kept between calls (engine.ts,
+   * which a caller may rewrite in place between calls): a run kept between calls (prepared.ts,
    * Prepared) plans such a layer again on every call. Its buffers (y, inputs, aux, dzdw, scratch)
    * must still follow from shapes and fields alone: the engine checks that they do.
    */
