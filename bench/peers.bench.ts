@@ -130,6 +130,7 @@ const names = layers[0].cols.map((c) => c.name);
 const ratioHeads = [...(relaxed ? ['relaxed / simd 1t (goal <= 0.85 on the practical)'] : []),
   'best nnblocks 1t / ORT 1t', 'nnblocks 2t / ORT 2t (goal <= 0.75 / 0.8)', 'best nnblocks 1t / tfjs (goal <= 0.5 / 0.9)'];
 console.log(`| workload | ${names.join(' | ')} | ${ratioHeads.join(' | ')} |`);
+const pairs: [string, number, number, string][] = [];
 console.log(`| --- | ${names.map(() => '---:').join(' | ')} | ${ratioHeads.map(() => '---:').join(' | ')} |`);
 for (const { name, cols } of layers) {
   for (let i = 0; i < 2; i++) for (const c of cols) await c.run(); // warm up
@@ -143,8 +144,19 @@ for (const { name, cols } of layers) {
   const best = relaxed ? at('nnblocks relaxed') : at('nnblocks simd');
   const ratios = [...(relaxed ? [at('nnblocks relaxed') / at('nnblocks simd')] : []),
     best / at('ORT 1t'), at(pooledName) / at('ORT 2t'), best / at('tfjs-wasm')];
-  console.log(`| ${name} | ${med.map((m) => m.toFixed(2)).join(' | ')} | ${ratios.map((r) => r.toFixed(3)).join(' | ')} |`);
+  console.log(`| ${name} | ${med.map((m) => `${m.toFixed(2)} ms`).join(' | ')} | ${ratios.map((r) => r.toFixed(3)).join(' | ')} |`);
+  pairs.push(...[
+    ...(relaxed ? [[`${name}: relaxed / simd, 1 thread`, at('nnblocks relaxed'), at('nnblocks simd'), name.startsWith('practical') ? '<= 0.85' : '']] : []),
+    [`${name}: nnblocks 2t / ORT 2t`, at(pooledName), at('ORT 2t'), name.startsWith('practical') ? '<= 0.75' : '<= 0.8'],
+    [`${name}: best nnblocks 1t / ORT 1t`, best, at('ORT 1t'), ''],
+    [`${name}: best nnblocks 1t / tfjs-wasm`, best, at('tfjs-wasm'), name.startsWith('practical') ? '<= 0.5' : '<= 0.9'],
+  ] as [string, number, number, string][]);
 }
+// The same ratios one per row (ours ms, peer ms, ratio, goal), the harness's form, which
+// `npm run bench -- peers --repeat=3` gathers over processes.
+console.log('\n| ratio | nnblocks ms | peer ms | ratio | goal |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [n, a, b, g] of pairs) console.log(`| ${n} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(3)} | ${g} |`);
 // ---- a cnnTrain epoch of the character CNN (NETWORKS.md §4.3.3), per build and thread count ----
 function charCNN(): SimpleNN {
   const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',

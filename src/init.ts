@@ -96,9 +96,10 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> 
   const k = checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports);
   const statics = attach(k, n - 1);
   try {
-    await startPool(k, module, memory, n, statics);
+    await startPool(k, module, memory, n, statics, o.threads !== undefined);
   } catch (e) {
-    // Threads asked for by name must start; the default falls back to the calling thread.
+    // Threads asked for by name must start (init() waits for them); the default pool starts in the
+    // background, and its shares run on the calling thread until each worker runs.
     if (o.threads !== undefined) {
       detach();
       throw e;

@@ -28,8 +28,8 @@ export type Job = Call[];
 const SLOT = 16;
 /** float64 words of call data per slot. */
 const ARGS = 256;
-/** Control words: the job's sequence number, the done number, an error flag. */
-const SEQ = 0, DONE = 1, FAIL = 2;
+/** Control words: the job's sequence number, the done number, an error flag, 1 once the worker runs. */
+const SEQ = 0, DONE = 1, FAIL = 2, READY = 3;
 /** Atomics.load rounds a waiting thread spins before it sleeps (back-to-back calls wake no one). */
 const SPIN = 20000;
 
@@ -42,6 +42,8 @@ interface Pool {
   seq: number;
   /** Atomics.wait is allowed on the calling thread (not on a browser's main thread). */
   canWait: boolean;
+  /** ready[t]: worker t has said READY (cached here once seen). */
+  ready: Uint8Array;
   workers: { terminate(): unknown }[];
 }
 
@@ -72,6 +74,21 @@ export function setDefaultThreads(n: number | null): void {
   defaultThreads = n;
 }
 
+/** Test hook: with `on`, parallel() treats every worker as not running yet (their jobs run here). */
+let held = false;
+export function holdWorkers(on: boolean): void {
+  held = on;
+}
+
+/** Workers of the pool that have said READY (for tests: the default pool starts in the background). */
+export function workersRunning(): number {
+  const p = pool;
+  if (p === null) return 0;
+  let n = 0;
+  for (let t = 1; t < p.size; t++) n += Atomics.load(p.ctrl, t * SLOT + READY);
+  return n;
+}
+
 /** Threads worth using on `work` units when each thread should get at least `min` of them. */
 export function threadsFor(work: number, min: number): number {
   return Math.max(1, Math.min(threads(), Math.floor(work / min)));
@@ -85,7 +102,10 @@ export function share(n: number, t: number, i: number): [number, number] {
 
 /**
  * Run jobs[0] on the calling thread and jobs[t] on worker t at the same time; returns when
- * all are done. jobs.length <= threads(). A kernel that traps in a worker is an Error here.
+ * all are done. jobs.length <= threads(). A worker that is not running yet (init() does not wait
+ * for them unless threads were asked for) has its job run here, after jobs[0]: the same jobs in
+ * the same order, so the results do not depend on when the workers start. A kernel that traps
+ * in a worker is an Error here.
  */
 export function parallel(k: Kernels, jobs: Job[]): void {
   const p = pool !== null && pool.k === k ? pool : null;
@@ -97,20 +117,24 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     return;
   }
   const seq = p.seq = (p.seq + 1) | 0;
+  const sent: number[] = [], here: number[] = [0];
   for (let t = 1; t < jobs.length; t++) {
+    if (p.ready[t] === 0 && Atomics.load(p.ctrl, t * SLOT + READY) === 1) p.ready[t] = 1;
+    if (p.ready[t] === 0 || held) { here.push(t); continue; }
     encode(p.args, t * ARGS, jobs[t]);
     Atomics.store(p.ctrl, t * SLOT + FAIL, 0);
     Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
+    sent.push(t);
   }
   let err: unknown = null;
   try {
-    runJob(k, jobs[0]);
+    for (const t of here) runJob(k, jobs[t]);
   } catch (e) {
     err = e;
   }
   let failed = 0;
-  for (let t = 1; t < jobs.length; t++) {
+  for (const t of sent) {
     const at = t * SLOT + DONE;
     let spin = 0;
     for (let d = Atomics.load(p.ctrl, at); d !== seq; d = Atomics.load(p.ctrl, at)) {
@@ -148,7 +172,7 @@ function encode(a: Float64Array, at: number, job: Job): void {
  */
 function workerSource(node: boolean): string {
   return `"use strict";
-const SLOT = ${SLOT}, ARGS = ${ARGS}, SEQ = ${SEQ}, DONE = ${DONE}, FAIL = ${FAIL}, SPIN = ${SPIN};
+const SLOT = ${SLOT}, ARGS = ${ARGS}, SEQ = ${SEQ}, DONE = ${DONE}, FAIL = ${FAIL}, READY = ${READY}, SPIN = ${SPIN};
 function start(d, post) {
   WebAssembly.instantiate(d.module, { env: { memory: d.memory } }).then(function (inst) {
     const ex = inst.exports;
@@ -156,6 +180,7 @@ function start(d, post) {
     const fns = d.names.map(function (n) { return ex[n]; });
     const ctrl = new Int32Array(d.ctrl), args = new Float64Array(d.args);
     const c = d.slot * SLOT, a0 = d.slot * ARGS;
+    Atomics.store(ctrl, c + READY, 1);
     post('ready');
     let seen = 0;
     for (;;) {
@@ -271,10 +296,13 @@ export function sharedMemory(): WebAssembly.Memory | null {
 
 /**
  * Start size - 1 workers over `memory`, each with its statics region (statics[t - 1], the
- * arena reserved them); resolves when all are running. On failure no pool is left.
+ * arena reserved them). With `wait`, resolves when all are running and fails (leaving no pool)
+ * if one cannot start; without, the pool is there at once and each worker takes jobs from when
+ * it runs (parallel() does the jobs of the others itself), so init() costs no worker start-up,
+ * and a worker that fails to start only leaves its share on the calling thread.
  */
 export async function startPool(k: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, size: number,
-  statics: number[]): Promise<void> {
+  statics: number[], wait: boolean): Promise<void> {
   const spawn = spawner();
   if (spawn === null || size <= 1) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOT * size));
@@ -286,14 +314,25 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
       const { worker, listen } = spawn();
       workers.push(worker);
       ready.push(new Promise<void>((resolve, reject) => {
-        listen((m) => (m === 'ready' ? resolve() : reject(new Error(`init: worker ${t} of the thread pool failed: ${String(m).replace(/^error: /, '')}`))));
+        listen((m) => {
+          if (m === 'ready') resolve();
+          else {
+            if (!wait) worker.terminate();
+            reject(new Error(`init: worker ${t} of the thread pool failed: ${String(m).replace(/^error: /, '')}`));
+          }
+        });
       }));
       worker.postMessage({ module, memory, ctrl: ctrl.buffer, args: args.buffer, slot: t, statics: statics[t - 1],
         names: KERNEL_EXPORTS });
+      // NOTE: while init() awaits the workers, an unref'ed one would not keep Node alive until it answers.
+      if (!wait) worker.unref?.();
     }
-    await Promise.all(ready);
-    // Only now: an unref'ed worker would not keep Node alive until it answers.
-    for (const w of workers) w.unref?.();
+    if (wait) {
+      await Promise.all(ready);
+      for (const w of workers) w.unref?.();
+    } else {
+      for (const r of ready) r.catch(() => {});
+    }
   } catch (e) {
     for (const w of workers) w.terminate();
     throw e;
@@ -304,7 +343,7 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
   } catch {
     canWait = false;
   }
-  pool = { size, k, ctrl, args, seq: 0, canWait, workers };
+  pool = { size, k, ctrl, args, seq: 0, canWait, ready: new Uint8Array(size), workers };
 }
 
 /** End every worker of the pool (none afterwards; threads() is 1). */

@@ -6,7 +6,7 @@
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnconv, nnconvt, randn, threadCount, type ConvOptions } from '../src/index.js';
-import { limitThreads, workersStopped } from '../src/threads.js';
+import { holdWorkers, limitThreads, workersRunning, workersStopped } from '../src/threads.js';
 import { memoryBytes, kernels } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
@@ -165,6 +165,27 @@ describe('the pool', () => {
     for (let i = 0; i < 10000; i++) nnconv(x, w, null);
     for (let i = 0; i < 100; i++) { nnconv(X, W, null); nnconv(X, W, null, P); }
     expect(memoryBytes()).toBe(before);
+  });
+
+  it('without threads asked for, init() does not wait for the workers; until one runs, its share runs here, with the same bits', async () => {
+    dispose();
+    await init(); // the default pool (tests/setup-threads.ts: 2 threads where they run)
+    const x = randn([14, 14, 20, 8], { seed: 1 }), w = randn([5, 5, 20, 50], { seed: 2 });
+    const p = randn([10, 10, 50, 8], { seed: 3 });
+    expect(backwardThreads(planConv(x.shape, w.shape, null, p.shape, undefined))).toBe(threadCount()); // split
+    holdWorkers(true);
+    const held = nnconv(x, w, null, p);
+    holdWorkers(false);
+    if (threadCount() > 1) {
+      // Wait (event loop turns, not time) until the worker says it runs.
+      for (let i = 0; i < 2000 && workersRunning() < threadCount() - 1; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(workersRunning()).toBe(threadCount() - 1);
+    }
+    const run = nnconv(x, w, null, p);
+    expectExact(run.dzdw.data, held.dzdw.data, 'dzdw (partial sums in the same order)');
+    expectExact(run.dzdx.data, held.dzdx.data, 'dzdx');
+    dispose();
+    await init({ threads: 2 });
   });
 
   it('init() options are checked', async () => {
