@@ -22,35 +22,62 @@ const EXP_Q2: f32 = 0.04166838899254799;
 const EXP_Q3: f32 = 0.008368710055947304;
 const EXP_Q4: f32 = 0.0013814611593261361;
 
+// The constants of the vector exp, in static memory: V8 (Node 20) rebuilds a v128.const
+// wherever it is used, three instructions each and a dozen per exp, inside every loop;
+// a splat load from here is one instruction (and 8 bytes of wasm where v128.const takes 18).
+const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_Q3, EXP_Q2, EXP_Q1, EXP_Q0, 1,
+  -104, 88.8, reinterpret<f32>(ROUND_BITS), reinterpret<f32>(127), reinterpret<f32>(0x3f800000)], 16);
+
+/** Lane-splat of constant i of EXPK. */
+// @ts-ignore: decorator
+@inline function ek(i: usize): v128 {
+  return v128.load32_splat(EXPK + 4 * i);
+}
+
+/**
+ * p with e^x = p 2^n, n = round(x log2 e), from z = x log2(e) + 1.5 * 2^23 (whose low mantissa
+ * bits are n): x = n ln2 + r with |r| <= ln2/2, ln2 in two pieces (n LN2_HI is exact), and
+ * e^r = 1 + r + r^2 q(r) with q of degree 4 fitted to the relative error on that interval
+ * (3e-9 at most, tools/fit-exp.py). Shared by vexp and vexpn, so both round alike.
+ */
+// @ts-ignore: decorator
+@inline function expPoly(x: v128, z: v128): v128 {
+  const n = f32x4.sub(z, ek(1));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, ek(2))), f32x4.mul(n, ek(3)));
+  let q = ek(4);
+  q = f32x4.add(f32x4.mul(q, r), ek(5));
+  q = f32x4.add(f32x4.mul(q, r), ek(6));
+  q = f32x4.add(f32x4.mul(q, r), ek(7));
+  q = f32x4.add(f32x4.mul(q, r), ek(8));
+  return f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), ek(9));
+}
+
+/** z of expPoly: x log2(e) + 1.5 * 2^23. */
+// @ts-ignore: decorator
+@inline function expZ(x: v128): v128 {
+  return f32x4.add(f32x4.mul(x, ek(0)), ek(1));
+}
+
 /**
  * e^x per lane, within 1 ulp. Overflow gives +Inf (x > 88.72), underflow
  * gradually reaches denormals and then +0 (x < -103.97); NaN stays NaN.
- * x = n ln2 + r with |r| <= ln2/2: n is rounded by adding 1.5 * 2^23 (the
- * sum's low mantissa bits are then n, with no float-to-int conversion); e^r is
- * 1 + r + r^2 q(r) with q of degree 4 fitted to the relative error on that
- * interval (3e-9 at most, tools/fit-exp.py); 2^n applied as two exact power-of-two
- * factors so that results in the denormal range round once.
+ * n is rounded by adding 1.5 * 2^23 (the sum's low mantissa bits are then n, with
+ * no float-to-int conversion), e^r is expPoly's, and 2^n is applied as two exact
+ * power-of-two factors so that results in the denormal range round once.
  */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   // pmin/pmax, not min/max: V8 emits one instruction for each instead of about seven
   // (IEEE NaN propagation); the two differ only where x is NaN, restored at the end.
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104)), f32x4.splat(88.8));
-  const z = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
-  const n = f32x4.sub(z, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let q = f32x4.splat(EXP_Q4);
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), f32x4.splat(1));
+  const xc = f32x4.pmin(f32x4.pmax(x, ek(10)), ek(11));
+  const z = expZ(xc);
+  const p = expPoly(xc, z);
   // n as an integer is z's bits minus ROUND's; 2^n = 2^a * 2^(n-a) with a = n >> 1, both
   // normal floats for n in [-150, 129].
-  const ni = i32x4.sub(z, i32x4.splat(ROUND_BITS));
+  const ni = i32x4.sub(z, ek(12));
   const a = i32x4.shr_s(ni, 1);
-  const s1 = i32x4.shl(i32x4.add(a, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), i32x4.splat(127)), 23);
+  const s1 = i32x4.shl(i32x4.add(a, ek(13)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), ek(13)), 23);
   const y = f32x4.mul(f32x4.mul(p, s1), s2);
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
@@ -61,26 +88,18 @@ export const EXPN_MAX: f32 = 86.5;
 
 /**
  * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX] (no NaN): the
- * same reduction and polynomial, 2^n applied as one factor. Where every lane is in that
+ * same reduction and polynomial (expPoly), 2^n applied as one factor. Where every lane is in that
  * range the result is vexp's bit for bit (both scalings are then exact), so it is within
  * 1 ulp too; outside it the result is meaningless. Callers test a vector with
  * expnOk and give vexp the vectors that fail, so lanes never depend on their neighbours.
  */
 // @ts-ignore: decorator
 @inline export function vexpn(x: v128): v128 {
-  const z = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
-  const n = f32x4.sub(z, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let q = f32x4.splat(EXP_Q4);
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), f32x4.splat(1));
+  const z = expZ(x);
+  const p = expPoly(x, z);
   // z's low mantissa bits are n (ROUND's are 0 below bit 22), so z << 23 is n << 23 and
   // adding 1.0f's bits (127 << 23) makes 2^n.
-  const s = i32x4.add(i32x4.shl(z, 23), i32x4.splat(0x3f800000));
-  return f32x4.mul(p, s);
+  return f32x4.mul(p, i32x4.add(i32x4.shl(z, 23), ek(14)));
 }
 
 /** True when every lane of x is in vexpn's range (false for NaN). */
