@@ -28,7 +28,7 @@ const EXPN_MAX_: f32 = 86.5;
 // a splat load from here is one instruction (and 8 bytes of wasm where v128.const takes 18).
 const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_Q3, EXP_Q2, EXP_Q1, EXP_Q0, 1,
   -104, 88.8, reinterpret<f32>(ROUND_BITS), reinterpret<f32>(127), reinterpret<f32>(0x3f800000), EXPN_MAX_,
-  -LOG2E, reinterpret<f32>(0x7fffffff)], 16);
+  -LOG2E, reinterpret<f32>(0x7fffffff), -EXPN_MAX_], 16);
 
 /** Lane-splat of constant i of EXPK. */
 // @ts-ignore: decorator
@@ -36,13 +36,15 @@ const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_
   return v128.load32_splat(EXPK + 4 * i);
 }
 
-/** splat(1), splat(EXPN_MAX) and the mask of |x|, loaded (see EXPK). */
+/** splat(1), splat(EXPN_MAX), the mask of |x| and splat(-EXPN_MAX), loaded (see EXPK). */
 // @ts-ignore: decorator
 @inline export function ONE4(): v128 { return ek(9); }
 // @ts-ignore: decorator
 @inline export function EXPN_MAX4(): v128 { return ek(15); }
 // @ts-ignore: decorator
 @inline export function ABS4(): v128 { return ek(17); }
+// @ts-ignore: decorator
+@inline export function EXPN_MIN4(): v128 { return ek(18); }
 
 /**
  * z = x log2(e) + 1.5 * 2^23, whose low mantissa bits are n = round(x log2 e); with neg,
