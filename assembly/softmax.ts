@@ -14,8 +14,9 @@
 //    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
 //  * channels: P = 1 (1x1xCxN, a classifier's scores): an image's channels are contiguous,
 //    the lanes run along k, and a horizontal max and sum close each image.
-// The vector exps are vexpn where no lane of a vector's x - m is below -86.5 (bit for bit
-// vexp), vexp otherwise. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
+// The vector exps of a run (a group's or an image's channels) are vexpn when no x - m of
+// the run is below -86.5 (bit for bit vexp), vexp otherwise; either way each lane's value is
+// vexp's. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
 // the scalar code uses lane 0 of the vector exp (sexp, through exp1) and sums in the same order as a lane.
 // REQUIRES: x, y (dzdy, dzdx) hold P*C*N f32 each; P, C, N >= 1; P*C*N < 2^30;
 // outputs do not overlap inputs.
