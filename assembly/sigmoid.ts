@@ -7,7 +7,7 @@
 // REQUIRES: x, y, dzdy, dzdx hold n f32 each; n >= 0; outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { vexpn, expnOk } from './vmath';
+import { vexpnNeg, ONE4, EXPN_MAX4, ABS4 } from './vmath';
 import { exp1, expv } from './vmath_calls';
 
 /** sigmoid of one value through sexp (exp1, lane 0 of vexp): a tail element equals a vector lane. */
@@ -18,27 +18,33 @@ import { exp1, expv } from './vmath_calls';
 
 /** y(i) = 1 / (1 + exp(-x(i))), n elements. */
 export function sigmoid_forward(x: usize, y: usize, n: i32): void {
-  const one = f32x4.splat(1);
   // NOTE: two vectors per step: their exps are independent chains of ~30 dependent
   // operations, and interleaving them lets the CPU overlap the two. Where both vectors
-  // are in vexpn's range (|x| <= 86.5, no NaN: every finite score a net produces) the
-  // exp scales once and skips vexp's clamps and NaN fix-up, bit for bit vexp's value;
-  // otherwise both go through vexp (called). The last n % 8 elements take the scalar tail.
+  // are in vexpn's range (|x| <= 86.5: every finite score a net produces; NaN too, which
+  // gives NaN either way) the exp scales once and skips vexp's clamps, bit for bit vexp's
+  // value. A pair with a lane outside leaves the inner loop, goes through vexp (called)
+  // and re-enters it: no call inside the hot loop, so V8 keeps its values in registers.
+  // The last n % 8 elements take the scalar tail.
   const n8 = n & ~(2 * VEC - 1);
   let i = 0;
-  for (; i < n8; i += 2 * VEC) {
-    const xa = f32x4.neg(ld4(x, i));
-    const xb = f32x4.neg(ld4(x, i + VEC));
-    let a: v128, b: v128;
-    if (expnOk(xa) & expnOk(xb)) {
-      a = vexpn(xa);
-      b = vexpn(xb);
-    } else {
-      a = expv(xa);
-      b = expv(xb);
+  while (i < n8) {
+    for (; i < n8; i += 2 * VEC) {
+      const xa = ld4(x, i);
+      const xb = ld4(x, i + VEC);
+      const lim = EXPN_MAX4();
+      const mask = ABS4();
+      if (v128.any_true(v128.or(f32x4.gt(v128.and(xa, mask), lim), f32x4.gt(v128.and(xb, mask), lim)))) break;
+      const a = vexpnNeg(xa);
+      const b = vexpnNeg(xb);
+      st4(y, i, f32x4.div(ONE4(), f32x4.add(ONE4(), a)));
+      st4(y, i + VEC, f32x4.div(ONE4(), f32x4.add(ONE4(), b)));
     }
-    st4(y, i, f32x4.div(one, f32x4.add(one, a)));
-    st4(y, i + VEC, f32x4.div(one, f32x4.add(one, b)));
+    if (i >= n8) break;
+    const a = expv(f32x4.neg(ld4(x, i)));
+    const b = expv(f32x4.neg(ld4(x, i + VEC)));
+    st4(y, i, f32x4.div(ONE4(), f32x4.add(ONE4(), a)));
+    st4(y, i + VEC, f32x4.div(ONE4(), f32x4.add(ONE4(), b)));
+    i += 2 * VEC;
   }
   for (; i < n; i++) st1(y, i, sigmoid1(ld1(x, i)));
 }
@@ -49,7 +55,6 @@ const BLOCK: i32 = 1024;
 
 /** dzdx(i) = dzdy(i) * (y(i) * (1 - y(i))) with y(i) = sigmoid(x(i)), n elements. */
 export function sigmoid_backward(x: usize, dzdy: usize, dzdx: usize, n: i32): void {
-  const one = f32x4.splat(1);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const m = min(BLOCK, n - i0);
     const o = <usize>i0 << 2;
@@ -58,7 +63,7 @@ export function sigmoid_backward(x: usize, dzdy: usize, dzdx: usize, n: i32): vo
     let i = 0;
     for (; i < mv; i += VEC) {
       const y = ld4(dzdx + o, i);
-      st4(dzdx + o, i, f32x4.mul(ld4(dzdy + o, i), f32x4.mul(y, f32x4.sub(one, y))));
+      st4(dzdx + o, i, f32x4.mul(ld4(dzdy + o, i), f32x4.mul(y, f32x4.sub(ONE4(), y))));
     }
     for (; i < m; i++) {
       const y = ld1(dzdx + o, i);

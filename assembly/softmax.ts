@@ -14,20 +14,28 @@
 //    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
 //  * channels: P = 1 (1x1xCxN, a classifier's scores): an image's channels are contiguous,
 //    the lanes run along k, and a horizontal max and sum close each image.
-// The vector exps are vexpn where a vector's x - m are all >= -86.5 (bit for bit vexp),
-// vexp otherwise. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
+// The vector exps of a run (a group's or an image's channels) are vexpn when no x - m of
+// the run is below -86.5 (bit for bit vexp), vexp otherwise; either way each lane's value is
+// vexp's. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
 // the scalar code uses lane 0 of the vector exp (sexp, through exp1) and sums in the same order as a lane.
 // REQUIRES: x, y (dzdy, dzdx) hold P*C*N f32 each; P, C, N >= 1; P*C*N < 2^30;
 // outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { vexpn, EXPN_MAX } from './vmath';
+import { vexpn, EXPN_MIN4 } from './vmath';
 import { exp1, expv } from './vmath_calls';
 
 // @ts-ignore: decorator
 @inline function hmax(v: v128): f32 {
   const a = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(f32x4.pmax(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
+}
+
+/** The least lane of v (pmin: a NaN may be passed over, as in maxRun). */
+// @ts-ignore: decorator
+@inline function hmin(v: v128): f32 {
+  const a = f32x4.pmin(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmin(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2)), 0);
 }
 
 /** f32x4.pmax of one lane: b where a < b, else a. */
@@ -62,16 +70,33 @@ import { exp1, expv } from './vmath_calls';
 // floats apart (channels of 4 pixels: stride P, count C; contiguous channels: stride 4,
 // count C/4), so the module holds one inlined copy of the vector exp.
 
-/** max over the run, per lane (two accumulators: pmax's latency, not its throughput, bounds one). */
+/** min over the last maxRun, per lane (pmin, so a NaN may hide a lane's min: see expRun). */
+let runMin: v128 = f32x4.splat(0);
+
+/**
+ * max over the run, per lane (two accumulators: pmax's latency, not its throughput, bounds
+ * one); the min too, into runMin, from the same loads.
+ */
 function maxRun(x: usize, b: i32, stride: i32, count: i32): v128 {
   let m = ld4(x, b);
   let m2 = m;
+  let l = m;
+  let l2 = m;
   let k = 1;
   for (; k + 1 < count; k += 2) {
-    m = f32x4.pmax(m, ld4(x, b + stride * k));
-    m2 = f32x4.pmax(m2, ld4(x, b + stride * (k + 1)));
+    const u = ld4(x, b + stride * k);
+    const v = ld4(x, b + stride * (k + 1));
+    m = f32x4.pmax(m, u);
+    m2 = f32x4.pmax(m2, v);
+    l = f32x4.pmin(l, u);
+    l2 = f32x4.pmin(l2, v);
   }
-  if (k < count) m = f32x4.pmax(m, ld4(x, b + stride * k));
+  if (k < count) {
+    const u = ld4(x, b + stride * k);
+    m = f32x4.pmax(m, u);
+    l = f32x4.pmin(l, u);
+  }
+  runMin = f32x4.pmin(l, l2);
   return f32x4.pmax(m, m2);
 }
 
@@ -79,31 +104,42 @@ function maxRun(x: usize, b: i32, stride: i32, count: i32): v128 {
 let sumHi: v128 = f64x2.splat(0);
 
 /**
- * e = exp(x - m) over the run, stored into e, summed per lane in f64. x - m <= 0, so a
- * vector is in vexpn's range when x - m >= -EXPN_MAX in every lane (false for NaN): then
- * vexpn, bit for bit vexp; otherwise vexp (called), which gives the denormals, 0 and NaN.
+ * e = exp(x - m) over the run, stored into e at eb, es floats apart, summed per lane in f64. x - m <= 0, so the
+ * run is in vexpn's range when its least x - m, lo = (run's min) - m, is >= -EXPN_MAX in
+ * every lane (f32 subtraction is monotonic, so then every x - m is; a NaN or -Inf min
+ * fails): then every vector takes vexpn, bit for bit vexp, in a loop with no test and no
+ * call; otherwise every vector takes vexp (called), which gives the denormals, 0 and NaN.
+ * A NaN that pmin passed over reaches vexpn, which gives NaN for it as vexp does.
  */
-function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128): v128 {
+function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128, lo: v128, eb: i32, es: i32): v128 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
-  const lo = f32x4.splat(-EXPN_MAX);
-  for (let k = 0; k < count; k++) {
-    const i = b + stride * k;
-    const z = f32x4.sub(ld4(x, i), m);
-    let v: v128;
-    if (i32x4.all_true(f32x4.ge(z, lo))) v = vexpn(z);
-    else v = expv(z);
-    st4(e, i, v);
-    s0 = acc0(s0, v);
-    s1 = acc1(s1, v);
+  if (i32x4.all_true(f32x4.ge(lo, EXPN_MIN4()))) {
+    for (let k = 0; k < count; k++) {
+      const v = vexpn(f32x4.sub(ld4(x, b + stride * k), m));
+      st4(e, eb + es * k, v);
+      s0 = acc0(s0, v);
+      s1 = acc1(s1, v);
+    }
+  } else {
+    for (let k = 0; k < count; k++) {
+      const v = expv(f32x4.sub(ld4(x, b + stride * k), m));
+      st4(e, eb + es * k, v);
+      s0 = acc0(s0, v);
+      s1 = acc1(s1, v);
+    }
   }
   sumHi = s1;
   return s0;
 }
 
-/** e_k = exp(x_k - m) into e for the 4 pixels at element b (channels P apart); returns L = sum_k e_k per lane. */
-function exps4(x: usize, e: usize, b: i32, P: i32, C: i32): v128 {
-  const s0 = expRun(x, e, b, P, C, maxRun(x, b, P, C));
+/**
+ * e_k = exp(x_k - m) for the 4 pixels at element b (channels P apart) into e at eb + es k;
+ * returns L = sum_k e_k per lane.
+ */
+function exps4(x: usize, e: usize, b: i32, P: i32, C: i32, eb: i32, es: i32): v128 {
+  const m = maxRun(x, b, P, C);
+  const s0 = expRun(x, e, b, P, C, m, f32x4.sub(runMin, m), eb, es);
   return demote4(s0, sumHi);
 }
 
@@ -125,15 +161,44 @@ function exps1(x: usize, e: usize, b: i32, P: i32, C: i32): f32 {
 function expsC(x: usize, e: usize, b: i32, C: i32): f32 {
   const cv = vecFloor(C);
   let m = cv > 0 ? hmax(maxRun(x, b, VEC, cv >> 2)) : ld1(x, b);
+  // the vector part's least x - m, for expRun (hmin: the least lane of runMin)
+  const lo = cv > 0 ? hmin(runMin) : <f32>0;
   for (let k = cv; k < C; k++) m = pmax1(m, ld1(x, b + k));
   let s: f64 = 0;
-  if (cv > 0) s = hsum(expRun(x, e, b, VEC, cv >> 2, f32x4.splat(m)), sumHi);
+  if (cv > 0) s = hsum(expRun(x, e, b, VEC, cv >> 2, f32x4.splat(m), f32x4.splat(lo - m), b, VEC), sumHi);
   for (let k = cv; k < C; k++) {
     const v = exp1(ld1(x, b + k) - m);
     st1(e, b + k, v);
     s += <f64>v;
   }
   return <f32>s;
+}
+
+// NOTE: in the pixel loops the channels are P floats apart, and when P*4 is a multiple of
+// 4096 (32x32 maps) every channel of a pixel has the same low 12 address bits. A pass that
+// loads y_k and stores y_k in turn (y_k = e_k / L) then has each load wait on the store
+// before it (the CPU takes the matching low bits for a dependence): 4K aliasing, 1.7x the
+// time on the 32x32x21 map. So the e_k of a group of 4 pixels go to a contiguous run of
+// 4C floats in y that only pixels after the group own (the last plane, from the group's
+// next pixel on), and the pass reads them there and stores each y_k once. The groups
+// within 4C + 4 pixels of the image's end, where there is no such run, keep e in place.
+
+/** Where the 4 pixels at p (of P) keep their e_k: the run's start, as an element of the image at b. */
+// @ts-ignore: decorator
+@inline function runAt(b: i32, p: i32, P: i32, C: i32): i32 {
+  return p + VEC * (C + 1) <= P ? b + P * (C - 1) + p + VEC : b + p;
+}
+
+/** The stride of that run: 4 floats, or P in place. */
+// @ts-ignore: decorator
+@inline function runStep(p: i32, P: i32, C: i32): i32 {
+  return p + VEC * (C + 1) <= P ? VEC : P;
+}
+
+/** y = softmax over the C channels of the one pixel at element i (channels P apart), in place of e. */
+function pixel1(x: usize, y: usize, i: i32, P: i32, C: i32): void {
+  const L = exps1(x, y, i, P, C);
+  for (let k = 0; k < C; k++) st1(y, i + P * k, ld1(y, i + P * k) / L);
 }
 
 /** y = softmax over the channels of the image at element b (P pixels, C channels). */
@@ -151,19 +216,12 @@ function softmaxImage(x: usize, y: usize, b: i32, P: i32, C: i32): void {
   const pv = vecFloor(P);
   let p = 0;
   for (; p < pv; p += VEC) {
-    const L = exps4(x, y, b + p, P, C);
-    for (let k = 0; k < C; k++) {
-      const i = b + p + P * k;
-      st4(y, i, f32x4.div(ld4(y, i), L));
-    }
+    const eb = runAt(b, p, P, C);
+    const es = runStep(p, P, C);
+    const L = exps4(x, y, b + p, P, C, eb, es);
+    for (let k = 0; k < C; k++) st4(y, b + p + P * k, f32x4.div(ld4(y, eb + es * k), L));
   }
-  for (; p < P; p++) {
-    const L = exps1(x, y, b + p, P, C);
-    for (let k = 0; k < C; k++) {
-      const i = b + p + P * k;
-      st1(y, i, ld1(y, i) / L);
-    }
-  }
+  for (; p < P; p++) pixel1(x, y, b + p, P, C);
 }
 
 /** y = softmax over channels of x, N images of P pixels and C channels. */
@@ -172,37 +230,44 @@ export function softmax_forward(x: usize, y: usize, P: i32, C: i32, N: i32): voi
 }
 
 /**
- * dzdx = y .* (dzdy - sum_k dzdy_k y_k) with y = softmax(x) recomputed (by the forward
- * code, so it is the forward's y bit for bit) into dzdx image by image, then projected
- * while the image is in cache. Same sizes as softmax_forward.
+ * dzdx = y .* (dzdy - sum_k dzdy_k y_k) with y = softmax(x) recomputed by the forward's
+ * code (so it is the forward's y bit for bit) into dzdx, 4 pixels (or a 1x1 image) at a
+ * time, then projected while in cache. Same sizes as softmax_forward.
  */
 export function softmax_backward(x: usize, dzdy: usize, dzdx: usize, P: i32, C: i32, N: i32): void {
   for (let n = 0; n < N; n++) {
     const b = P * C * n;
-    softmaxImage(x, dzdx, b, P, C);
     if (P == 1) {
+      softmaxImage(x, dzdx, b, P, C);
       projectC(dzdy, dzdx, b, C);
       continue;
     }
     const pv = vecFloor(P);
     let p = 0;
     for (; p < pv; p += VEC) {
-      // t = sum_k dzdy_k y_k per lane, then dzdx_k = y_k (dzdy_k - t)
+      // e_k in dzdx's run (see runAt), y_k = e_k / L back into it, t = sum_k dzdy_k y_k
+      // per lane, then dzdx_k = y_k (dzdy_k - t)
+      const eb = runAt(b, p, P, C);
+      const es = runStep(p, P, C);
+      const L = exps4(x, dzdx, b + p, P, C, eb, es);
       let t0 = f64x2.splat(0);
       let t1 = f64x2.splat(0);
       for (let k = 0; k < C; k++) {
-        const i = b + p + P * k;
-        const q = f32x4.mul(ld4(dzdy, i), ld4(dzdx, i));
+        const j = eb + es * k;
+        const yk = f32x4.div(ld4(dzdx, j), L);
+        st4(dzdx, j, yk);
+        const q = f32x4.mul(ld4(dzdy, b + p + P * k), yk);
         t0 = acc0(t0, q);
         t1 = acc1(t1, q);
       }
       const t = demote4(t0, t1);
       for (let k = 0; k < C; k++) {
         const i = b + p + P * k;
-        st4(dzdx, i, f32x4.mul(ld4(dzdx, i), f32x4.sub(ld4(dzdy, i), t)));
+        st4(dzdx, i, f32x4.mul(ld4(dzdx, eb + es * k), f32x4.sub(ld4(dzdy, i), t)));
       }
     }
     for (; p < P; p++) {
+      pixel1(x, dzdx, b + p, P, C);
       let s: f64 = 0;
       for (let k = 0; k < C; k++) {
         const i = b + p + P * k;

@@ -21,66 +21,123 @@ const EXP_Q1: f32 = 0.1666652113199234;
 const EXP_Q2: f32 = 0.04166838899254799;
 const EXP_Q3: f32 = 0.008368710055947304;
 const EXP_Q4: f32 = 0.0013814611593261361;
+const EXPN_MAX_: f32 = 86.5;
+
+// The constants of the vector exp, in static memory: V8 (Node 20) rebuilds a v128.const
+// wherever it is used, three instructions each and a dozen per exp, inside every loop;
+// a splat load from here is one instruction (and 8 bytes of wasm where v128.const takes 18).
+const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_Q3, EXP_Q2, EXP_Q1, EXP_Q0, 1,
+  -104, 88.8, reinterpret<f32>(ROUND_BITS), reinterpret<f32>(127), reinterpret<f32>(0x3f800000), EXPN_MAX_,
+  -LOG2E, reinterpret<f32>(0x7fffffff), -EXPN_MAX_], 16);
+
+/** Lane-splat of constant i of EXPK. */
+// @ts-ignore: decorator
+@inline function ek(i: usize): v128 {
+  return v128.load32_splat(EXPK + 4 * i);
+}
+
+/** splat(1), splat(EXPN_MAX), the mask of |x| and splat(-EXPN_MAX), loaded (see EXPK). */
+// @ts-ignore: decorator
+@inline export function ONE4(): v128 { return ek(9); }
+// @ts-ignore: decorator
+@inline export function EXPN_MAX4(): v128 { return ek(15); }
+// @ts-ignore: decorator
+@inline export function ABS4(): v128 { return ek(17); }
+// @ts-ignore: decorator
+@inline export function EXPN_MIN4(): v128 { return ek(18); }
+
+/**
+ * z = x log2(e) + 1.5 * 2^23, whose low mantissa bits are n = round(x log2 e); with neg,
+ * z of -x (computed as x (-log2 e), the same bits).
+ */
+// @ts-ignore: decorator
+@inline function expZ(x: v128, neg: bool): v128 {
+  return f32x4.add(f32x4.mul(x, neg ? ek(16) : ek(0)), ek(1));
+}
+
+/**
+ * p with e^x = p 2^n, from x and z = expZ(x): x = n ln2 + r with |r| <= ln2/2, ln2 in two
+ * pieces (n LN2_HI is exact), and e^r = 1 + r + r^2 q(r) with q of degree 4 fitted to the
+ * relative error on that interval (3e-9 at most, tools/fit-exp.py). Shared by vexp and
+ * vexpn, so both round alike. With neg (a compile-time constant), p of -x without
+ * negating x: it carries r' = -r, each q r + c as c - q r' and r^2 q - ... as written
+ * below; IEEE rounding is symmetric, so every step is the same number or its exact
+ * negation and p is bit for bit that of -x (the negation costs V8 three instructions).
+ */
+// @ts-ignore: decorator
+@inline function expPoly(x: v128, z: v128, neg: bool): v128 {
+  const n = f32x4.sub(z, ek(1));
+  const a = f32x4.mul(n, ek(2));
+  const b = f32x4.mul(n, ek(3));
+  const r = neg ? f32x4.add(f32x4.add(x, a), b) : f32x4.sub(f32x4.sub(x, a), b);
+  let q = ek(4);
+  if (neg) {
+    q = f32x4.sub(ek(5), f32x4.mul(q, r));
+    q = f32x4.sub(ek(6), f32x4.mul(q, r));
+    q = f32x4.sub(ek(7), f32x4.mul(q, r));
+    q = f32x4.sub(ek(8), f32x4.mul(q, r));
+    return f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(q, r), r), r), ek(9));
+  }
+  q = f32x4.add(f32x4.mul(q, r), ek(5));
+  q = f32x4.add(f32x4.mul(q, r), ek(6));
+  q = f32x4.add(f32x4.mul(q, r), ek(7));
+  q = f32x4.add(f32x4.mul(q, r), ek(8));
+  return f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), ek(9));
+}
 
 /**
  * e^x per lane, within 1 ulp. Overflow gives +Inf (x > 88.72), underflow
  * gradually reaches denormals and then +0 (x < -103.97); NaN stays NaN.
- * x = n ln2 + r with |r| <= ln2/2: n is rounded by adding 1.5 * 2^23 (the
- * sum's low mantissa bits are then n, with no float-to-int conversion); e^r is
- * 1 + r + r^2 q(r) with q of degree 4 fitted to the relative error on that
- * interval (3e-9 at most, tools/fit-exp.py); 2^n applied as two exact power-of-two
- * factors so that results in the denormal range round once.
+ * n is rounded by adding 1.5 * 2^23 (the sum's low mantissa bits are then n, with
+ * no float-to-int conversion), e^r is expPoly's, and 2^n is applied as two exact
+ * power-of-two factors so that results in the denormal range round once.
  */
 // @ts-ignore: decorator
 @inline export function vexp(x: v128): v128 {
   // pmin/pmax, not min/max: V8 emits one instruction for each instead of about seven
   // (IEEE NaN propagation); the two differ only where x is NaN, restored at the end.
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104)), f32x4.splat(88.8));
-  const z = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
-  const n = f32x4.sub(z, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let q = f32x4.splat(EXP_Q4);
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), f32x4.splat(1));
+  const xc = f32x4.pmin(f32x4.pmax(x, ek(10)), ek(11));
+  const z = expZ(xc, false);
+  const p = expPoly(xc, z, false);
   // n as an integer is z's bits minus ROUND's; 2^n = 2^a * 2^(n-a) with a = n >> 1, both
   // normal floats for n in [-150, 129].
-  const ni = i32x4.sub(z, i32x4.splat(ROUND_BITS));
+  const ni = i32x4.sub(z, ek(12));
   const a = i32x4.shr_s(ni, 1);
-  const s1 = i32x4.shl(i32x4.add(a, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), i32x4.splat(127)), 23);
+  const s1 = i32x4.shl(i32x4.add(a, ek(13)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), ek(13)), 23);
   const y = f32x4.mul(f32x4.mul(p, s1), s2);
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 
 // vexpn's range: |x| <= EXPN_MAX keeps n = round(x log2 e) in [-125, 125], where 2^n is one
 // normal float and p 2^n (p in [0.7, 1.42]) is normal, so scaling once is exact.
-export const EXPN_MAX: f32 = 86.5;
+export const EXPN_MAX: f32 = EXPN_MAX_;
 
 /**
  * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX] (no NaN): the
- * same reduction and polynomial, 2^n applied as one factor. Where every lane is in that
+ * same reduction and polynomial (expPoly), 2^n applied as one factor. Where every lane is in that
  * range the result is vexp's bit for bit (both scalings are then exact), so it is within
  * 1 ulp too; outside it the result is meaningless. Callers test a vector with
  * expnOk and give vexp the vectors that fail, so lanes never depend on their neighbours.
  */
 // @ts-ignore: decorator
 @inline export function vexpn(x: v128): v128 {
-  const z = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
-  const n = f32x4.sub(z, f32x4.splat(ROUND));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let q = f32x4.splat(EXP_Q4);
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q2));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q1));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(EXP_Q0));
-  const p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(q, r), r), r), f32x4.splat(1));
+  return expn(x, false);
+}
+
+/** vexpn(-x), bit for bit, without negating x (see expPoly): for the caller's -x in range. */
+// @ts-ignore: decorator
+@inline export function vexpnNeg(x: v128): v128 {
+  return expn(x, true);
+}
+
+// @ts-ignore: decorator
+@inline function expn(x: v128, neg: bool): v128 {
+  const z = expZ(x, neg);
+  const p = expPoly(x, z, neg);
   // z's low mantissa bits are n (ROUND's are 0 below bit 22), so z << 23 is n << 23 and
   // adding 1.0f's bits (127 << 23) makes 2^n.
-  const s = i32x4.add(i32x4.shl(z, 23), i32x4.splat(0x3f800000));
-  return f32x4.mul(p, s);
+  return f32x4.mul(p, i32x4.add(i32x4.shl(z, 23), ek(14)));
 }
 
 /** True when every lane of x is in vexpn's range (false for NaN). */

@@ -59,6 +59,27 @@ describe('nnsigmoid accuracy against float64', () => {
 });
 
 describe('nnsigmoid vector lanes and scalar tails', () => {
+  it('out-of-range pairs among in-range ones (the loop leaves and re-enters its fast path): each element equals the scalar one', () => {
+    // |x| > 86.5, +-Inf and NaN at scattered places of both vectors of a pair, the rest randn.
+    const x = randn([2003, 1], { seed: 11 });
+    const p = randn([2003, 1], { seed: 12 });
+    const specials = [-100, 100, -88, 87, 86.5, -86.5, 86.51, -1e4, Infinity, -Infinity, NaN, -88.7, 88.7];
+    for (let j = 0; j < 60; j++) x.data[(j * 37 + (j % 5)) % 2000] = specials[j % specials.length];
+    for (let i = 1500; i < 1530; i++) x.data[i] = -90 + i / 100; // a run of out-of-range pairs
+    const y = nnsigmoid(x);
+    const d = nnsigmoid(x, p);
+    for (let i = 0; i < x.numel; i++) {
+      const one = nnsigmoid(new Tensor(f32([x.data[i]]), [1, 1])).data[0];
+      const done = nnsigmoid(new Tensor(f32([x.data[i]]), [1, 1]), new Tensor(f32([p.data[i]]), [1, 1])).data[0];
+      if (Number.isNaN(one)) {
+        expect(Number.isNaN(y.data[i]) && Number.isNaN(d.data[i]), `x[${i}] = NaN`).toBe(true);
+      } else {
+        expect(y.data[i], `y[${i}] at x = ${x.data[i]}`).toBe(one);
+        expect(d.data[i], `dzdx[${i}] at x = ${x.data[i]}`).toBe(done);
+      }
+    }
+  });
+
   // Lengths around the vector width, the backward block (1024) and the streamed chunk (16384).
   for (const n of [1, 3, 4, 5, 7, 1023, 1024, 1025, 1029, 16383, 16384, 16385, 32771]) {
     it(`${n} elements: every element equals the same value computed in lane 0`, () => {

@@ -121,6 +121,42 @@ describe('nnsoftmax: large and special scores', () => {
     }
   });
 
+  it('32x32 maps (channels 4 KB apart, e kept in a run of the last plane): each pixel equals lane 0 of a 4x1 call', () => {
+    // P = 1024: the groups far from the image's end keep e_k in a contiguous run of y's last plane,
+    // the last ones in place; both, and the tail-free pixel lanes of a 4x1xC call, compute alike.
+    for (const C of [3, 21, 60, 255, 256]) {
+      const s: Shape4 = [32, 32, C, 2];
+      const P = 1024;
+      const x = randn(s, { seed: C });
+      const p = randn(s, { seed: C + 1 });
+      // specials in some pixels: +-1e4, -Inf (a 0), NaN and +Inf (a NaN pixel), a score 100 below the rest
+      const put = (q: number, k: number, n: number, v: number) => { x.data[q + P * (k + C * n)] = v; };
+      put(5, 0, 0, 1e4); put(6, C - 1, 0, -1e4); put(7, 1, 0, -Infinity); put(600, 2, 1, NaN);
+      put(601, 0, 1, Infinity); put(1020, C - 1, 1, -100); put(13, 2, 0, 1e4); put(13, 0, 0, -1e4);
+      const y = nnsoftmax(x).data;
+      const d = nnsoftmax(x, p).data;
+      for (const n of [0, 1]) {
+        for (const q of [0, 5, 6, 7, 13, 100, 600, 601, 1000 - 4 * C, 1015, 1020, 1023]) {
+          if (q < 0) continue;
+          const one = new Float32Array(4 * C);
+          const dp = new Float32Array(4 * C);
+          for (let k = 0; k < C; k++) {
+            one[4 * k] = x.data[q + P * (k + C * n)];
+            dp[4 * k] = p.data[q + P * (k + C * n)];
+            for (let l = 1; l < 4; l++) { one[l + 4 * k] = l - k; dp[l + 4 * k] = k; }
+          }
+          const y1 = nnsoftmax(new Tensor(one, [4, 1, C])).data;
+          const d1 = nnsoftmax(new Tensor(one, [4, 1, C]), new Tensor(dp, [4, 1, C])).data;
+          for (let k = 0; k < C; k++) {
+            const i = q + P * (k + C * n);
+            expect(Object.is(y[i], y1[4 * k]) || (Number.isNaN(y[i]) && Number.isNaN(y1[4 * k])), `C ${C} y pixel ${q} image ${n} channel ${k}`).toBe(true);
+            expect(Object.is(d[i], d1[4 * k]) || (Number.isNaN(d[i]) && Number.isNaN(d1[4 * k])), `C ${C} dzdx pixel ${q} image ${n} channel ${k}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('backward recomputes exactly the forward y: dzdy = onehot(k) gives y_k (e_k - y) in float32', () => {
     const s: Shape4 = [3, 3, 6, 2];
     const x = randn(s, { seed: 41 });

@@ -1,4 +1,4 @@
-import { vexp, vexpn, expnOk, EXPN_MAX, vlog, vpow, sexp, slog, spow } from '../vmath';
+import { vexp, vexpn, vexpnNeg, expnOk, EXPN_MAX, vlog, vpow, sexp, slog, spow } from '../vmath';
 import { ulps } from './ulps';
 
 
@@ -40,6 +40,16 @@ describe('vexpn', () => {
       const a = vexpn(v);
       const e = vexp(v);
       if (!i32x4.all_true(i32x4.eq(a, e))) differ++;
+    }
+    expect<i32>(differ).toBe(0);
+  });
+
+  it('vexpnNeg(x) equals vexpn(-x) bit for bit on the range', () => {
+    let differ = 0;
+    for (let b = 0; b <= reinterpret<i32>(EXPN_MAX); b += 99991) {
+      const x = reinterpret<f32>(b);
+      const v = f32x4(x, -x, EXPN_MAX, -EXPN_MAX);
+      if (!i32x4.all_true(i32x4.eq(vexpnNeg(v), vexpn(f32x4.neg(v))))) differ++;
     }
     expect<i32>(differ).toBe(0);
   });
