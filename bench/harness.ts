@@ -16,11 +16,18 @@ export const PEAK_GFLOPS = 46;
 
 export { tf };
 
+/** NNBLOCKS_BENCH_THREADS=n runs nnblocks' side of the block benches on n threads (default 1). */
+export function benchThreads(): number {
+  const n = Number(process.env.NNBLOCKS_BENCH_THREADS ?? 1);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`NNBLOCKS_BENCH_THREADS must be a whole number >= 1, got ${process.env.NNBLOCKS_BENCH_THREADS}`);
+  return n;
+}
+
 /**
  * Load nnblocks and tfjs-wasm with SIMD on and threads off: nnblocks on `threads` threads
  * (default 1, like for like with tfjs-wasm's one thread; init()'s own default would be every core).
  */
-export async function setup(threads = 1): Promise<void> {
+export async function setup(threads = benchThreads()): Promise<void> {
   await init({ threads });
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
@@ -104,7 +111,8 @@ export function report(title: string, rows: Row[]): void {
 export async function bench(title: string, makeCases: () => Case[]): Promise<Row[]> {
   await setup();
   const rows = makeCases().map(run);
-  report(title, rows);
+  const t = benchThreads();
+  report(t === 1 ? title : `${title}; nnblocks on ${t} threads, tfjs-wasm on 1`, rows);
   return rows;
 }
 
