@@ -17,13 +17,14 @@
 // layer in WebAssembly).
 import * as ort from 'onnxruntime-web';
 import { setup, tf, toNHWC, toRowMajor, relDiff } from './harness.js';
-import { dispose, init, nnconv, randn, zeros, Tensor, threadCount, type Layer, type SimpleNN } from '../src/index.js';
+import { dispose, init, nnconv, randn, Tensor, threadCount } from '../src/index.js';
 import { cnnTrain } from '../src/net/train.js';
 import { instantiateKernels } from '../src/init.js';
 import { kernelsInfo, relaxedSimdSupported } from '../src/builds.js';
 import { attach, kernels, type Kernels } from '../src/wasm.js';
 import simdBytes from '../build/kernels.wasm';
 import relaxedBytes from '../build/kernels-relaxed.wasm';
+import { charCNN } from './charcnn.js';
 
 // ---- a minimal ONNX (protobuf) writer: just what a one-Conv model needs ----
 const varint = (n: number): number[] => {
@@ -158,14 +159,6 @@ console.log('\n| ratio | nnblocks ms | peer ms | ratio | goal |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [n, a, b, g] of pairs) console.log(`| ${n} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(3)} | ${g} |`);
 // ---- a cnnTrain epoch of the character CNN (NETWORKS.md §4.3.3), per build and thread count ----
-function charCNN(): SimpleNN {
-  const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
-    weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
-  const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
-  return { layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
-    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: 'softmaxloss' }] };
-}
-
 const BATCHES = 20, N = 100;
 const images = randn([32, 32, 1, N * BATCHES], { seed: 5 });
 const labels = Array.from({ length: N * BATCHES }, (_, i) => (i * 7 % 26) + 1);

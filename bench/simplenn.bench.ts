@@ -4,20 +4,15 @@
 // against nnblocks' own blocks called one by one (each copying in and out), which is what the
 // resident run saves.
 import { bench, tf, type Case, toNHWC } from './harness.js';
-import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, zeros, type Layer, type Res } from '../src/index.js';
+import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, type Res } from '../src/index.js';
 import { reserve, write } from '../src/wasm.js';
+import { charCNN } from './charcnn.js';
 
-function charCNN(last: 'softmax' | 'softmaxloss') {
-  const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
-    weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
-  const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
-  return simplennTidy({ layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
-    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: last }] });
-}
+const tidyCNN = (last: 'softmax' | 'softmaxloss') => simplennTidy(charCNN(last));
 
 
 /** The training step's passes, block by block (conv's dzdw and dzdb included, as simplenn computes them). */
-const blocksStep = (net: ReturnType<typeof charCNN>, x: Tensor, c: Tensor): void => {
+const blocksStep = (net: ReturnType<typeof tidyCNN>, x: Tensor, c: Tensor): void => {
   const xs = [x];
   for (const ly of net.layers) {
     const a = xs[xs.length - 1];
@@ -33,7 +28,7 @@ const blocksStep = (net: ReturnType<typeof charCNN>, x: Tensor, c: Tensor): void
 };
 
 await bench('simplenn: the character CNN (loaded machine figures)', () => {
-  const net = charCNN('softmax');
+  const net = tidyCNN('softmax');
   const cases: Case[] = [];
   for (const N of [1, 100]) {
     const x = randn([32, 32, 1, N], { seed: 5 });
@@ -56,7 +51,7 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
     cases.push({ name: `forward, batch ${N}, conserveMemory (res keeps the output only)`, goal: 0.5,
       ours: () => { kept = simplenn(net, x, null, kept, { conserveMemory: true }); }, peer });
   }
-  const train = charCNN('softmaxloss');
+  const train = tidyCNN('softmaxloss');
   const x = randn([32, 32, 1, 100], { seed: 6 });
   const c = new Tensor(Float32Array.from({ length: 100 }, (_, i) => 1 + (i % 26)), [100, 1]);
   train.layers[7].class = c;
@@ -70,7 +65,7 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
 // The engine's own share of a training step: the step's time against the sum of the layers' forward
 // and backward times that simplenn records in res (planning, layout, copies in and out are the rest).
 {
-  const train = charCNN('softmaxloss');
+  const train = tidyCNN('softmaxloss');
   train.layers[7].class = new Tensor(Float32Array.from({ length: 100 }, (_, i) => 1 + (i % 26)), [100, 1]);
   train.layers[6].precious = true;
   const x = randn([32, 32, 1, 100], { seed: 8 });
@@ -95,7 +90,7 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
 // each call does: 1.9 MB), and the rest of the engine (checks, the prepared run's snapshot
 // comparison, x in, res out). Medians over interleaved calls.
 {
-  const net = charCNN('softmax');
+  const net = tidyCNN('softmax');
   const weights = net.layers.flatMap((ly) => (ly.weights ?? []).filter((w): w is Tensor => w !== null && w.numel > 0).map((w) => w.data));
   const copyWeights = (): void => {
     const ptrs = reserve('simplenn.bench', ...weights.map((w) => w.length));

@@ -11,8 +11,9 @@
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
 //     the calling thread).
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
-import { init, dispose, nnconv, randn, zeros, Tensor, threadCount, type Layer, type SimpleNN } from '../src/index.js';
+import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
 import { cnnTrain } from '../src/net/train.js';
+import { charCNN } from './charcnn.js';
 
 const ROUNDS = Number(process.env.THREADS_BENCH_ROUNDS ?? 5);
 const median = (a: number[]): number => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
@@ -27,14 +28,6 @@ function timeCall(f: () => unknown, budgetMs: number): number {
     t.push(performance.now() - a);
   }
   return median(t);
-}
-
-function charCNN(): SimpleNN {
-  const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
-    weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
-  const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
-  return { layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
-    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: 'softmaxloss' }] };
 }
 
 /** Median step of cnnTrain over `batches` batches of 100 (the first 2 are warm-up). */

@@ -12,25 +12,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { init, randn, simplennTidy, Tensor, zeros, type Layer, type SimpleNN } from '../src/index.js';
+import { init, randn, simplennTidy, Tensor } from '../src/index.js';
 import { cnnTrain } from '../src/net/train.js';
 import { kindOf } from '../src/net/layers.js';
 import type { Buffers, LayerPlan, ResidentKind } from '../src/net/kind.js';
 import { reserve, write } from '../src/wasm.js';
 import type { Shape4 } from '../src/tensor.js';
+import { charCNN } from './charcnn.js';
 
 const N = 100;
 const STEPS = 20;
 const FIXED = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
-
-/** initializeCharacterCNN(): f = 1/100, f * randn filters (seeded), zero biases, softmaxloss. */
-function charCNN(): SimpleNN {
-  const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
-    weights: [new Tensor(randn(shape, { seed }).data.map((v) => v / 100), shape), zeros([1, shape[3]])], stride: 1, pad: 0 });
-  const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
-  return { layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
-    { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: 'softmaxloss' }] };
-}
 
 const median = (a: number[]): number => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
 
