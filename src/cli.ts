@@ -70,16 +70,10 @@ Get data/dots.jpg from the practical's repository (https://github.com/vedaldi/pr
 and run: nnblocks practical 3 path/to/dots.jpg [--out DIR]`;
 
 async function part3(args: string[]): Promise<number> {
-  let out = 'practical3';
-  const files: string[] = [];
-  for (let k = 0; k < args.length; k++) {
-    if (args[k] === '--out') {
-      if (k + 1 >= args.length) { console.error('nnblocks practical 3: --out needs a directory'); return 2; }
-      out = args[++k];
-    } else if (args[k].startsWith('--out=')) out = args[k].slice(6);
-    else if (args[k].startsWith('-')) { console.error(`nnblocks practical 3: unknown option ${args[k]}\n\n${USAGE}`); return 2; }
-    else files.push(args[k]);
-  }
+  const who = 'nnblocks practical 3';
+  const a = partArgs(who, args, 'practical3');
+  if (a === null) return 2;
+  const files = a.files;
   if (files.length === 0) { console.error(DOTS_NEEDED); return 2; }
   if (files.length > 1) { console.error(USAGE); return 2; }
   await init(initOptions);
@@ -89,7 +83,7 @@ async function part3(args: string[]): Promise<number> {
     im = x.shape[2] === 3 ? rgb2gray(x) : x;
     if (im.shape[2] !== 1) throw new Error(`${files[0]} has ${x.shape[2]} channels; part 3 needs a grey or RGB image`);
   } catch (e) {
-    console.error(`nnblocks practical 3: ${(e as Error).message}`);
+    console.error(`${who}: ${(e as Error).message}`);
     return 2;
   }
   console.log(`Part 3 of the VGG CNN practical on ${files[0]} (${im.size().join('x')})`);
@@ -97,18 +91,14 @@ async function part3(args: string[]): Promise<number> {
   try {
     r = trainTinyCNN(im, { log: (line) => console.log(line) });
   } catch (e) {
-    console.error(`nnblocks practical 3: ${(e as Error).message}`);
+    console.error(`${who}: ${(e as Error).message}`);
     return 2;
   }
-  const fs = await nodeFs('nnblocks practical 3');
-  await fs.mkdir(out, { recursive: true });
-  const figs = part3Figures(r, im);
-  for (const [name, t] of Object.entries(figs)) await imwrite(t, `${out}/${name}`);
-  console.log(`Figures written to ${out}/: ${Object.keys(figs).join(', ')}`);
+  await writeFigures(who, a.out, part3Figures(r, im));
   return 0;
 }
 
-// --- parts 1 and 5 ---
+// --- the parts' shared argument parsing and figure writing ---
 /** `[files, out]` from the arguments of a part, or null (the error printed) on a bad option. */
 function partArgs(who: string, args: string[], out: string): { files: string[]; out: string } | null {
   const files: string[] = [];
