@@ -1,6 +1,7 @@
 // The practical's character CNN (NETWORKS.md §4.3.3) as initializeCharacterCNN() builds it, for the
 // benches: f = 1/100, f * randn filters (seeded), zero biases, ending in `last`.
 import { randn, Tensor, zeros, type Layer, type SimpleNN } from '../src/index.js';
+import { cnnTrain } from '../src/net/train.js';
 
 export function charCNN(last: 'softmaxloss' | 'softmax' = 'softmaxloss'): SimpleNN {
   const conv = (shape: number[], seed: number): Layer => ({ type: 'conv',
@@ -8,4 +9,25 @@ export function charCNN(last: 'softmaxloss' | 'softmax' = 'softmaxloss'): Simple
   const pool = (): Layer => ({ type: 'pool', method: 'max', pool: [2, 2], stride: 2, pad: 0 });
   return { layers: [conv([5, 5, 1, 20], 1), pool(), conv([5, 5, 20, 50], 2), pool(), conv([4, 4, 50, 500], 3),
     { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: last }] };
+}
+
+/**
+ * Seconds of one cnnTrain epoch of `batches` batches of 100 seeded 32x32 images (cnnTrain's own
+ * shuffle, no validation); getBatch copies each batch's images out of the set, as a data set's does.
+ */
+export async function charEpoch(batches: number, onBatch?: () => void): Promise<number> {
+  const N = 100;
+  const images = randn([32, 32, 1, N * batches], { seed: 5 });
+  const labels = Array.from({ length: N * batches }, (_, i) => (i * 7 % 26) + 1);
+  const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] => {
+    const x = new Float32Array(32 * 32 * batch.length);
+    // cnnTrain's indices are 0-based.
+    batch.forEach((b, j) => x.set(images.data.subarray(32 * 32 * b, 32 * 32 * (b + 1)), 32 * 32 * j));
+    return [new Tensor(x, [32, 32, 1, batch.length]), batch.map((b) => labels[b])];
+  };
+  const t0 = performance.now();
+  await cnnTrain(charCNN(), { images: { set: new Array<number>(N * batches).fill(1) } }, getBatch, {
+    batchSize: N, numEpochs: 1, val: [], log: () => {}, onBatch,
+  });
+  return (performance.now() - t0) / 1000;
 }

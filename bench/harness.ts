@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { init, type Tensor } from '../src/index.js';
+import { dispose, init, type Tensor } from '../src/index.js';
 
 /** WASM SIMD mul+add peak of one core on this machine kind (TOOLCHAIN / issue 3). */
 export const PEAK_GFLOPS = 46;
@@ -61,6 +61,9 @@ export interface Row {
   ratio: number;
   goal?: number;
   gflops?: number;
+  /** Minor page faults per call (mean), each side: fresh result pages, what makes rows differ between processes. */
+  oursFaults?: number;
+  peerFaults?: number;
 }
 
 function median(a: number[]): number {
@@ -75,6 +78,8 @@ function time(f: () => unknown): number {
   return performance.now() - t0;
 }
 
+const faults = (): number => process.resourceUsage().minorPageFault;
+
 /** Time one case: warm both sides, then alternate ours/peer call by call. */
 export function run(c: Case): Row {
   for (let i = 0; i < 2; i++) { c.ours(); tf.tidy(() => { c.peer(); }); }
@@ -82,37 +87,48 @@ export function run(c: Case): Row {
   const reps = c.reps ?? Math.min(200, Math.max(5, Math.round(3000 / probe)));
   const ours: number[] = [];
   const peer: number[] = [];
+  let oursFaults = 0, peerFaults = 0;
   for (let r = 0; r < reps; r++) {
+    const f0 = faults();
     ours.push(time(c.ours));
+    const f1 = faults();
     peer.push(time(() => tf.tidy(() => { c.peer(); })));
+    oursFaults += f1 - f0;
+    peerFaults += faults() - f1;
   }
   const o = median(ours);
   const p = median(peer);
-  return { name: c.name, oursMs: o, peerMs: p, ratio: o / p, goal: c.goal, gflops: c.flops ? c.flops / o / 1e6 : undefined };
+  return { name: c.name, oursMs: o, peerMs: p, ratio: o / p, goal: c.goal, gflops: c.flops ? c.flops / o / 1e6 : undefined,
+    oursFaults: oursFaults / reps, peerFaults: peerFaults / reps };
 }
 
 /** Print rows as a Markdown table (pasteable into an issue note). */
 export function report(title: string, rows: Row[]): void {
   console.log(`\n## ${title}\n`);
-  console.log('| workload | nnblocks ms | tfjs-wasm ms | ratio | goal | GFLOP/s | % of peak |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| workload | nnblocks ms | tfjs-wasm ms | ratio | goal | GFLOP/s | % of peak | page faults a call |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const ok = r.goal === undefined ? '' : r.ratio <= r.goal ? ' ✓' : ' ✗';
     const gf = r.gflops === undefined ? '' : r.gflops.toFixed(1);
     const pk = r.gflops === undefined ? '' : `${((100 * r.gflops) / PEAK_GFLOPS).toFixed(0)}%`;
     const peer = Number.isFinite(r.peerMs) ? r.peerMs.toFixed(3) : '—';
     const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(3)}${ok}` : '—';
+    const pf = r.oursFaults === undefined ? '' : `${r.oursFaults.toFixed(0)} / ${r.peerFaults!.toFixed(0)}`;
     console.log(`| ${r.name} | ${r.oursMs.toFixed(3)} | ${peer} | ${ratio} | ` +
-      `${r.goal === undefined ? '' : '<= ' + r.goal} | ${gf} | ${pk} |`);
+      `${r.goal === undefined ? '' : '<= ' + r.goal} | ${gf} | ${pk} | ${pf} |`);
   }
 }
 
-/** Load both libraries, make the cases (tensors need both loaded), run them and print the table. */
-export async function bench(title: string, makeCases: () => Case[]): Promise<Row[]> {
-  await setup();
+/**
+ * Load both libraries, make the cases (tensors need both loaded), run them and print the table.
+ * `threads` (default NNBLOCKS_BENCH_THREADS, else 1) is nnblocks' side; a bench may call this again
+ * with another count (init() starts over).
+ */
+export async function bench(title: string, makeCases: () => Case[], threads = benchThreads()): Promise<Row[]> {
+  dispose();
+  await setup(threads);
   const rows = makeCases().map(run);
-  const t = benchThreads();
-  report(t === 1 ? title : `${title}; nnblocks on ${t} threads, tfjs-wasm on 1`, rows);
+  report(threads === 1 ? title : `${title}; nnblocks on ${threads} threads, tfjs-wasm on 1`, rows);
   return rows;
 }
 

@@ -18,13 +18,12 @@
 import * as ort from 'onnxruntime-web';
 import { setup, tf, toNHWC, toRowMajor, relDiff } from './harness.js';
 import { dispose, init, nnconv, randn, Tensor, threadCount } from '../src/index.js';
-import { cnnTrain } from '../src/net/train.js';
 import { instantiateKernels } from '../src/init.js';
 import { kernelsInfo, relaxedSimdSupported } from '../src/builds.js';
 import { attach, kernels, type Kernels } from '../src/wasm.js';
 import simdBytes from '../build/kernels.wasm';
 import relaxedBytes from '../build/kernels-relaxed.wasm';
-import { charCNN } from './charcnn.js';
+import { charEpoch } from './charcnn.js';
 
 // ---- a minimal ONNX (protobuf) writer: just what a one-Conv model needs ----
 const varint = (n: number): number[] => {
@@ -160,22 +159,10 @@ console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [n, a, b, g] of pairs) console.log(`| ${n} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${(a / b).toFixed(3)} | ${g} |`);
 // ---- a cnnTrain epoch of the character CNN (NETWORKS.md §4.3.3), per build and thread count ----
 const BATCHES = 20, N = 100;
-const images = randn([32, 32, 1, N * BATCHES], { seed: 5 });
-const labels = Array.from({ length: N * BATCHES }, (_, i) => (i * 7 % 26) + 1);
-const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] => {
-  const x = new Float32Array(32 * 32 * batch.length);
-  // cnnTrain's indices are 0-based.
-  batch.forEach((b, j) => x.set(images.data.subarray(32 * 32 * b, 32 * 32 * (b + 1)), 32 * 32 * j));
-  return [new Tensor(x, [32, 32, 1, batch.length]), batch.map((b) => labels[b])];
-};
-/** Seconds of one epoch of BATCHES batches (cnnTrain's own shuffle, no validation). */
+/** Seconds of one epoch on kernels k. */
 async function epoch(k: Kernels): Promise<number> {
   attach(k);
-  const t0 = performance.now();
-  await cnnTrain(charCNN(), { images: { set: new Array<number>(N * BATCHES).fill(1) } }, getBatch, {
-    batchSize: N, numEpochs: 1, val: [], log: () => {},
-  });
-  return (performance.now() - t0) / 1000;
+  return charEpoch(BATCHES);
 }
 const configs = all;
 const secs: number[][] = configs.map(() => []);

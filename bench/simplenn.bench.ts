@@ -3,8 +3,8 @@
 // softmax) at batch 1 and 100; and a training step's forward + backward (softmaxloss, dzdy = 1)
 // against nnblocks' own blocks called one by one (each copying in and out), which is what the
 // resident run saves.
-import { bench, tf, type Case, toNHWC } from './harness.js';
-import { nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, type Res } from '../src/index.js';
+import { bench, benchThreads, tf, type Case, toNHWC } from './harness.js';
+import { dispose, init, nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, type Res } from '../src/index.js';
 import { reserve, write } from '../src/wasm.js';
 import { charCNN } from './charcnn.js';
 
@@ -27,7 +27,8 @@ const blocksStep = (net: ReturnType<typeof tidyCNN>, x: Tensor, c: Tensor): void
   }
 };
 
-await bench('simplenn: the character CNN (loaded machine figures)', () => {
+/** The forward rows against tfjs (names end in `tag`), and with `step` the training step's row. */
+function cases(tag: string, step: boolean): Case[] {
   const net = tidyCNN('softmax');
   const cases: Case[] = [];
   for (const N of [1, 100]) {
@@ -46,11 +47,12 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
       });
       return a.dataSync() as Float32Array;
     };
-    cases.push({ name: `forward, batch ${N} (res passed back)`, goal: 0.5, ours: () => { res = simplenn(net, x, null, res); }, peer });
+    cases.push({ name: `forward, batch ${N} (res passed back)${tag}`, goal: 0.5, ours: () => { res = simplenn(net, x, null, res); }, peer });
     // What a server asks for: the output alone (res keeps x and the output; tfjs returns the output).
-    cases.push({ name: `forward, batch ${N}, conserveMemory (res keeps the output only)`, goal: 0.5,
+    cases.push({ name: `forward, batch ${N}, conserveMemory (res keeps the output only)${tag}`, goal: 0.5,
       ours: () => { kept = simplenn(net, x, null, kept, { conserveMemory: true }); }, peer });
   }
+  if (!step) return cases;
   const train = tidyCNN('softmaxloss');
   const x = randn([32, 32, 1, 100], { seed: 6 });
   const c = new Tensor(Float32Array.from({ length: 100 }, (_, i) => 1 + (i % 26)), [100, 1]);
@@ -60,7 +62,17 @@ await bench('simplenn: the character CNN (loaded machine figures)', () => {
   cases.push({ name: 'training step forward + backward, batch 100: simplenn vs nnblocks blocks one by one (peer column)',
     ours: () => { res = simplenn(train, x, 1, res, { conserveMemory: true }); }, peer: () => blocksStep(train, x, c) });
   return cases;
-});
+}
+
+// One thread (like for like with tfjs-wasm's one), then 2 threads: what init() gives by default
+// on a 2-core machine, so what a user of this machine sees.
+const threads = benchThreads();
+await bench('simplenn: the character CNN (loaded machine figures)', () => cases(threads === 1 ? '' : `, ${threads} threads`, true), threads);
+if (threads === 1) {
+  await bench('simplenn: the character CNN, 2 threads (what init() gives on this 2-core machine)', () => cases(', 2 threads', false), 2);
+  dispose();
+  await init({ threads: 1 });
+}
 
 // The engine's own share of a training step: the step's time against the sum of the layers' forward
 // and backward times that simplenn records in res (planning, layout, copies in and out are the rest).
