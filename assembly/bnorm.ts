@@ -1,7 +1,9 @@
 // nnbnorm kernels (SEMANTICS §4.5, MatConvNet's matlab/src/bits/nnbnorm.cu).
 // x, y, dzdy, dzdx are [HW, C, N] column-major: channel c of image n is the run
 // of HW floats starting at element HW*(c + C*n). mu, sigma, g, b, dzdg, dzdb
-// hold C floats each (moments [C, 2] is mu = m, sigma = m + 4*C).
+// hold C floats each (moments [C, 2] is mu = m, sigma = m + 4*C). Each kernel serves the
+// channels c0 <= c < c1 of the whole tensors (a channel's results depend on that channel
+// alone, so the worker pool splits the channels and gets the same bits).
 //   statistics  mu = mean(x), sigma = sqrt(max(0, mean(x^2) - mu^2) + eps), over M = HW*N
 //   normalise   y = (g / sigma) * (x - mu) + b                   (MatConvNet's float32 order)
 //   backward    dzdb = sum p, dzdg = sum(p .* (x - mu)) / sigma,
@@ -36,13 +38,14 @@ let tot2: f64 = 0;
 /**
  * Channel c's sums into tot1, tot2 (inlined with a constant STATS): with STATS, of x - k and (x - k)^2; else of
  * p and p * (x - k) (the backward's, k = mu). Runs n = 0..N-1 of HW floats at
- * element HW*(c + C*n) of x (and of p); C == 1 makes them one run of HW*N.
+ * element HW*(c + C*n) of x (and of p), each run in blocks from its own start even where the
+ * runs are contiguous (C == 1): a channel's sums are then the same bits whatever the other
+ * channels beside it, so nnbnorm's channel groups and the pool's channel shares do not change them.
  */
 // @ts-ignore: decorator
 @inline function sum2(STATS: bool, x: usize, p: usize, k: f32, HW: i32, C: i32, N: i32, c: i32): void {
-  let len = HW;
-  let runs = N;
-  if (C == 1) { len = HW * N; runs = 1; }
+  const len = HW;
+  const runs = N;
   const kv = f32x4.splat(k);
   let s1: f64 = 0;
   let s2: f64 = 0;
@@ -110,11 +113,11 @@ function statSums(x: usize, k: f32, HW: i32, C: i32, N: i32, c: i32): void {
  * with K at the mean the correction mean(t)^2 is tiny, so nothing cancels whatever the data
  * (no outlier can spoil a pivot). Both passes read the channel while it is in cache.
  * REQUIRES: x holds HW*C*N floats, HW*N >= 1, eps >= 0; mu, sigma hold C floats each
- * and do not overlap x.
+ * and do not overlap x; 0 <= c0 <= c1 <= C.
  */
-export function bnorm_moments(x: usize, mu: usize, sigma: usize, HW: i32, C: i32, N: i32, eps: f64): void {
+export function bnorm_moments(x: usize, mu: usize, sigma: usize, HW: i32, C: i32, N: i32, c0: i32, c1: i32, eps: f64): void {
   const M = <f64>HW * <f64>N;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     statSums(x, 0, HW, C, N, c);
     const k = <f32>(tot1 / M);
     statSums(x, k, HW, C, N, c);
@@ -127,15 +130,15 @@ export function bnorm_moments(x: usize, mu: usize, sigma: usize, HW: i32, C: i32
 
 /**
  * y = (g[c] / sigma[c]) * (x - mu[c]) + b[c], in float32 in that order.
- * REQUIRES: x, y hold HW*C*N floats (y may be x); g, b, mu, sigma C floats each.
+ * REQUIRES: x, y hold HW*C*N floats (y may be x); g, b, mu, sigma C floats each; 0 <= c0 <= c1 <= C.
  */
 export function bnorm_forward(x: usize, g: usize, b: usize, mu: usize, sigma: usize, y: usize,
-  HW: i32, C: i32, N: i32): void {
+  HW: i32, C: i32, N: i32, c0: i32, c1: i32): void {
   let len = HW;
   let runs = N;
   if (C == 1) { len = HW * N; runs = 1; }
   const nv = vecFloor(len);
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const a = ld1(g, c) / ld1(sigma, c);
     const m = ld1(mu, c);
     const bb = ld1(b, c);
@@ -158,16 +161,16 @@ export function bnorm_forward(x: usize, g: usize, b: usize, mu: usize, sigma: us
  * dzdb[c], dzdg[c] and dzdx for given (or just computed) mu, sigma, as nnbnorm.cu's
  * compute_ders + batch_normalize_backward (the same formulas when moments are given).
  * REQUIRES: x, dzdy, dzdx hold HW*C*N floats (dzdx overlaps neither input); g, mu,
- * sigma, dzdg, dzdb C floats each; HW*N >= 0.
+ * sigma, dzdg, dzdb C floats each; HW*N >= 0; 0 <= c0 <= c1 <= C.
  */
 export function bnorm_backward(x: usize, g: usize, mu: usize, sigma: usize, dzdy: usize, dzdx: usize,
-  dzdg: usize, dzdb: usize, HW: i32, C: i32, N: i32): void {
+  dzdg: usize, dzdb: usize, HW: i32, C: i32, N: i32, c0: i32, c1: i32): void {
   let len = HW;
   let runs = N;
   if (C == 1) { len = HW * N; runs = 1; }
   const nv = vecFloor(len);
   const mass = <f32>(<f64>HW * <f64>N);
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const m = ld1(mu, c);
     const s = ld1(sigma, c);
     sum2(false, x, dzdy, m, HW, C, N, c);

@@ -47,11 +47,12 @@ export interface Kernels {
   conv_backward_filter_scratch(...d: ConvDims): number;
   /** nnconvt's bias: y(p, k, n) += b[k] over planes of P floats, K channels, N images. */
   convt_bias_forward(y: number, b: number, P: number, K: number, N: number): void;
-  /** nnbnorm; x, y, dzdy, dzdx are [HW, C, N]; mu, sigma, g, b, dzdg, dzdb C floats each. */
-  bnorm_moments(x: number, mu: number, sigma: number, HW: number, C: number, N: number, epsilon: number): void;
-  bnorm_forward(x: number, g: number, b: number, mu: number, sigma: number, y: number, HW: number, C: number, N: number): void;
+  /** nnbnorm; x, y, dzdy, dzdx are [HW, C, N]; mu, sigma, g, b, dzdg, dzdb C floats each; channels [c0, c1). */
+  bnorm_moments(x: number, mu: number, sigma: number, HW: number, C: number, N: number, c0: number, c1: number, epsilon: number): void;
+  bnorm_forward(x: number, g: number, b: number, mu: number, sigma: number, y: number, HW: number, C: number, N: number,
+    c0: number, c1: number): void;
   bnorm_backward(x: number, g: number, mu: number, sigma: number, dzdy: number, dzdx: number,
-    dzdg: number, dzdb: number, HW: number, C: number, N: number): void;
+    dzdg: number, dzdb: number, HW: number, C: number, N: number, c0: number, c1: number): void;
   /** nndropout: y = mask .* x (the backward pass calls it with dzdy for x). */
   dropout_forward(x: number, mask: number, y: number, n: number): void;
   /**

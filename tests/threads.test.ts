@@ -5,15 +5,16 @@
 // keeps every call on the calling thread. Where the runtime has no threads (a page that is not
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, dispose, nnconv, nnconvt, randn, threadCount, type ConvOptions } from '../src/index.js';
+import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
 import { holdWorkers, limitThreads, workersRunning, workersStopped } from '../src/threads.js';
-import { memoryBytes, kernels } from '../src/wasm.js';
+import { memoryBytes, kernels, reserve, write, read } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
 import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
 import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
 import { planNoffset, noffsetForward, noffsetBackward, noffsetScratch } from '../src/blocks/noffset.js';
+import { planBnorm, bnormForward, bnormBackward, bnormThreads } from '../src/blocks/bnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
 await init({ threads: 2 });
@@ -137,6 +138,51 @@ describe.skipIf(!pooled())('nnnormalize (LRN) and nnnoffset resident passes on 2
       ]);
       expectExact(r2[0], r1[0], 'y');
       expectExact(r2[1], r1[1], 'dzdx');
+    });
+  }
+});
+
+describe.skipIf(!pooled())('nnbnorm on 2 threads against 1 (split by channels)', () => {
+  // 56x56x64x2: 401 408 values, enough for 2 threads (src/blocks/bnorm.ts MIN per thread).
+  const x = randn([56, 56, 64, 2], { seed: 11 });
+  const g = randn([64, 1], { seed: 12 }), b = randn([64, 1], { seed: 13 });
+  const dzdy = randn(x.shape, { seed: 14 });
+  const moments = new Tensor(Float32Array.from({ length: 128 }, (_, i) => (i < 64 ? 0.1 * (i - 32) : 0.5 + i / 64)), [64, 2]);
+
+  /** The resident passes over the whole tensors: y, dzdx, dzdg, dzdb and the moments buffer. */
+  function resident(given: boolean): Float32Array[] {
+    const opts = given ? { moments: moments.shape } : undefined;
+    const pf = planBnorm(x.shape, g.shape, b.shape, null, opts);
+    const pb = planBnorm(x.shape, g.shape, b.shape, dzdy.shape, opts);
+    const n = x.numel;
+    const [px, pg, pbb, pp, py, pd, pdg, pdb, pm] = reserve('test', n, 64, 64, n, n, n, 64, 64, 128);
+    [[px, x.data], [pg, g.data], [pbb, b.data], [pp, dzdy.data], [pm, moments.data]].forEach(([q, d]) => write(q as number, d as Float32Array));
+    bnormForward(pf, px, pg, pbb, py, pm);
+    const y = read(py, n), m1 = read(pm, 128);
+    bnormBackward(pb, px, pg, pp, pd, pdg, pdb, pm);
+    return [y, m1, read(pd, n), read(pdg, 64), read(pdb, 64)];
+  }
+
+  it('splits this size and keeps a small one on the calling thread', () => {
+    expect(bnormThreads(56 * 56, 64, 2)).toBe(2);
+    expect(bnormThreads(8 * 8, 16, 2)).toBe(1);
+    expect(bnormThreads(256 * 256, 1, 4), 'one channel stays whole').toBe(1);
+  });
+
+  for (const given of [false, true]) {
+    it(`resident passes${given ? ', moments given' : ' (batch statistics)'}: y, moments, dzdx, dzdg, dzdb bit for bit`, () => {
+      const [one, two] = both(() => resident(given));
+      ['y', 'moments', 'dzdx', 'dzdg', 'dzdb'].forEach((what, i) => expectExact(two[i], one[i], what));
+    });
+    it(`nnbnorm itself${given ? ', moments given' : ''}: forward and backward bit for bit`, () => {
+      const opts = given ? { moments } : {};
+      const [one, two] = both(() => [nnbnorm(x, g, b, opts), nnbnorm(x, g, b, dzdy, opts)] as const);
+      expectExact(two[0].data, one[0].data, 'y');
+      for (const k of ['dzdx', 'dzdg', 'dzdb', 'moments'] as const) expectExact(two[1][k].data, one[1][k].data, k);
+      // nnbnorm streams groups of channels; a channel's sums do not depend on its group.
+      const r = resident(given);
+      expectExact(one[0].data, r[0], 'y against the resident pass');
+      expectExact(one[1].dzdx.data, r[2], 'dzdx against the resident pass');
     });
   }
 });

@@ -4,6 +4,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
 import { kernels, streamChannels } from '../wasm.js';
+import { parallel, share, threadsFor, type Call, type Job } from '../threads.js';
 
 export interface BnormOptions {
   /** Added to the variance before the square root (default 1e-4, as vl_nnbnorm; simplenn's tidy uses 1e-5). >= 0. */
@@ -85,14 +86,54 @@ export function planBnorm(xShape: Shape4, gShape: Shape4, bShape: Shape4, dzdySh
   });
 }
 
+// Threads: the pool splits the channels (each channel's statistics, normalisation and sums are
+// its own, so the results are the same bits as on one thread); a channel stays whole.
+
+/** Values a thread must get before splitting pays for waking it. */
+const MIN = 1 << 17;
+
+/** Threads for C channels of HW*N values (1: stay on the calling thread). */
+export function bnormThreads(HW: number, C: number, N: number): number {
+  return Math.min(C, threadsFor(HW * C * N, MIN));
+}
+
+/** calls(c0, c1) for t shares of channels [0, C), one share per thread. */
+function byChannels(t: number, C: number, calls: (c0: number, c1: number) => Job): void {
+  parallel(kernels(), Array.from({ length: t }, (_, i) => {
+    const [c0, m] = share(C, t, i);
+    return calls(c0, c0 + m);
+  }));
+}
+
+/** Where a pass's C channels of [HW, C, N] tensors are, and its mu and sigma (C floats each). */
+interface At { HW: number; C: number; N: number; mu: number; sigma: number }
+
+/** The batch statistics of channels [c0, c1), or nothing when the moments are given. */
+function momentCalls(p: BnormPlan, a: At, px: number, c0: number, c1: number): Call[] {
+  return p.givenMoments ? [] : [['bnorm_moments', px, a.mu, a.sigma, a.HW, a.C, a.N, c0, c1, p.epsilon]];
+}
+
+/** The forward's calls for channels [c0, c1); the moments are computed first unless given. */
+function forwardCalls(p: BnormPlan, a: At, px: number, pg: number, pb: number, py: number): (c0: number, c1: number) => Job {
+  const { HW, C, N, mu, sigma } = a;
+  return (c0, c1) => [...momentCalls(p, a, px, c0, c1), ['bnorm_forward', px, pg, pb, mu, sigma, py, HW, C, N, c0, c1]];
+}
+
+/** The backward's calls, as forwardCalls. */
+function backwardCalls(p: BnormPlan, a: At, px: number, pg: number, pdzdy: number, pdzdx: number,
+  pdzdg: number, pdzdb: number): (c0: number, c1: number) => Job {
+  const { HW, C, N, mu, sigma } = a;
+  return (c0, c1) => [...momentCalls(p, a, px, c0, c1),
+    ['bnorm_backward', px, pg, mu, sigma, pdzdy, pdzdx, pdzdg, pdzdb, HW, C, N, c0, c1]];
+}
+
 /**
  * Resident forward: y at py from x at px, g at pg, b at pb; pm is the [C, 2] moments buffer
  * (mu then sigma), read when the plan has given moments and written with the batch's otherwise.
  */
 export function bnormForward(p: BnormPlan, px: number, pg: number, pb: number, py: number, pm: number): void {
-  const k = kernels();
-  if (!p.givenMoments) k.bnorm_moments(px, pm, pm + 4 * p.C, p.HW, p.C, p.N, p.epsilon);
-  k.bnorm_forward(px, pg, pb, pm, pm + 4 * p.C, py, p.HW, p.C, p.N);
+  const a = { HW: p.HW, C: p.C, N: p.N, mu: pm, sigma: pm + 4 * p.C };
+  byChannels(bnormThreads(p.HW, p.C, p.N), p.C, forwardCalls(p, a, px, pg, pb, py));
 }
 
 /**
@@ -101,9 +142,8 @@ export function bnormForward(p: BnormPlan, px: number, pg: number, pb: number, p
  */
 export function bnormBackward(p: BnormPlan, px: number, pg: number, pdzdy: number, pdzdx: number,
   pdzdg: number, pdzdb: number, pm: number): void {
-  const k = kernels();
-  if (!p.givenMoments) k.bnorm_moments(px, pm, pm + 4 * p.C, p.HW, p.C, p.N, p.epsilon);
-  k.bnorm_backward(px, pg, pm, pm + 4 * p.C, pdzdy, pdzdx, pdzdg, pdzdb, p.HW, p.C, p.N);
+  const a = { HW: p.HW, C: p.C, N: p.N, mu: pm, sigma: pm + 4 * p.C };
+  byChannels(bnormThreads(p.HW, p.C, p.N), p.C, backwardCalls(p, a, px, pg, pdzdy, pdzdx, pdzdg, pdzdb));
 }
 
 /**
@@ -151,27 +191,29 @@ export function nnbnorm(x: Tensor, g: Tensor, b: Tensor, a?: Tensor | BnormOptio
 // L2, so a 56x56x8 channel (25088 floats) goes alone, x and y side by side.
 const CHUNK = 1 << 16;
 
+// With t threads a group holds t times as much (t shares of channels); the arena holds the
+// group's channels as [HW, m, N], and g, b and the moments whole (offset o to the group's first).
 function forward(p: BnormPlan, x: Tensor, g: Tensor, b: Tensor, m: Tensor | null): Tensor {
-  const k = kernels();
   const { HW, C, N } = p;
-  const { out } = streamChannels(WHO, HW, C, N, CHUNK, [x.data], 1, [g.data, b.data, m === null ? 2 * C : m.data],
+  const t = bnormThreads(HW, C, N);
+  const { out } = streamChannels(WHO, HW, C, N, CHUNK * t, [x.data], 1, [g.data, b.data, m === null ? 2 * C : m.data],
     ([px, py, pg, pb, pm], c0, mc) => {
       const o = 4 * c0;
-      if (m === null) k.bnorm_moments(px, pm + o, pm + 4 * C + o, HW, mc, N, p.epsilon);
-      k.bnorm_forward(px, pg + o, pb + o, pm + o, pm + 4 * C + o, py, HW, mc, N);
+      const a = { HW, C: mc, N, mu: pm + o, sigma: pm + 4 * C + o };
+      byChannels(bnormThreads(HW, mc, N), mc, forwardCalls(p, a, px, pg + o, pb + o, py));
     });
   return new Tensor(out[0], x.shape);
 }
 
 function backward(p: BnormPlan, x: Tensor, g: Tensor, dzdy: Tensor, m: Tensor | null): BnormDerivatives {
-  const k = kernels();
   const { HW, C, N } = p;
-  const { out, extras } = streamChannels(WHO, HW, C, N, CHUNK, [x.data, dzdy.data], 1,
+  const t = bnormThreads(HW, C, N);
+  const { out, extras } = streamChannels(WHO, HW, C, N, CHUNK * t, [x.data, dzdy.data], 1,
     [g.data, m === null ? 2 * C : m.data, C, C],
     ([px, pp, pd, pg, pm, pdg, pdb], c0, mc) => {
       const o = 4 * c0;
-      if (m === null) k.bnorm_moments(px, pm + o, pm + 4 * C + o, HW, mc, N, p.epsilon);
-      k.bnorm_backward(px, pg + o, pm + o, pm + 4 * C + o, pp, pd, pdg + o, pdb + o, HW, mc, N);
+      const a = { HW, C: mc, N, mu: pm + o, sigma: pm + 4 * C + o };
+      byChannels(bnormThreads(HW, mc, N), mc, backwardCalls(p, a, px, pg + o, pp, pd, pdg + o, pdb + o));
     });
   const buffer = kernels().memory.buffer;
   const [, pm, pdg, pdb] = extras;
