@@ -15,6 +15,10 @@ import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/
 import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
 import { planNoffset, noffsetForward, noffsetBackward, noffsetScratch } from '../src/blocks/noffset.js';
 import { planBnorm, bnormForward, bnormBackward, bnormThreads } from '../src/blocks/bnorm.js';
+import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
+import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
+import { imageThreads, elementThreads } from '../src/blocks/image-threads.js';
+import { planSpnorm, spnormForward, spnormBackward, spnormScratch, spnormThreads } from '../src/blocks/spnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
 await init({ threads: 2 });
@@ -140,6 +144,49 @@ describe.skipIf(!pooled())('nnnormalize (LRN) and nnnoffset resident passes on 2
       expectExact(r2[1], r1[1], 'dzdx');
     });
   }
+});
+
+describe.skipIf(!pooled())('nnsoftmax (by images) and nnsigmoid (by values) resident passes on 2 threads against 1', () => {
+  const blocks = [
+    // 32x32x21 x 13 images: 279 552 values; the values' split point is not a multiple of the image.
+    { name: 'nnsoftmax', shape: [32, 32, 21, 13], plan: planSoftmax, fwd: softmaxForward, bwd: softmaxBackward,
+      splits: () => imageThreads(32 * 32, 21, 13) },
+    // 380x508x3 minus one column and an odd tail: the shares meet at a whole vector
+    { name: 'nnsigmoid', shape: [380, 507, 3, 1], plan: planSigmoid, fwd: sigmoidForward, bwd: sigmoidBackward,
+      splits: () => elementThreads(380 * 507 * 3) },
+  ] as const;
+  for (const b of blocks) {
+    it(`${b.name} on x ${b.shape.join('x')}: forward and backward bit for bit`, () => {
+      expect(b.splits(), 'the passes split').toBe(2);
+      const x = randn([...b.shape], { seed: 21 });
+      // scores up to +-100 send some vectors through the full-range exp
+      const xs = x.data.map((v, i) => (i % 97 === 0 ? 40 * v : v));
+      const dzdy = randn(x.shape, { seed: 22 });
+      const p = b.plan(x.shape, null), pb = b.plan(x.shape, dzdy.shape);
+      const [r1, r2] = both(() => [
+        residentRun([xs], x.numel, 0, ([px, py]) => b.fwd(p as never, px, py)),
+        residentRun([xs, dzdy.data], x.numel, 0, ([px, pp, pd]) => b.bwd(pb as never, px, pp, pd)),
+      ]);
+      expectExact(r2[0], r1[0], 'y');
+      expectExact(r2[1], r1[1], 'dzdx');
+    });
+  }
+});
+
+describe.skipIf(!pooled())('nnspnorm resident passes on 2 threads against 1 (split by planes)', () => {
+  it('x 64x60x7x5 (35 planes, an odd share), window 5x3: forward and backward bit for bit', () => {
+    const x = randn([64, 60, 7, 5], { seed: 31 });
+    const dzdy = randn(x.shape, { seed: 32 });
+    const param = [5, 3, 0.5, 0.75];
+    const p = planSpnorm(x.shape, param, null), pb = planSpnorm(x.shape, param, dzdy.shape);
+    expect(spnormThreads(p), 'the passes split').toBe(2);
+    const [r1, r2] = both(() => [
+      residentRun([x.data], x.numel, spnormScratch(p), ([px, py, ps]) => spnormForward(p, px, py, ps)),
+      residentRun([x.data, dzdy.data], x.numel, spnormScratch(pb), ([px, pp, pd, ps]) => spnormBackward(pb, px, pp, pd, ps)),
+    ]);
+    expectExact(r2[0], r1[0], 'y');
+    expectExact(r2[1], r1[1], 'dzdx');
+  });
 });
 
 describe.skipIf(!pooled())('nnbnorm on 2 threads against 1 (split by channels)', () => {

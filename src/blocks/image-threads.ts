@@ -1,7 +1,8 @@
-// The resident passes of the cross-channel blocks (nnnormalize / LRN, nnnoffset) split their N
-// images over the worker pool (src/threads.ts): each image is computed on its own, so results
-// are the same bit for bit. Their kernels take (...tensors, scratch, m, C, N, ...numbers) on
-// [m, C, N] tensors, and each thread gets its own scratch.
+// The resident passes of the cross-channel blocks (nnnormalize / LRN, nnnoffset, nnsoftmax) split
+// their N images over the worker pool (src/threads.ts): each image is computed on its own, so
+// results are the same bit for bit. Their kernels take (...tensors, [scratch,] m, C, N, ...numbers)
+// on [m, C, N] tensors, and each thread gets its own scratch. The element-wise ones (nnsigmoid)
+// split their values in whole vectors: kernel(...tensors, n).
 
 import { kernels, type Kernels } from '../wasm.js';
 import { parallel, share, threadsFor } from '../threads.js';
@@ -22,12 +23,32 @@ export function imageScratch(one: number, t: number): number {
 /**
  * kernel(...ptrs, scratch, m, C, N, ...rest) over images split across t threads; every pointer
  * in `ptrs` is a [m, C, N] tensor (m*C floats per image); `one` is one thread's scratch floats.
+ * A kernel without scratch gets ps = null: kernel(...ptrs, m, C, N, ...rest).
  */
-export function byImages(name: keyof Kernels, t: number, ptrs: number[], ps: number, one: number,
+export function byImages(name: keyof Kernels, t: number, ptrs: number[], ps: number | null, one: number,
   m: number, C: number, N: number, rest: number[]): void {
   const per = 4 * ((one + 3) & ~3);
   parallel(kernels(), Array.from({ length: t }, (_, i) => {
     const [n0, c] = share(N, t, i);
-    return [[name, ...ptrs.map((q) => q + 4 * n0 * m * C), ps + i * per, m, C, c, ...rest]];
+    const at = ptrs.map((q) => q + 4 * n0 * m * C);
+    return [[name, ...(ps === null ? at : [...at, ps + i * per]), m, C, c, ...rest]];
+  }));
+}
+
+/** Values a thread of an element-wise pass gets at the least; shares are multiples of SPAN values. */
+const SPAN = 64;
+
+/** Threads for an element-wise pass over n values. */
+export function elementThreads(n: number): number {
+  return threadsFor(n, MIN);
+}
+
+/** kernel(...ptrs, count) over [0, n) in t shares of whole SPANs (the last takes the rest). */
+export function byElements(name: keyof Kernels, t: number, ptrs: number[], n: number): void {
+  const spans = Math.ceil(n / SPAN);
+  parallel(kernels(), Array.from({ length: t }, (_, i) => {
+    const [s0, c] = share(spans, t, i);
+    const a = s0 * SPAN, z = Math.min(n, (s0 + c) * SPAN);
+    return [[name, ...ptrs.map((q) => q + 4 * a), z - a]];
   }));
 }

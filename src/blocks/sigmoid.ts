@@ -3,6 +3,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
 import { kernels, streamPlanes } from '../wasm.js';
+import { byElements, elementThreads } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). */
 export interface SigmoidPlan {
@@ -22,12 +23,12 @@ export function planSigmoid(x: Shape4, dzdy: Shape4 | null): SigmoidPlan {
 
 /** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
 export function sigmoidForward(p: SigmoidPlan, px: number, py: number): void {
-  kernels().sigmoid_forward(px, py, p.n);
+  byElements('sigmoid_forward', elementThreads(p.n), [px, py], p.n);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy (y is recomputed from x). */
 export function sigmoidBackward(p: SigmoidPlan, px: number, pdzdy: number, pdzdx: number): void {
-  kernels().sigmoid_backward(px, pdzdy, pdzdx, p.n);
+  byElements('sigmoid_backward', elementThreads(p.n), [px, pdzdy, pdzdx], p.n);
 }
 
 /**

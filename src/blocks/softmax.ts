@@ -3,6 +3,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
 import { kernels, reserve, fresh } from '../wasm.js';
+import { byImages, imageThreads } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). P = H*W pixels per image. */
 export interface SoftmaxPlan {
@@ -26,12 +27,12 @@ export function planSoftmax(x: Shape4, dzdy: Shape4 | null): SoftmaxPlan {
 
 /** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
 export function softmaxForward(p: SoftmaxPlan, px: number, py: number): void {
-  if (p.n > 0) kernels().softmax_forward(px, py, p.P, p.C, p.N);
+  if (p.n > 0) byImages('softmax_forward', imageThreads(p.P, p.C, p.N), [px, py], null, 0, p.P, p.C, p.N, []);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy (y is recomputed from x). */
 export function softmaxBackward(p: SoftmaxPlan, px: number, pdzdy: number, pdzdx: number): void {
-  if (p.n > 0) kernels().softmax_backward(px, pdzdy, pdzdx, p.P, p.C, p.N);
+  if (p.n > 0) byImages('softmax_backward', imageThreads(p.P, p.C, p.N), [px, pdzdy, pdzdx], null, 0, p.P, p.C, p.N, []);
 }
 
 /**

@@ -4,6 +4,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show, MAX_OPTION } from '../options.js';
 import { kernels, streamPlanes, type PoolDims } from '../wasm.js';
+import { parallel, share, threadsFor, type Call } from '../threads.js';
 import { planPool, type PoolPlan } from './pool.js';
 
 /** What both passes need, checked once (from shapes). */
@@ -57,9 +58,21 @@ function poolScratchOf(q: PoolPlan): number {
   return kernels().pool_scratch(q.H, q.W, q.Ho, q.Wo, q.pool[1], q.stride[1], d[12]);
 }
 
-/** Scratch floats of both resident passes (the backward's, the larger): two tensors of N2-sized lines and the pool's. */
+// Threads: the resident passes split the C*N planes (each plane's window means are its own, and
+// the other steps are element-wise), so the results are the same bits as on one thread. Each
+// thread has its own pool lines; the a and b buffers are sliced by plane like the tensors.
+
+/** Values a thread must get before splitting pays (a power, a pool and two passes per value). */
+const MIN = 1 << 16;
+
+/** Threads for the resident passes of p. */
+export function spnormThreads(p: SpnormPlan): number {
+  return Math.min(p.shape[2] * p.shape[3], threadsFor(p.n, MIN));
+}
+
+/** Scratch floats of both resident passes (the backward's, the larger): two tensors of N2-sized lines and each thread's pool lines. */
 export function spnormScratch(p: SpnormPlan): number {
-  return p.pool === null ? 0 : 2 * align4(p.n) + poolScratchOf(p.pool);
+  return p.pool === null ? 0 : 2 * align4(p.n) + spnormThreads(p) * align4(poolScratchOf(p.pool));
 }
 
 /** The pool kernels' argument list for m planes. */
@@ -69,40 +82,55 @@ function dimsFor(q: PoolPlan, m: number): PoolDims {
   return d;
 }
 
-/** The forward steps on m planes: y = (1 + alpha avgpool(x^2))^-beta x; a = n2 (n floats), s = the pool's scratch. */
-function forwardSteps(p: SpnormPlan, q: PoolPlan, m: number, px: number, py: number, a: number, s: number): void {
-  const k = kernels();
+/** The forward's calls on m planes: y = (1 + alpha avgpool(x^2))^-beta x; a = n2 (n floats), s = the pool's scratch. */
+function forwardCalls(p: SpnormPlan, q: PoolPlan, m: number, px: number, py: number, a: number, s: number): Call[] {
   const n = m * q.H * q.W;
-  k.spnorm_square_forward(px, py, n);
-  k.pool_avg_forward(py, a, s, 0, q.W, ...dimsFor(q, m));
-  k.spnorm_forward(px, a, py, n, p.alpha, p.beta);
+  return [
+    ['spnorm_square_forward', px, py, n],
+    ['pool_avg_forward', py, a, s, 0, q.W, ...dimsFor(q, m)],
+    ['spnorm_forward', px, a, py, n, p.alpha, p.beta],
+  ];
 }
 
-/** The backward steps on m planes; a and b hold n floats each, s the pool's scratch. */
-function backwardSteps(p: SpnormPlan, q: PoolPlan, m: number, px: number, pp: number, pd: number, a: number, b: number, s: number): void {
-  const k = kernels();
+/** The backward's calls on m planes; a and b hold n floats each, s the pool's scratch. */
+function backwardCalls(p: SpnormPlan, q: PoolPlan, m: number, px: number, pp: number, pd: number, a: number, b: number, s: number): Call[] {
   const n = m * q.H * q.W;
   const d = dimsFor(q, m);
-  k.spnorm_square_forward(px, pd, n);            // x^2 in dzdx's place
-  k.pool_avg_forward(pd, a, s, 0, q.W, ...d);    // a = N2
-  k.spnorm_backward(px, a, pp, b, pd, n, p.alpha, p.beta); // dzdx = f^-beta dzdy, b = f^(-beta-1) dzdy x
-  k.pool_avg_backward(b, a, s, ...d);            // a = t (b overwritten)
-  k.spnorm_combine_backward(px, a, pd, pd, n, 2 * p.alpha * p.beta);
+  return [
+    ['spnorm_square_forward', px, pd, n],                      // x^2 in dzdx's place
+    ['pool_avg_forward', pd, a, s, 0, q.W, ...d],              // a = N2
+    ['spnorm_backward', px, a, pp, b, pd, n, p.alpha, p.beta], // dzdx = f^-beta dzdy, b = f^(-beta-1) dzdy x
+    ['pool_avg_backward', b, a, s, ...d],                      // a = t (b overwritten)
+    ['spnorm_combine_backward', px, a, pd, pd, n, 2 * p.alpha * p.beta],
+  ];
+}
+
+/**
+ * calls(m, o, s) for each thread's share of the C*N planes: m planes starting o bytes into every
+ * tensor and buffer, s its pool lines (after the two buffers at ps).
+ */
+function byPlanes(p: SpnormPlan, q: PoolPlan, ps: number, calls: (m: number, o: number, s: number) => Call[]): void {
+  const t = spnormThreads(p);
+  const lines = ps + 8 * align4(p.n), one = 4 * align4(poolScratchOf(q));
+  parallel(kernels(), Array.from({ length: t }, (_, i) => {
+    const [m0, m] = share(q.C * q.N, t, i);
+    return calls(m, 4 * m0 * q.H * q.W, lines + i * one);
+  }));
 }
 
 /** Resident forward: y at `py` from x at `px`, scratch at `ps` (spnormScratch floats). */
 export function spnormForward(p: SpnormPlan, px: number, py: number, ps: number): void {
-  if (p.pool === null) return;
-  const m = p.shape[2] * p.shape[3];
-  forwardSteps(p, p.pool, m, px, py, ps, ps + 4 * 2 * align4(p.n));
+  const q = p.pool;
+  if (q === null) return;
+  byPlanes(p, q, ps, (m, o, s) => forwardCalls(p, q, m, px + o, py + o, ps + o, s));
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy. */
 export function spnormBackward(p: SpnormPlan, px: number, pdzdy: number, pdzdx: number, ps: number): void {
-  if (p.pool === null) return;
-  const m = p.shape[2] * p.shape[3];
-  const t = 4 * align4(p.n);
-  backwardSteps(p, p.pool, m, px, pdzdy, pdzdx, ps, ps + t, ps + 2 * t);
+  const q = p.pool;
+  if (q === null) return;
+  const b = ps + 4 * align4(p.n);
+  byPlanes(p, q, ps, (m, o, s) => backwardCalls(p, q, m, px + o, pdzdy + o, pdzdx + o, ps + o, b + o, s));
 }
 
 /**
@@ -132,10 +160,10 @@ export function nnspnorm(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Te
   let y: Float32Array;
   if (tp === null) {
     y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane]], plane, t + pool,
-      ([px, py, s], m) => forwardSteps(p, q, m, px, py, s, s + 4 * t));
+      ([px, py, s], m) => parallel(kernels(), [forwardCalls(p, q, m, px, py, s, s + 4 * t)]));
   } else {
     y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane], [tp.data, plane]], plane, 2 * t + pool,
-      ([px, pp, pd, s], m) => backwardSteps(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t));
+      ([px, pp, pd, s], m) => parallel(kernels(), [backwardCalls(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t)]));
   }
   return new Tensor(y, p.shape);
 }
