@@ -18,6 +18,8 @@ import { planBnorm, bnormForward, bnormBackward, bnormThreads } from '../src/blo
 import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
 import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
 import { imageThreads, elementThreads } from '../src/blocks/image-threads.js';
+import { planRelu, reluForward, reluBackward } from '../src/blocks/relu.js';
+import { dropoutForward } from '../src/blocks/dropout.js';
 import { planSpnorm, spnormForward, spnormBackward, spnormScratch, spnormThreads } from '../src/blocks/spnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
@@ -171,6 +173,23 @@ describe.skipIf(!pooled())('nnsoftmax (by images) and nnsigmoid (by values) resi
       expectExact(r2[1], r1[1], 'dzdx');
     });
   }
+});
+
+describe.skipIf(!pooled())('nnrelu (leaky) and nndropout resident passes on 2 threads against 1 (split by values)', () => {
+  it('x 380x507x3 (an odd tail): relu forward and backward, and the mask product, bit for bit', () => {
+    const shape = [380, 507, 3, 1] as const;
+    const x = randn([...shape], { seed: 41 }), dzdy = randn([...shape], { seed: 42 });
+    const mask = Float32Array.from(randn([...shape], { seed: 43 }).data, (v) => (v > 0 ? 2 : 0));
+    const p = planRelu([...shape], null, { leak: 0.1 }), pb = planRelu([...shape], [...shape], { leak: 0.1 });
+    expect(elementThreads(x.numel), 'the passes split').toBe(2);
+    const dp = { n: x.numel } as never;
+    const [r1, r2] = both(() => [
+      residentRun([x.data], x.numel, 0, ([px, py]) => reluForward(p, px, py)),
+      residentRun([x.data, dzdy.data], x.numel, 0, ([px, pp, pd]) => reluBackward(pb, px, pp, pd)),
+      residentRun([x.data, mask], x.numel, 0, ([px, pm, py]) => dropoutForward(dp, px, pm, py)),
+    ]);
+    ['relu y', 'relu dzdx', 'mask .* x'].forEach((what, i) => expectExact(r2[i], r1[i], what));
+  });
 });
 
 describe.skipIf(!pooled())('nnspnorm resident passes on 2 threads against 1 (split by planes)', () => {

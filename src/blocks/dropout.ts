@@ -5,6 +5,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
 import { kernels, streamPlanes, fresh, view } from '../wasm.js';
+import { byElements, elementThreads } from './image-threads.js';
 import { maskRandom } from '../random.js';
 
 export interface DropoutOptions {
@@ -100,12 +101,12 @@ export function dropoutMask(p: DropoutPlan, pmask: number): void {
 
 /** Resident forward: y = mask .* x. */
 export function dropoutForward(p: DropoutPlan, px: number, pmask: number, py: number): void {
-  kernels().dropout_forward(px, pmask, py, p.n);
+  byElements('dropout_forward', elementThreads(p.n), [px, pmask, py], p.n);
 }
 
 /** Resident backward: dzdx = mask .* dzdy (the forward's kernel). */
 export function dropoutBackward(p: DropoutPlan, pdzdy: number, pmask: number, pdzdx: number): void {
-  kernels().dropout_forward(pdzdy, pmask, pdzdx, p.n);
+  byElements('dropout_forward', elementThreads(p.n), [pdzdy, pmask, pdzdx], p.n);
 }
 
 /**

@@ -1,8 +1,8 @@
 // The resident passes of the cross-channel blocks (nnnormalize / LRN, nnnoffset, nnsoftmax) split
 // their N images over the worker pool (src/threads.ts): each image is computed on its own, so
 // results are the same bit for bit. Their kernels take (...tensors, [scratch,] m, C, N, ...numbers)
-// on [m, C, N] tensors, and each thread gets its own scratch. The element-wise ones (nnsigmoid)
-// split their values in whole vectors: kernel(...tensors, n).
+// on [m, C, N] tensors, and each thread gets its own scratch. The element-wise ones (nnrelu,
+// nnsigmoid, nndropout) split their values in whole vectors: kernel(...tensors, n, ...numbers).
 
 import { kernels, type Kernels } from '../wasm.js';
 import { parallel, share, threadsFor } from '../threads.js';
@@ -43,12 +43,12 @@ export function elementThreads(n: number): number {
   return threadsFor(n, MIN);
 }
 
-/** kernel(...ptrs, count) over [0, n) in t shares of whole SPANs (the last takes the rest). */
-export function byElements(name: keyof Kernels, t: number, ptrs: number[], n: number): void {
+/** kernel(...ptrs, count, ...rest) over [0, n) in t shares of whole SPANs (the last takes the rest). */
+export function byElements(name: keyof Kernels, t: number, ptrs: number[], n: number, rest: number[] = []): void {
   const spans = Math.ceil(n / SPAN);
   parallel(kernels(), Array.from({ length: t }, (_, i) => {
     const [s0, c] = share(spans, t, i);
     const a = s0 * SPAN, z = Math.min(n, (s0 + c) * SPAN);
-    return [[name, ...ptrs.map((q) => q + 4 * a), z - a]];
+    return [[name, ...ptrs.map((q) => q + 4 * a), z - a, ...rest]];
   }));
 }

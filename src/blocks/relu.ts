@@ -3,6 +3,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, splitArity } from '../options.js';
 import { kernels, streamPlanes } from '../wasm.js';
+import { byElements, elementThreads } from './image-threads.js';
 
 export interface ReluOptions {
   /** Slope for x <= 0 (default 0). y = x for x > 0, leak * x otherwise. */
@@ -29,12 +30,12 @@ export function planRelu(x: Shape4, dzdy: Shape4 | null, opts: ReluOptions | und
 
 /** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
 export function reluForward(p: ReluPlan, px: number, py: number): void {
-  kernels().relu_forward(px, py, p.n, p.leak);
+  byElements('relu_forward', elementThreads(p.n), [px, py], p.n, [p.leak]);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy. */
 export function reluBackward(p: ReluPlan, px: number, pdzdy: number, pdzdx: number): void {
-  kernels().relu_backward(px, pdzdy, pdzdx, p.n, p.leak);
+  byElements('relu_backward', elementThreads(p.n), [px, pdzdy, pdzdx], p.n, [p.leak]);
 }
 
 /**
