@@ -31,7 +31,7 @@ function timeCall(f: () => unknown, budgetMs: number): number {
   return median(t);
 }
 
-/** Median step of an epoch of `batches` batches of 100 (the first 2 are warm-up), and the epoch's seconds. */
+/** Median step of an epoch of `batches` batches of 100 (the first 3 are warm-up), and the epoch's milliseconds. */
 async function train(batches: number): Promise<[number, number]> {
   const steps: number[] = [];
   let last = -1, seen = 0;

@@ -94,7 +94,7 @@ const MIN = 1 << 17;
 
 /** Threads for C channels of HW*N values (1: stay on the calling thread). */
 export function bnormThreads(HW: number, C: number, N: number): number {
-  return Math.min(C, threadsFor(HW * C * N, MIN));
+  return Math.max(1, Math.min(C, threadsFor(HW * C * N, MIN)));
 }
 
 /** calls(c0, c1) for t shares of channels [0, C), one share per thread. */
@@ -191,29 +191,29 @@ export function nnbnorm(x: Tensor, g: Tensor, b: Tensor, a?: Tensor | BnormOptio
 // L2, so a 56x56x8 channel (25088 floats) goes alone, x and y side by side.
 const CHUNK = 1 << 16;
 
-// With t threads a group holds t times as much (t shares of channels); the arena holds the
-// group's channels as [HW, m, N], and g, b and the moments whole (offset o to the group's first).
+// nnbnorm alone streams groups of channels through the arena on the calling thread: its copies
+// in and out are most of its time, and a group sized for the cache is too little to split. The
+// arena holds the group's channels as [HW, m, N], and g, b and the moments whole (offset o to
+// the group's first).
 function forward(p: BnormPlan, x: Tensor, g: Tensor, b: Tensor, m: Tensor | null): Tensor {
   const { HW, C, N } = p;
-  const t = bnormThreads(HW, C, N);
-  const { out } = streamChannels(WHO, HW, C, N, CHUNK * t, [x.data], 1, [g.data, b.data, m === null ? 2 * C : m.data],
+  const { out } = streamChannels(WHO, HW, C, N, CHUNK, [x.data], 1, [g.data, b.data, m === null ? 2 * C : m.data],
     ([px, py, pg, pb, pm], c0, mc) => {
       const o = 4 * c0;
       const a = { HW, C: mc, N, mu: pm + o, sigma: pm + 4 * C + o };
-      byChannels(bnormThreads(HW, mc, N), mc, forwardCalls(p, a, px, pg + o, pb + o, py));
+      byChannels(1, mc, forwardCalls(p, a, px, pg + o, pb + o, py));
     });
   return new Tensor(out[0], x.shape);
 }
 
 function backward(p: BnormPlan, x: Tensor, g: Tensor, dzdy: Tensor, m: Tensor | null): BnormDerivatives {
   const { HW, C, N } = p;
-  const t = bnormThreads(HW, C, N);
-  const { out, extras } = streamChannels(WHO, HW, C, N, CHUNK * t, [x.data, dzdy.data], 1,
+  const { out, extras } = streamChannels(WHO, HW, C, N, CHUNK, [x.data, dzdy.data], 1,
     [g.data, m === null ? 2 * C : m.data, C, C],
     ([px, pp, pd, pg, pm, pdg, pdb], c0, mc) => {
       const o = 4 * c0;
       const a = { HW, C: mc, N, mu: pm + o, sigma: pm + 4 * C + o };
-      byChannels(bnormThreads(HW, mc, N), mc, backwardCalls(p, a, px, pg + o, pp, pd, pdg + o, pdb + o));
+      byChannels(1, mc, backwardCalls(p, a, px, pg + o, pp, pd, pdg + o, pdb + o));
     });
   const buffer = kernels().memory.buffer;
   const [, pm, pdg, pdb] = extras;

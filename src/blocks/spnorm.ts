@@ -67,7 +67,7 @@ const MIN = 1 << 16;
 
 /** Threads for the resident passes of p. */
 export function spnormThreads(p: SpnormPlan): number {
-  return Math.min(p.shape[2] * p.shape[3], threadsFor(p.n, MIN));
+  return Math.max(1, Math.min(p.shape[2] * p.shape[3], threadsFor(p.n, MIN)));
 }
 
 /** Scratch floats of both resident passes (the backward's, the larger): two tensors of N2-sized lines and each thread's pool lines. */
