@@ -284,6 +284,13 @@ describe('nnbnorm shapes, inputs and the resident runners', () => {
     expectExact(y2, nnbnorm(x, g, b, { moments: new Tensor(mm, [5, 2]) }).data, 'y with moments');
   });
 
+  it('resident runners with no channels (x 4x4x0x2) run nothing and throw nothing', () => {
+    const fp = planBnorm([4, 4, 0, 2], [0, 1, 1, 1], [0, 1, 1, 1], null);
+    const bp = planBnorm([4, 4, 0, 2], [0, 1, 1, 1], [0, 1, 1, 1], [4, 4, 0, 2]);
+    const [q] = reserve('test', 4);
+    expect(() => { bnormForward(fp, q, q, q, q, q); bnormBackward(bp, q, q, q, q, q, q, q); }).not.toThrow();
+  });
+
   it('a channel streamed alone (a group of one, 127x129x4x2: runs not a whole number of sum blocks) sums as in the whole tensor: the same bits', () => {
     const shape: Shape = [127, 129, 4, 2];
     const { x, g, b, p } = inputs(shape, 15);
