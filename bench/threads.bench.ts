@@ -11,10 +11,17 @@
 //     batches (getBatch, shuffle and update included; goal <= 0.6), here with no other library's
 //     threads in the process (the peers bench's epoch shares the cores with ORT-web's pool);
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
-//     the calling thread).
+//     the calling thread);
+//   - the resident passes (no copies, as simplenn runs them) of nnbnorm, nnsoftmax, nnspnorm and
+//     nnsigmoid, forward + backward.
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
 import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
 import { charEpoch } from './charcnn.js';
+import { reserve, write } from '../src/wasm.js';
+import { planBnorm, bnormForward, bnormBackward } from '../src/blocks/bnorm.js';
+import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
+import { planSpnorm, spnormForward, spnormBackward, spnormScratch } from '../src/blocks/spnorm.js';
+import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
 
 const ROUNDS = Number(process.env.THREADS_BENCH_ROUNDS ?? 5);
 const median = (a: number[]): number => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
@@ -49,7 +56,27 @@ const cx = randn([14, 14, 20, 100], { seed: 1 }), cw = randn([5, 5, 20, 50], { s
 const v4 = randn([56, 56, 64, 4], { seed: 1 }), vp4 = randn([56, 56, 64, 4], { seed: 3 });
 const sx = randn([32, 32, 3], { seed: 1 }), sw = randn([3, 3, 3, 8], { seed: 2 });
 
-const rows: { name: string; f: () => unknown; budget: number; goal?: number }[] = [
+/**
+ * A resident pass as simplenn runs it (tensors already in WebAssembly memory, no copies):
+ * `make` reserves and fills its buffers in the current init()'s memory and returns the call.
+ */
+function resident(inputs: Float32Array[], out: number, scratch: () => number, call: (ptrs: number[]) => void): () => () => void {
+  return () => {
+    const ptrs = reserve('threads.bench', ...inputs.map((a) => a.length), ...new Array<number>(out).fill(inputs[0].length), scratch());
+    inputs.forEach((a, i) => write(ptrs[i], a));
+    return () => call(ptrs);
+  };
+}
+const bx = randn([56, 56, 64, 8], { seed: 1 }), bp = randn(bx.shape, { seed: 2 }), bg = randn([64, 1], { seed: 3 });
+const bnF = planBnorm(bx.shape, bg.shape, bg.shape, null), bnB = planBnorm(bx.shape, bg.shape, bg.shape, bp.shape);
+const smx = randn([32, 32, 21, 16], { seed: 1 }), smp = randn(smx.shape, { seed: 2 });
+const smF = planSoftmax(smx.shape, null), smB = planSoftmax(smx.shape, smp.shape);
+const spx = randn([56, 56, 64, 2], { seed: 1 }), spp = randn(spx.shape, { seed: 2 });
+const spF = planSpnorm(spx.shape, [3, 3, 1, 0.5], null), spB = planSpnorm(spx.shape, [3, 3, 1, 0.5], spp.shape);
+const sgx = randn([380, 508, 10], { seed: 1 }), sgp = randn(sgx.shape, { seed: 2 });
+const sgF = planSigmoid(sgx.shape, null), sgB = planSigmoid(sgx.shape, sgp.shape);
+
+const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budget: number; goal?: number }[] = [
   { name: 'practical conv forward 384x512x3 * 5x5x3x10', f: () => nnconv(px, pw, null), budget: 600 },
   { name: 'VGG layer forward 56x56x64 * 3x3x64x64 pad 1', f: () => nnconv(vx, vw, null, { pad: 1 }), budget: 400 },
   { name: 'conv backward (dzdx + dzdw) 14x14x20x100 * 5x5x20x50', f: () => nnconv(cx, cw, null, cp, { der: { b: false } }),
@@ -57,6 +84,19 @@ const rows: { name: string; f: () => unknown; budget: number; goal?: number }[] 
   { name: 'conv backward (dzdx + dzdw) VGG layer, 4 images', f: () => nnconv(v4, vw, null, vp4, { pad: 1, der: { b: false } }),
     budget: 600, goal: 0.6 },
   { name: 'small call 32x32x3 * 3x3x3x8 (threads on vs off)', f: () => nnconv(sx, sw, null), budget: 300, goal: 1.05 },
+  // The other blocks' resident passes, forward then backward in one call (split by channels,
+  // images, planes and value ranges).
+  { name: 'resident bnorm forward + backward 56x56x64 x 8', budget: 300,
+    // s: the moments (mu, sigma: 128 floats), then dzdg and dzdb (64 each)
+    make: resident([bx.data, bp.data, bg.data, bg.data], 2, () => 256, ([x, p, g, b, y, d, s]) => {
+      bnormForward(bnF, x, g, b, y, s); bnormBackward(bnB, x, g, p, d, s + 512, s + 768, s); }) },
+  { name: 'resident softmax forward + backward 32x32x21 x 16', budget: 300,
+    make: resident([smx.data, smp.data], 2, () => 0, ([x, p, y, d]) => { softmaxForward(smF, x, y); softmaxBackward(smB, x, p, d); }) },
+  { name: 'resident spnorm forward + backward 56x56x64 x 2, [3 3 1 0.5]', budget: 300,
+    make: resident([spx.data, spp.data], 2, () => spnormScratch(spB), ([x, p, y, d, s]) => {
+      spnormForward(spF, x, y, s); spnormBackward(spB, x, p, d, s); }) },
+  { name: 'resident sigmoid forward + backward 380x508x10', budget: 300,
+    make: resident([sgx.data, sgp.data], 2, () => 0, ([x, p, y, d]) => { sigmoidForward(sgF, x, y); sigmoidBackward(sgB, x, p, d); }) },
 ];
 
 const ms = new Map<string, [number[], number[]]>();
@@ -68,7 +108,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [i, threads] of [1, 2].entries()) {
     await init({ threads });
     seen += `${threadCount()}`;
-    for (const r of rows) ms.get(r.name)![i].push(timeCall(r.f, r.budget));
+    for (const r of rows) ms.get(r.name)![i].push(timeCall(r.make ? r.make() : r.f!, r.budget));
     const [step, epoch] = await train(20);
     ms.get(TRAIN)![i].push(step);
     ms.get(EPOCH)![i].push(epoch);
