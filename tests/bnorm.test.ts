@@ -288,7 +288,10 @@ describe('nnbnorm shapes, inputs and the resident runners', () => {
     const fp = planBnorm([4, 4, 0, 2], [0, 1, 1, 1], [0, 1, 1, 1], null);
     const bp = planBnorm([4, 4, 0, 2], [0, 1, 1, 1], [0, 1, 1, 1], [4, 4, 0, 2]);
     const [q] = reserve('test', 4);
+    const marks = Float32Array.of(1, 2, 3, 4);
+    write(q, marks);
     expect(() => { bnormForward(fp, q, q, q, q, q); bnormBackward(bp, q, q, q, q, q, q, q); }).not.toThrow();
+    expectExact(read(q, 4), marks, 'memory the passes were pointed at');
   });
 
   it('a channel streamed alone (a group of one, 127x129x4x2: runs not a whole number of sum blocks) sums as in the whole tensor: the same bits', () => {
