@@ -44,17 +44,15 @@ let tot2: f64 = 0;
  */
 // @ts-ignore: decorator
 @inline function sum2(STATS: bool, x: usize, p: usize, k: f32, HW: i32, C: i32, N: i32, c: i32): void {
-  const len = HW;
-  const runs = N;
   const kv = f32x4.splat(k);
   let s1: f64 = 0;
   let s2: f64 = 0;
-  for (let n = 0; n < runs; n++) {
+  for (let n = 0; n < N; n++) {
     // run start: element HW*(c + C*n)
     const o = <usize>HW * (<usize>c + <usize>C * <usize>n) << 2;
     const xr = x + o;
     const pr = p + o;
-    const nv = vecFloor(len);
+    const nv = vecFloor(HW);
     let i = 0;
     while (i < nv) {
       const end = min(nv, i + BLOCK);
@@ -87,7 +85,7 @@ let tot2: f64 = 0;
       s1 += hsum(f32x4.add(a1, b1));
       s2 += hsum(f32x4.add(a2, b2));
     }
-    for (; i < len; i++) {
+    for (; i < HW; i++) {
       const t = ld1(xr, i) - k;
       if (STATS) {
         s1 += <f64>t; s2 += <f64>(t * t);

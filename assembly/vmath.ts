@@ -114,11 +114,12 @@ const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_
 export const EXPN_MAX: f32 = EXPN_MAX_;
 
 /**
- * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX] (no NaN): the
- * same reduction and polynomial (expPoly), 2^n applied as one factor. Where every lane is in that
- * range the result is vexp's bit for bit (both scalings are then exact), so it is within
- * 1 ulp too; outside it the result is meaningless. Callers test a vector with
- * expnOk and give vexp the vectors that fail, so lanes never depend on their neighbours.
+ * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX]: the same reduction
+ * and polynomial (expPoly), 2^n applied as one factor. Where every lane is in that range the
+ * result is vexp's bit for bit (both scalings are then exact), so it is within 1 ulp too; a NaN
+ * lane gives NaN, as vexp's; elsewhere outside the range the result is meaningless. Callers test
+ * a vector (expnOk, or sigmoid's test that lets NaN through) or a whole run (softmax's least
+ * x - m) and give vexp what fails, so a lane never depends on its neighbours.
  */
 // @ts-ignore: decorator
 @inline export function vexpn(x: v128): v128 {

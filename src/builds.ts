@@ -1,7 +1,8 @@
 // The kernel builds, and which one init() compiles when it is given no source.
 //
-// Both come from the same AssemblyScript sources (asconfig targets `release` and
-// `release-relaxed`). They differ in simd.ts's madd(), the multiply-add of the GEMM
+// All four come from the same AssemblyScript sources (asconfig targets `release`,
+// `release-relaxed`, and their shared-memory forms `release-shared`, `release-shared-relaxed`,
+// which the worker pool uses). SIMD and relaxed SIMD differ in simd.ts's madd(), the multiply-add of the GEMM
 // micro-kernels: `f32x4.add(f32x4.mul(a, b), c)` in the SIMD build, f32x4.relaxed_madd (a
 // fused multiply-add, rounded once, on CPUs that have one) in the relaxed-SIMD build. Engines
 // that do not accept relaxed SIMD (Node 20 without its flag, Safari, Bun today) refuse to
@@ -11,7 +12,7 @@
 import { kernels } from './wasm.js';
 import { threads } from './threads.js';
 
-/** The kernel builds the package ships. */
+/** The two instruction sets of the builds the package ships (each in an own-memory and a shared-memory form). */
 export type KernelBuild = 'simd' | 'relaxed-simd';
 
 /** What kernelsInfo() reports. */

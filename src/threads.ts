@@ -101,6 +101,21 @@ export function share(n: number, t: number, i: number): [number, number] {
 }
 
 /**
+ * n items (images, planes, channels, values) in t shares run at once: job(first, count, i) is
+ * share i's calls (share()'s counts). One share runs here with no job list built; no items, no calls.
+ */
+export function split(k: Kernels, t: number, n: number, job: (first: number, count: number, i: number) => Job): void {
+  if (t <= 1) {
+    if (n > 0) runJob(k, job(0, n, 0));
+    return;
+  }
+  parallel(k, Array.from({ length: t }, (_, i) => {
+    const [first, count] = share(n, t, i);
+    return job(first, count, i);
+  }));
+}
+
+/**
  * Run jobs[0] on the calling thread and jobs[t] on worker t at the same time; returns when
  * all are done. jobs.length <= threads(). A worker that is not running yet (init() does not wait
  * for them unless threads were asked for) has its job run here, after jobs[0]: the same jobs in
@@ -110,10 +125,10 @@ export function share(n: number, t: number, i: number): [number, number] {
 export function parallel(k: Kernels, jobs: Job[]): void {
   const p = pool !== null && pool.k === k ? pool : null;
   if (jobs.length > 1 && (p === null || jobs.length > p.size)) {
-    throw new Error(`nnblocks: ${jobs.length} jobs for a pool of ${threads()} threads`);
+    throw new Error(`nnblocks: ${jobs.length} jobs (${jobs[0]?.[0]?.[0] ?? 'no kernel'}, ...) for a pool of ${p?.size ?? 1} threads`);
   }
-  if (p === null || jobs.length === 1) {
-    runJob(k, jobs[0]);
+  if (p === null || jobs.length <= 1) {
+    if (jobs.length === 1) runJob(k, jobs[0]);
     return;
   }
   const seq = p.seq = (p.seq + 1) | 0;
@@ -121,11 +136,14 @@ export function parallel(k: Kernels, jobs: Job[]): void {
   for (let t = 1; t < jobs.length; t++) {
     if (p.ready[t] === 0 && Atomics.load(p.ctrl, t * SLOT + READY) === 1) p.ready[t] = 1;
     if (p.ready[t] === 0 || held) { here.push(t); continue; }
+    // every job is encoded before any worker is woken: a job that does not fit throws with none started
     encode(p.args, t * ARGS, jobs[t]);
+    sent.push(t);
+  }
+  for (const t of sent) {
     Atomics.store(p.ctrl, t * SLOT + FAIL, 0);
     Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
-    sent.push(t);
   }
   let err: unknown = null;
   try {
@@ -146,7 +164,7 @@ export function parallel(k: Kernels, jobs: Job[]): void {
   if (failed !== 0) throw new Error(`nnblocks: a kernel failed in worker ${failed} of the thread pool (${jobs[failed].map((c) => c[0]).join(', ')})`);
 }
 
-function runJob(k: Kernels, job: Job): void {
+export function runJob(k: Kernels, job: Job): void {
   for (const [name, ...args] of job) (k[name] as (...a: number[]) => void)(...args);
 }
 
@@ -156,7 +174,10 @@ const ID = new Map<string, number>(KERNEL_EXPORTS.map((n, i) => [n, i]));
 function encode(a: Float64Array, at: number, job: Job): void {
   let i = at + 1;
   for (const [name, ...args] of job) {
-    if (i + 2 + args.length > at + ARGS) throw new Error(`nnblocks: a thread's job has too many arguments (${job.length} calls)`);
+    if (i + 2 + args.length > at + ARGS) {
+      throw new Error(`nnblocks: a thread's job (${job.map((c) => c[0]).join(', ')}) needs more than the ${ARGS - 1} ` +
+        'argument slots of a pool slot');
+    }
     a[i] = ID.get(name)!;
     a[i + 1] = args.length;
     for (let j = 0; j < args.length; j++) a[i + 2 + j] = args[j];

@@ -1,7 +1,7 @@
-// The relaxed-SIMD kernels, rebuilt from the SIMD build and a byte patch
-// (made at build time by tools/wasm-delta.mjs, which describes the layout).
-// index.ts inlines the SIMD module and this patch (a few hundred bytes)
-// instead of two whole modules.
+// The other three kernel builds (relaxed SIMD and the two shared-memory forms), each rebuilt
+// from the SIMD build and a byte patch (made at build time by tools/wasm-delta.mjs, which
+// describes the layout). index.ts inlines the SIMD module and the patches (1-2 KB each)
+// instead of four whole modules.
 
 /** FNV-1a, 32 bits (the same as tools/wasm-delta.mjs). */
 function fnv1a(b: Uint8Array): number {
@@ -13,8 +13,8 @@ function fnv1a(b: Uint8Array): number {
 /** Apply `patch` to `base`; throws if the result is not the module the patch was made for. */
 export function applyPatch(base: Uint8Array, patch: Uint8Array): Uint8Array<ArrayBuffer> {
   const fail = (why: string): Error =>
-    new Error(`init: the relaxed-SIMD kernels could not be rebuilt from the SIMD build (${why}); ` +
-      'the package is damaged, or its two builds come from different versions');
+    new Error(`init: a kernel build could not be rebuilt from the SIMD build (${why}); ` +
+      'the package is damaged, or its builds come from different versions');
   if (patch.length < 8) throw fail(`a patch of ${patch.length} bytes`);
   const u32 = (i: number): number => (patch[i] | (patch[i + 1] << 8) | (patch[i + 2] << 16) | (patch[i + 3] << 24)) >>> 0;
   const length = u32(0), hash = u32(4);

@@ -4,7 +4,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
 import { kernels, streamChannels } from '../wasm.js';
-import { parallel, share, threadsFor, type Call, type Job } from '../threads.js';
+import { split, threadsFor, type Call, type Job } from '../threads.js';
 
 export interface BnormOptions {
   /** Added to the variance before the square root (default 1e-4, as vl_nnbnorm; simplenn's tidy uses 1e-5). >= 0. */
@@ -94,15 +94,12 @@ const MIN = 1 << 17;
 
 /** Threads for C channels of HW*N values (1: stay on the calling thread). */
 export function bnormThreads(HW: number, C: number, N: number): number {
-  return Math.max(1, Math.min(C, threadsFor(HW * C * N, MIN)));
+  return Math.min(C, threadsFor(HW * C * N, MIN));
 }
 
 /** calls(c0, c1) for t shares of channels [0, C), one share per thread. */
 function byChannels(t: number, C: number, calls: (c0: number, c1: number) => Job): void {
-  parallel(kernels(), Array.from({ length: t }, (_, i) => {
-    const [c0, m] = share(C, t, i);
-    return calls(c0, c0 + m);
-  }));
+  split(kernels(), t, C, (c0, m) => calls(c0, c0 + m));
 }
 
 /** Where a pass's C channels of [HW, C, N] tensors are, and its mu and sigma (C floats each). */

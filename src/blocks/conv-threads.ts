@@ -12,7 +12,7 @@
 // filters itself: a few percent of the work, done in parallel, and no kernel has to know.
 
 import { kernels, type ConvDims, type Kernels } from '../wasm.js';
-import { threads, parallel, share, type Job } from '../threads.js';
+import { threads, parallel, split, type Job } from '../threads.js';
 import type { ConvPlan } from './conv.js';
 
 /** Multiply-adds a thread must get before splitting pays for waking it (~0.2 ms of work). */
@@ -52,33 +52,42 @@ function withN(d: ConvDims, N: number): ConvDims {
   return e;
 }
 
+/**
+ * One thread's forward scratch floats (aligned): split by images, the kernel's scratch for a
+ * share of images (the larger of the two share sizes: a path may depend on the count); by pixels,
+ * the one image's.
+ */
+function forwardOne(p: ConvPlan, t: number): number {
+  const k = kernels();
+  if (p.N < t) return align4(k.conv_forward_scratch(...p.dims));
+  const lo = Math.floor(p.N / t), hi = Math.ceil(p.N / t);
+  return align4(Math.max(k.conv_forward_scratch(...withN(p.dims, lo)), k.conv_forward_scratch(...withN(p.dims, hi))));
+}
+
 /** Scratch floats of the threaded forward pass: one kernel scratch per thread. */
 export function forwardScratch(p: ConvPlan, t: number): number {
-  return t * align4(kernels().conv_forward_scratch(...p.dims));
+  return t * forwardOne(p, t);
 }
 
 export function forward(p: ConvPlan, t: number, px: number, pw: number, pb: number, py: number, ps: number): void {
   const k = kernels();
   const d = p.dims;
-  const per = 4 * align4(k.conv_forward_scratch(...d));
-  const jobs: Job[] = [];
+  const per = 4 * forwardOne(p, t);
   if (p.N >= t) {
-    for (let i = 0; i < t; i++) {
-      const [n0, m] = share(p.N, t, i);
-      jobs.push([['conv_forward', px + 4 * n0 * p.H * p.W * p.C, pw, pb, py + 4 * n0 * p.Ho * p.Wo * p.K, ps + i * per,
-        ...withN(d, m)]]);
-    }
-  } else {
-    const P = p.Ho * p.Wo;
-    const unit = pixelUnit(p);
-    const units = Math.ceil(P / unit);
-    for (let i = 0; i < t; i++) {
-      const p0 = Math.min(P, Math.floor((units * i) / t) * unit);
-      const p1 = Math.min(P, Math.floor((units * (i + 1)) / t) * unit);
-      if (p1 <= p0) continue;
-      jobs.push([['conv_forward_prepare', pw, ps + i * per, ...d],
-        ['conv_forward_pixels', px, pb, py + 4 * p0, ps + i * per, p0, p1, P, ...d]]);
-    }
+    split(k, t, p.N, (n0, m, i) => [['conv_forward', px + 4 * n0 * p.H * p.W * p.C, pw, pb,
+      py + 4 * n0 * p.Ho * p.Wo * p.K, ps + i * per, ...withN(d, m)]]);
+    return;
+  }
+  const P = p.Ho * p.Wo;
+  const unit = pixelUnit(p);
+  const units = Math.ceil(P / unit);
+  const jobs: Job[] = [];
+  for (let i = 0; i < t; i++) {
+    const p0 = Math.min(P, Math.floor((units * i) / t) * unit);
+    const p1 = Math.min(P, Math.floor((units * (i + 1)) / t) * unit);
+    if (p1 <= p0) continue;
+    jobs.push([['conv_forward_prepare', pw, ps + i * per, ...d],
+      ['conv_forward_pixels', px, pb, py + 4 * p0, ps + i * per, p0, p1, P, ...d]]);
   }
   parallel(k, jobs);
 }
@@ -91,13 +100,8 @@ export function dataScratch(p: ConvPlan, t: number): number {
 export function backwardData(p: ConvPlan, t: number, pw: number, pdzdy: number, pdzdx: number, ps: number): void {
   const k = kernels();
   const per = 4 * align4(k.conv_backward_data_scratch(...withN(p.dims, Math.ceil(p.N / t))));
-  const jobs: Job[] = [];
-  for (let i = 0; i < t; i++) {
-    const [n0, m] = share(p.N, t, i);
-    jobs.push([['conv_backward_data', pw, pdzdy + 4 * n0 * p.Ho * p.Wo * p.K, pdzdx + 4 * n0 * p.H * p.W * p.C,
-      ps + i * per, ...withN(p.dims, m)]]);
-  }
-  parallel(k, jobs);
+  split(k, t, p.N, (n0, m, i) => [['conv_backward_data', pw, pdzdy + 4 * n0 * p.Ho * p.Wo * p.K,
+    pdzdx + 4 * n0 * p.H * p.W * p.C, ps + i * per, ...withN(p.dims, m)]]);
 }
 
 /** Scratch floats of the threaded dzdw: a kernel scratch per thread, then t - 1 partial dzdw. */
@@ -111,12 +115,7 @@ export function backwardFilter(p: ConvPlan, t: number, px: number, pdzdy: number
   const per = 4 * align4(k.conv_backward_filter_scratch(...withN(p.dims, Math.ceil(p.N / t))));
   const nw = p.FH * p.FW * p.FC * p.K;
   const partial = (i: number): number => (i === 0 ? pdzdw : ps + t * per + (i - 1) * 4 * align4(nw));
-  const jobs: Job[] = [];
-  for (let i = 0; i < t; i++) {
-    const [n0, m] = share(p.N, t, i);
-    jobs.push([['conv_backward_filter', px + 4 * n0 * p.H * p.W * p.C, pdzdy + 4 * n0 * p.Ho * p.Wo * p.K, partial(i),
-      ps + i * per, ...withN(p.dims, m)]]);
-  }
-  parallel(k, jobs);
+  split(k, t, p.N, (n0, m, i) => [['conv_backward_filter', px + 4 * n0 * p.H * p.W * p.C,
+    pdzdy + 4 * n0 * p.Ho * p.Wo * p.K, partial(i), ps + i * per, ...withN(p.dims, m)]]);
   for (let i = 1; i < t; i++) k.thread_add(pdzdw, partial(i), nw);
 }

@@ -5,7 +5,7 @@
 // nnsigmoid, nndropout) split their values in whole vectors: kernel(...tensors, n, ...numbers).
 
 import { kernels, type Kernels } from '../wasm.js';
-import { parallel, share, threadsFor } from '../threads.js';
+import { split, threadsFor } from '../threads.js';
 
 /** Elements a thread must get before splitting pays. */
 const MIN = 1 << 17;
@@ -28,11 +28,10 @@ export function imageScratch(one: number, t: number): number {
 export function byImages(name: keyof Kernels, t: number, ptrs: number[], ps: number | null, one: number,
   m: number, C: number, N: number, rest: number[]): void {
   const per = 4 * ((one + 3) & ~3);
-  parallel(kernels(), Array.from({ length: t }, (_, i) => {
-    const [n0, c] = share(N, t, i);
+  split(kernels(), t, N, (n0, c, i) => {
     const at = ptrs.map((q) => q + 4 * n0 * m * C);
     return [[name, ...(ps === null ? at : [...at, ps + i * per]), m, C, c, ...rest]];
-  }));
+  });
 }
 
 /** Values a thread of an element-wise pass gets at the least; shares are multiples of SPAN values. */
@@ -45,10 +44,8 @@ export function elementThreads(n: number): number {
 
 /** kernel(...ptrs, count, ...rest) over [0, n) in t shares of whole SPANs (the last takes the rest). */
 export function byElements(name: keyof Kernels, t: number, ptrs: number[], n: number, rest: number[] = []): void {
-  const spans = Math.ceil(n / SPAN);
-  parallel(kernels(), Array.from({ length: t }, (_, i) => {
-    const [s0, c] = share(spans, t, i);
+  split(kernels(), t, Math.ceil(n / SPAN), (s0, c) => {
     const a = s0 * SPAN, z = Math.min(n, (s0 + c) * SPAN);
     return [[name, ...ptrs.map((q) => q + 4 * a), z - a, ...rest]];
-  }));
+  });
 }

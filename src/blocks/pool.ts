@@ -3,7 +3,7 @@
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
 import { kernels, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
-import { parallel, share, threadsFor, type Job } from '../threads.js';
+import { split, threadsFor, type Job } from '../threads.js';
 
 export interface PoolOptions {
   /** 'max' (default) or 'avg', in any letter case. */
@@ -116,13 +116,10 @@ function poolThreads(p: PoolPlan): number {
   return Math.min(p.C * p.N, threadsFor(p.H * p.W * p.C * p.N, POOL_MIN));
 }
 
-/** Each thread's planes: [x offset, y offset (bytes), its dims, its scratch] for thread i of t. */
-function planeJobs(p: PoolPlan, t: number, ps: number, call: (ox: number, oy: number, d: PoolDims, s: number) => Job[0]): Job[] {
+/** call(x offset, y offset (bytes), its dims, its scratch) for each of t threads' planes, run at once. */
+function byPlanes(p: PoolPlan, t: number, ps: number, call: (ox: number, oy: number, d: PoolDims, s: number) => Job[0]): void {
   const one = (kernels().pool_scratch(p.H, p.W, p.Ho, p.Wo, p.pool[1], p.stride[1], p.dims[12]) + 3) & ~3;
-  return Array.from({ length: t }, (_, i) => {
-    const [c0, m] = share(p.C * p.N, t, i);
-    return [call(4 * c0 * p.H * p.W, 4 * c0 * p.Ho * p.Wo, dimsFor(p, m), ps + 4 * i * one)];
-  });
+  split(kernels(), t, p.C * p.N, (c0, m, i) => [call(4 * c0 * p.H * p.W, 4 * c0 * p.Ho * p.Wo, dimsFor(p, m), ps + 4 * i * one)]);
 }
 
 /** Resident forward over all C*N planes: y at `py` from x at `px`, scratch at `ps` (poolScratch floats). */
@@ -130,7 +127,7 @@ export function poolForward(p: PoolPlan, px: number, py: number, ps: number): vo
   const k = kernels();
   const t = poolThreads(p);
   const name = p.method === 'max' ? 'pool_max_forward' : 'pool_avg_forward';
-  if (t > 1) parallel(k, planeJobs(p, t, ps, (ox, oy, d, s) => [name, px + ox, py + oy, s, 0, p.Wo, ...d]));
+  if (t > 1) byPlanes(p, t, ps, (ox, oy, d, s) => [name, px + ox, py + oy, s, 0, p.Wo, ...d]);
   else k[name](px, py, ps, 0, p.Wo, ...p.dims);
 }
 
@@ -143,9 +140,9 @@ export function poolBackward(p: PoolPlan, px: number, pdzdy: number, pdzdx: numb
   const k = kernels();
   const t = poolThreads(p);
   if (t > 1) {
-    parallel(k, planeJobs(p, t, ps, (ox, oy, d, s) => (p.method === 'max'
+    byPlanes(p, t, ps, (ox, oy, d, s) => (p.method === 'max'
       ? ['pool_max_backward', px + ox, pdzdy + oy, pdzdx + ox, s, ...d]
-      : ['pool_avg_backward', pdzdy + oy, pdzdx + ox, s, ...d])));
+      : ['pool_avg_backward', pdzdy + oy, pdzdx + ox, s, ...d]));
   } else if (p.method === 'max') k.pool_max_backward(px, pdzdy, pdzdx, ps, ...p.dims);
   else k.pool_avg_backward(pdzdy, pdzdx, ps, ...p.dims);
 }

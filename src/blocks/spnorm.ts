@@ -4,7 +4,7 @@
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show, MAX_OPTION } from '../options.js';
 import { kernels, streamPlanes, type PoolDims } from '../wasm.js';
-import { parallel, share, threadsFor, type Call } from '../threads.js';
+import { runJob, split, threadsFor, type Call } from '../threads.js';
 import { planPool, type PoolPlan } from './pool.js';
 
 /** What both passes need, checked once (from shapes). */
@@ -67,7 +67,7 @@ const MIN = 1 << 16;
 
 /** Threads for the resident passes of p. */
 export function spnormThreads(p: SpnormPlan): number {
-  return Math.max(1, Math.min(p.shape[2] * p.shape[3], threadsFor(p.n, MIN)));
+  return Math.min(p.shape[2] * p.shape[3], threadsFor(p.n, MIN));
 }
 
 /** Scratch floats of both resident passes (the backward's, the larger): two tensors of N2-sized lines and each thread's pool lines. */
@@ -112,10 +112,7 @@ function backwardCalls(p: SpnormPlan, q: PoolPlan, m: number, px: number, pp: nu
 function byPlanes(p: SpnormPlan, q: PoolPlan, ps: number, calls: (m: number, o: number, s: number) => Call[]): void {
   const t = spnormThreads(p);
   const lines = ps + 8 * align4(p.n), one = 4 * align4(poolScratchOf(q));
-  parallel(kernels(), Array.from({ length: t }, (_, i) => {
-    const [m0, m] = share(q.C * q.N, t, i);
-    return calls(m, 4 * m0 * q.H * q.W, lines + i * one);
-  }));
+  split(kernels(), t, q.C * q.N, (m0, m, i) => calls(m, 4 * m0 * q.H * q.W, lines + i * one));
 }
 
 /** Resident forward: y at `py` from x at `px`, scratch at `ps` (spnormScratch floats). */
@@ -160,10 +157,10 @@ export function nnspnorm(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Te
   let y: Float32Array;
   if (tp === null) {
     y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane]], plane, t + pool,
-      ([px, py, s], m) => parallel(kernels(), [forwardCalls(p, q, m, px, py, s, s + 4 * t)]));
+      ([px, py, s], m) => runJob(kernels(), forwardCalls(p, q, m, px, py, s, s + 4 * t)));
   } else {
     y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane], [tp.data, plane]], plane, 2 * t + pool,
-      ([px, pp, pd, s], m) => parallel(kernels(), [backwardCalls(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t)]));
+      ([px, pp, pd, s], m) => runJob(kernels(), backwardCalls(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t)));
   }
   return new Tensor(y, p.shape);
 }
