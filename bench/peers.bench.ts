@@ -164,17 +164,21 @@ async function epoch(k: Kernels): Promise<number> {
   attach(k);
   return charEpoch(BATCHES);
 }
-const configs = all;
-const secs: number[][] = configs.map(() => []);
+const secs: number[][] = all.map(() => []);
 await epoch(pooled); // warm-up
-for (let r = 0; r < 3; r++) for (const [i, [, k]] of configs.entries()) secs[i].push(await epoch(k));
+for (let r = 0; r < 3; r++) for (const [i, [, k]] of all.entries()) secs[i].push(await epoch(k));
 console.log(`\n## cnnTrain epoch of the character CNN (${BATCHES} batches of ${N}, no validation), median of 3, interleaved\n`);
 console.log('| nnblocks | s per epoch | images/s | ratio to the best 1-thread build |');
 console.log('| --- | ---: | ---: | ---: |');
 const meds = secs.map(median);
 const best1 = Math.min(...meds.slice(0, builds.length));
-for (const [i, [name]] of configs.entries()) {
-  console.log(`| ${name} | ${meds[i].toFixed(2)} | ${(N * BATCHES / meds[i]).toFixed(0)} | ${(meds[i] / best1).toFixed(3)}${i === configs.length - 1 ? ' (goal <= 0.6)' : ''} |`);
+for (const [i, [name]] of all.entries()) {
+  console.log(`| ${name} | ${meds[i].toFixed(2)} | ${(N * BATCHES / meds[i]).toFixed(0)} | ${(meds[i] / best1).toFixed(3)}${i === all.length - 1 ? ' (goal <= 0.6)' : ''} |`);
 }
+// The goal's ratio once more in the harness's row form, which `--repeat=3` gathers over processes.
+console.log('\n| ratio | nnblocks ms | peer ms | ratio | goal |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(`| cnnTrain epoch: ${all[all.length - 1][0]} / best 1-thread build | ${(1000 * meds[meds.length - 1]).toFixed(1)} | ` +
+  `${(1000 * best1).toFixed(1)} | ${(meds[meds.length - 1] / best1).toFixed(3)} | <= 0.6 |`);
 // ORT keeps worker threads alive; the figures are printed.
 process.exit(0);
