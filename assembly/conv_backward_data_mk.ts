@@ -5,6 +5,7 @@
 // REQUIRES: ap + offs[s] + [0, 16*vectors) readable for every step; wp holds S*nc floats.
 
 import { madd } from './simd';
+import { TILE } from './conv_gemm';
 
 /** Store the first n lanes of v (n >= 4: all) at p, p + rs, p + 2 rs, p + 3 rs; rs = 4 is one v128 store. */
 // @ts-ignore: decorator
@@ -19,12 +20,25 @@ import { madd } from './simd';
   }
 }
 
+/**
+ * The kernels' other blocks (rows rs apart, or short): nv row vectors of nc channels staged at
+ * TILE, vector i of channel c at TILE + 16 (c nv + i), stored with stRows. A block of whole
+ * contiguous rows is stored by the kernel itself; the rest come here, called, because stRows
+ * inlined at all the kernels' 26 stores was 1.2 KB of the module. The kernel's accumulators are
+ * staged before the call, so none is live across it (V8 would spill them inside the loop).
+ */
+function putTile(nv: i32, nc: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
+  const vs = rs << 2;
+  for (let c = 0; c < nc; c++) {
+    for (let i = 0; i < nv; i++) stRows(op + <usize>c * cs + <usize>i * vs, v128.load(TILE + (<usize>(c * nv + i) << 4)), nr - 4 * i, rs);
+  }
+}
+
 // Micro-kernels: acc(row vector r, channel c) += T[ap + offs[s] + 16 r] * wp[s*nc + c] over the
 // steps s of `runs` runs of S steps, run i starting at step i*ss; then the first nr rows
 // of each channel go to op + c*cs, rows rs bytes apart.
 
 export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00, a03 = a00, a13 = a00;
   for (let r = 0; r < runs; r++) {
     // Run r: steps [r*ss, r*ss + S).
@@ -45,14 +59,13 @@ export function mk_r2c4(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       b += 16;
     }
   }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
-  stRows(op + cs, a01, nr, rs); stRows(op + cs + vs, a11, nr - 4, rs);
-  stRows(op + 2 * cs, a02, nr, rs); stRows(op + 2 * cs + vs, a12, nr - 4, rs);
-  stRows(op + 3 * cs, a03, nr, rs); stRows(op + 3 * cs + vs, a13, nr - 4, rs);
+  const t = rs == 4 && nr >= 8 ? op : TILE, ts: usize = t == op ? cs : 32;
+  v128.store(t, a00); v128.store(t, a10, 16); v128.store(t + ts, a01); v128.store(t + ts, a11, 16);
+  v128.store(t + 2 * ts, a02); v128.store(t + 2 * ts, a12, 16); v128.store(t + 3 * ts, a03); v128.store(t + 3 * ts, a13, 16);
+  if (t != op) putTile(2, 4, op, cs, nr, rs);
 }
 
 export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a01 = a00, a11 = a00, a02 = a00, a12 = a00;
   for (let r = 0; r < runs; r++) {
     // Run r: steps [r*ss, r*ss + S).
@@ -71,15 +84,13 @@ export function mk_r2c3(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       b += 12;
     }
   }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs);
-  op += cs;
-  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs);
-  op += cs;
-  stRows(op, a02, nr, rs); stRows(op + vs, a12, nr - 4, rs);
+  const t = rs == 4 && nr >= 8 ? op : TILE, ts: usize = t == op ? cs : 32;
+  v128.store(t, a00); v128.store(t, a10, 16); v128.store(t + ts, a01); v128.store(t + ts, a11, 16);
+  v128.store(t + 2 * ts, a02); v128.store(t + 2 * ts, a12, 16);
+  if (t != op) putTile(2, 3, op, cs, nr, rs);
 }
 
 export function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, cs: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
   let a00 = f32x4.splat(0), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00;
   for (let r = 0; r < runs; r++) {
     // Run r: steps [r*ss, r*ss + S).
@@ -98,13 +109,13 @@ export function mk_r4c2(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       b += 8;
     }
   }
-  stRows(op, a00, nr, rs); stRows(op + vs, a10, nr - 4, rs); stRows(op + 2 * vs, a20, nr - 8, rs); stRows(op + 3 * vs, a30, nr - 12, rs);
-  op += cs;
-  stRows(op, a01, nr, rs); stRows(op + vs, a11, nr - 4, rs); stRows(op + 2 * vs, a21, nr - 8, rs); stRows(op + 3 * vs, a31, nr - 12, rs);
+  const t = rs == 4 && nr >= 16 ? op : TILE, ts: usize = t == op ? cs : 64;
+  v128.store(t, a00); v128.store(t, a10, 16); v128.store(t, a20, 32); v128.store(t, a30, 48);
+  v128.store(t + ts, a01); v128.store(t + ts, a11, 16); v128.store(t + ts, a21, 32); v128.store(t + ts, a31, 48);
+  if (t != op) putTile(4, 2, op, cs, nr, rs);
 }
 
 export function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss: i32, op: usize, nr: i32, rs: usize): void {
-  const vs = rs << 2;
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   for (let r = 0; r < runs; r++) {
     // Run r: steps [r*ss, r*ss + S).
@@ -119,5 +130,7 @@ export function mk_r4c1(ap: usize, offs: usize, wp: usize, S: i32, runs: i32, ss
       b += 4;
     }
   }
-  stRows(op, a0, nr, rs); stRows(op + vs, a1, nr - 4, rs); stRows(op + 2 * vs, a2, nr - 8, rs); stRows(op + 3 * vs, a3, nr - 12, rs);
+  const t = rs == 4 && nr >= 16 ? op : TILE;
+  v128.store(t, a0); v128.store(t, a1, 16); v128.store(t, a2, 32); v128.store(t, a3, 48);
+  if (t != op) putTile(4, 1, op, 0, nr, rs);
 }

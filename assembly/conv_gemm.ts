@@ -18,8 +18,8 @@
 import { madd } from './simd';
 import { STATICS_BASE, GEMM_AT } from './statics';
 
-/** Staging area for partial tiles (8 pixels x 4 filters; room for 5); each thread's own (statics.ts). */
-let TILE: usize = STATICS_BASE + GEMM_AT;
+/** Staging area for partial tiles (8 pixels x 4 filters; room for 5), also conv_backward_data_mk.ts' short blocks; each thread's own (statics.ts). */
+export let TILE: usize = STATICS_BASE + GEMM_AT;
 /** Move TILE into a worker's private statics region at p (memory.ts, thread_statics). */
 export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }
 
