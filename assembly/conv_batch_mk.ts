@@ -47,27 +47,30 @@ export function mk8x4(a: usize, as: usize, b: usize, bs: usize, bj: usize, S: i3
   put(c + 3 * cs, c30, c31, add);
 }
 
-/** nr <= 3 columns (the remainders), one at a time, with the steps split over two accumulator pairs. */
-export function mk8xN(a: usize, as: usize, b: usize, bs: usize, bj: usize, S: i32, nr: i32, c: usize, cs: usize, add: bool): void {
-  for (let j = 0; j < nr; j++) {
-    const z = f32x4.splat(0);
-    let c0 = z, c1 = z, d0 = z, d1 = z;
-    let pa = a, pb = b + <usize>j * bj;
-    let s = 0;
-    for (; s + 1 < S; s += 2) {
-      let w = v128.load32_splat(pb);
-      c0 = madd(v128.load(pa), w, c0); c1 = madd(v128.load(pa, 16), w, c1);
-      w = v128.load32_splat(pb + bs);
-      d0 = madd(v128.load(pa + as), w, d0); d1 = madd(v128.load(pa + as, 16), w, d1);
-      pa += as << 1;
-      pb += bs << 1;
-    }
-    if (s < S) {
-      const w = v128.load32_splat(pb);
-      c0 = madd(v128.load(pa), w, c0); c1 = madd(v128.load(pa, 16), w, c1);
-    }
-    put(c + <usize>j * cs, f32x4.add(c0, d0), f32x4.add(c1, d1), add);
+/**
+ * nr <= 3 columns (the remainders) in one loop, 3 columns computed (the last again where nr < 3)
+ * and nr stored. Each column is summed in mk8x4's order, so a column's bits do not depend on the
+ * tile that computed it: the worker pool splits the data derivative by images, which moves
+ * columns (pixels) between tiles.
+ */
+export function mk8x3(a: usize, as: usize, b: usize, bs: usize, bj: usize, S: i32, nr: i32, c: usize, cs: usize, add: bool): void {
+  const z = f32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+  const b1 = nr > 1 ? bj : 0, b2 = nr > 2 ? bj << 1 : b1;
+  for (let s = 0; s < S; s++) {
+    const a0 = v128.load(a), a1 = v128.load(a, 16);
+    let w = v128.load32_splat(b);
+    c00 = madd(a0, w, c00); c01 = madd(a1, w, c01);
+    w = v128.load32_splat(b + b1);
+    c10 = madd(a0, w, c10); c11 = madd(a1, w, c11);
+    w = v128.load32_splat(b + b2);
+    c20 = madd(a0, w, c20); c21 = madd(a1, w, c21);
+    a += as;
+    b += bs;
   }
+  put(c, c00, c01, add);
+  if (nr > 1) put(c + cs, c10, c11, add);
+  if (nr > 2) put(c + 2 * cs, c20, c21, add);
 }
 
 /** Rows 8 x columns [0, nc) in tiles of 4 (and 1..3 left over), arguments as the micro-kernels'. */
@@ -77,7 +80,7 @@ export function rowPanel(a: usize, as: usize, b: usize, bs: usize, bj: usize, S:
     const nr = min(rem, 4);
     const bb = b + <usize>j * bj, cc = c + <usize>j * cs;
     if (nr == 4) mk8x4(a, as, bb, bs, bj, S, cc, cs, add);
-    else mk8xN(a, as, bb, bs, bj, S, nr, cc, cs, add);
+    else mk8x3(a, as, bb, bs, bj, S, nr, cc, cs, add);
     j += nr;
   }
 }
