@@ -13,7 +13,10 @@
 // rows that need no padding at stride 1 are not packed at all: the kernel reads
 // them in place through a table of patch offsets. Layers with 8+ filters per
 // group, 16+ output rows and stride 1 along both axes take Winograd column pairs
-// instead (conv_wino.ts).
+// instead (conv_wino.ts). Outputs that reach no padding may take other paths
+// (forwardPath): patch elements in the lanes for at most 4 output pixels in all
+// (conv_dot.ts), one product over the batch for small maps (conv_batch.ts),
+// filters in the lanes otherwise (conv_lanes.ts).
 //
 // DIMS, in this order everywhere: H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx.
 // REQUIRES (checked by planConv in src/blocks/conv.ts): all sizes >= 1 except N >= 0;
@@ -26,6 +29,19 @@ import { winoApplies, winoScratch, winoPrepare, winoPair } from './conv_wino';
 import { VEC, vecFloor, ld4 } from './simd';
 import { batchApplies, batchForwardScratch, batchForward } from './conv_batch';
 import { lanesApplies, lanesScratch, lanesForward } from './conv_lanes';
+import { dotApplies, dotScratch, dotForward } from './conv_dot';
+
+// The forward paths, as forwardPath returns them.
+const PIXELS = 0, LANES = 1, BATCH = 2, DOT = 3;
+
+/** Which path conv_forward takes for these DIMS (the scratch, the dispatch and the pool's split all ask here). */
+function forwardPath(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+  Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
+  if (dotApplies(H, W, C, N, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return DOT;
+  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return BATCH;
+  if (!winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return LANES;
+  return PIXELS;
+}
 
 /** Floats of filter pack (R*K, rounded to whole vectors), one 8-pixel A block and two offset tables. */
 export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
@@ -34,8 +50,10 @@ export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW
   const wino = winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx);
   const direct = ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
   // The streamed form (prepare + pixels) still runs the per-image kernels, so both fit.
-  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return max(direct, batchForwardScratch(C, N, FH, FW, FC, K, Ho, Wo));
-  if (!wino && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return max(direct, lanesScratch(FH, FW, FC, K));
+  const path = forwardPath(H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+  if (path == DOT) return max(direct, dotScratch(FH, FW, FC));
+  if (path == BATCH) return max(direct, batchForwardScratch(C, N, FH, FW, FC, K, Ho, Wo));
+  if (path == LANES) return max(direct, lanesScratch(FH, FW, FC, K));
   return direct;
 }
 
@@ -184,27 +202,25 @@ function packColumn(xg: usize, a: usize, row0: i32, col0: i32, H: i32, W: i32,
 export function conv_forward(x: usize, w: usize, b: usize, y: usize, scratch: usize,
   H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
-  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
-    batchForward(x, w, b, y, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
-    return;
+  const path = forwardPath(H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+  if (path == DOT) dotForward(x, w, b, y, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
+  else if (path == BATCH) batchForward(x, w, b, y, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, sy, sx, dy, dx);
+  else if (path == LANES) lanesForward(x, w, b, y, scratch, H, W, C, N, FH, FW, K, Ho, Wo, sy, sx, dy, dx);
+  else {
+    conv_forward_prepare(w, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
+    conv_forward_pixels(x, b, y, scratch, 0, Ho * Wo, Ho * Wo, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
   }
-  if (!winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) {
-    lanesForward(x, w, b, y, scratch, H, W, C, N, FH, FW, K, Ho, Wo, sy, sx, dy, dx);
-    return;
-  }
-  conv_forward_prepare(w, scratch, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
-  conv_forward_pixels(x, b, y, scratch, 0, Ho * Wo, Ho * Wo, H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
 }
 
 /**
- * 1 when conv_forward runs as conv_forward_prepare + conv_forward_pixels over all pixels, so that
- * ranges of pixels give the same bits (the worker pool splits them, src/blocks/conv-threads.ts);
- * 0 when it takes the batch product or filters in the lanes.
+ * conv_forward's path for these DIMS: 0 when it runs as conv_forward_prepare + conv_forward_pixels
+ * over all pixels, so that ranges of pixels give the same bits; 1 filters in the lanes; 2 one
+ * product over the batch; 3 patch elements in the lanes. The worker pool (src/blocks/conv-threads.ts)
+ * splits pixels only on path 0, and images only into shares that take the call's own path.
  */
-export function conv_forward_ranges(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
+export function conv_forward_path(H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32,
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
-  if (batchApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx)) return 0;
-  return !winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx) && lanesApplies(H, W, C, FH, FW, FC, Ho, Wo, pt, pl, sy, sx, dy, dx) ? 0 : 1;
+  return forwardPath(H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
 }
 
 /** First half of conv_forward: pack the filters and the patch offsets into scratch. */

@@ -54,7 +54,7 @@ export function batchDataScratch(C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i
  * offR[r] = 4*(u*dy + H*(v*dx + W*c')), the byte offset of patch element r in a window;
  * offQ[q] = 4*(i*sy + H*(j*sx + W*C*n)), that of pixel q's window in x.
  */
-function offsets(offR: usize, offQ: usize, H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32,
+export function offsets(offR: usize, offQ: usize, H: i32, W: i32, C: i32, N: i32, FH: i32, FW: i32, FC: i32,
   Ho: i32, Wo: i32, sy: i32, sx: i32, dy: i32, dx: i32): void {
   let r = 0;
   for (let c = 0; c < FC; c++) {

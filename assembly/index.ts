@@ -8,7 +8,7 @@ export { relu_forward, relu_backward } from './relu';
 export { sigmoid_forward, sigmoid_backward } from './sigmoid';
 export { softmax_forward, softmax_backward } from './softmax';
 export { conv_forward, conv_forward_prepare, conv_forward_pixels, conv_forward_scratch, conv_backward_bias } from './conv';
-export { conv_forward_ranges } from './conv';
+export { conv_forward_path } from './conv';
 export { conv_backward_data, conv_backward_data_scratch } from './conv_backward_data';
 export { conv_backward_filter, conv_backward_filter_scratch } from './conv_backward_filter';
 export { pool_max_forward, pool_max_backward } from './pool_max';

@@ -76,8 +76,8 @@ export interface Kernels {
   thread_statics(p: number): void;
   thread_statics_bytes(): number;
   thread_add(dst: number, src: number, n: number): void;
-  /** 1 when conv_forward is prepare + pixels over all pixels (pixel ranges then give the same bits). */
-  conv_forward_ranges(...d: ConvDims): number;
+  /** conv_forward's path: 0 prepare + pixels (pixel ranges give the same bits), 1 lanes, 2 batch product, 3 dot (tiny outputs). */
+  conv_forward_path(...d: ConvDims): number;
 }
 
 /** H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx (the plan's fields in kernel order). */
@@ -102,7 +102,7 @@ export const KERNEL_EXPORTS: readonly (keyof Kernels)[] = [
   'normalize_forward', 'normalize_backward', 'normalize_scratch', 'noffset_forward', 'noffset_backward', 'noffset_scratch',
   'spnorm_square_forward', 'spnorm_forward', 'spnorm_backward', 'spnorm_combine_backward',
   'buildFeatures',
-  'thread_statics', 'thread_statics_bytes', 'thread_add', 'conv_forward_ranges',
+  'thread_statics', 'thread_statics_bytes', 'thread_add', 'conv_forward_path',
 ];
 
 const PAGE = 65536;

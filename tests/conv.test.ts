@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, randn, Tensor, type ConvOptions } from '../src/index.js';
 import { convForwardRef, convBackwardRef, convSizeRef, type RefDims } from './ref/conv.js';
-import { distinct, expectClose } from './helpers.js';
+import { distinct, expectClose, expectExact } from './helpers.js';
 
 beforeAll(() => init());
 
@@ -117,6 +117,50 @@ grid('small outputs, one product over the batch', [
   { x: [7, 6, 3, 2], w: [2, 3, 3, 5], stride: [2, 3], dilate: [2, 1] },
   { x: [5, 5, 4, 3], w: [3, 3, 4, 5], pad: [0, 1, 0, 1], stride: 2 },
 ]);
+
+// At most 4 output pixels in the whole call, taps inside x: patch elements in the lanes
+// (assembly/conv_dot.ts). One pixel (4 filters a tile, the last tile short), 2..4 pixels (4
+// pixels x 2 filters, a short tile repeating its last row and column), R below, at and past a
+// multiple of 4 (R = 3 is all tail), K below 4 and odd, groups, 2x2 and 2x1 maps from strides
+// and dilations, bias or none.
+grid('tiny outputs (at most 4 pixels in the call), patch elements in the lanes', [
+  { x: [3, 3, 5, 1], w: [3, 3, 5, 7], bias: true },
+  { x: [3, 3, 5, 2], w: [3, 3, 5, 3] },
+  { x: [3, 3, 5, 3], w: [3, 3, 5, 9], bias: true },
+  { x: [3, 3, 5, 4], w: [3, 3, 5, 10] },
+  { x: [1, 1, 3, 2], w: [1, 1, 3, 5], bias: true },
+  { x: [1, 1, 1, 4], w: [1, 1, 1, 3] },
+  { x: [2, 2, 4, 1], w: [2, 2, 4, 1] },
+  { x: [5, 5, 6, 1], w: [4, 4, 6, 9], bias: true },
+  { x: [7, 6, 3, 1], w: [3, 2, 3, 5], stride: [3, 4] },
+  { x: [5, 5, 2, 1], w: [2, 2, 2, 4], dilate: 3, bias: true },
+  { x: [3, 2, 4, 2], w: [2, 2, 4, 5] },
+  { x: [1, 1, 8, 2], w: [1, 1, 4, 6], bias: true },
+  { x: [2, 2, 6, 1], w: [2, 2, 2, 9] },
+  { x: [3, 3, 4, 1], w: [2, 2, 4, 6], pad: [0, 1, 0, 1], stride: 2 },
+]);
+
+describe('tiny outputs: an output does not depend on the other pixels of the call', () => {
+  // Each output is summed in the same order whichever tile computes it, so an image alone
+  // (1 or 2 pixels: filters in the tile's rows) gives the bits it gets in a call of 3 or 4 pixels
+  // (pixels in the rows), on data where the order of a sum shows. (Past 4 pixels the batch
+  // product takes over, with its own order.)
+  for (const [xs, ws] of [[[2, 2, 37, 4], [2, 2, 37, 11]], [[1, 1, 64, 3], [1, 1, 64, 5]], [[3, 2, 4, 2], [2, 2, 4, 5]]]) {
+    it(`x ${xs.join('x')} w ${ws.join('x')}: each image alone and in pairs, bit for bit`, () => {
+      const x = randn(xs, { seed: 7 }), w = randn(ws, { seed: 8 }), b = randn([ws[3]], { seed: 9 });
+      const y = nnconv(x, w, b);
+      const per = y.numel / xs[3], img = x.numel / xs[3];
+      for (let n = 0; n < xs[3]; n++) {
+        const xn = new Tensor(x.data.slice(n * img, (n + 1) * img), [xs[0], xs[1], xs[2], 1]);
+        expectExact(nnconv(xn, w, b).data, y.data.subarray(n * per, (n + 1) * per), `image ${n + 1} alone`);
+      }
+      if (xs[3] >= 2) {
+        const pair = new Tensor(x.data.slice(0, 2 * img), [xs[0], xs[1], xs[2], 2]);
+        expectExact(nnconv(pair, w, b).data, y.data.subarray(0, 2 * per), 'images 1 and 2');
+      }
+    });
+  }
+});
 
 // Layers whose taps reach no padding, of one group, too short for Winograd and too large for the
 // batch product: filters in the lanes (assembly/conv_lanes.ts), 8 per panel (the last short),

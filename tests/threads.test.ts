@@ -80,6 +80,33 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
     });
   }
 
+  it('fully connected, 4 images: shares of 2 keep the tiny-output path; y and dzdx bit for bit, dzdw within the bound of its 4-term sums', () => {
+    const x = randn([1, 1, 2048, 4], { seed: 1 }), w = randn([1, 1, 2048, 1024], { seed: 2 }), b = randn([1024], { seed: 3 });
+    expect(forwardThreads(planConv(x.shape, w.shape, b.shape, null)), 'the forward pass splits').toBe(2);
+    const [y1, y2] = both(() => nnconv(x, w, b));
+    expectExact(y2.data, y1.data, 'y');
+    const p = randn(y1.shape, { seed: 4 });
+    const [g1, g2] = both(() => nnconv(x, w, b, p));
+    expectExact(g2.dzdx!.data, g1.dzdx!.data, 'dzdx');
+    // Each dzdw is a sum of 4 products, in another order on 2 threads: each order is within
+    // 3u of the sum of the products' magnitudes (recursive summation), which is dzdw of |x|, |p|.
+    const abs = (t: Tensor) => new Tensor(t.data.map(Math.abs), t.shape);
+    const S = nnconv(abs(x), w, null, abs(p)).dzdw!.data;
+    for (let i = 0; i < S.length; i++) {
+      if (Math.abs(g2.dzdw!.data[i] - g1.dzdw!.data[i]) > 2 * 3 * 2 ** -24 * S[i] * 1.0001) {
+        expect.fail(`dzdw: element ${i} is ${g2.dzdw!.data[i]}, want ${g1.dzdw!.data[i]} within ${6 * 2 ** -24 * S[i]}`);
+      }
+    }
+  });
+
+  it('fully connected, 6 images: shares of 3 would leave the batch product for the tiny-output path, so the call stays whole', () => {
+    const x = randn([1, 1, 1024, 6], { seed: 1 }), w = randn([1, 1, 1024, 1024], { seed: 2 });
+    expect(forwardThreads(planConv(x.shape, w.shape, null, null)), 'no split into shares of 3').toBe(1);
+    expect(forwardThreads(planConv([1, 1, 1024, 10], w.shape, null, null)), 'shares of 5 take the batch product too').toBe(2);
+    const [y1, y2] = both(() => nnconv(x, w, null));
+    expectExact(y2.data, y1.data, 'y');
+  });
+
   it('nnconvt (through the conv runners): x 20x20x32x4, w 4x4x16x32, upsample 2, crop 1', () => {
     const x = randn([20, 20, 32, 4], { seed: 1 }), w = randn([4, 4, 16, 32], { seed: 2 }), b = randn([16], { seed: 3 });
     const opts = { upsample: 2, crop: 1 };

@@ -1,9 +1,11 @@
 // nnconv's work split over the worker pool (src/threads.ts); the resident runners of
 // conv.ts call these when the pool has more than one thread and the layer is large enough.
 //
-// forward: by images when there are at least as many images as threads, else (when the kernel
-//   itself runs prepare + pixels, conv_forward_ranges) by ranges of output pixels in units of lcm(8, 2 Ho) pixels, so every 8-pixel
-//   block and Winograd column pair is the one a single thread computes: bit-identical.
+// forward: by images when there are at least as many images as threads, into shares that take
+//   the whole call's kernel path (conv_forward_path: the paths for tiny outputs depend on the
+//   image count), else (when the kernel itself runs prepare + pixels) by ranges of output pixels
+//   in units of lcm(8, 2 Ho) pixels, so every 8-pixel block and Winograd column pair is the one a
+//   single thread computes: bit-identical.
 // dzdx: by images (each image's dzdx is its own sum): bit-identical.
 // dzdw: by images, each thread summing its images into its own partial dzdw, then the
 //   partials added to thread 0's in thread order (thread_add). NOTE: that changes the order of
@@ -34,9 +36,16 @@ function macs(p: ConvPlan): number {
 export function forwardThreads(p: ConvPlan): number {
   const t = Math.min(threads(), Math.floor(macs(p) / MIN_MACS));
   if (t <= 1) return 1;
-  if (p.N >= t) return t;
-  // One image: ranges of pixels, where the kernel's own path is prepare + pixels.
-  if (kernels().conv_forward_ranges(...p.dims) === 0) return 1;
+  const k = kernels();
+  const path = k.conv_forward_path(...p.dims);
+  if (p.N >= t) {
+    // the smallest share (floor(N / t) images) is the one that may change path
+    let s = t;
+    while (s > 1 && k.conv_forward_path(...withN(p.dims, Math.floor(p.N / s))) !== path) s--;
+    return s;
+  }
+  // Fewer images than threads: ranges of pixels, where the kernel's own path is prepare + pixels.
+  if (path !== 0) return 1;
   return Math.max(1, Math.min(t, Math.ceil((p.Ho * p.Wo) / pixelUnit(p))));
 }
 
