@@ -12,8 +12,8 @@
 // bytes that the facade reserves for it.
 
 import { STATICS_BASE, STATICS_BYTES } from './statics';
-import { gemmStaticsAt } from './conv_gemm';
-import { winoStaticsAt } from './conv_wino_mk';
+import { gemmStaticsAt } from './conv/gemm';
+import { winoStaticsAt } from './conv/wino_mk';
 import { spnormStaticsAt } from './spnorm';
 import { noffsetStaticsAt } from './noffset';
 

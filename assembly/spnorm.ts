@@ -1,8 +1,8 @@
 // nnspnorm element-wise kernels (NETWORKS §5, vl_nnspnorm). The window means are avg pooling:
-//   N2 = avgpool(x^2, [PH PW], pad [pt pb pl pr], stride 1)    (pool_avg.ts; divides by the in-image count)
+//   N2 = avgpool(x^2, [PH PW], pad [pt pb pl pr], stride 1)    (pool/avg.ts; divides by the in-image count)
 //   f  = 1 + alpha N2
 //   forward:  y = f^-beta x
-//   backward: q = f^(-beta-1) dzdy x, t = avgpool_backward(q) (pool_avg.ts),
+//   backward: q = f^(-beta-1) dzdy x, t = avgpool_backward(q) (pool/avg.ts),
 //             dzdx = f^-beta dzdy - 2 alpha beta x t
 // The facade runs square -> pool -> spnorm_forward, and square -> pool -> spnorm_backward -> pool
 // backward -> spnorm_combine_backward. The powers go through powLine (normalize.ts) in blocks of

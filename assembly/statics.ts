@@ -9,9 +9,9 @@
 export const STATICS_BASE: usize = ASC_FEATURE_THREADS ? (__heap_base + 15) & ~(<usize>15) : memory.data(9072, 16);
 
 // Byte offsets of each module's statics within a thread's region, each 16-byte aligned.
-/** conv_gemm.ts TILE: 8 pixels x 5 filters. */
+/** conv/gemm.ts TILE: 8 pixels x 5 filters. */
 export const GEMM_AT: usize = 0;
-/** conv_wino_mk.ts TILES (4 kinds x 8 x 5) then STAGE (16 floats). */
+/** conv/wino_mk.ts TILES (4 kinds x 8 x 5) then STAGE (16 floats). */
 export const WINO_AT: usize = GEMM_AT + 8 * 5 * 4;
 /** spnorm.ts F and G: 1024 floats each. */
 export const SPNORM_AT: usize = WINO_AT + 4 * 8 * 5 * 4 + 16 * 4;

@@ -107,7 +107,7 @@ grid('batches, boundaries and sizes around the vector width', [
 ]);
 
 // Outputs of at most 16 pixels that reach no padding: one matrix product over the whole batch
-// (assembly/conv_batch.ts) for all three passes: step blocks (R, or Q pixels, past 256), column
+// (assembly/conv/batch.ts) for all three passes: step blocks (R, or Q pixels, past 256), column
 // blocks past 512, 4-column tiles with 1..3 left over, dW direct (R % 8 == 0) or via scratch, the
 // fully-connected dzdx written in place, groups, strides, dilations, pads the taps never reach.
 // (Layers too large for exact integers are among the randn cases below.)
@@ -119,7 +119,7 @@ grid('small outputs, one product over the batch', [
 ]);
 
 // At most 4 output pixels in the whole call, taps inside x: patch elements in the lanes
-// (assembly/conv_dot.ts). One pixel (4 filters a tile, the last tile short), 2..4 pixels (4
+// (assembly/conv/dot.ts). One pixel (4 filters a tile, the last tile short), 2..4 pixels (4
 // pixels x 2 filters, a short tile repeating its last row and column), R below, at and past a
 // multiple of 4 (R = 3 is all tail), K below 4 and odd, groups, 2x2 and 2x1 maps from strides
 // and dilations, bias or none.
@@ -163,7 +163,7 @@ describe('tiny outputs: an output does not depend on the other pixels of the cal
 });
 
 // Layers whose taps reach no padding, of one group, too short for Winograd and too large for the
-// batch product: filters in the lanes (assembly/conv_lanes.ts), 8 per panel (the last short),
+// batch product: filters in the lanes (assembly/conv/lanes.ts), 8 per panel (the last short),
 // 4 pixels at a time (the last group short), strides and dilations.
 grid('filters in the lanes (no padding reached, one group, fewer than 16 output rows)', [
   { x: [14, 14, 3, 2], w: [5, 5, 3, 10], bias: true },
@@ -227,7 +227,7 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     { x: [70, 60, 3, 2], w: [3, 3, 3, 40], bias: true },
     { x: [64, 64, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1 },
     // Winograd blocks with a horizontal stride and dilation, two groups, two images.
-    { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },    // Small outputs as one product over the batch (conv_batch.ts): the character CNN's last two
+    { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },    // Small outputs as one product over the batch (conv/batch.ts): the character CNN's last two
     // layers, steps past one block of 256 (R, and Q pixels), columns past one block of 512
     // (Q = 600), 4-column tiles with 2 left over, the fully-connected dzdx in place.
     { x: [5, 5, 50, 3], w: [4, 4, 50, 30], bias: true },

@@ -1,6 +1,6 @@
-import { gemm8x4, gemm8xN } from '../conv_gemm';
-import { rowPanel } from '../conv_batch_mk';
-import { conv_forward, conv_forward_scratch, conv_backward_bias } from '../conv';
+import { gemm8x4, gemm8xN } from '../conv/gemm';
+import { rowPanel } from '../conv/batch_mk';
+import { conv_forward, conv_forward_scratch, conv_backward_bias } from '../conv/conv';
 
 // Small distinct integers (exact in f32 in any order), of both signs.
 function ints(n: i32, seed: i32): Float32Array {
@@ -51,7 +51,7 @@ describe('gemm micro-kernels', () => {
 });
 
 /**
- * rowPanel (conv_batch_mk.ts) over nc columns: C(m, j) (+)= sum_s A_s[m] B(s, j) with A_s 8 floats
+ * rowPanel (conv/batch_mk.ts) over nc columns: C(m, j) (+)= sum_s A_s[m] B(s, j) with A_s 8 floats
  * `as` bytes apart and B(s, j) at 4*(s*bs + j*bj) floats, C columns cs floats apart; exact integers.
  */
 function checkPanel(nc: i32, S: i32, as: i32, bs: i32, bj: i32, add: bool): void {

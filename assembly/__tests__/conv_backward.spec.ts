@@ -1,5 +1,5 @@
-import { conv_backward_data, conv_backward_data_scratch } from '../conv_backward_data';
-import { conv_backward_filter, conv_backward_filter_scratch } from '../conv_backward_filter';
+import { conv_backward_data, conv_backward_data_scratch } from '../conv/backward_data';
+import { conv_backward_filter, conv_backward_filter_scratch } from '../conv/backward_filter';
 
 // Each case runs both kernels on distinct-valued inputs and compares every
 // element with the scalar loops of SEMANTICS §1.5 written out below (f64 sums).

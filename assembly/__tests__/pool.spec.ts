@@ -1,6 +1,6 @@
-import { MAX, ARG, SUM, setTwin, lineFill } from '../pool_lines';
-import { hReset, hDirect, hRunning } from '../pool_pass';
-import { slideMax, slideMax2, slideArgPart, argShift, slideSum } from '../pool_slide';
+import { MAX, ARG, SUM, setTwin, lineFill } from '../pool/lines';
+import { hReset, hDirect, hRunning } from '../pool/pass';
+import { slideMax, slideMax2, slideArgPart, argShift, slideSum } from '../pool/slide';
 
 // Kernel internals against scalar loops: the vertical sliding windows for every
 // length around the vector width and every window size, and the running

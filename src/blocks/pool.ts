@@ -170,7 +170,7 @@ function dimsFor(p: PoolPlan, m: number): PoolDims {
  * kernel reads them and y's leave while in L2 (a 380x508 plane and its output
  * are 1.5 MB: measured about 10% faster in bands than whole, more once the fresh
  * output's page faults evict part of L2). The kernels carry their running state
- * (pool_pass.ts) from band to band, so a band may end inside a block of pw columns.
+ * (pool/pass.ts) from band to band, so a band may end inside a block of pw columns.
  */
 export function bandColumns(p: PoolPlan): number {
   if (p.H * p.W + p.Ho * p.Wo <= FORWARD) return 0;
@@ -187,7 +187,7 @@ function streamForward(p: PoolPlan, x: Tensor): Tensor {
     const [sx, pw, pl] = [p.stride[1], p.pool[1], p.pad[2]];
     // Output columns [j0, j1) read input columns below (j1 - 1)*sx - pl + pw, and from
     // j0*sx - pl on, or from the start of j0's block of pw when the running form
-    // (pool_pass.ts) builds that block in this band.
+    // (pool/pass.ts) builds that block in this band.
     const reads = (j0: number, j1: number): [number, number] =>
       [Math.max(0, Math.floor(j0 * sx / pw) * pw - pl), Math.min(W, (j1 - 1) * sx - pl + pw)];
     const span = Math.min(W, cols * sx + 2 * pw);

@@ -1,6 +1,6 @@
 // nnconv forward with filters in the f32x4 lanes, for layers whose taps reach no
-// padding and that take neither Winograd (conv_wino.ts) nor one product over the
-// batch (conv_batch.ts), e.g. the character CNN's 5x5x20x50 on 14x14x20 (10x10 out).
+// padding and that take neither Winograd (conv/wino.ts) nor one product over the
+// batch (conv/batch.ts), e.g. the character CNN's 5x5x20x50 on 14x14x20 (10x10 out).
 // There 8-pixel blocks (pixels in lanes) wrap from one output column to the next in
 // 8 of every 13 blocks, and each such block is packed element by element: the
 // packing costs a third of the products. Here the lanes hold 8 filters instead:
@@ -12,7 +12,7 @@
 // runs short lanes.
 // REQUIRES: lanesApplies(); the conv_forward REQUIRES; scratch holds lanesScratch() floats.
 
-import { madd } from './simd';
+import { madd } from '../simd';
 
 // @ts-ignore: decorator
 @inline export function lanesApplies(H: i32, W: i32, C: i32, FH: i32, FW: i32, FC: i32, Ho: i32, Wo: i32,

@@ -1,18 +1,18 @@
 // nnconv forward for the tiniest outputs: at most DOT_Q output pixels in the whole call (a
 // fully-connected layer on 1..4 images, a 2x2 map on one image), every tap inside x. There
-// conv_batch.ts fills at most half of its 8-row panels and streams all of w for it: a served
+// conv/batch.ts fills at most half of its 8-row panels and streams all of w for it: a served
 // net's last layers on one image ran at 1/8 to 1/2 of the lanes. Here the lanes run along the
 // patch elements r instead, so one pixel fills them:
 //   y(q, k) = b[k] + sum_r A(q, r) W(r, k),  W(r, k) = w[r + R k] read in place (w is R x K),
 // A(q, r) = x(window of pixel q + offR[r]) packed once per group, a row of R floats per pixel,
-// q = p + P n as in conv_batch.ts. Each output has one accumulator: lane l sums r = 4v + l for
+// q = p + P n as in conv/batch.ts. Each output has one accumulator: lane l sums r = 4v + l for
 // v = 0, 1, ... in order (r < 4V, V = floor(R/4)), then (l0 + l1) + (l2 + l3), then r = 4V ..
 // R-1 in order, then b[k], whichever tile computed it, so an output's bits do not depend on Q or
 // K; the worker pool's split by images relies on that.
 // REQUIRES: dotApplies(); the conv_forward REQUIRES; scratch holds dotScratch() floats.
 
-import { madd } from './simd';
-import { batchApplies, offsets } from './conv_batch';
+import { madd } from '../simd';
+import { batchApplies, offsets } from './batch';
 
 export const DOT_Q: i32 = 4;
 

@@ -11,14 +11,14 @@
 // (a stride-1 window of pw over j with pad pw-1-pl, so the same running sums),
 // then the vertical adjoint spreads q rows i*sy over their ph rows: a zero line
 // Z with Z[i*sy + ph-1-pt] = that sum, window sums of ph give dzdx(:, s).
-// REQUIRES: as pool_max.ts (P planes, §2.2 sizes and pads, L >= H + pt + pb + ph
+// REQUIRES: as pool/max.ts (P planes, §2.2 sizes and pads, L >= H + pt + pb + ph
 // rounded up to 4, scratch of pool_scratch(...) floats); the backward pass
 // overwrites dzdy (a scratch copy) with q and writes every element of dzdx.
 
-import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { SUM, lineFill } from './pool_lines';
-import { hReset, hPass, hRunning, hDirect, useRunning, blockLines, inBounds } from './pool_pass';
-import { slideSum, slideSumPart, topLevel, accLevel, topHalf, topQuarters } from './pool_slide';
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from '../simd';
+import { SUM, lineFill } from './lines';
+import { hReset, hPass, hRunning, hDirect, useRunning, blockLines, inBounds } from './pass';
+import { slideSum, slideSumPart, topLevel, accLevel, topHalf, topQuarters } from './slide';
 
 /** rw[i] = rows(i), the in-bounds rows of output row i, as floats. */
 function rowCounts(rw: usize, Ho: i32, sy: i32, pt: i32, ph: i32, H: i32): void {

@@ -1,6 +1,6 @@
 // nnconv on small outputs (Ho*Wo <= BATCH_P, every tap inside x: no padding
 // reached): all three passes as one matrix product per group over the whole
-// batch, rows of 8 in f32x4 lanes (conv_batch_mk.ts). With q = p + P*n the pixels
+// batch, rows of 8 in f32x4 lanes (conv/batch_mk.ts). With q = p + P*n the pixels
 // of all images (p = i + Ho*j, P = Ho*Wo, Q = P*N) and r = u + FH*(v + FW*c') the
 // patch elements (R = FH*FW*FC), im2row A(q, r) = x(i*sy + u*dy, j*sx + v*dx, g*FC + c', n):
 //   forward  Y(q, k)  = sum_r A(q, r) W(r, k)      rows q, columns k, steps r
@@ -12,10 +12,10 @@
 // A is packed per 8-row panel and step block as it is used; dY is transposed
 // once. Steps go in blocks of KC and columns of NC, so the B block (KC x NC) stays
 // in L2 while a row panel (8 x KC) stays in L1.
-// REQUIRES: batchApplies(); the callers' REQUIRES (conv.ts, conv_backward_*.ts);
+// REQUIRES: batchApplies(); the callers' REQUIRES (conv/conv.ts, conv/backward_*.ts);
 // scratch holds the batch*Scratch() floats.
 
-import { rowPanel } from './conv_batch_mk';
+import { rowPanel } from './batch_mk';
 
 export const BATCH_P: i32 = 16;
 const KC: i32 = 256;

@@ -1,4 +1,4 @@
-// GEMM micro-kernels of the batched small-output path (conv_batch.ts). One call
+// GEMM micro-kernels of the batched small-output path (conv/batch.ts). One call
 // computes a tile of 8 rows x nr columns of C over S steps:
 //   C(m, j) (+)= sum_{s < S} A_s[m] * B(s, j),   m < 8, j < nr
 // A_s = the 8 floats at a + s*as (bytes): a packed panel (as = 32) or 8 consecutive
@@ -12,7 +12,7 @@
 // peak ~52). Every multiply-add is madd (simd.ts).
 // REQUIRES: a + s*as + [0, 32) and every B(s, j), C(m, j) addressable; S >= 0.
 
-import { madd } from './simd';
+import { madd } from '../simd';
 
 // @ts-ignore: decorator
 @inline function put(c: usize, lo: v128, hi: v128, add: bool): void {

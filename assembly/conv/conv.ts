@@ -8,15 +8,15 @@
 // and B = reshape(w, [R, Kg]) for the group. Y's columns are y's channel planes,
 // so results are stored straight into y. A is never built whole: 8 pixels at a
 // time are packed into an 8*R block (L1-sized) and multiplied by every filter
-// tile of the group (conv_gemm.ts). Packing does the padding, stride and
+// tile of the group (conv/gemm.ts). Packing does the padding, stride and
 // dilation, so one micro-kernel serves every option combination. Blocks of 8
 // rows that need no padding at stride 1 are not packed at all: the kernel reads
 // them in place through a table of patch offsets. Layers with 8+ filters per
 // group, 16+ output rows and stride 1 along both axes take Winograd column pairs
-// instead (conv_wino.ts). Outputs that reach no padding may take other paths
+// instead (conv/wino.ts). Outputs that reach no padding may take other paths
 // (forwardPath): patch elements in the lanes for at most 4 output pixels in all
-// (conv_dot.ts), one product over the batch for small maps (conv_batch.ts),
-// filters in the lanes otherwise (conv_lanes.ts).
+// (conv/dot.ts), one product over the batch for small maps (conv/batch.ts),
+// filters in the lanes otherwise (conv/lanes.ts).
 //
 // DIMS, in this order everywhere: H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx.
 // REQUIRES (checked by planConv in src/blocks/conv.ts): all sizes >= 1 except N >= 0;
@@ -24,12 +24,12 @@
 // strides and dilations >= 1; scratch holds conv_forward_scratch(DIMS) floats;
 // y holds Ho*Wo*K*N floats and aliases nothing; b is 0 or holds K floats.
 
-import { gemm8, tileWidth } from './conv_gemm';
-import { winoApplies, winoScratch, winoPrepare, winoPair } from './conv_wino';
-import { VEC, vecFloor, ld4 } from './simd';
-import { batchApplies, batchForwardScratch, batchForward } from './conv_batch';
-import { lanesApplies, lanesScratch, lanesForward } from './conv_lanes';
-import { dotApplies, dotScratch, dotForward } from './conv_dot';
+import { gemm8, tileWidth } from './gemm';
+import { winoApplies, winoScratch, winoPrepare, winoPair } from './wino';
+import { VEC, vecFloor, ld4 } from '../simd';
+import { batchApplies, batchForwardScratch, batchForward } from './batch';
+import { lanesApplies, lanesScratch, lanesForward } from './lanes';
+import { dotApplies, dotScratch, dotForward } from './dot';
 
 // The forward paths, as forwardPath returns them.
 const PIXELS = 0, LANES = 1, BATCH = 2, DOT = 3;

@@ -1,13 +1,13 @@
-// Micro-kernels of nnconv's filter derivative (conv_backward_filter.ts). Each holds
+// Micro-kernels of nnconv's filter derivative (conv/backward_filter.ts). Each holds
 // 2..4 patch rows x 1..4 filters of f32x4 accumulators over the tile's pixels
 // (lanes are 4 consecutive output rows) and adds their lane sums to dzdw. At
 // most 9 accumulators: V8 on x64 loads all of a step's operands first and
 // spills beyond ~15 live v128 values (a 2 x 5 block spilled 3 and ran ~10% slower).
-// REQUIRES: A rows a_m + j*ajs + [0, 16*nv) and the Bt block (conv_backward_filter.ts
+// REQUIRES: A rows a_m + j*ajs + [0, 16*nv) and the Bt block (conv/backward_filter.ts
 // layout: the nk filters' vectors of one row quad adjacent) readable; d + 4*(nm-1) +
 // dks*(nk-1) inside dzdw.
 
-import { madd } from './simd';
+import { madd } from '../simd';
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {

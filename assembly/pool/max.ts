@@ -13,12 +13,12 @@
 // and needs no cache from the forward.
 // REQUIRES: P = C*N planes of H x W (x, dzdx) and Ho x Wo (y, dzdy) from §2.2;
 // 0 <= pt, pb < ph and 0 <= pl < pw as §2.2 checks; L >= H + pt + pb + ph rounded up
-// to 4; scratch holds pool_scratch(...) floats (pool_pass.ts); dzdx needs no clearing.
+// to 4; scratch holds pool_scratch(...) floats (pool/pass.ts); dzdx needs no clearing.
 
-import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './pool_lines';
-import { hReset, hPass, blockLines, useRunning } from './pool_pass';
-import { slideMax, slideMax2, slideArgPart, argShift } from './pool_slide';
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from '../simd';
+import { MAX, ARG, setTwin, lineFill, ldi, ldi1 } from './lines';
+import { hReset, hPass, blockLines, useRunning } from './pass';
+import { slideMax, slideMax2, slideArgPart, argShift } from './slide';
 
 /**
  * y = max pooling of x, output columns [j0, j1) of each plane (y holds j1 - j0

@@ -1,11 +1,11 @@
-// Micro-kernels of nnconv's data derivative (conv_backward_data.ts). Each keeps a
+// Micro-kernels of nnconv's data derivative (conv/backward_data.ts). Each keeps a
 // block of rows x channels of dzdx in f32x4 accumulators while it runs one flat loop over S
 // steps: at most 8 accumulators, because V8 on x64 loads all of a step's
 // operands first and spills beyond ~15 live v128 values.
 // REQUIRES: ap + offs[s] + [0, 16*vectors) readable for every step; wp holds S*nc floats.
 
-import { madd } from './simd';
-import { TILE } from './conv_gemm';
+import { madd } from '../simd';
+import { TILE } from './gemm';
 
 /** Store the first n lanes of v (n >= 4: all) at p, p + rs, p + 2 rs, p + 3 rs; rs = 4 is one v128 store. */
 // @ts-ignore: decorator

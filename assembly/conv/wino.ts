@@ -12,7 +12,7 @@
 //   y(:, j + 1) = the same sum of                          T_b G_b - T_c G_c + T_d G_d
 // (4 products instead of 6 and 3 instead of 4: FW = 3 needs 2/3 of the direct
 // work, FW = 5 7/10.) Each kind t = a, b, c, d is one GEMM M_t = A_t * B_t, run by
-// micro-kernels on 8-row blocks (conv_wino_mk.ts), whose rows r = u + FH*(chunk + n_t*c)
+// micro-kernels on 8-row blocks (conv/wino_mk.ts), whose rows r = u + FH*(chunk + n_t*c)
 // are read in place from the transformed columns (the row shift u*dy is an
 // offset, as in the direct kernel). So a column pair is transformed once for all
 // FH taps and all filters, whereas along H every tap column would need its own.
@@ -24,9 +24,9 @@
 // REQUIRES: winoApplies(); the scratch at ws holds winoScratch() floats, 16-byte
 // aligned, prepared by winoPrepare() for the same sizes.
 
-import { gemm8, tileWidth } from './conv_gemm';
-import { TILES, pair8x4, outputPair } from './conv_wino_mk';
-import { vecFloor } from './simd';
+import { gemm8, tileWidth } from './gemm';
+import { TILES, pair8x4, outputPair } from './wino_mk';
+import { vecFloor } from '../simd';
 
 
 /** F(2,3) chunks of a row of FW taps (FW = 3 n3 + 2 n2, n2 in 0..2). */

@@ -1,13 +1,13 @@
 // The micro-kernel and output transform of nnconv's Winograd column pairs
-// (conv_wino.ts): for 8 rows and a tile of filters, the four GEMMs
+// (conv/wino.ts): for 8 rows and a tile of filters, the four GEMMs
 //   M_t[m, kk] = sum_{r < R_t} A_t[r][m] * B_t[r*nr + kk],  t = a, b, c, d
 // (A_t's rows at base + offs[r], offsets and filters of the kinds one after the
 // other), then  y(:, j) = M_a + M_b + M_c + bias,  y(:, j+1) = M_b - M_c + M_d + bias.
-// REQUIRES: as gemm8 (conv_gemm.ts) for every kind's rows; y's columns j and j+1
+// REQUIRES: as gemm8 (conv/gemm.ts) for every kind's rows; y's columns j and j+1
 // are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8 rows are stored.
 
-import { madd } from './simd';
-import { STATICS_BASE, WINO_AT } from './statics';
+import { madd } from '../simd';
+import { STATICS_BASE, WINO_AT } from '../statics';
 
 /** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
 export let TILES: usize = STATICS_BASE + WINO_AT;

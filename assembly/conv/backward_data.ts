@@ -9,20 +9,20 @@
 // belongs to exactly one phase pair, so the zeros a stride inserts are never
 // multiplied (stride 1 has the single pair (0, 0)). dzdy is copied per tile (HB
 // output rows x EB output columns, one group's Kg channels) with the filter
-// extent around it and zeros outside, so the micro-kernels (conv_backward_data_mk.ts)
+// extent around it and zeros outside, so the micro-kernels (conv/backward_data_mk.ts)
 // run without a bounds test: loops over a table of steps s = (v, u, k)
 // with 8..16 consecutive q x 1..4 channels in f32x4 registers. Each output column
 // runs only the taps v whose dzdy column exists, and each block of rows only the
 // taps u whose dzdy row exists for one of its rows: equal runs of steps at a fixed
 // stride. Small outputs (the fully-connected shape among them) are one matrix
-// product over the whole batch instead (conv_batch.ts).
+// product over the whole batch instead (conv/batch.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_data_scratch(...) floats; dzdx aliases
 // nothing else. Every element of dzdx is written.
 
-import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './conv_backward_data_mk';
-import { batchApplies, batchDataScratch, batchData } from './conv_batch';
+import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './backward_data_mk';
+import { batchApplies, batchDataScratch, batchData } from './batch';
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels

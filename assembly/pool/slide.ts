@@ -12,8 +12,8 @@
 // REQUIRES: the line holds len >= k values (NaN-free in the max modes); out
 // and acc hold len - k + 1 floats; ARG lines have index twins (pool_lines).
 
-import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { ARG, lineCopy, ldi, sti, ldi1, sti1 } from './pool_lines';
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from '../simd';
+import { ARG, lineCopy, ldi, sti, ldi1, sti1 } from './lines';
 
 /** In place, i in [0, m): p[i] = max(p[i], p[i + w], p[i + 2w], p[i + 3w]). */
 function level4(p: usize, w: i32, m: i32): void {

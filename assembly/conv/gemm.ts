@@ -10,15 +10,15 @@
 // splatted once per r and used for both, so an 8x4 tile keeps 8 accumulators.
 // NOTE: not 8x5: V8 on x64 leaves 15 xmm registers to wasm and TurboFan loads
 // all of a step's operands first, so 10 accumulators + 2 A + 5 splats spill two
-// accumulators (measured 23 GFLOP/s L1-resident against 52 for 8x4; conv_batch_mk.ts).
+// accumulators (measured 23 GFLOP/s L1-resident against 52 for 8x4; conv/batch_mk.ts).
 // Output: y[m + ys*kk] for m < valid (ys in bytes between filters).
 // REQUIRES: base + offs[r] holds 8 floats for every r < R, B holds nr*R floats,
 // R >= 0 (0 stores the bias alone), 1 <= valid <= 8; bias is 0 (no bias) or points at nr floats.
 
-import { madd } from './simd';
-import { STATICS_BASE, GEMM_AT } from './statics';
+import { madd } from '../simd';
+import { STATICS_BASE, GEMM_AT } from '../statics';
 
-/** Staging area for partial tiles (8 pixels x 4 filters; room for 5), also conv_backward_data_mk.ts' short blocks; each thread's own (statics.ts). */
+/** Staging area for partial tiles (8 pixels x 4 filters; room for 5), also conv/backward_data_mk.ts' short blocks; each thread's own (statics.ts). */
 export let TILE: usize = STATICS_BASE + GEMM_AT;
 /** Move TILE into a worker's private statics region at p (memory.ts, thread_statics). */
 export function gemmStaticsAt(p: usize): void { TILE = p + GEMM_AT; }

@@ -18,7 +18,7 @@
 // REQUIRES: lines hold n floats (and, in ARG mode, n i32 at +twin); a source
 // pointer 0 stands for a column outside the input (padding): the identity.
 
-import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
+import { VEC, vecFloor, ld4, st4, ld1, st1 } from '../simd';
 
 export const MAX: i32 = 0;
 export const ARG: i32 = 1;

@@ -8,13 +8,13 @@
 // window [b*pw + t, b*pw + t + pw) is comb(S[t], G): about three combines per
 // column whatever pw is (with stride 1).
 //
-// The vertical pass is in pool_slide.ts.
+// The vertical pass is in pool/slide.ts.
 //
 // REQUIRES: padded position P of the horizontal pass is source column
 // P - pad; columns outside [0, w) are the identity; p0 never decreases between
 // hReset() calls; S holds pw lines of L floats (and twins), G one line.
 
-import { ARG, lineFill, lineCopy, colLoad, colPost, colPre, lineComb, colsFold, colPostComb } from './pool_lines';
+import { ARG, lineFill, lineCopy, colLoad, colPost, colPre, lineComb, colsFold, colPostComb } from './lines';
 
 let vhBlock: i32 = -1;
 let vhLen: i32 = 0;

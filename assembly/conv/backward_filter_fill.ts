@@ -1,5 +1,5 @@
-// Tile fills of nnconv's filter derivative (conv_backward_filter.ts and its small-output
-// path, conv_backward_filter_small.ts): copies of dzdy and x with the padding as zeros.
+// Tile fills of nnconv's filter derivative (conv/backward_filter.ts and its small-output
+// path, conv/backward_filter_small.ts): copies of dzdy and x with the padding as zeros.
 // REQUIRES: the destinations hold the floats the comments name; sources as in the callers.
 
 /**

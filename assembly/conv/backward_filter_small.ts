@@ -1,5 +1,5 @@
 // nnconv filter derivative for short outputs (Ho <= SMALL_HO), same formula as
-// conv_backward_filter.ts. There a micro-kernel walks each output column with
+// conv/backward_filter.ts. There a micro-kernel walks each output column with
 // only Ho/4 row vectors, so loop overhead and per-call lane sums dominate, and a
 // tile never spans images. Here a tile is JB column slots (n, j) taken in order
 // across the batch; each slot holds its own copy of the FW x columns it reads
@@ -7,8 +7,8 @@
 // slot (Ap), so the micro-kernels see one flat run of JB*IB/4 row vectors.
 // REQUIRES: as conv_backward_filter; Ho <= SMALL_HO; scratch holds smallScratch(...) floats.
 
-import { fillA, fillB } from './conv_backward_filter_fill';
-import { tileProducts } from './conv_backward_filter';
+import { fillA, fillB } from './backward_filter_fill';
+import { tileProducts } from './backward_filter';
 
 export const SMALL_HO: i32 = 16; // measured: a win up to Ho = 14, a loss at 28
 const TILE_FLOATS: i32 = 1 << 18; // At + Bt + Ap per tile: 1 MB

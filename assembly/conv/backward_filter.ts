@@ -12,19 +12,19 @@
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
-// Micro-kernels (conv_backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
+// Micro-kernels (conv/backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
 // in registers. Outputs of at most BATCH_P pixels that reach no padding are one
-// matrix product over the whole batch instead (conv_batch.ts), and other outputs
-// of at most 16 rows fold the batch into flat runs (conv_backward_filter_small.ts).
+// matrix product over the whole batch instead (conv/batch.ts), and other outputs
+// of at most 16 rows fold the batch into flat runs (conv/backward_filter_small.ts).
 // REQUIRES: all dims >= 1; Ho, Wo >= 1; pt, pl >= 0; C % FC == 0; K % (C / FC) == 0;
 // H + pt + pb >= (FH-1)*dy + 1 and W + pl + pr >= (FW-1)*dx + 1 (pb, pr implied by
 // Ho, Wo); scratch holds conv_backward_filter_scratch(...) floats; dzdw aliases
 // nothing else. Every element of dzdw is written.
 
-import { batchApplies, batchFilterScratch, batchFilter } from './conv_batch';
-import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './conv_backward_filter_mk';
-import { fillA, fillB } from './conv_backward_filter_fill';
-import { SMALL_HO, smallScratch, smallBackwardFilter } from './conv_backward_filter_small';
+import { batchApplies, batchFilterScratch, batchFilter } from './batch';
+import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './backward_filter_mk';
+import { fillA, fillB } from './backward_filter_fill';
+import { SMALL_HO, smallScratch, smallBackwardFilter } from './backward_filter_small';
 
 // At + Bt per tile: 1 MB, half of L2; 256 KB left 512-channel layers 2 columns per tile.
 const TILE_FLOATS: i32 = 1 << 18;
