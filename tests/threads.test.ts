@@ -56,6 +56,7 @@ const cases: Case[] = [
   { x: [40, 40, 16, 4], w: [3, 3, 16, 16], opts: { pad: 1 }, what: 'four images, split by images' },
   { x: [30, 30, 16, 5], w: [3, 3, 16, 32], opts: { stride: [1, 2] }, what: 'five images over 2 threads, stride [1, 2]' },
   { x: [6, 6, 64, 64], w: [6, 6, 64, 64], what: 'fully connected, 64 images' },
+  { x: [14, 14, 20, 100], w: [5, 5, 20, 50], what: 'filters in the lanes, y large enough that nnconv would stream it on one thread' },
 ];
 
 describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
@@ -88,13 +89,14 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
     const p = randn(y1.shape, { seed: 4 });
     const [g1, g2] = both(() => nnconv(x, w, b, p));
     expectExact(g2.dzdx!.data, g1.dzdx!.data, 'dzdx');
-    // Each dzdw is a sum of 4 products, in another order on 2 threads: each order is within
-    // 3u of the sum of the products' magnitudes (recursive summation), which is dzdw of |x|, |p|.
+    // Each dzdw is a sum of 4 products, in another order on 2 threads: any order of 4 products,
+    // fused (the relaxed builds' FMA) or not, is within 4u of the exact sum, relative to the sum
+    // of the products' magnitudes, which is dzdw of |x| and |p|; so two orders within 8u.
     const abs = (t: Tensor) => new Tensor(t.data.map(Math.abs), t.shape);
     const S = nnconv(abs(x), w, null, abs(p)).dzdw!.data;
     for (let i = 0; i < S.length; i++) {
-      if (Math.abs(g2.dzdw!.data[i] - g1.dzdw!.data[i]) > 2 * 3 * 2 ** -24 * S[i] * 1.0001) {
-        expect.fail(`dzdw: element ${i} is ${g2.dzdw!.data[i]}, want ${g1.dzdw!.data[i]} within ${6 * 2 ** -24 * S[i]}`);
+      if (Math.abs(g2.dzdw!.data[i] - g1.dzdw!.data[i]) > 8 * 2 ** -24 * S[i] * 1.0001) {
+        expect.fail(`dzdw: element ${i} is ${g2.dzdw!.data[i]}, want ${g1.dzdw!.data[i]} within ${8 * 2 ** -24 * S[i]}`);
       }
     }
   });

@@ -48,13 +48,13 @@ export function conv_forward_scratch(H: i32, W: i32, C: i32, N: i32, FH: i32, FW
   Ho: i32, Wo: i32, pt: i32, pl: i32, sy: i32, sx: i32, dy: i32, dx: i32): i32 {
   const R = FH * FW * FC;
   const wino = winoApplies(Ho, Wo, FW, K / (C / FC), sy, sx, dx);
-  const direct = ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
-  // The streamed form (prepare + pixels) still runs the per-image kernels, so both fit.
+  // Only the pixel path runs as prepare + pixels (streamed by the facade, split by pixel ranges
+  // by the pool); the others always run whole, in their own scratch.
   const path = forwardPath(H, W, C, N, FH, FW, FC, K, Ho, Wo, pt, pl, sy, sx, dy, dx);
-  if (path == DOT) return max(direct, dotScratch(FH, FW, FC));
-  if (path == BATCH) return max(direct, batchForwardScratch(C, N, FH, FW, FC, K, Ho, Wo));
-  if (path == LANES) return max(direct, lanesScratch(FH, FW, FC, K));
-  return direct;
+  if (path == DOT) return dotScratch(FH, FW, FC);
+  if (path == BATCH) return batchForwardScratch(C, N, FH, FW, FC, K, Ho, Wo);
+  if (path == LANES) return lanesScratch(FH, FW, FC, K);
+  return ((R * K + 3) & ~3) + 8 * R + 2 * R + (wino ? winoScratch(H, FH, FW, FC, K, Ho, dy) + 4 : 0);
 }
 
 /** The Winograd scratch: after the offset tables, 16-byte aligned. */

@@ -211,11 +211,13 @@ const Y_CHUNK = 65536;
 /**
  * Output pixels per streamed range: whole groups of 8 columns when they fit the buffer, so
  * ranges keep the kernel's 8-pixel blocks and Winograd column pairs intact; else 8-pixel blocks.
+ * Only where the kernel's own path is prepare + pixels (conv_forward_path 0): the other paths
+ * run whole, so a streamed call gives the bits of a resident one (simplenn, the pool's shares).
  */
 function spanOf(p: ConvPlan): number {
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
-  if (P * planes <= 4 * Y_CHUNK) return P;
+  if (P * planes <= 4 * Y_CHUNK || kernels().conv_forward_path(...p.dims) !== 0) return P;
   const fits = Y_CHUNK / planes;
   const unit = 8 * p.Ho;
   return Math.min(P, fits >= unit ? Math.floor(fits / unit) * unit : Math.max(8, Math.floor(fits / 8) * 8));
