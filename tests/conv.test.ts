@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, randn, Tensor, type ConvOptions } from '../src/index.js';
 import { convForwardRef, convBackwardRef, convSizeRef, type RefDims } from './ref/conv.js';
 import { distinct, expectClose, expectExact } from './helpers.js';
+import { planConv } from '../src/blocks/conv.js';
+import { kernels } from '../src/wasm.js';
 
 beforeAll(() => init());
 
@@ -123,7 +125,7 @@ grid('small outputs, one product over the batch', [
 // pixels x 2 filters, a short tile repeating its last row and column), R below, at and past a
 // multiple of 4 (R = 3 is all tail), K below 4 and odd, groups, 2x2 and 2x1 maps from strides
 // and dilations, bias or none.
-grid('tiny outputs (at most 4 pixels in the call), patch elements in the lanes', [
+const tiny: Case[] = [
   { x: [3, 3, 5, 1], w: [3, 3, 5, 7], bias: true },
   { x: [3, 3, 5, 2], w: [3, 3, 5, 3] },
   { x: [3, 3, 5, 3], w: [3, 3, 5, 9], bias: true },
@@ -137,15 +139,23 @@ grid('tiny outputs (at most 4 pixels in the call), patch elements in the lanes',
   { x: [3, 2, 4, 2], w: [2, 2, 4, 5] },
   { x: [1, 1, 8, 2], w: [1, 1, 4, 6], bias: true },
   { x: [2, 2, 6, 1], w: [2, 2, 2, 9] },
-  { x: [3, 3, 4, 1], w: [2, 2, 4, 6], pad: [0, 1, 0, 1], stride: 2 },
-]);
+  { x: [4, 4, 4, 1], w: [2, 2, 4, 6], pad: [0, 1, 0, 1], stride: 2 },
+];
+grid('tiny outputs (at most 4 pixels in the call), patch elements in the lanes', tiny);
+it('the tiny-output cases take that path (conv_forward_path 3)', () => {
+  for (const c of tiny) {
+    const d = refDims(c);
+    const p = planConv([d.H, d.W, d.C, d.N], [d.FH, d.FW, d.FC, d.K], null, null, { pad: c.pad, stride: c.stride, dilate: c.dilate });
+    expect(kernels().conv_forward_path(...p.dims), label(c)).toBe(3);
+  }
+});
 
 describe('tiny outputs: an output does not depend on the other pixels of the call', () => {
   // Each output is summed in the same order whichever tile computes it, so an image alone
   // (1 or 2 pixels: filters in the tile's rows) gives the bits it gets in a call of 3 or 4 pixels
   // (pixels in the rows), on data where the order of a sum shows. (Past 4 pixels the batch
   // product takes over, with its own order.)
-  for (const [xs, ws] of [[[2, 2, 37, 4], [2, 2, 37, 11]], [[1, 1, 64, 3], [1, 1, 64, 5]], [[3, 2, 4, 2], [2, 2, 4, 5]]]) {
+  for (const [xs, ws] of [[[2, 2, 37, 4], [2, 2, 37, 11]], [[1, 1, 63, 3], [1, 1, 63, 5]], [[3, 2, 4, 2], [2, 2, 4, 5]]]) {
     it(`x ${xs.join('x')} w ${ws.join('x')}: each image alone and in pairs, bit for bit`, () => {
       const x = randn(xs, { seed: 7 }), w = randn(ws, { seed: 8 }), b = randn([ws[3]], { seed: 9 });
       const y = nnconv(x, w, b);

@@ -68,6 +68,7 @@ export function dotForward(x: usize, w: usize, b: usize, y: usize, scratch: usiz
   const offR = Ap + (<usize>(DOT_Q * RS) << 2), offQ = offR + (<usize>R << 2);
   const tile = offQ + (<usize>DOT_Q << 2);
   const ws = <usize>R << 2, as = <usize>RS << 2;
+  if (Q == 0) return;
   offsets(offR, offQ, H, W, C, N, FH, FW, FC, Ho, Wo, sy, sx, dy, dx);
   for (let g = 0; g < G; g++) {
     const xg = x + (<usize>(H * W * FC * g) << 2);

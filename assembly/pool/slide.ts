@@ -10,7 +10,7 @@
 //   sum: k in binary; levels w = 1, 2, 4, ... and the pieces of the set bits
 //        are disjoint, so every element is added once
 // REQUIRES: the line holds len >= k values (NaN-free in the max modes); out
-// and acc hold len - k + 1 floats; ARG lines have index twins (pool_lines).
+// and acc hold len - k + 1 floats; ARG lines have index twins (pool/lines.ts).
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from '../simd';
 import { ARG, lineCopy, ldi, sti, ldi1, sti1 } from './lines';
