@@ -8,7 +8,7 @@
 
 import { attach, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
-import { initThreads, sharedMemory, startPool, stopPool } from './threads.js';
+import { cancelledInit, initThreads, sharedMemory, startPool, stopPool } from './threads.js';
 
 /** Everything init() accepts, or a promise of it. */
 export type InitSource =
@@ -43,23 +43,31 @@ export interface EntryBuilds {
  * options after a source. The first call loads the given source (else the entry's build:
  * the shared-memory one when threads are used); later and concurrent calls return the first
  * call's promise (their arguments are ignored) until dispose(). If loading fails, the next
- * call tries again.
+ * call tries again. A dispose() before the load finished cancels it: its promise rejects with
+ * an AbortError, and nothing of it stays loaded or running.
  */
 export function initOnce(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
   if (loading === null) {
-    loading = load(a, b, builds).catch((e: unknown) => {
-      loading = null;
+    const gen = ++generation;
+    const p: Promise<void> = load(a, b, builds, () => gen !== generation).catch((e: unknown) => {
+      if (loading === p) loading = null;
       throw e;
     });
+    loading = p;
   }
   return loading;
 }
+
+// Bumped by every load and by dispose(): a load whose number is no longer current was cancelled,
+// and attaches nothing (a newer init() may already have attached its own kernels).
+let generation = 0;
 
 /**
  * End the worker pool's threads and unload the kernels: blocks throw the "await init()" error
  * until the next init(), which starts over (fresh memory, a new pool).
  */
 export function dispose(): void {
+  generation++;
   stopPool();
   detach();
   loading = null;
@@ -71,7 +79,7 @@ function isOptions(x: unknown): x is InitOptions {
   return proto === Object.prototype || proto === null;
 }
 
-async function load(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
+async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () => boolean): Promise<void> {
   const [given, opts] = isOptions(a) ? [undefined, a] : [a as InitSource | PromiseLike<InitSource> | undefined, b];
   if (opts !== undefined && opts !== null && !isOptions(opts)) {
     throw new Error(`init: options must be an object such as { threads: 2 }, got ${describe(opts)}`);
@@ -88,16 +96,21 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> 
       throw new Error(`init: threads: ${String(o.threads)} needs the shared-memory build (kernels-shared.wasm or ` +
         'kernels-shared-relaxed.wasm); the module given has its own memory, so it can only run one thread');
     }
-    attach(checkExports((await WebAssembly.instantiate(module, {})).exports));
+    const single = checkExports((await WebAssembly.instantiate(module, {})).exports);
+    if (cancelled()) throw cancelledInit();
+    attach(single);
     return;
   }
   const memory = sharedMemory();
   if (memory === null) throw new Error('init: the module imports shared memory, which this runtime cannot create');
   const k = checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports);
+  if (cancelled()) throw cancelledInit();
   const statics = attach(k, n - 1);
   try {
-    await startPool(k, module, memory, n, statics, o.threads !== undefined);
+    await startPool(k, module, memory, n, statics, o.threads !== undefined, cancelled);
   } catch (e) {
+    // dispose() has detached these kernels already, and a newer init() may own what is attached now
+    if (cancelled()) throw e;
     // Threads asked for by name must start (init() waits for them); the default pool starts in the
     // background, and its shares run on the calling thread until each worker runs.
     if (o.threads !== undefined) {

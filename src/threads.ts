@@ -243,8 +243,19 @@ interface AnyWorker {
 
 type Spawn = () => { worker: AnyWorker; listen(f: (m: unknown) => void): void };
 
-/** How this runtime starts a worker from source text, or null when it cannot. */
+/**
+ * How this runtime starts a worker from source text, or null when it cannot. Made once per
+ * process or page: a page's worker source is one Blob URL, which every init() reuses (the
+ * text never changes), so repeated init()/dispose() rounds hold one URL, not one each.
+ */
 function spawner(): Spawn | null {
+  if (spawnCache === undefined) spawnCache = makeSpawner();
+  return spawnCache;
+}
+
+let spawnCache: Spawn | null | undefined;
+
+function makeSpawner(): Spawn | null {
   const g = globalThis as {
     Worker?: new (url: string, opts?: { type?: string }) => AnyWorker & { onmessage: ((e: { data: unknown }) => void) | null; onerror: ((e: unknown) => void) | null };
     process?: { getBuiltinModule?: (id: string) => unknown };
@@ -318,12 +329,12 @@ export function sharedMemory(): WebAssembly.Memory | null {
 /**
  * Start size - 1 workers over `memory`, each with its statics region (statics[t - 1], the
  * arena reserved them). With `wait`, resolves when all are running and fails (leaving no pool)
- * if one cannot start; without, the pool is there at once and each worker takes jobs from when
+ * if one cannot start, or when `cancelled()` says dispose() came meanwhile; without, the pool is there at once and each worker takes jobs from when
  * it runs (parallel() does the jobs of the others itself), so init() costs no worker start-up,
  * and a worker that fails to start only leaves its share on the calling thread.
  */
 export async function startPool(k: Kernels, module: WebAssembly.Module, memory: WebAssembly.Memory, size: number,
-  statics: number[], wait: boolean): Promise<void> {
+  statics: number[], wait: boolean, cancelled: () => boolean): Promise<void> {
   const spawn = spawner();
   if (spawn === null || size <= 1) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOT * size));
@@ -350,6 +361,8 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
     }
     if (wait) {
       await Promise.all(ready);
+      // dispose() while the workers started: this pool is not installed (a later init() may own `pool`)
+      if (cancelled()) throw cancelledInit();
       for (const w of workers) w.unref?.();
     } else {
       for (const r of ready) r.catch(() => {});
@@ -365,6 +378,13 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
     canWait = false;
   }
   pool = { size, k, ctrl, args, seq: 0, canWait, ready: new Uint8Array(size), workers };
+}
+
+/** The Error an init() gets when dispose() is called before it finished. */
+export function cancelledInit(): Error {
+  const e = new Error('init: dispose() was called before init() finished; nothing was loaded (call init() again)');
+  e.name = 'AbortError';
+  return e;
 }
 
 /** End every worker of the pool (none afterwards; threads() is 1). */

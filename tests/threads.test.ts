@@ -345,6 +345,32 @@ describe('the pool', () => {
     await init({ threads: 2 });
   });
 
+  it('dispose() before init() has finished cancels it: its promise rejects, nothing stays loaded, the next init() works', async () => {
+    const had = threadCount();
+    dispose();
+    const early = init({ threads: 2 });
+    dispose();
+    await expect(early).rejects.toMatchObject({ name: 'AbortError', message: /dispose\(\) was called before init\(\) finished/ });
+    expect(threadCount()).toBe(1);
+    expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
+    // Later: once the kernels are attached (the workers may still be starting), by event-loop turns.
+    const late = init({ threads: 2 });
+    let settled = false;
+    late.then(() => { settled = true; }, () => { settled = true; });
+    const attached = (): boolean => { try { nnconv(randn([4, 4]), randn([3, 3]), null); return true; } catch { return false; } };
+    for (let i = 0; i < 20000 && !attached() && !settled; i++) await new Promise((r) => setTimeout(r, 0));
+    dispose();
+    // Either way (the pool was still starting, or init() had just finished), nothing of it is left.
+    await late.catch((e: Error) => expect(e.name).toBe('AbortError'));
+    expect(threadCount()).toBe(1);
+    expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
+    await init({ threads: 2 });
+    expect(threadCount()).toBe(had);
+    const x = randn([64, 64, 16, 1], { seed: 1 }), w = randn([3, 3, 16, 32], { seed: 2 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y after a cancelled init');
+  });
+
   it('dispose() ends every worker; blocks then ask for init() again, and init() starts a new pool', async () => {
     const had = threadCount();
     dispose();
