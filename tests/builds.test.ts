@@ -21,6 +21,19 @@ beforeAll(() => init());
 const relaxed = relaxedSimdSupported();
 const asked = inject('kernels');
 
+/**
+ * The threads init() should have started, from the project's `threads` (else every core) and
+ * what the runtime allows: none without shared memory or in a page that is not isolated.
+ */
+function expectedThreads(): number {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (typeof SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return 1;
+  const cores = g.navigator?.hardwareConcurrency ?? cpus;
+  const t = inject('threads');
+  return Math.min(t !== '' ? Number(t) : cores, cores);
+}
+const cpus = typeof process === 'object' ? (await import('node:os')).availableParallelism() : 1;
+
 describe('choosing the build', () => {
   it('the probe is accepted exactly where the relaxed kernels validate', () => {
     expect(WebAssembly.validate(relaxedBytes)).toBe(relaxed);
@@ -38,7 +51,8 @@ describe('choosing the build', () => {
 
   it('init() without a source runs the build asked for, else relaxed-simd exactly where the engine has it', () => {
     const want = asked !== '' ? asked : relaxed ? 'relaxed-simd' : 'simd';
-    expect(kernelsInfo()).toEqual({ build: want, relaxedSimd: relaxed, threads: threadCount() });
+    expect(kernelsInfo()).toEqual({ build: want, relaxedSimd: relaxed, threads: expectedThreads() });
+    expect(threadCount()).toBe(expectedThreads());
     expect(Object.isFrozen(kernelsInfo())).toBe(true);
   });
 
