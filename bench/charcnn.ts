@@ -11,12 +11,15 @@ export function charCNN(last: 'softmaxloss' | 'softmax' = 'softmaxloss'): Simple
     { type: 'relu' }, conv([2, 2, 500, 26], 4), { type: last }] };
 }
 
+/** The practical's batch size (cnn_train's batchSize for the character CNN). */
+export const BATCH = 100;
+
 /**
  * Seconds of one cnnTrain epoch of `batches` batches of 100 seeded 32x32 images (cnnTrain's own
  * shuffle, no validation); getBatch copies each batch's images out of the set, as a data set's does.
  */
 export async function charEpoch(batches: number, onBatch?: () => void): Promise<number> {
-  const N = 100;
+  const N = BATCH;
   const images = randn([32, 32, 1, N * batches], { seed: 5 });
   const labels = Array.from({ length: N * batches }, (_, i) => (i * 7 % 26) + 1);
   const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] => {

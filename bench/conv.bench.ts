@@ -5,7 +5,7 @@
 // is the usual rewrite: conv2d of x transposed to [C, H, W, N] with dzdy
 // transposed to [Ho, Wo, N, K] as the filter, then transposed back.
 import { bench, tf, toNHWC, toRowMajor, relDiff, type Case } from './harness.js';
-import { nnconv, randn, Tensor } from '../src/index.js';
+import { nnconv, randn } from '../src/index.js';
 
 type Pad4 = [number, number, number, number];
 

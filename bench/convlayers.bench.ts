@@ -10,11 +10,11 @@ import {
   convBackwardFilterScratch,
 } from '../src/blocks/conv.js';
 import { reserve, write } from '../src/wasm.js';
+import { median } from './stats.js';
 import type { Shape4 } from '../src/tensor.js';
 
 await init();
 
-const median = (a: number[]): number => a.slice().sort((x, y) => x - y)[a.length >> 1];
 const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** Median CPU and wall ms of f over reps runs of `inner` calls each. */

@@ -12,7 +12,7 @@
 // dilated by the upsampling, then transposed back.
 // Layouts are converted once, outside the timed region; copies into and out of wasm are timed.
 import { bench, tf, toNHWC, toRowMajor, relDiff, type Case } from './harness.js';
-import { nnconvt, randn, Tensor } from '../src/index.js';
+import { nnconvt, randn } from '../src/index.js';
 
 
 

@@ -10,6 +10,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { dispose, init, type Tensor } from '../src/index.js';
+import { median } from './stats.js';
+
+export { median };
 
 /** WASM SIMD mul+add peak of one core on this machine kind (TOOLCHAIN / issue 3). */
 export const PEAK_GFLOPS = 46;
@@ -66,10 +69,14 @@ export interface Row {
   peerFaults?: number;
 }
 
-function median(a: number[]): number {
-  const s = a.slice().sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+
+/**
+ * Run every case a few times on both sides before the first row is timed: a process's first
+ * calls grow the JS and glibc heaps (page faults on fresh results), which would otherwise land
+ * on whichever row comes first.
+ */
+export function warm(cases: Case[]): void {
+  for (let r = 0; r < 6; r++) for (const c of cases) { c.ours(); tf.tidy(() => { c.peer(); }); }
 }
 
 function time(f: () => unknown): number {

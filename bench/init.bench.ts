@@ -5,11 +5,10 @@
 // compiles its module from bytes, which workerd refuses. Needs `npm run build`.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { report, type Row } from './harness.js';
+import { median, report, type Row } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 9;
-const median = (a: number[]) => a.slice().sort((x, y) => x - y)[a.length >> 1];
 const child = (file: string) => {
   const t0 = performance.now();
   const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });

@@ -34,7 +34,7 @@ if (process.argv[2] === '--child') {
   let weights = 0;
   if (how === 'readMat') {
     const vars = await readMat(path);
-    const layers = vars.layers as { data: { weights: { data: { data: Float32Array }[] } }[] };
+    const layers = vars.layers as unknown as { data: { weights: { data: { data: Float32Array }[] } }[] };
     for (const l of layers.data) for (const w of l.weights.data) weights += w.data.byteLength;
   } else {
     const net = await loadSimpleNN(path);

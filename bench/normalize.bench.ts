@@ -8,7 +8,7 @@
 // outside the timed region (tfjs' autodiff keeps it from the forward pass), while nnnormalize's
 // backward recomputes what it needs from x. Layouts are converted once, outside the timed region.
 import { bench, tf, toNHWC, relDiff, type Case } from './harness.js';
-import { nnnormalize, randn, Tensor } from '../src/index.js';
+import { nnnormalize, randn } from '../src/index.js';
 
 
 

@@ -1,5 +1,5 @@
 // nnsigmoid forward and backward on the practical's conv output size, 380x508x10.
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, warm } from './harness.js';
 import { nnsigmoid, randn } from '../src/index.js';
 
 // tfjs' sigmoid gradient (tfjs-core Sigmoid_grad): dy * (y * (1 - y)) from the saved
@@ -7,12 +7,6 @@ import { nnsigmoid, randn } from '../src/index.js';
 // as vl_nnsigmoid does.
 const sigmoidGrad = (dy: tf.Tensor, y: tf.Tensor) => tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
 
-// Both sides run every case a few times before the first row is timed: a process's first
-// calls grow the JS and glibc heaps (page faults on fresh results), which would otherwise
-// land on whichever row comes first.
-function warm(cases: Case[]): void {
-  for (let r = 0; r < 6; r++) for (const c of cases) { c.ours(); tf.tidy(() => { c.peer(); }); }
-}
 
 await bench('nnsigmoid (380x508x10, float32)', () => {
   const shape = [380, 508, 10];

@@ -3,7 +3,7 @@
 // softmax) at batch 1 and 100; and a training step's forward + backward (softmaxloss, dzdy = 1)
 // against nnblocks' own blocks called one by one (each copying in and out), which is what the
 // resident run saves.
-import { bench, benchThreads, tf, type Case, toNHWC } from './harness.js';
+import { bench, benchThreads, median, tf, type Case, toNHWC } from './harness.js';
 import { dispose, init, nnconv, nnpool, nnrelu, nnsoftmaxloss, randn, simplenn, simplennTidy, Tensor, type Res } from '../src/index.js';
 import { reserve, write } from '../src/wasm.js';
 import { charCNN } from './charcnn.js';
@@ -108,7 +108,6 @@ if (threads === 1) {
     const ptrs = reserve('simplenn.bench', ...weights.map((w) => w.length));
     weights.forEach((w, i) => write(ptrs[i], w));
   };
-  const median = (a: number[]): number => { const t = a.slice().sort((p, q) => p - q); return t[t.length >> 1]; };
   for (const N of [1, 100]) {
     const x = randn([32, 32, 1, N], { seed: 9 });
     let res: Res[] = [];

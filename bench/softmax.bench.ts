@@ -1,18 +1,12 @@
 // nnsoftmax forward (and backward) on a classifier's scores (1x1x1000, 64 images) and a
 // per-pixel map (32x32x21, as a segmentation net's last layer).
-import { bench, tf, type Case } from './harness.js';
+import { bench, tf, warm } from './harness.js';
 import { nnsoftmax, nnsoftmaxloss, randn, Tensor } from '../src/index.js';
 
 // tfjs' softmax gradient (tfjs-core Softmax_grad): y * (dy - sum(dy * y, last axis)).
 const softmaxGrad = (dy: tf.Tensor, y: tf.Tensor) =>
   tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), -1, true)));
 
-// Both sides run every case a few times before the first row is timed: a process's first
-// calls grow the JS and glibc heaps (page faults on fresh results), which would otherwise
-// land on whichever row comes first.
-function warm(cases: Case[]): void {
-  for (let r = 0; r < 6; r++) for (const c of cases) { c.ours(); tf.tidy(() => { c.peer(); }); }
-}
 
 await bench('nnsoftmax (float32)', () => {
   const cases = [];

@@ -17,6 +17,7 @@
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
 import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
 import { charEpoch } from './charcnn.js';
+import { median } from './stats.js';
 import { reserve, write } from '../src/wasm.js';
 import { planBnorm, bnormForward, bnormBackward } from '../src/blocks/bnorm.js';
 import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
@@ -24,7 +25,6 @@ import { planSpnorm, spnormForward, spnormBackward, spnormScratch } from '../src
 import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
 
 const ROUNDS = Number(process.env.THREADS_BENCH_ROUNDS ?? 5);
-const median = (a: number[]): number => { const s = a.slice().sort((x, y) => x - y); return s[s.length >> 1]; };
 
 function timeCall(f: () => unknown, budgetMs: number): number {
   f(); f();
@@ -117,7 +117,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 if (!/^(12)+$/.test(seen)) throw new Error(`threads bench: the pool did not start (thread counts ${seen})`);
 
-console.log(`\n## nnblocks threads: 2 threads against 1 (init({ threads })), ${ROUNDS} alternating rounds, loaded machine\n`);
+console.log(`\n## nnblocks threads: 2 threads against 1 (init({ threads })), ${ROUNDS} alternating rounds\n`);
 console.log('| workload | 1 thread, ms | 2 threads, ms | ratio 2/1 | goal |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [name, [a, b]] of ms) {
