@@ -69,7 +69,6 @@ export interface Row {
   peerFaults?: number;
 }
 
-
 /**
  * Run every case a few times on both sides before the first row is timed: a process's first
  * calls grow the JS and glibc heaps (page faults on fresh results), which would otherwise land

@@ -16,7 +16,8 @@ type Modules = { simd: WebAssembly.Module; relaxed: WebAssembly.Module };
  * Without `source`, one of the modules imported beside this file is used: `./kernels-relaxed.wasm?module`
  * (fused multiply-adds) where the engine accepts relaxed SIMD, else `./kernels.wasm?module`.
  * These runtimes have no workers, so `options.threads` is accepted and one thread runs.
- * Idempotent: later and concurrent calls share the first call's promise.
+ * Idempotent: later and concurrent calls share the first call's promise. A dispose() before it
+ * resolves cancels it: the promise rejects with an Error named AbortError.
  */
 export function init(options?: InitOptions): Promise<void>;
 export function init(source?: InitSource | PromiseLike<InitSource>, options?: InitOptions): Promise<void>;

@@ -49,9 +49,14 @@ export interface EntryBuilds {
 export function initOnce(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
   if (loading === null) {
     const gen = ++generation;
-    const p: Promise<void> = load(a, b, builds, () => gen !== generation).catch((e: unknown) => {
+    const cancelled = (): boolean => gen !== generation;
+    const p: Promise<void> = load(a, b, builds, cancelled).then(() => {
+      // a dispose() after the load's last step and before its promise settled
+      if (cancelled()) throw cancelledInit();
+    }, (e: unknown) => {
       if (loading === p) loading = null;
-      throw e;
+      // whatever failed after a dispose(), the caller's answer is that it was cancelled
+      throw cancelled() && !isAbort(e) ? cancelledInit(e) : e;
     });
     loading = p;
   }
@@ -64,13 +69,21 @@ let generation = 0;
 
 /**
  * End the worker pool's threads and unload the kernels: blocks throw the "await init()" error
- * until the next init(), which starts over (fresh memory, a new pool).
+ * until the next init(), which starts over (fresh memory, a new pool). An init() still loading
+ * is cancelled: its promise rejects with an AbortError, and workers it was starting end now.
  */
 export function dispose(): void {
   generation++;
+  // A pending init() now rejects with an AbortError; one that nobody awaits must not end the
+  // process as an unhandled rejection, so the promise is marked handled (awaiting it still throws).
+  loading?.catch(() => {});
   stopPool();
   detach();
   loading = null;
+}
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
 }
 
 function isOptions(x: unknown): x is InitOptions {
@@ -110,7 +123,7 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
     await startPool(k, module, memory, n, statics, o.threads !== undefined, cancelled);
   } catch (e) {
     // dispose() has detached these kernels already, and a newer init() may own what is attached now
-    if (cancelled()) throw e;
+    if (cancelled()) throw isAbort(e) ? e : cancelledInit(e);
     // Threads asked for by name must start (init() waits for them); the default pool starts in the
     // background, and its shares run on the calling thread until each worker runs.
     if (o.threads !== undefined) {

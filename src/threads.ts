@@ -344,12 +344,13 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
   try {
     for (let t = 1; t < size; t++) {
       const { worker, listen } = spawn();
+      alive++;
       workers.push(worker);
       ready.push(new Promise<void>((resolve, reject) => {
         listen((m) => {
           if (m === 'ready') resolve();
           else {
-            if (!wait) worker.terminate();
+            if (!wait) end(worker);
             reject(new Error(`init: worker ${t} of the thread pool failed: ${String(m).replace(/^error: /, '')}`));
           }
         });
@@ -360,15 +361,21 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
       if (!wait) worker.unref?.();
     }
     if (wait) {
-      await Promise.all(ready);
-      // dispose() while the workers started: this pool is not installed (a later init() may own `pool`)
+      // dispose() while the workers start ends them at once (through abortStart): this pool is
+      // not installed, since a later init() may own `pool`
+      const aborted = new Promise<never>((_, reject) => { abortStart = () => reject(cancelledInit()); });
+      try {
+        await Promise.race([Promise.all(ready), aborted]);
+      } finally {
+        abortStart = null;
+      }
       if (cancelled()) throw cancelledInit();
       for (const w of workers) w.unref?.();
     } else {
       for (const r of ready) r.catch(() => {});
     }
   } catch (e) {
-    for (const w of workers) w.terminate();
+    for (const w of workers) end(w);
     throw e;
   }
   let canWait = true;
@@ -381,14 +388,16 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
 }
 
 /** The Error an init() gets when dispose() is called before it finished. */
-export function cancelledInit(): Error {
-  const e = new Error('init: dispose() was called before init() finished; nothing was loaded (call init() again)');
+export function cancelledInit(cause?: unknown): Error {
+  const e = new Error('init: dispose() was called before init() finished; nothing was loaded (call init() again)',
+    cause === undefined ? undefined : { cause });
   e.name = 'AbortError';
   return e;
 }
 
 /** End every worker of the pool (none afterwards; threads() is 1). */
 export function stopPool(): void {
+  abortStart?.();
   const p = pool;
   if (p === null) return;
   pool = null;
@@ -398,7 +407,27 @@ export function stopPool(): void {
     Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
   }
-  stopped = Promise.all(p.workers.map((w) => w.terminate())).then(() => p.workers.length);
+  stopped = Promise.all(p.workers.map(end)).then(() => p.workers.length);
+}
+
+/** Rejects the pending start of a pool that init() awaits (dispose() came first), or null. */
+let abortStart: (() => void) | null = null;
+
+/** Workers started and not yet ended by us (for tests: none may be left behind). */
+let alive = 0;
+const ended = new WeakSet<object>();
+
+/** Terminate a worker once, whichever path ends it. */
+function end(w: { terminate(): unknown }): unknown {
+  if (ended.has(w)) return undefined;
+  ended.add(w);
+  alive--;
+  return w.terminate();
+}
+
+/** For tests: workers this module started that nothing has ended (a dropped pool's would stay). */
+export function workersAlive(): number {
+  return alive;
 }
 
 let stopped: Promise<number> = Promise.resolve(0);

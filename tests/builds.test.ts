@@ -30,7 +30,7 @@ function expectedThreads(): number {
   if (typeof SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return 1;
   const cores = g.navigator?.hardwareConcurrency ?? cpus;
   const t = inject('threads');
-  return Math.min(t !== '' ? Number(t) : cores, cores);
+  return Math.min(t !== '' ? Number(t) : cores, cores, 64);
 }
 const cpus = typeof process === 'object' ? (await import('node:os')).availableParallelism() : 1;
 

@@ -13,11 +13,11 @@ if (t !== '') {
   const n = Number(t);
   if (!Number.isInteger(n) || n < 1) throw new Error(`NNBLOCKS_THREADS must be a whole number >= 1, got "${t}"`);
   setDefaultThreads(n);
-  if (n > 1) beforeEach(waitForWorkers);
+  if (n > 1) beforeEach(waitForWorkers, 60_000);
 }
 
 async function waitForWorkers(): Promise<void> {
   const want = threadCount() - 1; // 0 before init() and where the runtime gives no pool
-  for (let i = 0; i < 20000 && workersRunning() < want; i++) await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 5000 && workersRunning() < want; i++) await new Promise((r) => setTimeout(r, 0));
   if (workersRunning() < want) throw new Error(`setup-threads: ${workersRunning()} of the pool's ${want} workers run`);
 }

@@ -26,6 +26,20 @@ describe('a Node process with a worker pool', () => {
     expect(r.out).toBe('2 96x116x10x1');
   });
 
+  it('an init() cancelled by dispose() and never awaited does not end the process as an unhandled rejection', () => {
+    const code = `import { init, dispose, threadCount } from 'nnblocks';
+      init({ threads: 2 });
+      dispose();
+      const again = init({ threads: 2 });
+      dispose();
+      await again.catch((e) => console.log(e.name));
+      console.log(threadCount());`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout.trim()).toBe('AbortError\n1');
+  });
+
   it('exits after dispose(), with threadCount() back to 1', () => {
     const r = program('dispose(); console.log(threadCount());');
     expect(r.signal).toBeNull();

@@ -6,7 +6,7 @@
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
-import { holdWorkers, limitThreads, workersRunning, workersStopped } from '../src/threads.js';
+import { holdWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { memoryBytes, kernels, reserve, write, read } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
@@ -352,6 +352,7 @@ describe('the pool', () => {
     dispose();
     await expect(early).rejects.toMatchObject({ name: 'AbortError', message: /dispose\(\) was called before init\(\) finished/ });
     expect(threadCount()).toBe(1);
+    expect(workersAlive(), 'workers left running').toBe(0);
     expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
     // Later: once the kernels are attached (the workers may still be starting), by event-loop turns.
     const late = init({ threads: 2 });
@@ -363,9 +364,11 @@ describe('the pool', () => {
     // Either way (the pool was still starting, or init() had just finished), nothing of it is left.
     await late.catch((e: Error) => expect(e.name).toBe('AbortError'));
     expect(threadCount()).toBe(1);
+    expect(workersAlive(), 'workers of the cancelled pool left running').toBe(0);
     expect(() => nnconv(randn([4, 4]), randn([3, 3]), null)).toThrow(/await init\(\)/);
     await init({ threads: 2 });
     expect(threadCount()).toBe(had);
+    expect(workersAlive()).toBe(had - 1);
     const x = randn([64, 64, 16, 1], { seed: 1 }), w = randn([3, 3, 16, 32], { seed: 2 });
     const [a, b] = both(() => nnconv(x, w, null));
     expectExact(b.data, a.data, 'y after a cancelled init');

@@ -157,7 +157,7 @@ export function colPre(mode: i32, dst: usize, src: usize, base: i32, b: usize, n
   }
 }
 
-/** dst = comb(a, b) of two lines, a earlier than b. */
+/** dst = comb(a, b) of two lines, a earlier than b; dst may be a or b (each index is read, then written). */
 export function lineComb(mode: i32, dst: usize, a: usize, b: usize, n: i32): void {
   const nv = vecFloor(n);
   let i = 0;
