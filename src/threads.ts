@@ -363,11 +363,14 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
     if (wait) {
       // dispose() while the workers start ends them at once (through abortStart): this pool is
       // not installed, since a later init() may own `pool`
-      const aborted = new Promise<never>((_, reject) => { abortStart = () => reject(cancelledInit()); });
+      let abort = (): void => {};
+      const aborted = new Promise<never>((_, reject) => { abort = () => reject(cancelledInit()); });
+      abortStart = abort;
       try {
         await Promise.race([Promise.all(ready), aborted]);
       } finally {
-        abortStart = null;
+        // a newer init()'s start may have taken the slot meanwhile
+        if (abortStart === abort) abortStart = null;
       }
       if (cancelled()) throw cancelledInit();
       for (const w of workers) w.unref?.();
