@@ -15,13 +15,12 @@ export function charCNN(last: 'softmaxloss' | 'softmax' = 'softmaxloss'): Simple
 export const BATCH = 100;
 
 /**
- * Seconds of one cnnTrain epoch of `batches` batches of 100 seeded 32x32 images (cnnTrain's own
+ * Seconds of one cnnTrain epoch of `batches` batches of BATCH seeded 32x32 images (cnnTrain's own
  * shuffle, no validation); getBatch copies each batch's images out of the set, as a data set's does.
  */
 export async function charEpoch(batches: number, onBatch?: () => void): Promise<number> {
-  const N = BATCH;
-  const images = randn([32, 32, 1, N * batches], { seed: 5 });
-  const labels = Array.from({ length: N * batches }, (_, i) => (i * 7 % 26) + 1);
+  const images = randn([32, 32, 1, BATCH * batches], { seed: 5 });
+  const labels = Array.from({ length: BATCH * batches }, (_, i) => (i * 7 % 26) + 1);
   const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] => {
     const x = new Float32Array(32 * 32 * batch.length);
     // cnnTrain's indices are 0-based.
@@ -29,8 +28,8 @@ export async function charEpoch(batches: number, onBatch?: () => void): Promise<
     return [new Tensor(x, [32, 32, 1, batch.length]), batch.map((b) => labels[b])];
   };
   const t0 = performance.now();
-  await cnnTrain(charCNN(), { images: { set: new Array<number>(N * batches).fill(1) } }, getBatch, {
-    batchSize: N, numEpochs: 1, val: [], log: () => {}, onBatch,
+  await cnnTrain(charCNN(), { images: { set: new Array<number>(BATCH * batches).fill(1) } }, getBatch, {
+    batchSize: BATCH, numEpochs: 1, val: [], log: () => {}, onBatch,
   });
   return (performance.now() - t0) / 1000;
 }

@@ -111,7 +111,6 @@ async function layer(name: string, xs: number[], ws: number[], pad: [number, num
   return { name, cols };
 }
 
-
 async function time(c: Column): Promise<number> {
   const t0 = performance.now();
   await c.run();

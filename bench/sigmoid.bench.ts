@@ -7,7 +7,6 @@ import { nnsigmoid, randn } from '../src/index.js';
 // as vl_nnsigmoid does.
 const sigmoidGrad = (dy: tf.Tensor, y: tf.Tensor) => tf.mul(dy, tf.mul(y, tf.sub(tf.scalar(1), y)));
 
-
 await bench('nnsigmoid (380x508x10, float32)', () => {
   const shape = [380, 508, 10];
   const x = randn(shape, { seed: 1 });

@@ -7,7 +7,6 @@ import { nnsoftmax, nnsoftmaxloss, randn, Tensor } from '../src/index.js';
 const softmaxGrad = (dy: tf.Tensor, y: tf.Tensor) =>
   tf.mul(y, tf.sub(dy, tf.sum(tf.mul(dy, y), -1, true)));
 
-
 await bench('nnsoftmax (float32)', () => {
   const cases = [];
   for (const [name, shape, tshape] of [

@@ -123,7 +123,8 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
     await startPool(k, module, memory, n, statics, o.threads !== undefined, cancelled);
   } catch (e) {
     // dispose() has detached these kernels already, and a newer init() may own what is attached now
-    if (cancelled()) throw isAbort(e) ? e : cancelledInit(e);
+    // (initOnce makes the error an AbortError)
+    if (cancelled()) throw e;
     // Threads asked for by name must start (init() waits for them); the default pool starts in the
     // background, and its shares run on the calling thread until each worker runs.
     if (o.threads !== undefined) {
