@@ -5,7 +5,11 @@
 //   the whole call's kernel path (conv_forward_path: the paths for tiny outputs depend on the
 //   image count), else (when the kernel itself runs prepare + pixels) by ranges of output pixels
 //   in units of lcm(8, 2 Ho) pixels, so every 8-pixel block and Winograd column pair is the one a
-//   single thread computes: bit-identical.
+//   single thread computes: bit-identical; or, on one image whose kernel path is another
+//   (a served net's layers on small maps: filters in the lanes, patch elements in the lanes),
+//   by ranges of filters in units of 8 (the lanes path's panels), each range the same kernel on
+//   fewer filters writing its own output planes: every path sums an output's products in an
+//   order that does not depend on K, so bit-identical too.
 // dzdx: by images (each image's dzdx is its own sum): bit-identical.
 // dzdw: by images, each thread summing its images into its own partial dzdw, then the
 //   partials added to thread 0's in thread order (thread_add). NOTE: that changes the order of
@@ -14,7 +18,7 @@
 // filters itself: a few percent of the work, done in parallel, and no kernel has to know.
 
 import { kernels, type ConvDims, type Kernels } from '../wasm.js';
-import { threads, parallel, split, type Job } from '../threads.js';
+import { threads, parallel, share, split, type Job } from '../threads.js';
 import type { ConvPlan } from './conv.js';
 
 /** Multiply-adds a thread must get before splitting pays for waking it (~0.2 ms of work). */
@@ -45,8 +49,27 @@ export function forwardThreads(p: ConvPlan): number {
     return s;
   }
   // Fewer images than threads: ranges of pixels, where the kernel's own path is prepare + pixels.
-  if (path !== 0) return 1;
-  return Math.max(1, Math.min(t, Math.ceil((p.Ho * p.Wo) / pixelUnit(p))));
+  if (path === 0) return Math.max(1, Math.min(t, Math.ceil((p.Ho * p.Wo) / pixelUnit(p))));
+  if (!byFilters(p)) return 1;
+  let s = Math.min(t, Math.ceil(p.K / FILTER_UNIT));
+  while (s > 1 && filterShares(p, s).some((m) => k.conv_forward_path(...withK(p.dims, m)) !== path)) s--;
+  return s;
+}
+
+/** Filters per unit of a filter split (the lanes path's panel of 8). */
+const FILTER_UNIT = 8;
+
+/** A forward pass on fewer images than threads that is split by filters (one image, one group). */
+const byFilters = (p: ConvPlan): boolean => p.N === 1 && p.G === 1;
+
+/** The filter counts of the t shares. */
+const filterShares = (p: ConvPlan, t: number): number[] => Array.from({ length: t }, (_, i) => filterShare(p, t, i)[1]);
+
+/** [first filter, count] of share i of t (whole units; the last share takes the short one). */
+function filterShare(p: ConvPlan, t: number, i: number): [number, number] {
+  const [u0, m] = share(Math.ceil(p.K / FILTER_UNIT), t, i);
+  const k0 = u0 * FILTER_UNIT;
+  return [k0, Math.min(p.K, k0 + m * FILTER_UNIT) - k0];
 }
 
 /** Threads for the backward passes of p (split by images). */
@@ -61,13 +84,23 @@ function withN(d: ConvDims, N: number): ConvDims {
   return e;
 }
 
+/** dims with K filters. */
+function withK(d: ConvDims, K: number): ConvDims {
+  const e = d.slice() as ConvDims;
+  e[7] = K;
+  return e;
+}
+
 /**
  * One thread's forward scratch floats (aligned): split by images, the kernel's scratch for a
  * share of images (the larger of the two share sizes: a path may depend on the count); by pixels,
- * the one image's.
+ * the one image's; by filters, the largest share's.
  */
 function forwardOne(p: ConvPlan, t: number): number {
   const k = kernels();
+  if (p.N < t && k.conv_forward_path(...p.dims) !== 0) {
+    return align4(Math.max(...filterShares(p, t).map((m) => k.conv_forward_scratch(...withK(p.dims, m)))));
+  }
   if (p.N < t) return align4(k.conv_forward_scratch(...p.dims));
   const lo = Math.floor(p.N / t), hi = Math.ceil(p.N / t);
   return align4(Math.max(k.conv_forward_scratch(...withN(p.dims, lo)), k.conv_forward_scratch(...withN(p.dims, hi))));
@@ -88,6 +121,15 @@ export function forward(p: ConvPlan, t: number, px: number, pw: number, pb: numb
     return;
   }
   const P = p.Ho * p.Wo;
+  if (k.conv_forward_path(...d) !== 0) {
+    // by filters: filter k0's weights at R k0, its bias at k0, its output plane at P k0
+    const R = p.FH * p.FW * p.FC;
+    parallel(k, Array.from({ length: t }, (_, i): Job => {
+      const [k0, m] = filterShare(p, t, i);
+      return [['conv_forward', px, pw + 4 * R * k0, pb === 0 ? 0 : pb + 4 * k0, py + 4 * P * k0, ps + i * per, ...withK(d, m)]];
+    }));
+    return;
+  }
   const unit = pixelUnit(p);
   const units = Math.ceil(P / unit);
   const jobs: Job[] = [];
