@@ -7,8 +7,14 @@
 // job per worker (kernel ids and arguments, as float64) into the slots, bumps
 // each slot's sequence number, wakes the workers with Atomics.notify, runs its
 // own share on the calling thread, and waits for every slot's done number to
-// reach the sequence. No postMessage per call, no copies: the kernels read and
-// write the arena the calling thread laid out.
+// reach the sequence. A job is claimed before it runs, by its worker or, once its own share
+// is done, by the calling thread: a worker that is still waking (an idle vCPU can take longer
+// to wake than the whole split call) then costs the call nothing beyond the one-thread time,
+// and each job's results do not depend on who ran it (its outputs and scratch are its own).
+// Each slot counts its own jobs, so job s is claimed by compare-and-swap of the claim word
+// from s - 1 to s: a worker that wakes to an old number can never take a newer job.
+// No postMessage per call, no copies: the kernels read and write the arena the calling
+// thread laid out.
 //
 // Workers are unref'ed (Node, Deno and Bun use worker_threads), so a live pool never keeps the process
 // alive; dispose() (init.ts) ends them.
@@ -28,8 +34,8 @@ export type Job = Call[];
 const SLOT = 16;
 /** float64 words of call data per slot. */
 const ARGS = 256;
-/** Control words: the job's sequence number, the done number, an error flag, 1 once the worker runs. */
-const SEQ = 0, DONE = 1, FAIL = 2, READY = 3;
+/** Control words: the job's sequence number, the done number, an error flag, 1 once the worker runs, the sequence number of the job claimed last, the jobs the worker ran. */
+const SEQ = 0, DONE = 1, FAIL = 2, READY = 3, CLAIM = 4, RAN = 5;
 /** Atomics.load rounds a waiting thread spins before it sleeps (back-to-back calls wake no one). */
 const SPIN = 20000;
 
@@ -39,7 +45,8 @@ interface Pool {
   k: Kernels;
   ctrl: Int32Array;
   args: Float64Array;
-  seq: number;
+  /** seq[t]: the number of the last job sent to worker t (each slot counts its own). */
+  seq: Int32Array;
   /** Atomics.wait is allowed on the calling thread (not on a browser's main thread). */
   canWait: boolean;
   /** ready[t]: worker t has said READY (cached here once seen). */
@@ -76,6 +83,26 @@ export function setDefaultThreads(n: number | null): void {
 
 /** Test hook: with `on`, parallel() treats every worker as not running yet (their jobs run here). */
 let held = false;
+
+/** Test hook: with `on`, parallel() claims every job it sends before its own share (as if no worker woke in time). */
+let claimFirst = false;
+
+/** For tests: the calling thread claims every job it sends (the workers wake to find them taken). */
+export function claimBeforeWorkers(on: boolean): void {
+  claimFirst = on;
+}
+
+/** For tests: jobs sent to workers, and of them those the calling thread claimed and ran itself. */
+export const jobCounts = { sent: 0, claimed: 0 };
+
+/** For tests: the jobs the pool's workers ran (each job runs once: sent = claimed + this). */
+export function jobsRunByWorkers(): number {
+  const p = pool;
+  if (p === null) return 0;
+  let n = 0;
+  for (let t = 1; t < p.size; t++) n += Atomics.load(p.ctrl, t * SLOT + RAN);
+  return n;
+}
 export function holdWorkers(on: boolean): void {
   held = on;
 }
@@ -131,7 +158,6 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     if (jobs.length === 1) runJob(k, jobs[0]);
     return;
   }
-  const seq = p.seq = (p.seq + 1) | 0;
   const sent: number[] = [], here: number[] = [0];
   for (let t = 1; t < jobs.length; t++) {
     if (p.ready[t] === 0 && Atomics.load(p.ctrl, t * SLOT + READY) === 1) p.ready[t] = 1;
@@ -140,20 +166,29 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     encode(p.args, t * ARGS, jobs[t]);
     sent.push(t);
   }
+  for (const t of sent) p.seq[t] = (p.seq[t] + 1) | 0;
+  // (the test hook claims before it publishes, so no worker can win the claim)
+  const mine = claimFirst ? sent.filter((t) => claim(p, t)) : [];
   for (const t of sent) {
     Atomics.store(p.ctrl, t * SLOT + FAIL, 0);
-    Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
+    Atomics.store(p.ctrl, t * SLOT + SEQ, p.seq[t]);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
   }
+  jobCounts.sent += sent.length;
   let err: unknown = null;
-  try {
-    for (const t of here) runJob(k, jobs[t]);
-  } catch (e) {
-    err = e;
-  }
+  // a job still unclaimed when the caller's own share is done goes to the caller: its worker is late
+  jobCounts.claimed += mine.length;
+  err = runHere(k, jobs, here, err);
+  err = runHere(k, jobs, mine, err);
   let failed = 0;
   for (const t of sent) {
-    const at = t * SLOT + DONE;
+    if (mine.includes(t)) continue;
+    if (err === null && claim(p, t)) {
+      jobCounts.claimed++;
+      err = runHere(k, jobs, [t], err);
+      continue;
+    }
+    const at = t * SLOT + DONE, seq = p.seq[t];
     let spin = 0;
     for (let d = Atomics.load(p.ctrl, at); d !== seq; d = Atomics.load(p.ctrl, at)) {
       if (p.canWait && ++spin > SPIN) Atomics.wait(p.ctrl, at, d, 50);
@@ -162,6 +197,25 @@ export function parallel(k: Kernels, jobs: Job[]): void {
   }
   if (err !== null) throw err;
   if (failed !== 0) throw new Error(`nnblocks: a kernel failed in worker ${failed} of the thread pool (${jobs[failed].map((c) => c[0]).join(', ')})`);
+}
+
+/** Run jobs[t] for each t of ts here, none after an error; returns the first error (or `err`). */
+function runHere(k: Kernels, jobs: Job[], ts: number[], err: unknown): unknown {
+  for (const t of ts) {
+    if (err !== null) return err;
+    try {
+      runJob(k, jobs[t]);
+    } catch (e) {
+      err = e;
+    }
+  }
+  return err;
+}
+
+/** Claim the job last sent to worker t (true: the caller runs it); exactly one of the worker and the caller wins. */
+function claim(p: Pool, t: number): boolean {
+  const s = p.seq[t];
+  return Atomics.compareExchange(p.ctrl, t * SLOT + CLAIM, (s - 1) | 0, s) === ((s - 1) | 0);
 }
 
 export function runJob(k: Kernels, job: Job): void {
@@ -193,7 +247,7 @@ function encode(a: Float64Array, at: number, job: Job): void {
  */
 function workerSource(node: boolean): string {
   return `"use strict";
-const SLOT = ${SLOT}, ARGS = ${ARGS}, SEQ = ${SEQ}, DONE = ${DONE}, FAIL = ${FAIL}, READY = ${READY}, SPIN = ${SPIN};
+const SLOT = ${SLOT}, ARGS = ${ARGS}, SEQ = ${SEQ}, DONE = ${DONE}, FAIL = ${FAIL}, READY = ${READY}, CLAIM = ${CLAIM}, RAN = ${RAN}, SPIN = ${SPIN};
 function start(d, post) {
   WebAssembly.instantiate(d.module, { env: { memory: d.memory } }).then(function (inst) {
     const ex = inst.exports;
@@ -209,8 +263,11 @@ function start(d, post) {
       for (let spin = 0; s === seen && spin < SPIN; spin++) s = Atomics.load(ctrl, c + SEQ);
       while (s === seen) { Atomics.wait(ctrl, c + SEQ, seen); s = Atomics.load(ctrl, c + SEQ); }
       seen = s;
+      // the calling thread took this job (we woke late): nothing to do, nothing to report
+      if (Atomics.compareExchange(ctrl, c + CLAIM, (s - 1) | 0, s) !== ((s - 1) | 0)) continue;
       const calls = args[a0];
       if (calls < 0) break;
+      Atomics.add(ctrl, c + RAN, 1);
       try {
         for (let k = 0, i = a0 + 1; k < calls; k++) {
           const f = fns[args[i]], m = args[i + 1], v = new Array(m);
@@ -387,7 +444,7 @@ export async function startPool(k: Kernels, module: WebAssembly.Module, memory: 
   } catch {
     canWait = false;
   }
-  pool = { size, k, ctrl, args, seq: 0, canWait, ready: new Uint8Array(size), workers };
+  pool = { size, k, ctrl, args, seq: new Int32Array(size), canWait, ready: new Uint8Array(size), workers };
 }
 
 /** The Error an init() gets when dispose() is called before it finished. */
@@ -404,10 +461,9 @@ export function stopPool(): void {
   const p = pool;
   if (p === null) return;
   pool = null;
-  const seq = (p.seq + 1) | 0;
   for (let t = 1; t < p.size; t++) {
     p.args[t * ARGS] = -1;
-    Atomics.store(p.ctrl, t * SLOT + SEQ, seq);
+    Atomics.store(p.ctrl, t * SLOT + SEQ, (p.seq[t] + 1) | 0);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
   }
   stopped = Promise.all(p.workers.map(end)).then(() => p.workers.length);

@@ -6,7 +6,7 @@
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
-import { holdWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
+import { claimBeforeWorkers, holdWorkers, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { memoryBytes, kernels, reserve, write, read } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
@@ -305,6 +305,36 @@ describe('the pool', () => {
     expect(forwardThreads(planConv(x.shape, w.shape, null, null)), 'below the split threshold').toBe(1);
     const [a, b] = both(() => nnconv(x, w, null));
     expectExact(b.data, a.data, 'y');
+  });
+
+  it.skipIf(!pooled())('each job runs once, by its worker or by the calling thread when the worker has not claimed it: the same bits either way', async () => {
+    const x = randn([40, 40, 16, 4], { seed: 1 }), w = randn([3, 3, 16, 16], { seed: 2 }), p = randn([38, 38, 16, 4], { seed: 3 });
+    limitThreads(1);
+    const y1 = nnconv(x, w, null), g1 = nnconv(x, w, null, p);
+    limitThreads(Infinity);
+    const check = (what: string): void => {
+      expectExact(nnconv(x, w, null).data, y1.data, `y (${what})`);
+      const g = nnconv(x, w, null, p);
+      expectExact(g.dzdx.data, g1.dzdx.data, `dzdx (${what})`);
+      expectClose(g.dzdw.data, g1.dzdw.data, 0, reassociation(38 * 38 * 4), `dzdw (${what})`);
+    };
+    // Every worker late: the calling thread claims each job before its own share; a worker that
+    // wakes finds its job taken and runs nothing.
+    let ran = jobsRunByWorkers(), sent = jobCounts.sent, claimed = jobCounts.claimed;
+    claimBeforeWorkers(true);
+    try {
+      for (let i = 0; i < 5; i++) check('the caller claimed every job');
+    } finally {
+      claimBeforeWorkers(false);
+    }
+    expect(jobCounts.sent - sent, 'jobs sent').toBe(15);
+    expect(jobCounts.claimed - claimed, 'jobs the caller claimed').toBe(15);
+    expect(jobsRunByWorkers() - ran, 'jobs the workers ran').toBe(0);
+    // Then as usual: whoever claims a job runs it, once.
+    ran = jobsRunByWorkers(); sent = jobCounts.sent; claimed = jobCounts.claimed;
+    for (let i = 0; i < 20; i++) check('as usual');
+    expect(jobCounts.sent - sent).toBe(60);
+    expect((jobCounts.claimed - claimed) + (jobsRunByWorkers() - ran), 'claimed here + run by workers').toBe(60);
   });
 
   it('10 000 small calls and 200 split calls leave WebAssembly memory flat', () => {
