@@ -5,6 +5,8 @@
 // 2 threads / 1 (lower is better).
 //   - practical conv forward (x 384x512x3, w 5x5x3x10) and the VGG layer (56x56x64 * 3x3x64x64,
 //     pad 1): one image, split by output pixels;
+//   - a fully connected layer on one image, resident (1x1x4096 * 1x1x4096x1024, as a served
+//     net's fc layer at batch 1): split by ranges of filters;
 //   - conv backward (dzdx + dzdw), split by images: the character CNN's second conv on a batch
 //     of 100 (x 14x14x20, w 5x5x20x50) and the VGG layer on 4 images (goal <= 0.6);
 //   - cnnTrain of the character CNN: its median step on a batch of 100 and a whole epoch of 20
@@ -19,6 +21,7 @@ import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
 import { charEpoch } from './charcnn.js';
 import { median } from './stats.js';
 import { reserve, write } from '../src/wasm.js';
+import { planConv, convForward, convForwardScratch } from '../src/blocks/conv.js';
 import { planBnorm, bnormForward, bnormBackward } from '../src/blocks/bnorm.js';
 import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
 import { planSpnorm, spnormForward, spnormBackward, spnormScratch } from '../src/blocks/spnorm.js';
@@ -55,6 +58,7 @@ const vx = randn([56, 56, 64], { seed: 1 }), vw = randn([3, 3, 64, 64], { seed: 
 const cx = randn([14, 14, 20, 100], { seed: 1 }), cw = randn([5, 5, 20, 50], { seed: 2 }), cp = randn([10, 10, 50, 100], { seed: 3 });
 const v4 = randn([56, 56, 64, 4], { seed: 1 }), vp4 = randn([56, 56, 64, 4], { seed: 3 });
 const sx = randn([32, 32, 3], { seed: 1 }), sw = randn([3, 3, 3, 8], { seed: 2 });
+const fx = randn([1, 1, 4096], { seed: 1 }), fw = randn([1, 1, 4096, 1024], { seed: 2 });
 
 /**
  * A resident pass as simplenn runs it (tensors already in WebAssembly memory, no copies):
@@ -74,6 +78,7 @@ const smF = planSoftmax(smx.shape, null), smB = planSoftmax(smx.shape, smp.shape
 const spx = randn([56, 56, 64, 2], { seed: 1 }), spp = randn(spx.shape, { seed: 2 });
 const spF = planSpnorm(spx.shape, [3, 3, 1, 0.5], null), spB = planSpnorm(spx.shape, [3, 3, 1, 0.5], spp.shape);
 const sgx = randn([380, 508, 10], { seed: 1 }), sgp = randn(sgx.shape, { seed: 2 });
+const fcF = planConv([1, 1, 4096, 1], [1, 1, 4096, 1024], null, null, undefined);
 const sgF = planSigmoid(sgx.shape, null), sgB = planSigmoid(sgx.shape, sgp.shape);
 
 const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budget: number; goal?: number }[] = [
@@ -83,6 +88,9 @@ const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budge
     budget: 600, goal: 0.6 },
   { name: 'conv backward (dzdx + dzdw) VGG layer, 4 images', f: () => nnconv(v4, vw, null, vp4, { pad: 1, der: { b: false } }),
     budget: 600, goal: 0.6 },
+  // One image on a path other than pixels (a served net's fc layer): split by ranges of filters.
+  { name: 'resident fully connected forward, one image, 1x1x4096 * 1x1x4096x1024', budget: 300,
+    make: resident([fx.data, fw.data], 1, () => convForwardScratch(fcF), ([x, w, y, s]) => convForward(fcF, x, w, 0, y, s)) },
   { name: 'small call 32x32x3 * 3x3x3x8 (threads on vs off)', f: () => nnconv(sx, sw, null), budget: 300, goal: 1.05 },
   // The other blocks' resident passes, forward then backward in one call (split by channels,
   // images, planes and value ranges).
