@@ -83,6 +83,9 @@ export function setDefaultThreads(n: number | null): void {
 
 /** Test hook: with `on`, parallel() treats every worker as not running yet (their jobs run here). */
 let held = false;
+export function holdWorkers(on: boolean): void {
+  held = on;
+}
 
 /** Test hook: with `on`, parallel() claims every job it sends before its own share (as if no worker woke in time). */
 let claimFirst = false;
@@ -92,7 +95,7 @@ export function claimBeforeWorkers(on: boolean): void {
   claimFirst = on;
 }
 
-/** For tests: jobs sent to workers, and of them those the calling thread claimed and ran itself. */
+/** For tests: jobs sent to workers, and of them those the calling thread claimed (and ran, unless an earlier job failed). */
 export const jobCounts = { sent: 0, claimed: 0 };
 
 /** For tests: the jobs the pool's workers ran (each job runs once: sent = claimed + this). */
@@ -102,9 +105,6 @@ export function jobsRunByWorkers(): number {
   let n = 0;
   for (let t = 1; t < p.size; t++) n += Atomics.load(p.ctrl, t * SLOT + RAN);
   return n;
-}
-export function holdWorkers(on: boolean): void {
-  held = on;
 }
 
 /** Workers of the pool that have said READY (for tests: the default pool starts in the background). */
@@ -145,9 +145,10 @@ export function split(k: Kernels, t: number, n: number, job: (first: number, cou
 /**
  * Run jobs[0] on the calling thread and jobs[t] on worker t at the same time; returns when
  * all are done. jobs.length <= threads(). A worker that is not running yet (init() does not wait
- * for them unless threads were asked for) has its job run here, after jobs[0]: the same jobs in
- * the same order, so the results do not depend on when the workers start. A kernel that traps
- * in a worker is an Error here.
+ * for them unless threads were asked for) has its job run here, after jobs[0], and so has a job
+ * its worker has not claimed by the time jobs[0] is done: each job writes only its own outputs
+ * and scratch, so the results do not depend on which thread ran it. A kernel that traps in a
+ * worker is an Error here.
  */
 export function parallel(k: Kernels, jobs: Job[]): void {
   const p = pool !== null && pool.k === k ? pool : null;
@@ -175,19 +176,22 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
   }
   jobCounts.sent += sent.length;
-  let err: unknown = null;
-  // a job still unclaimed when the caller's own share is done goes to the caller: its worker is late
   jobCounts.claimed += mine.length;
-  err = runHere(k, jobs, here, err);
+  let err = runHere(k, jobs, here, null);
   err = runHere(k, jobs, mine, err);
+  // A job still unclaimed now that the caller's own share is done is the caller's: its worker is
+  // late. Every slot is tried before any is waited for, so one busy worker does not leave
+  // another's job waiting for a wake-up.
+  const late: number[] = [];
+  for (const t of sent) {
+    if (err !== null || mine.includes(t) || !claim(p, t)) continue;
+    jobCounts.claimed++;
+    late.push(t);
+    err = runHere(k, jobs, [t], err);
+  }
   let failed = 0;
   for (const t of sent) {
-    if (mine.includes(t)) continue;
-    if (err === null && claim(p, t)) {
-      jobCounts.claimed++;
-      err = runHere(k, jobs, [t], err);
-      continue;
-    }
+    if (mine.includes(t) || late.includes(t)) continue;
     const at = t * SLOT + DONE, seq = p.seq[t];
     let spin = 0;
     for (let d = Atomics.load(p.ctrl, at); d !== seq; d = Atomics.load(p.ctrl, at)) {
