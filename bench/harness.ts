@@ -10,9 +10,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { dispose, init, type Tensor } from '../src/index.js';
+import { resident } from './resident.js';
 import { median } from './stats.js';
 
-export { median };
+export { median, resident };
 
 /** WASM SIMD mul+add peak of one core on this machine kind (TOOLCHAIN / issue 3). */
 export const PEAK_GFLOPS = 46;
@@ -55,6 +56,11 @@ export interface Case {
   goal?: number;
   /** Timed repetitions of each side (default: enough for ~1.5 s per side, 5..200). */
   reps?: number;
+  /**
+   * Untimed set-up that `ours` needs, run before the row and before each warm-up call: a
+   * resident row lays its inputs into WebAssembly memory here, which any other call reuses.
+   */
+  before?: () => void;
 }
 
 export interface Row {
@@ -75,7 +81,7 @@ export interface Row {
  * on whichever row comes first.
  */
 export function warm(cases: Case[]): void {
-  for (let r = 0; r < 6; r++) for (const c of cases) { c.ours(); tf.tidy(() => { c.peer(); }); }
+  for (let r = 0; r < 6; r++) for (const c of cases) { c.before?.(); c.ours(); tf.tidy(() => { c.peer(); }); }
 }
 
 function time(f: () => unknown): number {
@@ -88,6 +94,7 @@ const faults = (): number => process.resourceUsage().minorPageFault;
 
 /** Time one case: warm both sides, then alternate ours/peer call by call. */
 export function run(c: Case): Row {
+  c.before?.();
   for (let i = 0; i < 2; i++) { c.ours(); tf.tidy(() => { c.peer(); }); }
   const probe = Math.max(time(c.ours), 0.01) + Math.max(time(() => tf.tidy(() => { c.peer(); })), 0.01);
   const reps = c.reps ?? Math.min(200, Math.max(5, Math.round(3000 / probe)));
@@ -106,6 +113,16 @@ export function run(c: Case): Row {
   const p = median(peer);
   return { name: c.name, oursMs: o, peerMs: p, ratio: o / p, goal: c.goal, gflops: c.flops ? c.flops / o / 1e6 : undefined,
     oursFaults: oursFaults / reps, peerFaults: peerFaults / reps };
+}
+
+/**
+ * A kernel row: nnblocks' resident pass (`make`, from resident()) against tfjs on resident
+ * tensors, its result left in its heap (no dataSync). Neither side copies or makes a fresh JS
+ * array, so the row compares the kernels without the page faults that fresh results take.
+ */
+export function kernelCase(name: string, make: () => () => unknown, peer: () => unknown): Case {
+  let call: () => unknown = () => { throw new Error(`${name}: run before set-up`); };
+  return { name, before: () => { call = make(); }, ours: () => call(), peer };
 }
 
 /** Print rows as a Markdown table (pasteable into an issue note). */

@@ -1,7 +1,8 @@
 // nnsoftmax forward (and backward) on a classifier's scores (1x1x1000, 64 images) and a
 // per-pixel map (32x32x21, as a segmentation net's last layer).
-import { bench, tf, warm } from './harness.js';
+import { bench, kernelCase, resident, tf, warm } from './harness.js';
 import { nnsoftmax, nnsoftmaxloss, randn, Tensor } from '../src/index.js';
+import { planSoftmax, softmaxForward } from '../src/blocks/softmax.js';
 
 // tfjs' softmax gradient (tfjs-core Softmax_grad): y * (dy - sum(dy * y, last axis)).
 const softmaxGrad = (dy: tf.Tensor, y: tf.Tensor) =>
@@ -21,6 +22,7 @@ await bench('nnsoftmax (float32)', () => {
     const ty = tf.softmax(tx);
     const yData = ty.dataSync();
     const ts = tshape as unknown as number[];
+    const plan = planSoftmax(x.shape, null);
     // Copies on both sides (see sigmoid.bench.ts): the rows with goals time tfjs from the
     // same Float32Arrays (tf.tensor copies them into its heap); "resident" rows keep them there.
     cases.push(
@@ -29,6 +31,9 @@ await bench('nnsoftmax (float32)', () => {
         peer: () => softmaxGrad(tf.tensor(p.data, ts), tf.tensor(yData, ts)).dataSync() },
       { name: `softmax forward ${name} (tfjs input resident)`, ours: () => nnsoftmax(x), peer: () => tf.softmax(tx).dataSync() },
       { name: `softmax backward ${name} (tfjs inputs resident)`, ours: () => nnsoftmax(x, p), peer: () => softmaxGrad(tp, ty).dataSync() },
+      // The kernels alone: inputs resident on both sides, the result left in WebAssembly memory.
+      kernelCase(`kernel only: softmax forward ${name}`,
+        resident([x.data], 1, () => 0, ([px, py]) => softmaxForward(plan, px, py)), () => tf.softmax(tx)),
     );
   }
   // The character CNN's last layer: softmaxloss on 1x1x26 x 100 (JavaScript in float64).

@@ -20,7 +20,7 @@
 import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
 import { charEpoch } from './charcnn.js';
 import { median } from './stats.js';
-import { reserve, write } from '../src/wasm.js';
+import { resident } from './resident.js';
 import { planConv, convForward, convForwardScratch } from '../src/blocks/conv.js';
 import { planBnorm, bnormForward, bnormBackward } from '../src/blocks/bnorm.js';
 import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
@@ -60,17 +60,6 @@ const v4 = randn([56, 56, 64, 4], { seed: 1 }), vp4 = randn([56, 56, 64, 4], { s
 const sx = randn([32, 32, 3], { seed: 1 }), sw = randn([3, 3, 3, 8], { seed: 2 });
 const fx = randn([1, 1, 4096], { seed: 1 }), fw = randn([1, 1, 4096, 1024], { seed: 2 });
 
-/**
- * A resident pass as simplenn runs it (tensors already in WebAssembly memory, no copies):
- * `make` reserves and fills its buffers in the current init()'s memory and returns the call.
- */
-function resident(inputs: Float32Array[], out: number, scratch: () => number, call: (ptrs: number[]) => void): () => () => void {
-  return () => {
-    const ptrs = reserve('threads.bench', ...inputs.map((a) => a.length), ...new Array<number>(out).fill(inputs[0].length), scratch());
-    inputs.forEach((a, i) => write(ptrs[i], a));
-    return () => call(ptrs);
-  };
-}
 const bx = randn([56, 56, 64, 8], { seed: 1 }), bp = randn(bx.shape, { seed: 2 }), bg = randn([64, 1], { seed: 3 });
 const bnF = planBnorm(bx.shape, bg.shape, bg.shape, null), bnB = planBnorm(bx.shape, bg.shape, bg.shape, bp.shape);
 const smx = randn([32, 32, 21, 16], { seed: 1 }), smp = randn(smx.shape, { seed: 2 });
