@@ -14,7 +14,7 @@ import { prepareCharsDb, trainCharacterCNN, runOnSentence, decodeCharacters, sav
 // Node's global; declared here only, so the isomorphic sources cannot use it.
 declare const process: { argv: string[]; exitCode?: number; stderr: { isTTY?: boolean; write(s: string): boolean } };
 
-const USAGE = `usage: nnblocks practical [image]
+const USAGE = `usage: nnblocks practical [2] [image]
        nnblocks practical 1 [peppers.png] [--out DIR]
        nnblocks practical 3 dots.jpg [--out DIR]
        nnblocks charsdb [--out DIR] [--cache DIR] [--sample N] [--val K] [--quiet]
@@ -407,23 +407,26 @@ function takeThreads(argv: string[]): string[] | null {
 async function main(all: string[]): Promise<number> {
   const argv = takeThreads(all);
   if (argv === null) return 2;
-  const [cmd, file, ...rest] = argv;
+  const [cmd, part, ...rest] = argv;
   if (cmd === 'charsdb') return charsdb(argv.slice(1));
-  if (cmd === 'practical' && file === '4') return part4(rest);
+  if (cmd === 'practical' && part === '4') return part4(rest);
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(USAGE);
     return 0;
   }
-  if (cmd === 'practical' && file === '3') return part3(rest);
-  if (cmd === 'practical' && file === '1') return part1(rest);
-  if (cmd === 'practical' && file === '5') return part5(rest);
-  if (cmd !== 'practical' || rest.length > 0) {
+  if (cmd === 'practical' && part === '3') return part3(rest);
+  if (cmd === 'practical' && part === '1') return part1(rest);
+  if (cmd === 'practical' && part === '5') return part5(rest);
+  // `practical [image]` and `practical 2 [image]` are both part 2 (API.md: part 2 by default).
+  const args = cmd === 'practical' && part === '2' ? rest : [part, ...rest].filter((a) => a !== undefined);
+  if (cmd !== 'practical' || args.length > 1) {
     console.error(USAGE);
     return 2;
   }
   await init(initOptions);
-  const source = file ?? new URL('./sample.png', import.meta.url);
-  const name = file ?? 'the bundled sample.png';
+  const image = args[0];
+  const source = image ?? new URL('./sample.png', import.meta.url);
+  const name = image ?? 'the bundled sample.png';
   let x;
   try {
     x = im2single(await imread(source));

@@ -46,6 +46,18 @@ describe('nnblocks practical', () => {
     expect(notImage.status).toBe(2);
     expect(notImage.stderr).toMatch(/^nnblocks practical: imread: 'package.json' is not a PNG or JPEG file/);
     expect(cli('practicle').status).toBe(2);
+    expect(cli('practical', 'a.png', 'b.png').status).toBe(2);
+    expect(cli('practical', '2', 'a.png', 'b.png').status).toBe(2);
+  });
+
+  it('takes the part number 2 as well (API.md: `practical [part] [image]`, part 2 by default)', () => {
+    const r = cli('practical', '2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('on the bundled sample.png');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('All 3 derivative checks within 5% error.');
+    const missing = cli('practical', '2', 'no/such/image.png');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^nnblocks practical: imread: cannot read 'no\/such\/image.png': ENOENT/);
   });
 
   it('takes --threads N for any command (1: the calling thread alone), and refuses a bad N with exit code 2', () => {
