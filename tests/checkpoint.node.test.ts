@@ -242,6 +242,9 @@ describe('saveSimpleNN and loadSimpleNN', () => {
     expect(() => netFromMat('loadSimpleNN', { layers: { class: 'cell', dims: [1, 1], data: [{ type: 'custom', forward: handle }] } }, "'net.mat'"))
       .toThrow("loadSimpleNN: 'net.mat': layers{1}.forward is a MATLAB function handle");
     expect(() => saveSimpleNN(mlpCustom(2, 2, 1))).toThrow("saveSimpleNN: layer 0 ('fc1') is a custom layer; its functions cannot be saved");
+    // Options by name, as writeMat's: a typo must not quietly write the uncompressed file.
+    expect(() => saveSimpleNN(zooNet(), { compres: true } as never)).toThrow("saveSimpleNN: unknown option 'compres'; the options are 'compress'");
+    expect(() => saveSimpleNN(zooNet(), { compress: 1 } as never)).toThrow('saveSimpleNN: compress must be true or false, got number');
     await expect(loadSimpleNN(join(tmp(), 'missing.mat'))).rejects.toThrow('missing.mat');
   });
 

@@ -4,7 +4,7 @@
 // used by checkpoint.ts for the `net` variable of net-epoch-N.mat.
 
 import { isTensor, type Tensor } from '../tensor.js';
-import { matlabSize, tagOf } from '../options.js';
+import { checkOptions, matlabSize, tagOf } from '../options.js';
 import { readMat, type MatSource } from '../io/mat/reader.js';
 import { writeMat } from '../io/mat/writer.js';
 import type { MatValue, MatWritable } from '../io/mat/types.js';
@@ -205,8 +205,11 @@ export interface SaveOptions {
  */
 export function saveSimpleNN(net: SimpleNN, opts: SaveOptions = {}): Uint8Array {
   const who = 'saveSimpleNN';
+  checkOptions(who, opts, ['compress']);
+  const compress = opts?.compress ?? false;
+  if (typeof compress !== 'boolean') throw new Error(`${who}: compress must be true or false, got ${tagOf(compress)}`);
   const { layers, meta } = netToMat(who, net);
-  return writeMat({ layers, meta }, { compress: opts?.compress ?? false });
+  return writeMat({ layers, meta }, { compress });
 }
 
 /**
