@@ -102,6 +102,14 @@ describe('simplennDisplay', () => {
     const bad = { layers: [{ ...net.layers[0], pad: [1, 2] }] };
     expect(() => simplennDisplay(bad)).toThrow("simplennDisplay: layer 0 ('layer1'): pad must have 1 or 4 elements, got [1, 2]");
     expect(() => simplennDisplay(net, { inputSize: [1, 2, 3, 4, 5] })).toThrow('inputSize must have at most 4 elements');
+    for (const inputSize of [[32, 32, 1.5, 1], [32, -1], [Infinity, 32, 1, 1], [32, 32, 1, 0]]) {
+      expect(() => simplennDisplay(net, { inputSize })).toThrow(/^simplennDisplay: inputSize must be integers >= 1 \(or NaN for unknown\)/);
+    }
+    expect(simplennDisplay(net, { inputSize: [32, 32, NaN, 1] })).toContain('NaN');
+    for (const batchSize of [NaN, 0, 2.5, '4' as unknown as number]) {
+      expect(() => simplennDisplay(net, { batchSize })).toThrow(/^simplennDisplay: batchSize must be an integer >= 1, got /);
+      expect(() => describeNet(net, { batchSize })).toThrow(/^simplennDisplay: batchSize must be an integer >= 1, got /);
+    }
   });
 });
 

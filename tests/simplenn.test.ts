@@ -557,6 +557,31 @@ describe('errors name the layer by index and name', () => {
     expect(() => simplenn(net, x, 1)).toThrow("simplenn: dzdy is the number 1 but the net's output res[7].x is 1x1x26");
     expect(() => simplenn(net, randn([4, 4, 1]))).toThrow("simplenn: layer 0 ('layer1'): nnconv: the padded input 4x4");
   });
+  it('a misspelt field is an Error naming the field it is near; other extra fields pass, as in MatConvNet', () => {
+    const cases: [number, Record<string, unknown>, string, string][] = [
+      [0, { strid: 2 }, 'strid', 'stride'], [0, { Stride: 2 }, 'Stride', 'stride'], [0, { pads: 1 }, 'pads', 'pad'],
+      [0, { dilatte: 2 }, 'dilatte', 'dilate'], [1, { methd: 'avg' }, 'methd', 'method'], [1, { pol: 2 }, 'pol', 'pool'],
+      [5, { laek: 0.1 }, 'laek', 'leak'],
+    ];
+    for (const [l, extra, key, near] of cases) {
+      const bad = withLayer(l, { ...net.layers[l], ...extra } as Layer);
+      const type = net.layers[l].type;
+      for (const d of [undefined, dzdy]) {
+        expect(() => simplenn(bad, x, d)).toThrow(
+          `simplenn: layer ${l} ('layer${l + 1}'): field '${key}' is not one a ${type} layer reads; did you mean '${near}'?`);
+      }
+    }
+    // A model file's own fields, tidy's, the legacy ones and names far from any field are read past.
+    const extra = { size: [5, 5, 1, 20], learningRate: [1, 2], weightDecay: [1, 0], momentum: [], filtersLearningRate: 1, padding: 3, note: 'x' };
+    const ok = withLayer(0, { ...net.layers[0], ...extra } as Layer);
+    expect(simplenn(ok, x)[net.layers.length].x.data).toEqual(simplenn(net, x)[net.layers.length].x.data);
+    // A typo added to a net that was already planned is still found (the plan's snapshot sees the new field).
+    const again = simplennTidy(characterCNN());
+    again.layers.pop();
+    simplenn(again, x);
+    (again.layers[0] as Record<string, unknown>).strde = 2;
+    expect(() => simplenn(again, x)).toThrow("simplenn: layer 0 ('layer1'): field 'strde' is not one a conv layer reads; did you mean 'stride'?");
+  });
   it('labels the loss cannot take', () => {
     const full = simplennTidy(characterCNN());
     full.layers[7].class = [27];

@@ -6,6 +6,7 @@ import { checkOptions, show, tagOf } from '../options.js';
 import { fmtD, fmtF0, fmtG } from './format.js';
 import { isMatNumeric, toNumberArray } from './tidy.js';
 import { layerLabel, type Layer, type SimpleNN } from './types.js';
+import { checkLayerFields } from './fields.js';
 
 const WHO = 'simplennDisplay';
 
@@ -74,6 +75,11 @@ export function describe(net: SimpleNN, opts: DisplayOptions = {}): NetInfo {
   const size: [number, number] = [1, 1];
   const offset: [number, number] = [1, 1];
   layers.forEach((ly, l) => {
+    try {
+      checkLayerFields(ly);
+    } catch (e) {
+      throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${(e as Error).message}`, { cause: e });
+    }
     let f: number[] = [1, 1];
     if (ly.type === 'conv') {
       const F = filtersOf(ly);
@@ -126,9 +132,16 @@ function inputSizeOf(net: SimpleNN, opts: DisplayOptions): [number, number, numb
   const meta = net.meta as Record<string, unknown> | undefined;
   const norm = meta?.normalization as Record<string, unknown> | undefined;
   const given = opts.inputSize ?? meta?.inputSize ?? norm?.imageSize;
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
+    throw new Error(`${WHO}: batchSize must be an integer >= 1, got ${show(opts.batchSize)}`);
+  }
   if (given !== undefined) {
     const v = toNumberArray(given);
     if (v.length > 4) throw new Error(`${WHO}: inputSize must have at most 4 elements [H, W, C, N], got ${show(given)}`);
+    // NaN is MATLAB's "unknown" (what the missing elements get); anything else must be a size.
+    if (opts.inputSize !== undefined && !v.every((d) => Number.isNaN(d) || (Number.isInteger(d) && d >= 1))) {
+      throw new Error(`${WHO}: inputSize must be integers >= 1 (or NaN for unknown) [H, W, C, N], got ${show(given)}`);
+    }
     v.forEach((x, i) => { size[i] = x; });
   }
   if (opts.batchSize !== undefined) size[3] = opts.batchSize;
@@ -236,9 +249,6 @@ export function simplennDisplay(net: SimpleNN, opts: DisplayOptions = {}): strin
   }
   const maxCols = opts.maxNumColumns ?? 18;
   if (!Number.isInteger(maxCols) || maxCols < 1) throw new Error(`${WHO}: maxNumColumns must be an integer >= 1, got ${show(maxCols)}`);
-  if (opts.batchSize !== undefined && typeof opts.batchSize !== 'number') {
-    throw new Error(`${WHO}: batchSize must be a number, got ${tagOf(opts.batchSize)}`);
-  }
   if (typeof net !== 'object' || net === null || !Array.isArray(net.layers)) {
     throw new Error(`${WHO}: net must be a simplenn net { layers: [...] }, got ${tagOf(net)}`);
   }

@@ -8,6 +8,7 @@ import { arenaAbove, fresh, kernels } from '../wasm.js';
 import { threads } from '../threads.js';
 import { Layout, Reuse, addInto, netBuffers, sameShape } from './layout.js';
 import { kindOf } from './layers.js';
+import { checkLayerFields } from './fields.js';
 import type { Buffers, HostKind, LayerKind, PlanContext, ResidentKind } from './kind.js';
 import { lookup, remember, runCounts, samePlanLayout, snapshot, type Step } from './prepared.js';
 import { emptyRes, layerLabel, type Layer, type Res, type SimpleNN } from './types.js';
@@ -103,6 +104,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   const steps: Step[] = prepared?.steps ?? layers.map((ly, l) => at(l, ly, () => {
     const kind = kindOf(ly.type);
     if (isHost(kind)) kind.host.check(ly);
+    else checkLayerFields(ly);
     return { ly, kind, plan: null, ctx: ctxOf(l), inputs: [], dzdw: [], aux: -1, scratch: -1 };
   }));
   // Buffers that nothing reads after the layers next to them and that res does not keep share two
