@@ -6,7 +6,7 @@
 // precompiled Module for runtimes that forbid compiling bytes (Cloudflare
 // workerd, Vercel Edge).
 
-import { attach, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+import { attach, checkedScratch, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
 import { cancelledInit, initThreads, sharedMemory, startPool, stopPool } from './threads.js';
 
@@ -109,14 +109,14 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
       throw new Error(`init: threads: ${String(o.threads)} needs the shared-memory build (kernels-shared.wasm or ` +
         'kernels-shared-relaxed.wasm); the module given has its own memory, so it can only run one thread');
     }
-    const single = checkExports((await WebAssembly.instantiate(module, {})).exports);
+    const single = checkedScratch(checkExports((await WebAssembly.instantiate(module, {})).exports));
     if (cancelled()) throw cancelledInit();
     attach(single);
     return;
   }
   const memory = sharedMemory();
   if (memory === null) throw new Error('init: the module imports shared memory, which this runtime cannot create');
-  const k = checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports);
+  const k = checkedScratch(checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports));
   if (cancelled()) throw cancelledInit();
   const statics = attach(k, n - 1);
   try {

@@ -128,6 +128,34 @@ export function attach(k: Kernels, statics = 0): number[] {
   return Array.from({ length: statics }, (_, i) => first + i * s);
 }
 
+const SCRATCH_OF: Record<string, string> = {
+  conv_forward_scratch: "conv's forward pass", conv_backward_data_scratch: "conv's data derivative",
+  conv_backward_filter_scratch: "conv's filter derivative", pool_scratch: 'pooling', normalize_scratch: 'LRN',
+  noffset_scratch: 'noffset',
+};
+
+/**
+ * k with every scratch-size export checked (init() attaches this, and the pool shares it): a kernel gives -1 for a scratch past 2^31 floats
+ * (assembly/sizes.ts), and that must be an Error here, before Math.max or a rounding up of the
+ * sizes turns it into a small one that the kernel would then write past.
+ */
+export function checkedScratch(k: Kernels): Kernels {
+  const o = Object.create(k) as Kernels;
+  for (const [name, what] of Object.entries(SCRATCH_OF)) {
+    const f = k[name as keyof Kernels] as unknown as (...a: number[]) => number;
+    const checked = (...a: number[]): number => {
+      const n = f(...a);
+      if (n < 0) {
+        throw new Error(`nnblocks: ${what} would need more than 2^31 floats of scratch for these sizes and options ` +
+          `(${a.join(', ')}); the kernels address 32 bits`);
+      }
+      return n;
+    };
+    Object.defineProperty(o, name, { value: checked });
+  }
+  return o;
+}
+
 /** Called by dispose(): blocks throw the "await init()" error again. */
 export function detach(): void {
   active = null;

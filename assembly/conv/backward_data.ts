@@ -23,6 +23,7 @@
 
 import { mk_r2c4, mk_r2c3, mk_r4c2, mk_r4c1 } from './backward_data_mk';
 import { batchApplies, batchDataScratch, batchData } from './batch';
+import { floats } from '../sizes';
 
 const TILE_FLOATS: i32 = 1 << 16; // 256 KB of dzdy per tile: well inside L2
 const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per chunk of channels
@@ -44,8 +45,10 @@ const PACK_FLOATS: i32 = 1 << 18; // packed filters: up to 1 MB, packed once per
 
 /** Output columns per tile so that Ht * Wt * Kg ~ TILE_FLOATS, Wt = ceil(EB / sx) + 1 + Ex. */
 function colBlock(Ht: i32, Kg: i32, Ex: i32, sx: i32, W: i32): i32 {
-  const eb = sx * (TILE_FLOATS / (Ht * Kg) - 2 - Ex);
-  return eb < 1 ? 1 : eb > W ? W : eb;
+  // Tested in f64 and multiplied in i64: Ht * Kg and sx (up to 2^24) times the quotient wrap in i32.
+  if (<f64>Ht * <f64>Kg > <f64>TILE_FLOATS) return 1;
+  const eb = <i64>sx * <i64>(TILE_FLOATS / (Ht * Kg) - 2 - Ex);
+  return eb < 1 ? 1 : eb > <i64>W ? W : <i32>eb;
 }
 
 /** Channels whose packed filters (S floats each) fit in PACK_FLOATS: a multiple of 4, or all FC. */
@@ -63,7 +66,8 @@ export function conv_backward_data_scratch(H: i32, W: i32, C: i32, N: i32, FH: i
   const Ht = tileRows(rowBlock(H), sy, Ey);
   const Wt = (colBlock(Ht, Kg, Ex, sx, W) + sx - 1) / sx + 1 + Ex;
   const S = FH * FW * Kg;
-  return Ht * Wt * Kg + S + sy * sx * (FW + 1) + sy * (FH + 1) + sx * (FW + 1) + S * chunk(S, FC);
+  return floats(<f64>Ht * <f64>Wt * <f64>Kg + <f64>S + <f64>sy * <f64>sx * <f64>(FW + 1) + <f64>sy * <f64>(FH + 1) +
+    <f64>sx * <f64>(FW + 1) + <f64>S * <f64>chunk(S, FC));
 }
 
 export function conv_backward_data(w: usize, dzdy: usize, dzdx: usize, scratch: usize,

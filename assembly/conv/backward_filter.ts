@@ -22,6 +22,7 @@
 // nothing else. Every element of dzdw is written.
 
 import { batchApplies, batchFilterScratch, batchFilter } from './batch';
+import { floats } from '../sizes';
 import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './backward_filter_mk';
 import { fillA, fillB } from './backward_filter_fill';
 import { SMALL_HO, smallScratch, smallBackwardFilter } from './backward_filter_small';
@@ -36,6 +37,8 @@ const TILE_FLOATS: i32 = 1 << 18;
 
 /** Output columns per tile so that At + Bt ~ TILE_FLOATS. */
 function colBlockF(IB: i32, M: i32, Kg: i32, FC: i32, sy: i32, sx: i32, ex: i32, Wo: i32): i32 {
+  // A product past TILE_FLOATS makes jb < 1 below; testing in f64 first keeps the i32 ones from wrapping.
+  if (<f64>Kg * <f64>IB > <f64>TILE_FLOATS || <f64>FC * <f64>M * <f64>sy * <f64>max(sx, ex + 1) > <f64>TILE_FLOATS) return 1;
   const perCol = Kg * IB + FC * M * sy * sx;
   const jb = (TILE_FLOATS - FC * M * sy * (ex + 1)) / perCol;
   return jb < 1 ? 1 : jb > Wo ? Wo : jb;
@@ -50,8 +53,8 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
-  const Xc = (JB - 1) * sx + ex + 1;
-  return FC * Xc * M * sy + Kg * JB * IB + FH * FW * FC;
+  const Xc = <f64>(JB - 1) * <f64>sx + <f64>(ex + 1);
+  return floats(<f64>FC * Xc * <f64>M * <f64>sy + <f64>Kg * <f64>JB * <f64>IB + <f64>(FH * FW * FC));
 }
 
 export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch: usize,

@@ -9,6 +9,7 @@
 
 import { fillA, fillB } from './backward_filter_fill';
 import { tileProducts } from './backward_filter';
+import { floats } from '../sizes';
 
 export const SMALL_HO: i32 = 16; // measured: a win up to Ho = 14, a loss at 28
 const TILE_FLOATS: i32 = 1 << 18; // At + Bt + Ap per tile: 1 MB
@@ -16,6 +17,8 @@ const MG: i32 = 12;               // patch rows packed at a time: a multiple of 
 
 /** Column slots per tile: At, Bt and Ap grow by FC*(ex+1)*M*sy, Kg*IB and MG*IB floats per slot. */
 function slots(IB: i32, M: i32, Kg: i32, FC: i32, sy: i32, ex: i32, total: i32): i32 {
+  // A slot past TILE_FLOATS gives jb = 0 below; testing in f64 first keeps the i32 sum from wrapping.
+  if (<f64>FC * <f64>(ex + 1) * <f64>M * <f64>sy + <f64>(Kg + MG) * <f64>IB > <f64>TILE_FLOATS) return 1;
   const jb = TILE_FLOATS / (FC * (ex + 1) * M * sy + Kg * IB + MG * IB);
   return jb < 1 ? 1 : jb > total ? total : jb;
 }
@@ -25,7 +28,7 @@ export function smallScratch(C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32, 
   const Kg = K / (C / FC), ex = (FW - 1) * dx;
   const IB = (Ho + 3) & ~3, M = IB + ((FH - 1) * dy) / sy;
   const JB = slots(IB, M, Kg, FC, sy, ex, N * Wo);
-  return JB * (FC * (ex + 1) * M * sy + Kg * IB + MG * IB) + FH * FW * FC + MG;
+  return floats(<f64>JB * (<f64>FC * <f64>(ex + 1) * <f64>M * <f64>sy + <f64>(Kg + MG) * <f64>IB) + <f64>(FH * FW * FC + MG));
 }
 
 export function smallBackwardFilter(x: usize, dzdy: usize, dzdw: usize, scratch: usize,

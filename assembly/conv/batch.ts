@@ -16,6 +16,7 @@
 // scratch holds the batch*Scratch() floats.
 
 import { rowPanel } from './batch_mk';
+import { floats } from '../sizes';
 
 export const BATCH_P: i32 = 16;
 const KC: i32 = 256;
@@ -37,17 +38,17 @@ const NC: i32 = 512;
 
 export function batchForwardScratch(C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32, Ho: i32, Wo: i32): i32 {
   const Q = Ho * Wo * N;
-  return up8(Q) * K + 8 * KC + tables(FH * FW * FC, Q);
+  return floats(<f64>up8(Q) * <f64>K + <f64>(8 * KC) + <f64>tables(FH * FW * FC, Q));
 }
 
 export function batchFilterScratch(C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32, Ho: i32, Wo: i32): i32 {
   const Q = Ho * Wo * N, R = FH * FW * FC;
-  return Q * K + 8 * KC + tables(R, Q) + (R % 8 == 0 ? 0 : up8(R) * K);
+  return floats(<f64>Q * <f64>K + <f64>(8 * KC) + <f64>tables(R, Q) + (R % 8 == 0 ? 0 : <f64>up8(R) * <f64>K));
 }
 
 export function batchDataScratch(C: i32, N: i32, FH: i32, FW: i32, FC: i32, K: i32, Ho: i32, Wo: i32): i32 {
   const Q = Ho * Wo * N, R = FH * FW * FC;
-  return Q * K + up8(R) * Q + 8 * KC + tables(R, Q);
+  return floats(<f64>Q * <f64>K + <f64>up8(R) * <f64>Q + <f64>(8 * KC) + <f64>tables(R, Q));
 }
 
 /**

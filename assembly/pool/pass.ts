@@ -15,6 +15,7 @@
 // hReset() calls; S holds pw lines of L floats (and twins), G one line.
 
 import { ARG, lineFill, lineCopy, colLoad, colPost, colPre, lineComb, colsFold, colPostComb } from './lines';
+import { floats } from '../sizes';
 
 let vhBlock: i32 = -1;
 let vhLen: i32 = 0;
@@ -54,7 +55,7 @@ export function blockLines(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32): 
  * so the layout lives in one place.
  */
 export function pool_scratch(H: i32, W: i32, Ho: i32, Wo: i32, pw: i32, sx: i32, L: i32): i32 {
-  return 2 * (blockLines(H, W, Ho, Wo, pw, sx) + 5) * L;
+  return floats(2 * <f64>(blockLines(H, W, Ho, Wo, pw, sx) + 5) * <f64>L);
 }
 
 /**
