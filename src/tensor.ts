@@ -130,12 +130,22 @@ export function isTensor(v: unknown): v is Tensor {
     Array.isArray((v as Tensor).shape) && (v as Tensor).shape.length === 4;
 }
 
-/** The argument as a Tensor, or an Error naming it. */
+/**
+ * The argument as a Tensor of this package, or an Error naming it. Its shape is checked here (a
+ * Tensor's shape is a plain array that its owner may have changed) and a Tensor-shaped object
+ * that is not one of ours (another copy of the package, or a Tensor that went through
+ * structuredClone or postMessage, which keep the fields but not the class) is wrapped, data not
+ * copied, so that the blocks see `numel` and the rest of the class.
+ */
 export function tensorArg(who: string, name: string, v: unknown): Tensor {
   if (!isTensor(v)) throw new Error(`${who}: ${name} must be a Tensor, got ${tagOf(v)}`);
+  if (!v.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new Error(`${who}: ${name} has shape [${v.shape.join(', ')}], which must hold non-negative integers`);
+  }
   const [H, W, C, N] = v.shape;
   if (v.data.length !== H * W * C * N) {
     throw new Error(`${who}: ${name} has ${v.data.length} elements but its shape [${v.shape.join(', ')}] needs ${H * W * C * N}`);
   }
-  return v;
+  const t: Tensor = v;
+  return t instanceof Tensor ? t : new Tensor((t as Tensor).data, (t as Tensor).shape);
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Tensor, randn, zeros } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Tensor, randn, zeros, init, nnconv, nnconvt, nnloss, nnsoftmaxloss, nnpdist, nnpool, nnrelu } from '../src/index.js';
 import { ln } from '../src/random.js';
 
 describe('Tensor', () => {
@@ -112,5 +112,41 @@ describe('randn and zeros', () => {
       const want = Math.log(x);
       expect(Math.abs(ln(x) - want)).toBeLessThanOrEqual(2 * Number.EPSILON * Math.max(1, Math.abs(want)));
     }
+  });
+});
+
+describe('Tensors as the blocks take them', () => {
+  beforeAll(() => init());
+  // structuredClone and postMessage keep data and shape but not the class (no numel, no size()).
+  const plain = (t: Tensor): Tensor => ({ data: t.data, shape: [...t.shape] }) as unknown as Tensor;
+  it('a Tensor that lost its class (structuredClone, postMessage) works in every block, as the Tensor does', () => {
+    const x = randn([5, 5, 2, 3], { seed: 1 });
+    const w = randn([3, 3, 2, 4], { seed: 2 });
+    const y = nnconv(x, w, null);
+    const p = randn(y.shape, { seed: 3 });
+    const same = (a: Tensor, b: Tensor) => { expect(a.shape).toEqual(b.shape); expect(Array.from(a.data)).toEqual(Array.from(b.data)); };
+    same(nnconv(plain(x), plain(w), null), y);
+    same(nnconv(plain(x), plain(w), null, plain(p)).dzdx!, nnconv(x, w, null, p).dzdx!);
+    same(nnconvt(plain(y), plain(w), null), nnconvt(y, w, null));
+    const s = randn([1, 1, 4, 3], { seed: 4 });
+    const one = new Tensor(Float32Array.of(1), [1, 1]);
+    same(nnloss(plain(s), [1, 2, 3], one), nnloss(s, [1, 2, 3], one));
+    same(nnsoftmaxloss(plain(s), [1, 2, 3], one), nnsoftmaxloss(s, [1, 2, 3], one));
+    const x0 = randn(s.shape, { seed: 5 });
+    const d = randn([1, 1, 1, 3], { seed: 6 });
+    same(nnpdist(plain(s), plain(x0), 2, plain(d)).dzdx, nnpdist(s, x0, 2, d).dzdx);
+    expect(structuredClone(x).constructor).not.toBe(Tensor);
+    same(nnrelu(structuredClone(x)), nnrelu(x));
+  });
+  it('a shape that is not sizes is an Error naming the block and the argument, whatever made it', () => {
+    const t = (shape: unknown[]) => ({ data: new Float32Array(12), shape }) as unknown as Tensor;
+    expect(() => nnsoftmaxloss(t([-1, -1, 4, 3]), [1, 2, 3])).toThrow('nnsoftmaxloss: x has shape [-1, -1, 4, 3], which must hold non-negative integers');
+    expect(() => nnloss(t([-1, -1, 4, 3]), [1, 2, 3])).toThrow('nnloss: x has shape [-1, -1, 4, 3], which must hold non-negative integers');
+    expect(() => nnpool({ data: new Float32Array(180), shape: [2.5, 12, 3, 2] } as unknown as Tensor, 2))
+      .toThrow('nnpool: x has shape [2.5, 12, 3, 2], which must hold non-negative integers');
+    expect(() => nnrelu(t(['2', '2', '3', '1']))).toThrow('nnrelu: x has shape [2, 2, 3, 1], which must hold non-negative integers');
+    const x = randn([2, 3], { seed: 1 });
+    (x.shape as number[])[0] = 3;
+    expect(() => nnrelu(x)).toThrow('nnrelu: x has 6 elements but its shape [3, 3, 1, 1] needs 9');
   });
 });
