@@ -358,6 +358,11 @@ describe('custom layers', () => {
       .toThrow("simplenn: layer 0 ('oops'): forward must return a res record whose x is a Tensor, got number 3");
     expect(() => simplenn({ layers: [{ type: 'custom', name: 'c' }] }, randn([2, 2])))
       .toThrow("simplenn: layer 0 ('c'): a custom layer needs a function 'forward', got undefined");
+    // Its functions may throw what they like: the layer is still named, and the thrown value is the cause.
+    for (const [thrown, said] of [['boom', 'threw string boom'], [undefined, 'threw undefined'], [7, 'threw number 7']] as const) {
+      const throws = { layers: [{ type: 'custom', name: 't', forward: () => { throw thrown; }, backward: () => null }] };
+      expect(() => simplenn(throws as unknown as SimpleNN, randn([2, 2]))).toThrow(`simplenn: layer 0 ('t'): ${said}`);
+    }
   });
 });
 

@@ -49,7 +49,9 @@ function at<T>(l: number, ly: Layer, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${(e as Error).message}`, { cause: e });
+    // A custom layer's functions may throw anything, not only Errors.
+    const what = e instanceof Error ? e.message : `threw ${tagOf(e)}`;
+    throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${what}`, { cause: e });
   }
 }
 
