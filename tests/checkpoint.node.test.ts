@@ -245,6 +245,12 @@ describe('saveSimpleNN and loadSimpleNN', () => {
     // Options by name, as writeMat's: a typo must not quietly write the uncompressed file.
     expect(() => saveSimpleNN(zooNet(), { compres: true } as never)).toThrow("saveSimpleNN: unknown option 'compres'; the options are 'compress'");
     expect(() => saveSimpleNN(zooNet(), { compress: 1 } as never)).toThrow('saveSimpleNN: compress must be true or false, got number');
+    // A weight loadSimpleNN would refuse is refused here, and a cycle is named, not a stack overflow.
+    const fake = { layers: [{ type: 'conv', weights: [{ data: new Float64Array(4), shape: [2, 2, 1, 1] }, null], pad: 0, stride: 1 }] };
+    expect(() => saveSimpleNN(fake as never)).toThrow(/^saveSimpleNN: layers\{1\}\.weights .*\{1\} must be a Tensor \(or null\), got Object$/);
+    const looped = zooNet();
+    (looped.meta as Record<string, unknown>).self = looped.meta;
+    expect(() => saveSimpleNN(looped)).toThrow('saveSimpleNN: meta.self is one of its own containers (a cycle), which a MAT file cannot hold');
     await expect(loadSimpleNN(join(tmp(), 'missing.mat'))).rejects.toThrow('missing.mat');
   });
 

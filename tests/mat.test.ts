@@ -359,6 +359,15 @@ describe('writeMat errors', () => {
     expect(() => writeMat({ '2x': 1 })).toThrow(/variable name '2x' is not a MATLAB name/);
     expect(() => writeMat({ s: { 'my field': 1 } })).toThrow(/^writeMat: s: field 'my field' is not a MATLAB name/);
     expect(() => writeMat({ s: JSON.parse('{"__proto__": 1}') })).toThrow(/field '__proto__' is not a MATLAB name/);
+    // A cycle or a nesting deeper than the stack: a named Error, not a RangeError from the recursion.
+    const loop: unknown[] = [1];
+    loop.push(loop);
+    expect(() => writeMat({ loop } as never)).toThrow(/^writeMat: loop\{2\}: is one of its own containers \(a cycle\), which a MAT file cannot hold$/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 3000; i++) deep = [deep, 'x'];
+    expect(() => writeMat({ deep } as never)).toThrow(/^writeMat: deep(\{1\})+: is nested more than 500 deep$/);
+    const shared = { a: 1 };
+    expect(Object.keys(readMatBytes(writeMat({ s: { x: shared, y: shared } })).s as object)).toEqual(['x', 'y']); // twice is no cycle
   });
 
   it('options', () => {

@@ -24,8 +24,23 @@ function single(t: Tensor): MatWritable {
   return { class: 'single', dims: t.numel === 0 ? [0, 0] : matlabSize(t.shape), data: t.data };
 }
 
+/** The objects and arrays toMat is inside, outermost first: a cycle, or nesting past 500, is an Error. */
+const open = new Set<object>();
+
 /** One JavaScript value as MATLAB would hold it; `where` names it in errors (MATLAB notation). */
 export function toMat(who: string, v: unknown, where: string, key = ''): MatWritable | undefined {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || isTensor(v)) return matOf(who, v, where, key);
+  if (open.has(v)) throw new Error(`${who}: ${where} is one of its own containers (a cycle), which a MAT file cannot hold`);
+  if (open.size >= 500) throw new Error(`${who}: ${where} is nested more than 500 deep`);
+  open.add(v);
+  try {
+    return matOf(who, v, where, key);
+  } finally {
+    open.delete(v);
+  }
+}
+
+function matOf(who: string, v: unknown, where: string, key: string): MatWritable | undefined {
   if (v === undefined) return undefined;
   if (v === null) return key === 'weights' ? { class: 'single', dims: [0, 0], data: new Float32Array(0) } : EMPTY_DOUBLE();
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || typeof v === 'bigint') return v;
@@ -44,6 +59,8 @@ export function toMat(who: string, v: unknown, where: string, key = ''): MatWrit
   }
   if (typeof v === 'object') {
     if (isMatForm(v)) return v as MatWritable;
+    // loadSimpleNN reads a weight back only as a single array: anything else would save a file it refuses.
+    if (key === 'weights') throw new Error(`${who}: ${where} must be a Tensor (or null), got ${tagOf(v)}`);
     const out: Record<string, MatWritable> = {};
     for (const [k, x] of Object.entries(v)) {
       const m = toMat(who, x, `${where}.${k}`, k);

@@ -35,7 +35,23 @@ const TYPED: [new (...a: never[]) => unknown, string][] = [
   [BigInt64Array, 'int64'], [BigUint64Array, 'uint64'],
 ];
 
+/** The objects and arrays being converted, outermost first: a cycle, or nesting past MAX_DEPTH, is an Error. */
+const open = new Set<object>();
+const MAX_DEPTH = 500;
+
 export function toNode(v: unknown, path: string): Node {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return nodeOf(v, path);
+  if (open.has(v)) fail(path, 'is one of its own containers (a cycle), which a MAT file cannot hold');
+  if (open.size >= MAX_DEPTH) fail(path, `is nested more than ${MAX_DEPTH} deep`);
+  open.add(v);
+  try {
+    return nodeOf(v, path);
+  } finally {
+    open.delete(v);
+  }
+}
+
+function nodeOf(v: unknown, path: string): Node {
   if (typeof v === 'number') return num('double', [1, 1], Float64Array.of(v));
   if (typeof v === 'boolean') return num('logical', [1, 1], Uint8Array.of(v ? 1 : 0));
   if (typeof v === 'bigint') {
