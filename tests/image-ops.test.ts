@@ -173,6 +173,7 @@ describe('imsmooth: the practical\'s Gaussian, w = ceil(3.5 sigma), separable, z
     expect(() => imsmooth(x, 0)).toThrow('imsmooth: sigma must be > 0, got 0');
     expect(() => imsmooth(x, -1)).toThrow('imsmooth: sigma must be > 0, got -1');
     expect(() => imsmooth(x, NaN)).toThrow('imsmooth: sigma must be a finite number, got NaN');
+    expect(() => imsmooth(x, 1e9)).toThrow('imsmooth: sigma 1000000000 needs 7000000001 Gaussian taps (2 ceil(3.5 sigma) + 1); at most 16777217 are supported');
     expect(() => imsmooth({} as Tensor, 1)).toThrow('imsmooth: im must be a Tensor, got Object');
   });
 });
@@ -452,5 +453,13 @@ describe('imresize: MATLAB\'s contributions (bicubic, antialiasing when shrinkin
     expect(() => imresize(x, NaN)).toThrow('got NaN');
     expect(() => imresize(x, [1, 2, 3])).toThrow('imresize: scaleOrSize must be a scale factor or [numrows, numcols], got [1, 2, 3]');
     expect(() => imresize(new Tensor(new Float32Array(0), [0, 3]), 2)).toThrow('imresize: im must not be empty, got 0x3');
+    // A tiny scale widens the antialiasing kernel to 4 / scale taps: an Error before anything is allocated
+    // (1e-8 crashed the process: a V8 fatal error, not catchable), and nothing for antialiasing: false.
+    for (const s of [1e-8, 1e-12, 5e-324]) {
+      expect(() => imresize(x, s)).toThrow(/^imresize: shrinking the rows from 4 to 1 \(scale .*\) with antialiasing needs (\d+|Infinity) kernel taps per output pixel/);
+    }
+    expect(() => imresize(x, 1e-8)).toThrow('at most 16777216 are supported: resize in steps, or pass { antialiasing: false }');
+    expect(imresize(x, 1e-8, { antialiasing: false }).shape).toEqual([1, 1, 1, 1]);
+    expect(imresize(randn([1, 2], { seed: 1 }), [1, 3_000_000], { method: 'bilinear' }).shape).toEqual([1, 3_000_000, 1, 1]);
   });
 });

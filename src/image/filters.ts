@@ -84,9 +84,17 @@ export function imsmooth(im: Tensor, sigma: number): Tensor {
   const x = tensorArg(who, 'im', im);
   const s = finite(who, 'sigma', sigma);
   if (!(s > 0)) throw new Error(`${who}: sigma must be > 0, got ${show(sigma)}`);
+  // Every tap enters the normalising sum, so a huge sigma would compute billions of them.
+  const taps = 2 * Math.ceil(s * 3.5) + 1;
+  if (taps > MAX_TAPS) {
+    throw new Error(`${who}: sigma ${show(sigma)} needs ${taps} Gaussian taps (2 ceil(3.5 sigma) + 1); at most ${MAX_TAPS} are supported`);
+  }
   const h = gaussianTaps(s);
   return separable(x, { data: h, m: h.length, n: 1 }, { data: h, m: h.length, n: 1 }, 'same');
 }
+
+/** Taps of one imsmooth kernel (sigma up to about 2.4 million), as a bound on its work. */
+const MAX_TAPS = 2 ** 24 + 1;
 
 /** imsmooth's taps: exp(−0.5 (t/σ)²) for t = −w..w, w = ceil(3.5σ), divided by their sum. */
 export function gaussianTaps(sigma: number): Float64Array {

@@ -61,6 +61,7 @@ export function imresize(im: Tensor, scaleOrSize: number | readonly number[], op
   if (H === 0 || W === 0) throw new Error(`${who}: im must not be empty, got ${dims(x.shape)}`);
   const { size, scale } = sizeAndScale(who, [H, W], scaleOrSize);
   checkOutputSize(who, [size[0], size[1], C, N], 'ask for a smaller size');
+  checkTaps(who, [H, W], size, scale, k.width, aa);
   const rows = contributions(H, size[0], scale[0], k.f, k.width, aa);
   const cols = contributions(W, size[1], scale[1], k.f, k.width, aa);
   // [~, order] = sort(scale): stable, so rows first when the scales are equal
@@ -70,6 +71,27 @@ export function imresize(im: Tensor, scaleOrSize: number | readonly number[], op
   }
   const y = alongRows(x.data, H, W, C * N, rows);
   return new Tensor(alongCols(y, size[0], W, C * N, cols), [size[0], size[1], C, N]);
+}
+
+/** Weights per dimension that imresize will compute (as MATLAB's contributions matrix holds them). */
+const MAX_WEIGHTS = 2 ** 24;
+
+/**
+ * Shrinking with antialiasing widens the kernel to width / scale taps per output pixel, so a tiny
+ * scale asks for a weight matrix of billions of entries (MATLAB's runs out of memory): an Error
+ * that says so and what to do, before anything is allocated.
+ */
+function checkTaps(who: string, inSize: readonly number[], size: readonly number[], scale: readonly number[],
+  width: number, aa: boolean): void {
+  for (const a of [0, 1]) {
+    if (!(scale[a] < 1 && aa)) continue;
+    const taps = Math.ceil(width / scale[a]) + 2;
+    if (taps * size[a] > MAX_WEIGHTS) {
+      throw new Error(`${who}: shrinking ${a === 0 ? 'the rows' : 'the columns'} from ${inSize[a]} to ${size[a]} (scale ${show(scale[a])}) ` +
+        `with antialiasing needs ${taps} kernel taps per output pixel, ${taps * size[a]} weights; at most ${MAX_WEIGHTS} are ` +
+        'supported: resize in steps, or pass { antialiasing: false }');
+    }
+  }
 }
 
 /** Output size [Ho, Wo] and scale [sy, sx] from a scale factor or [numrows numcols]. */
