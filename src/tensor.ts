@@ -50,6 +50,9 @@ export class Tensor {
    * float32 as they are; see im2single for scaling.
    */
   static fromHWC(data: ArrayLike<number>, height: number, width: number, channels = 1): Tensor {
+    if (typeof data !== 'object' || data === null || typeof data.length !== 'number') {
+      throw new Error(`Tensor.fromHWC: data must be an array or typed array of numbers, got ${tagOf(data)}`);
+    }
     const [H, W, C] = toShape4('Tensor.fromHWC', [height, width, channels]);
     if (data.length !== H * W * C) {
       throw new Error(`Tensor.fromHWC: data has ${data.length} elements but ${H}x${W}x${C} needs ${H * W * C}`);
@@ -95,7 +98,7 @@ export interface RandnOptions {
 export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor {
   checkOptions('randn', opts, ['seed']);
   const s = toShape4('randn', shape);
-  const out = new Float32Array(s[0] * s[1] * s[2] * s[3]);
+  const out = floatsFor('randn', s);
   normalRandom(out, opts.seed);
   return new Tensor(out, s);
 }
@@ -103,7 +106,17 @@ export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[]): Tensor {
   const s = toShape4('zeros', shape);
-  return new Tensor(new Float32Array(s[0] * s[1] * s[2] * s[3]), s);
+  return new Tensor(floatsFor('zeros', s), s);
+}
+
+/** A Float32Array for shape s, or an Error naming the shape when the runtime cannot make one that long. */
+function floatsFor(who: string, s: Shape4): Float32Array {
+  const n = s[0] * s[1] * s[2] * s[3];
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    throw new Error(`${who}: shape [${s.join(', ')}] has ${n} elements, more than this runtime can allocate as a Float32Array`, { cause: e });
+  }
 }
 
 /** Check a shape (1..4 non-negative integers) and pad it to 4 with ones. */

@@ -50,11 +50,17 @@ describe('Tensor', () => {
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) expect(t.at(i, j, k)).toBe(100 * i + 10 * j + k);
     expect(Array.from(t.toHWC())).toEqual(Array.from(hwc));
     expect(() => Tensor.fromHWC(hwc, 2, 3, 2)).toThrow('Tensor.fromHWC: data has 18 elements but 2x3x2 needs 12');
+    expect(() => Tensor.fromHWC(null as never, 2, 2, 1)).toThrow('Tensor.fromHWC: data must be an array or typed array of numbers, got null');
+    expect(() => Tensor.fromHWC('abcd' as never, 2, 2, 1)).toThrow('Tensor.fromHWC: data must be an array or typed array of numbers, got string abcd');
     expect(() => t.toHWC(1)).toThrow('Tensor.toHWC: image 1 is outside 0..0');
   });
 });
 
 describe('randn and zeros', () => {
+  it('name a shape too large to allocate', () => {
+    expect(() => randn([1e6, 1e6])).toThrow('randn: shape [1000000, 1000000, 1, 1] has 1000000000000 elements, more than this runtime can allocate as a Float32Array');
+    expect(() => zeros([1e6, 1e6])).toThrow('zeros: shape [1000000, 1000000, 1, 1] has 1000000000000 elements');
+  });
   it('is reproducible for a seed and differs between seeds', () => {
     const a = randn([5, 5, 3, 10], { seed: 1 });
     const b = randn([5, 5, 3, 10], { seed: 1 });
