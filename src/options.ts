@@ -82,6 +82,11 @@ export function splitArity<O>(who: string, a: unknown, b: unknown, isTensor: (v:
   if (typeof a !== 'object' || a === null || Array.isArray(a) || ArrayBuffer.isView(a)) {
     throw new Error(`${who}: dzdy must be a Tensor (or, for the forward pass, an options object), got ${tagOf(a)}`);
   }
+  // No block has options named data and shape: this is a Tensor that is not one (data not a Float32Array, say).
+  if ('data' in a && 'shape' in a) {
+    const d = (a as { data: unknown }).data;
+    throw new Error(`${who}: dzdy must be a Tensor (data a Float32Array, shape 4 sizes), got an object with data ${tagOf(d)}`);
+  }
   if (b !== undefined) throw new Error(`${who}: unexpected argument after the options: ${tagOf(b)}`);
   return { dzdy: undefined, opts: a as O };
 }

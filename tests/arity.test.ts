@@ -22,6 +22,8 @@ describe('an undefined dzdy slot means forward with the options after it', () =>
     expect(() => nnconv(x, w, null, new Float32Array(4) as never)).toThrow('nnconv: dzdy must be a Tensor (or, for the forward pass, an options object), got Float32Array');
     expect(() => nnpool(x, 2, [1, 2] as never)).toThrow(/nnpool: dzdy must be a Tensor .* got Array/);
     expect(() => nnrelu(x, 3 as never)).toThrow(/nnrelu: dzdy must be a Tensor .* got number 3/);
+    const f64 = { data: new Float64Array(x.numel), shape: x.shape };
+    expect(() => nnrelu(x, f64 as never)).toThrow('nnrelu: dzdy must be a Tensor (data a Float32Array, shape 4 sizes), got an object with data Float64Array');
   });
 
   it('der without dzdy is an Error (it selects derivatives)', () => {
