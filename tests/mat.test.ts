@@ -372,7 +372,7 @@ describe('writeMat errors', () => {
 
   it('options', () => {
     expect(() => writeMat({ a: 1 }, { compres: true } as never)).toThrow(/^writeMat: unknown option 'compres'; the options are 'compress'$/);
-    expect(() => writeMat({ a: 1 }, { compress: 1 } as never)).toThrow(/^writeMat: compress must be true or false, got number$/);
+    expect(() => writeMat({ a: 1 }, { compress: 1 } as never)).toThrow(/^writeMat: compress must be true or false, got number 1$/);
     expect(() => writeMat([1] as never)).toThrow(/^writeMat: vars must be an object of variables by name/);
   });
 });

@@ -4,9 +4,10 @@
 // used by checkpoint.ts for the `net` variable of net-epoch-N.mat.
 
 import { isTensor, type Tensor } from '../tensor.js';
-import { checkOptions, matlabSize, tagOf } from '../options.js';
+import { matlabSize, tagOf } from '../options.js';
 import { readMat, type MatSource } from '../io/mat/reader.js';
-import { writeMat } from '../io/mat/writer.js';
+import { nested } from '../io/mat/nesting.js';
+import { writeMat, writeOptions } from '../io/mat/writer.js';
 import type { MatValue, MatWritable } from '../io/mat/types.js';
 import { matToTensor, simplennTidy } from './tidy.js';
 import { layerLabel, type SimpleNN } from './types.js';
@@ -24,20 +25,15 @@ function single(t: Tensor): MatWritable {
   return { class: 'single', dims: t.numel === 0 ? [0, 0] : matlabSize(t.shape), data: t.data };
 }
 
-/** The objects and arrays toMat is inside, outermost first: a cycle, or nesting past 500, is an Error. */
+/** The objects and arrays toMat is inside, outermost first. */
 const open = new Set<object>();
 
 /** One JavaScript value as MATLAB would hold it; `where` names it in errors (MATLAB notation). */
 export function toMat(who: string, v: unknown, where: string, key = ''): MatWritable | undefined {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || isTensor(v)) return matOf(who, v, where, key);
-  if (open.has(v)) throw new Error(`${who}: ${where} is one of its own containers (a cycle), which a MAT file cannot hold`);
-  if (open.size >= 500) throw new Error(`${who}: ${where} is nested more than 500 deep`);
-  open.add(v);
-  try {
-    return matOf(who, v, where, key);
-  } finally {
-    open.delete(v);
-  }
+  const fail = (msg: string): never => {
+    throw new Error(`${who}: ${where} ${msg}`);
+  };
+  return nested(open, isTensor(v) ? null : v, fail, () => matOf(who, v, where, key));
 }
 
 function matOf(who: string, v: unknown, where: string, key: string): MatWritable | undefined {
@@ -222,11 +218,9 @@ export interface SaveOptions {
  */
 export function saveSimpleNN(net: SimpleNN, opts: SaveOptions = {}): Uint8Array {
   const who = 'saveSimpleNN';
-  checkOptions(who, opts, ['compress']);
-  const compress = opts?.compress ?? false;
-  if (typeof compress !== 'boolean') throw new Error(`${who}: compress must be true or false, got ${tagOf(compress)}`);
+  const written = writeOptions(who, opts);
   const { layers, meta } = netToMat(who, net);
-  return writeMat({ layers, meta }, { compress });
+  return writeMat({ layers, meta }, written);
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import { BY_NAME, IDENTIFIER, NAME_MAX, type NumericKind } from './constants.js';
 import { MatWriteError } from './errors.js';
+import { nested } from './nesting.js';
 
 type Typed = ArrayBufferView & { length: number; [i: number]: number | bigint };
 
@@ -35,20 +36,11 @@ const TYPED: [new (...a: never[]) => unknown, string][] = [
   [BigInt64Array, 'int64'], [BigUint64Array, 'uint64'],
 ];
 
-/** The objects and arrays being converted, outermost first: a cycle, or nesting past MAX_DEPTH, is an Error. */
+/** The objects and arrays being converted, outermost first. */
 const open = new Set<object>();
-const MAX_DEPTH = 500;
 
 export function toNode(v: unknown, path: string): Node {
-  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return nodeOf(v, path);
-  if (open.has(v)) fail(path, 'is one of its own containers (a cycle), which a MAT file cannot hold');
-  if (open.size >= MAX_DEPTH) fail(path, `is nested more than ${MAX_DEPTH} deep`);
-  open.add(v);
-  try {
-    return nodeOf(v, path);
-  } finally {
-    open.delete(v);
-  }
+  return nested(open, v, (msg) => fail(path, msg), () => nodeOf(v, path));
 }
 
 function nodeOf(v: unknown, path: string): Node {

@@ -5,7 +5,7 @@
 // the file is allocated once at its exact size; the second writes.
 
 import { zlibSync } from 'fflate';
-import { checkOptions } from '../../options.js';
+import { checkOptions, tagOf } from '../../options.js';
 import { FLAG, HEADER, MI, MX, VAR_BYTES_LIMIT, VERSION } from './constants.js';
 import { MatWriteError } from './errors.js';
 import { checkName, toNode, type Node } from './normalize.js';
@@ -27,9 +27,7 @@ const WHO = 'writeMat';
  * must take under 2^31 bytes (larger ones need v7.3, which this does not write).
  */
 export function writeMat(vars: Record<string, MatWritable>, opts?: WriteMatOptions): Uint8Array {
-  checkOptions(WHO, opts, ['compress']);
-  const compress = opts?.compress ?? false;
-  if (typeof compress !== 'boolean') throw new Error(`${WHO}: compress must be true or false, got ${typeof compress}`);
+  const { compress } = writeOptions(WHO, opts);
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
     throw new Error(`${WHO}: vars must be an object of variables by name, got ${vars === null ? 'null' : typeof vars}`);
   }
@@ -65,6 +63,14 @@ export function writeMat(vars: Record<string, MatWritable>, opts?: WriteMatOptio
   if (compress) for (const p of parts) file.bytes(p);
   else for (const { name, node } of nodes) matrix(file, node, name);
   return file.buf as Uint8Array;
+}
+
+/** writeMat's options checked, for writeMat and for the functions that write through it (`who` names the caller). */
+export function writeOptions(who: string, opts: WriteMatOptions | undefined): Required<WriteMatOptions> {
+  checkOptions(who, opts, ['compress']);
+  const compress = opts?.compress ?? false;
+  if (typeof compress !== 'boolean') throw new Error(`${who}: compress must be true or false, got ${tagOf(compress)}`);
+  return { compress };
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
