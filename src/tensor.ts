@@ -159,6 +159,6 @@ export function tensorArg(who: string, name: string, v: unknown): Tensor {
   if (v.data.length !== H * W * C * N) {
     throw new Error(`${who}: ${name} has ${v.data.length} elements but its shape [${v.shape.join(', ')}] needs ${H * W * C * N}`);
   }
-  const t: Tensor = v;
-  return t instanceof Tensor ? t : new Tensor((t as Tensor).data, (t as Tensor).shape);
+  const { data, shape } = v;
+  return v instanceof Tensor ? v : new Tensor(data, shape);
 }
