@@ -109,7 +109,7 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
       throw new Error(`init: threads: ${String(o.threads)} needs the shared-memory build (kernels-shared.wasm or ` +
         'kernels-shared-relaxed.wasm); the module given has its own memory, so it can only run one thread');
     }
-    const single = checkedScratch(checkExports((await WebAssembly.instantiate(module, {})).exports));
+    const single = checkExports((await WebAssembly.instantiate(module, {})).exports);
     if (cancelled()) throw cancelledInit();
     attach(single);
     return;

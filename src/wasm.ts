@@ -118,7 +118,8 @@ let base = 0;
  * bytes each are set aside below the arena (the worker pool's, src/threads.ts); returns
  * their addresses. Memory grows to hold them and the calling thread's statics.
  */
-export function attach(k: Kernels, statics = 0): number[] {
+export function attach(raw: Kernels, statics = 0): number[] {
+  const k = checkedScratch(raw);
   active = k;
   const s = alignUp(k.thread_statics_bytes());
   const first = k.arenaBase() >>> 0;
@@ -134,12 +135,21 @@ const SCRATCH_OF: Record<string, string> = {
   noffset_scratch: 'noffset',
 };
 
+const checkedOf = new WeakMap<Kernels, Kernels>();
+const isChecked = new WeakSet<Kernels>();
+
 /**
- * k with every scratch-size export checked (init() attaches this, and the pool shares it): a kernel gives -1 for a scratch past 2^31 floats
+ * k with every scratch-size export checked: a kernel gives -1 for a scratch past 2^31 floats
  * (assembly/sizes.ts), and that must be an Error here, before Math.max or a rounding up of the
- * sizes turns it into a small one that the kernel would then write past.
+ * sizes turns it into a small one that the kernel would then write past. attach() applies it, so
+ * every attached instance is checked (tests and benches attach raw exports too); it gives the same
+ * object for the same kernels, and a checked one back unchanged, because the pool tells its own
+ * instance from the others by identity.
  */
 export function checkedScratch(k: Kernels): Kernels {
+  if (isChecked.has(k)) return k;
+  const known = checkedOf.get(k);
+  if (known !== undefined) return known;
   const o = Object.create(k) as Kernels;
   for (const [name, what] of Object.entries(SCRATCH_OF)) {
     const f = k[name as keyof Kernels] as unknown as (...a: number[]) => number;
@@ -153,6 +163,8 @@ export function checkedScratch(k: Kernels): Kernels {
     };
     Object.defineProperty(o, name, { value: checked });
   }
+  checkedOf.set(k, o);
+  isChecked.add(o);
   return o;
 }
 

@@ -3,7 +3,7 @@
 // else yet: memory never shrinks, and the first call below sets the mark.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, nnconvt, nnpool, randn } from '../src/index.js';
-import { memoryBytes } from '../src/wasm.js';
+import { attach, attached, kernels, memoryBytes, type Kernels } from '../src/wasm.js';
 
 beforeAll(() => init());
 
@@ -43,5 +43,22 @@ describe('a kernel scratch past 2^31 floats is an Error, not a short scratch wri
     expect(() => nnpool(px, [16384, 65531], randn([1, 1], { seed: 6 }), { pad })).toThrow(/^nnblocks: pooling would need more than 2\^31 floats/);
     // and the module goes on computing
     expect(nnconv(x, w, null, randn([3, 3], { seed: 7 })).dzdx!.shape).toEqual([4, 4, 1, 1]);
+  });
+
+  it('also when raw exports are attached (as tests and benches do), with one wrapper per instance', () => {
+    const checked = kernels();
+    const raw = Object.getPrototypeOf(checked) as Kernels; // init() attached a wrapper over the exports
+    try {
+      attach(raw);
+      expect(attached()).toBe(checked); // the same wrapper: the pool tells its instance by identity
+      attach(checked);
+      expect(attached()).toBe(checked);
+      attach(raw);
+      const x = randn([4, 4, 1, 1], { seed: 1 });
+      expect(() => nnconv(x, randn([2, 2, 1, 1], { seed: 2 }), null, randn([1, 1], { seed: 3 }), { stride: 50000, pad: 1 }))
+        .toThrow(/^nnblocks: conv's data derivative would need more than 2\^31 floats/);
+    } finally {
+      attach(checked);
+    }
   });
 });
