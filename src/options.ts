@@ -2,14 +2,20 @@
 // "<block>: <argument> ... <what was seen>".
 
 /** Reject option names that are not in `known` (a typo must not pass silently). */
-export function checkOptions(who: string, opts: unknown, known: readonly string[]): void {
+export function checkOptions(who: string, opts: unknown, known: readonly string[], nullable: readonly string[] = []): void {
   if (opts === undefined) return;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new Error(`${who}: options must be an object, got ${tagOf(opts)}`);
   }
-  for (const key of Object.keys(opts)) {
+  for (const [key, v] of Object.entries(opts)) {
     if (!known.includes(key)) {
       throw new Error(`${who}: unknown option '${key}'; the options are ${known.map((k) => `'${k}'`).join(', ')}`);
+    }
+    // null is a value, not "absent": taken as the default it would hide a bug (a field read from
+    // an object that lacks it, JSON's stand-in for NaN), so only the options whose types say null
+    // may hold it; undefined (or leaving the key out) gives the default.
+    if (v === null && !nullable.includes(key)) {
+      throw new Error(`${who}: ${key} is null; leave it out (or pass undefined) for its default`);
     }
   }
 }

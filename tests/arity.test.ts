@@ -1,7 +1,7 @@
 // The forward/backward-by-arity convention shared by every block, and the
 // bounds on size options (src/options.ts splitArity, intTuple, checkOutputSize).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nnconv, nnpool, nnrelu, randn, checkDerivative } from '../src/index.js';
+import { init, nnconv, nnconvt, nnpool, nnrelu, nnloss, imresize, simplenn, cnnTrain, randn, checkDerivative, Tensor } from '../src/index.js';
 import { reserve } from '../src/wasm.js';
 
 beforeAll(() => init());
@@ -28,6 +28,37 @@ describe('an undefined dzdy slot means forward with the options after it', () =>
 
   it('der without dzdy is an Error (it selects derivatives)', () => {
     expect(() => nnconv(x, w, null, { der: { x: false } })).toThrow(/nnconv: der selects derivatives, so it needs dzdy/);
+  });
+});
+
+describe('an option set to null is an Error, not its default', () => {
+  // Before, nnconv, nnconvt, nnpool, nnloss, imresize and simplenn read null through `??` as the
+  // default while the other blocks refused it: a field read from an object that lacks it would pass.
+  const x = randn([4, 4, 2, 1], { seed: 5 });
+  const cases: [string, () => unknown][] = [
+    ['nnconv: pad', () => nnconv(x, randn([3, 3, 2, 1], { seed: 6 }), null, { pad: null } as never)],
+    ['nnconvt: upsample', () => nnconvt(x, randn([2, 2, 1, 2], { seed: 6 }), null, { upsample: null } as never)],
+    ['nnpool: method', () => nnpool(x, 2, { method: null } as never)],
+    ['nnrelu: leak', () => nnrelu(x, { leak: null } as never)],
+    ['nnloss: topK', () => nnloss(randn([1, 1, 3, 2], { seed: 7 }), [1, 2], { loss: 'topkerror', topK: null } as never)],
+    ['imresize: method', () => imresize(x, 2, { method: null } as never)],
+    ['simplenn: mode', () => simplenn({ layers: [{ type: 'relu', leak: 0 }] }, x, undefined, undefined, { mode: null } as never)],
+  ];
+  it.each(cases)('%s', (what, call) => {
+    expect(call).toThrow(`${what} is null; leave it out (or pass undefined) for its default`);
+  });
+  it('undefined still means the default, and cnnTrain takes null train and val (their type says so)', async () => {
+    expect(nnpool(x, 2, { method: undefined }).size()).toEqual(nnpool(x, 2).size());
+    const imdb = { images: { set: [1, 1, 2, 2] } };
+    const data = randn([1, 1, 2, 4], { seed: 8 });
+    const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] =>
+      [new Tensor(Float32Array.from(batch.flatMap((n) => [data.data[2 * n], data.data[2 * n + 1]])), [1, 1, 2, batch.length]), batch.map((n) => 1 + (n % 2))];
+    const net = { layers: [{ type: 'conv', weights: [randn([1, 1, 2, 2], { seed: 9 }), randn([2], { seed: 10 })], pad: 0, stride: 1 }, { type: 'softmaxloss' }] };
+    const quiet = { numEpochs: 1, batchSize: 2, log: (): void => {}, plotStatistics: false };
+    const { stats } = await cnnTrain(net as never, imdb, getBatch, { ...quiet, train: null, val: null });
+    expect(stats.train).toHaveLength(1);
+    expect(stats.val).toHaveLength(1);
+    await expect(cnnTrain(net as never, imdb, getBatch, { ...quiet, numEpochs: null } as never)).rejects.toThrow('cnnTrain: numEpochs is null');
   });
 });
 

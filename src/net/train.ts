@@ -287,7 +287,7 @@ function subset(name: 'train' | 'val', v: unknown, imdb: Imdb): Int32Array {
 }
 
 function parseOptions(opts: TrainOptions | undefined, imdb: Imdb): Params {
-  checkOptions(WHO, opts, OPTIONS);
+  checkOptions(WHO, opts, OPTIONS, ['train', 'val']);
   const o = opts ?? {};
   const log = callback<(line: string) => void>('log', o.log) ?? ((): void => {});
   const sgdOpts = { momentum: number('momentum', o.momentum ?? 0.9), nesterov: flag('nesterovUpdate', o.nesterovUpdate ?? false) };
