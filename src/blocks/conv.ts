@@ -114,9 +114,13 @@ export function planConv(xShape: Shape4, wShape: Shape4 | null, b: readonly numb
     throw new Error(`${WHO}: b has ${bn} elements${typeof b === 'number' ? '' : ` (${dims(b!)})`} but must have K=${K}` +
       (identity ? ' (C, since w is empty)' : ''));
   }
-  const d: ConvDims = [H, W, C, N, FH, FW, FC, K, Ho, Wo, pad[0], pad[2], stride[0], stride[1], dilate[0], dilate[1]];
+  // An axis with one output position only ever multiplies its stride by 0, so the kernels get 1
+  // there: the same sums, and no scratch sized by a step no window takes (conv's data derivative
+  // keeps stride^2 phase tables: a stride of 50000 asked for more than 2^31 floats).
+  const ks = [Ho === 1 ? 1 : stride[0], Wo === 1 ? 1 : stride[1]];
+  const d: ConvDims = [H, W, C, N, FH, FW, FC, K, Ho, Wo, pad[0], pad[2], ks[0], ks[1], dilate[0], dilate[1]];
   return Object.freeze({ H, W, C, N, FH, FW, FC, K, Ho, Wo, G, identity, bias: bn !== 0, backward: dzdyShape !== null,
-    pad, stride, dilate, der, dims: d });
+    pad, stride: ks, dilate, der, dims: d });
 }
 
 // Resident runners: the kernels once over whole tensors already in WebAssembly memory, at
