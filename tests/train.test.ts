@@ -218,6 +218,16 @@ describe('accumulateGradients', () => {
     expectExact(net.layers[2].weights![2]!.data, Float32Array.of(6, 12, 18, 24), 'bnorm moments');
     expect(state.solverState![2][2]).toBe(0);
   });
+  it('a weight and its derivative of different sizes (the same count) are an Error, not an update', () => {
+    const t = (v: number[], shape = [v.length, 1]): Tensor => new Tensor(Float32Array.from(v), shape);
+    const moments = t([10, 20, 30, 40, 50, 60], [2, 3]); // C = 3 channels need 3x2
+    const net: SimpleNN = { layers: [{ type: 'bnorm', weights: [t([1, 1, 1]), t([0, 0, 0]), moments], learningRate: [1, 1, 0.5], weightDecay: [0, 0, 0] }] };
+    const res = [{ dzdw: [t([1, 1, 1]), t([1, 1, 1]), t([1, 2, 3, 4, 5, 6], [3, 2])] }, {}] as unknown as Res[];
+    const state: TrainState = { solverState: [[0, 0, 0]], stats: {} };
+    expect(() => accumulateGradients(net, res, state, { learningRate: 0.1, weightDecay: 0, solver: sgd, solverOpts: { momentum: 0.9, nesterov: false } }, 2))
+      .toThrow("cnnTrain: layer 0: res[0].dzdw[2] is 3x2 but weights[2] is 2x3; a weight is updated by a derivative of its own size (bnorm moments are C x 2: [mu, sigma] per channel)");
+    expectExact(moments.data, Float32Array.of(10, 20, 30, 40, 50, 60), 'moments untouched');
+  });
 });
 
 describe('training', () => {

@@ -4,7 +4,7 @@
 // ERROR_FUNCTIONS table. Single process, CPU: no GPU, spmd, parameter server or sub-batches.
 
 import { Tensor, isTensor } from '../tensor.js';
-import { checkOptions, show, tagOf } from '../options.js';
+import { checkOptions, dims, show, tagOf } from '../options.js';
 import { randperms } from '../random.js';
 import { run, type Materialise } from './engine.js';
 import { simplennTidy } from './tidy.js';
@@ -390,9 +390,12 @@ export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState
       const g = dzdw[j];
       if (!isTensor(g) || g.numel === 0) continue;
       const w = ly.weights?.[j];
-      if (!isTensor(w) || w.numel !== g.numel) {
-        throw new Error(`${WHO}: ${layerLabel(l, ly)}: res[${l}].dzdw[${j}] has ${g.numel} elements but weights[${j}] is ${tagOf(w)}` +
-          (isTensor(w) ? ` of ${w.numel}` : ''));
+      // The sizes, not only the counts: a bnorm layer's 2x3 moments would take the batch's 3x2 ones
+      // element by element and keep a size that test mode refuses (MATLAB's update errors here).
+      if (!isTensor(w) || dims(w.shape) !== dims(g.shape)) {
+        throw new Error(`${WHO}: ${layerLabel(l, ly)}: res[${l}].dzdw[${j}] is ${dims(g.shape)} but weights[${j}] is ` +
+          `${isTensor(w) ? dims(w.shape) : tagOf(w)}; a weight is updated by a derivative of its own size` +
+          (ly.type === 'bnorm' && j === 2 ? ' (bnorm moments are C x 2: [mu, sigma] per channel)' : ''));
       }
       const mult = (f: 'learningRate' | 'weightDecay'): number => {
         const v = ly[f]?.[j];
