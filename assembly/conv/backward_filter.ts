@@ -52,6 +52,7 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
   const Kg = K / (C / FC);
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
+  const Hr = min(H, (Ho - 1) * sy + ey - pt + 1); // rows past the last one a window reads: zeros in At
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
   const Xc = <f64>(JB - 1) * <f64>sx + <f64>(ex + 1);
   return floats(<f64>FC * Xc * <f64>M * <f64>sy + <f64>Kg * <f64>JB * <f64>IB + <f64>(FH * FW * FC));
@@ -71,6 +72,7 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
   const G = C / FC, Kg = K / G;
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
+  const Hr = min(H, (Ho - 1) * sy + ey - pt + 1); // rows past the last one a window reads: zeros in At
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
   const Xc = (JB - 1) * sx + ex + 1;
   const P = FH * FW * FC; // patch rows
@@ -98,7 +100,7 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
         for (let j0 = 0; j0 < Wo; j0 += JB) {
           const nj = min(JB, Wo - j0);
           fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K, 0);
-          fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
+          fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, Hr, W, C);
           tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nv, dzdw + (<usize>(g * Kg)) * dks, dks);
         }
       }

@@ -28,9 +28,14 @@ export function fillB(dzdy: usize, Bt: usize, k0: i32, Kg: i32, n: i32, i0: i32,
   }
 }
 
-/** At(m, f, q, c) = xpad(r0 + m*sy + f, s0 + q, c0 + c, n) for q < nq (the columns this tile reads). */
+/**
+ * At(m, f, q, c) = xpad(r0 + m*sy + f, s0 + q, c0 + c, n) for q < nq (the columns this tile reads),
+ * and 0 for rows r >= Hr. The lanes past the last output row (to the next multiple of 4) meet
+ * dzdy's zeros, but 0 * NaN is NaN: rows no window reads (Hr = the last one read + 1, at most H)
+ * are zeros here, so a NaN or Inf there stays out of dzdw, as it stays out of MatConvNet's.
+ */
 export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0: i32, nq: i32, Xc: i32, M: i32,
-  sy: i32, H: i32, W: i32, C: i32): void {
+  sy: i32, H: i32, Hr: i32, W: i32, C: i32): void {
   const colF = M * sy;
   for (let c = 0; c < FC; c++) {
     for (let q = 0; q < nq; q++) {
@@ -44,7 +49,7 @@ export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0
       if (sy == 1) {
         // Rows m in [m0, m1) exist in x: one copy, zeros around it.
         const m0 = min(max(-r0, 0), M);
-        const m1 = max(min(H - r0, M), m0);
+        const m1 = max(min(Hr - r0, M), m0);
         memory.fill(dst, 0, (<usize>m0) << 2);
         memory.copy(dst + ((<usize>m0) << 2), src + ((<usize>(r0 + m0)) << 2), (<usize>(m1 - m0)) << 2);
         memory.fill(dst + ((<usize>m1) << 2), 0, (<usize>(M - m1)) << 2);
@@ -53,7 +58,7 @@ export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0
           const ph = dst + ((<usize>(M * f)) << 2);
           for (let m = 0; m < M; m++) {
             const r = r0 + m * sy + f;
-            store<f32>(ph + ((<usize>m) << 2), r >= 0 && r < H ? load<f32>(src + ((<usize>r) << 2)) : 0);
+            store<f32>(ph + ((<usize>m) << 2), r >= 0 && r < Hr ? load<f32>(src + ((<usize>r) << 2)) : 0);
           }
         }
       }

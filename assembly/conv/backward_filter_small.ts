@@ -65,13 +65,13 @@ export function smallBackwardFilter(x: usize, dzdy: usize, dzdw: usize, scratch:
         fillB(dzdy, Bt, g * Kg, Kg, n, 0, j, Ho, nj, IB, JB, Ho, Wo, K, s);
         for (let q = 0; q < nj; q++) {
           fillA(x, At + ((<usize>((s + q) * slotF)) << 2), g * FC, FC, n, -pt, (j + q) * sx - pl, ex + 1, ex + 1,
-            M, sy, H, W, C);
+            M, sy, H, H, W, C);
         }
         s += nj;
       }
       for (let mg = 0; mg < P; mg += MG) {
         const nm = min(MG, P - mg);
-        pack(At, Ap, offA, mg, nm, ns, slotF, IB, JB);
+        pack(At, Ap, offA, mg, nm, ns, slotF, IB, JB, Ho);
         tileProducts(Ap, Bt, offP, nm, Kg, bks, IB, 0, 1, (ns * IB) >> 2,
           dzdw + (<usize>(g * Kg)) * dks + ((<usize>mg) << 2), dks);
       }
@@ -79,14 +79,22 @@ export function smallBackwardFilter(x: usize, dzdy: usize, dzdw: usize, scratch:
   }
 }
 
-/** Ap(r, slot, i) = row i of patch row mg + r in the slot's At, for r < nm, slot < ns, i < IB. */
-function pack(At: usize, Ap: usize, offA: usize, mg: i32, nm: i32, ns: i32, slotF: i32, IB: i32, JB: i32): void {
+/**
+ * Ap(r, slot, i) = row i of patch row mg + r in the slot's At, for r < nm, slot < ns, i < Ho, and
+ * 0 for Ho <= i < IB. Those lanes meet dzdy's zeros, but the x they would hold is a row of
+ * another tap's window or one no window reads, and 0 * NaN is NaN: zeroed bits keep a NaN or Inf
+ * of x out of every dzdw element MatConvNet's would not have it in.
+ */
+function pack(At: usize, Ap: usize, offA: usize, mg: i32, nm: i32, ns: i32, slotF: i32, IB: i32, JB: i32, Ho: i32): void {
   const slotB = (<usize>slotF) << 2, len = (<usize>IB) << 2;
+  const last = len - 16; // the row's last vector, where lanes Ho..IB-1 are
+  const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(Ho - (IB - 4)));
   for (let r = 0; r < nm; r++) {
     let src = At + <usize>load<i32>(offA + ((<usize>(mg + r)) << 2));
     let dst = Ap + ((<usize>(r * JB * IB)) << 2);
     for (let s = 0; s < ns; s++, src += slotB, dst += len) {
-      for (let i: usize = 0; i < len; i += 16) v128.store(dst + i, v128.load(src + i));
+      for (let i: usize = 0; i < last; i += 16) v128.store(dst + i, v128.load(src + i));
+      v128.store(dst + last, v128.and(v128.load(src + last), keep));
     }
   }
 }

@@ -43,6 +43,7 @@ export interface ConvPlan {
   readonly FH: number; readonly FW: number; readonly FC: number; readonly K: number;
   readonly Ho: number; readonly Wo: number; readonly G: number;
   readonly identity: boolean; readonly bias: boolean; readonly backward: boolean;
+  /** stride is the kernels' (1 on an axis with one output position, see planConv), not always the option's. */
   readonly pad: readonly number[]; readonly stride: readonly number[]; readonly dilate: readonly number[];
   readonly der: { readonly x: boolean; readonly w: boolean; readonly b: boolean };
   readonly dims: ConvDims;
@@ -115,8 +116,9 @@ export function planConv(xShape: Shape4, wShape: Shape4 | null, b: readonly numb
       (identity ? ' (C, since w is empty)' : ''));
   }
   // An axis with one output position only ever multiplies its stride by 0, so the kernels get 1
-  // there: the same sums, and no scratch sized by a step no window takes (conv's data derivative
-  // keeps stride^2 phase tables: a stride of 50000 asked for more than 2^31 floats).
+  // there: the same products (y and dzdx bit for bit; dzdw's tiles, sized by the stride, may sum
+  // them in another order), and no scratch sized by a step no window takes (conv's data
+  // derivative keeps stride^2 phase tables: a stride of 50000 asked for more than 2^31 floats).
   const ks = [Ho === 1 ? 1 : stride[0], Wo === 1 ? 1 : stride[1]];
   const d: ConvDims = [H, W, C, N, FH, FW, FC, K, Ho, Wo, pad[0], pad[2], ks[0], ks[1], dilate[0], dilate[1]];
   return Object.freeze({ H, W, C, N, FH, FW, FC, K, Ho, Wo, G, identity, bias: bn !== 0, backward: dzdyShape !== null,
