@@ -118,8 +118,13 @@ let base = 0;
  * bytes each are set aside below the arena (the worker pool's, src/threads.ts); returns
  * their addresses. Memory grows to hold them and the calling thread's statics.
  */
-export function attach(raw: Kernels, statics = 0): number[] {
+export function attach(raw: Kernels, statics?: number): number[] {
   const k = checkedScratch(raw);
+  // Attached again without a count (tests and benches switch instances), the pool's instance keeps
+  // its workers' regions: the pool runs on whatever is attached when it is its own, and an arena
+  // starting on those regions would be overwritten by the workers' statics.
+  statics ??= staticsOf.get(k) ?? 0;
+  staticsOf.set(k, statics);
   active = k;
   const s = alignUp(k.thread_statics_bytes());
   const first = k.arenaBase() >>> 0;
@@ -136,6 +141,7 @@ const SCRATCH_OF: Record<string, string> = {
 };
 
 const checkedOf = new WeakMap<Kernels, Kernels>();
+const staticsOf = new WeakMap<Kernels, number>();
 const isChecked = new WeakSet<Kernels>();
 
 /**

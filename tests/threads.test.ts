@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
 import { claimBeforeWorkers, holdWorkers, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
-import { memoryBytes, kernels, reserve, write, read } from '../src/wasm.js';
+import { attach, memoryBytes, kernels, reserve, write, read, type Kernels } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
@@ -63,6 +63,22 @@ const cases: Case[] = [
   { x: [5, 5, 128, 1], w: [4, 4, 128, 523], what: 'one image, 2x2 out (patch elements in the lanes), split by filters' },
   { x: [1, 1, 4096, 1], w: [1, 1, 4096, 1030], what: 'fully connected, one image (a served net\'s fc layer), split by filters' },
 ];
+
+describe.skipIf(!pooled())('attaching the pool\'s instance again, as tests and benches do', () => {
+  // Before: attach(k) without a count put the arena on the workers' statics, and the pool (its own
+  // instance attached) split the next conv over them: 13120 of its outputs changed.
+  it('keeps the workers\' regions out of the arena', () => {
+    const x = randn([64, 64, 16, 1], { seed: 1 }), w = randn([3, 3, 16, 32], { seed: 2 });
+    const before = nnconv(x, w, null, { pad: 1 });
+    const k = kernels();
+    attach(Object.getPrototypeOf(k) as Kernels);
+    expect(kernels()).toBe(k);
+    expect(threadCount()).toBe(2);
+    for (let r = 0; r < 5; r++) expectExact(nnconv(x, w, null, { pad: 1 }).data, before.data, `y ${r} after attaching the raw exports`);
+    attach(k);
+    for (let r = 0; r < 5; r++) expectExact(nnconv(x, w, null, { pad: 1 }).data, before.data, `y ${r} after attaching the wrapper`);
+  });
+});
 
 describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
   for (const c of cases) {
