@@ -203,6 +203,33 @@ describe('readMat: the traps of FORMATS §1.15, built element by element', () =>
     expect(() => readMatBytes(z)).toThrow(new RegExp(`claims 2147483648 bytes inflated from ${tag.length}, more than DEFLATE can expand`));
   });
 
+  // Found by a fuzzing helper: each array was bounded, the file was not. A 227-byte file of 100
+  // field-less 1x2^20 structs, 3.5 KB of 65536x0 char arrays, or 350 KB of empty cells (DEFLATE
+  // repeats them) aborted Node out of memory; 1600 nested cells overflowed the stack.
+  it('a file makes at most 2^22 values and nests at most 500 deep; a compressed claim is bounded by the file', () => {
+    const kid = le.matrix(2, 0, [1, 2 ** 20], '', le.sde(MI.INT32, le.values(MI.INT32, [1])), le.el(MI.INT8, new Uint8Array(0)));
+    const structs = le.file(le.compressed(le.matrix(1, 0, [1, 100], 'c', ...Array<Uint8Array>(100).fill(kid))));
+    expect(structs.length).toBeLessThan(400);
+    expect(() => readMatBytes(structs)).toThrow(/^readMat: the given buffer: c\{4\}: 1x1048576 structs would make the file's values more than readMat makes \(4194304: /);
+    const blank = le.matrix(4, 0, [65536, 0], '', le.el(MI.UTF8, new Uint8Array(0)));
+    expect(() => readMatBytes(le.file(le.compressed(le.matrix(1, 0, [1, 20000], 'c', ...Array<Uint8Array>(20000).fill(blank))))))
+      .toThrow(/^readMat: the given buffer: c\{64\}: a 65536x0 char array would make the file's values more than readMat makes/);
+    const empties = new Uint8Array(8 * 2 ** 20);
+    for (let i = 0; i < empties.length; i += 8) empties.set(le.u32(MI.MATRIX), i);
+    const mixed = le.matrix(1, 0, [1, 4], 'c', kid, kid, kid, le.matrix(1, 0, [1, 2 ** 20], '', empties));
+    expect(() => readMatBytes(le.file(le.compressed(mixed))))
+      .toThrow(/^readMat: the given buffer: c\{4\}\{1048572\}: this array would make the file's values more than readMat makes/);
+    let deep = le.matrix(6, 0, [0, 0], '');
+    for (let i = 0; i < 600; i++) deep = le.matrix(1, 0, [1, 1], i === 599 ? 'x' : '', deep);
+    expect(() => readMatBytes(le.file(deep))).toThrow(/^readMat: the given buffer: x(\{1\}){501}: arrays are nested more than 500 deep \(corrupt file\?\)$/);
+    // 186 bytes claiming 2^32 - 1 compressed bytes and a 400e6-element double inside: refused by the
+    // bound on the bytes the file has, before the 3.2 GB array.
+    const inner = zlibSync(cat(le.u32(MI.MATRIX), le.u32(0xfffffff0), le.el(MI.UINT32, le.values(MI.UINT32, [6, 0])),
+      le.el(MI.INT32, le.values(MI.INT32, [1, 400e6])), le.name('x'), le.u32(MI.DOUBLE), le.u32(3.2e9), new Uint8Array(64)));
+    expect(() => readMatBytes(le.file(cat(le.u32(MI.COMPRESSED), le.u32(0xffffffff), inner))))
+      .toThrow(new RegExp(`claims 4294967280 bytes inflated from ${inner.length} \\(of the 4294967295 it claims; the file ends first\\), more than DEFLATE can expand`));
+  });
+
   it('compressed data longer than its variable, or shorter: errors (inflated whole, and streamed)', () => {
     const r = rng(5);
     const big = Array.from({ length: 400000 }, () => Math.floor(r() * 256));

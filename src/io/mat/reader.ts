@@ -14,6 +14,7 @@ import { MatReadError } from './errors.js';
 import { BufferInput, FileInput, type Fail, type Input } from './input.js';
 import { InflateInput, MAX_INFLATE_RATIO } from './inflate.js';
 import { decodeChars } from './chars.js';
+import { MAX_DEPTH } from './nesting.js';
 import { Elements, hex2, mi, padOf, toLogical } from './elements.js';
 import type { MatNumeric, MatStruct, MatValue } from './types.js';
 
@@ -74,10 +75,30 @@ function parse(where: string, open: (fail: Fail) => Input): Record<string, MatVa
 }
 
 const MAX_EMPTY_STRUCTS = 1 << 20;
-const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: new Float64Array(0) });
+const NO_DOUBLES = new Float64Array(0); // shared: a zero-length array holds nothing to change
+const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: NO_DOUBLES });
+/**
+ * JavaScript values (arrays, struct elements, strings) one file may make. An empty element takes
+ * 8 bytes of a file and some 100 of JavaScript, and DEFLATE repeats it a thousandfold, so a file
+ * of kilobytes could ask for gigabytes: a budget per file, not per array, ends that with an Error.
+ * Far above the zoo's nets (about 100 values) and cnn_train's imdbs (numeric arrays).
+ */
+const MAX_VALUES = 1 << 22;
 
 /** The file and its variables, one MATLAB class at a time, on the elements of elements.ts. */
 class Reader extends Elements {
+  private made = 0;
+  private depth = 0;
+
+  /** `count` more values made: past MAX_VALUES in the file, an Error. */
+  private spend(inp: Input, count: number, what: string): void {
+    this.made += count;
+    if (this.made > MAX_VALUES) {
+      this.fail(`${what} would make the file's values more than readMat makes (${MAX_VALUES}: cells, struct elements, ` +
+        'strings and arrays; corrupt file?)', inp.fileOffset());
+    }
+  }
+
   /** The header, then every variable in turn. */
   file(inp: Input): Record<string, MatValue> {
     this.header(inp);
@@ -113,14 +134,18 @@ class Reader extends Elements {
    * NOTE: no padding after a top-level miCOMPRESSED element (FORMATS §1.5.2).
    */
   private compressed(inp: Input, n: number, at: number): { name: string; value: MatValue } | null {
+    // The inflated size is bounded by the bytes there are, not the n claimed: on n a claim past the
+    // file's end let a tiny file allocate gigabytes. A truncated variable still inflates up to where
+    // its data end, and that is the error.
+    const have = Math.min(n, inp.left());
     const z = new InflateInput(inp, n, at, this.fail);
     const inner = this.tag(z, Infinity);
     if (inner.type !== MI.MATRIX || inner.small) {
       this.fail(`the compressed element at byte ${at} holds ${mi(inner.type)}, not miMATRIX`, inp.fileOffset());
     }
-    if (inner.n + 8 > MAX_INFLATE_RATIO * n + 64) {
-      this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${n}, ` +
-        'more than DEFLATE can expand (corrupt file?)', inp.fileOffset());
+    if (inner.n + 8 > MAX_INFLATE_RATIO * have + 64) {
+      this.fail(`the compressed element at byte ${at} claims ${inner.n} bytes inflated from ${have}` +
+        `${have < n ? ` (of the ${n} it claims; the file ends first)` : ''}, more than DEFLATE can expand (corrupt file?)`, inp.fileOffset());
     }
     z.limit = 8 + inner.n;
     const v = this.matrix(z, inner.n, true);
@@ -161,6 +186,7 @@ class Reader extends Elements {
    * function handles, MCOS objects, unnamed variables.
    */
   private matrix(inp: Input, n: number, top: boolean): { name: string; value: MatValue } | null {
+    this.spend(inp, 1, 'this array');
     // NOTE: a 0-byte miMATRIX is an empty placeholder, with no flags to read (§1.14).
     if (n === 0) return top ? null : { name: '', value: EMPTY() };
     const end = inp.pos + n;
@@ -191,7 +217,7 @@ class Reader extends Elements {
     let value: MatValue;
     const numeric = BY_MX.get(cls);
     if (numeric) value = this.numeric(inp, end, numeric, dims, nel, complex, logical);
-    else if (cls === MX.CHAR) value = decodeChars(this.charData(inp, end, nel), dims, this.le, (m) => this.fail(m, inp.fileOffset()));
+    else if (cls === MX.CHAR) value = this.chars(inp, end, dims, nel);
     else if (cls === MX.CELL) value = this.cell(inp, end, dims, nel);
     else if (cls === MX.STRUCT) value = this.struct(inp, end, dims, nel, null);
     else if (cls === MX.OBJECT) value = this.struct(inp, end, dims, nel, this.string(inp, end, 'class name'));
@@ -261,6 +287,7 @@ class Reader extends Elements {
       // Field-less elements take no bytes, so the bytes cannot bound their count: a memory guard.
       this.fail(`${dims.join('x')} structs without fields are more than readMat makes (${MAX_EMPTY_STRUCTS}; corrupt file?)`, inp.fileOffset());
     }
+    this.spend(inp, nel, `${dims.join('x')} structs`);
     const base = this.path;
     const data: MatStruct[] = new Array(nel);
     for (let e = 0; e < nel; e++) {
@@ -277,13 +304,26 @@ class Reader extends Elements {
     return { class: 'struct', dims, fields, data };
   }
 
+  /** A char array; of R > 1 rows (2-D), R strings, counted before decodeChars makes them. */
+  private chars(inp: Input, end: number, dims: number[], nel: number): MatValue {
+    if (dims.length === 2 && dims[0] > 1) this.spend(inp, dims[0], `a ${dims.join('x')} char array`);
+    return decodeChars(this.charData(inp, end, nel), dims, this.le, (m) => this.fail(m, inp.fileOffset()));
+  }
+
   /** One nested miMATRIX (a cell or a field), and its padding. */
   private child(inp: Input, end: number): MatValue {
     const t = this.tag(inp, end);
     if (t.type !== MI.MATRIX || t.small) this.fail(`expected miMATRIX at ${inp.at(t.at)}, found ${mi(t.type)}`, inp.fileOffset());
-    const v = this.matrix(inp, t.n, false) as { value: MatValue };
-    this.pad(inp, t.n, end);
-    return v.value;
+    // The reader recurses once per level: past writeMat's limit, an Error before the stack's.
+    if (this.depth >= MAX_DEPTH) this.fail(`arrays are nested more than ${MAX_DEPTH} deep (corrupt file?)`, inp.fileOffset());
+    this.depth++;
+    try {
+      const v = this.matrix(inp, t.n, false) as { value: MatValue };
+      this.pad(inp, t.n, end);
+      return v.value;
+    } finally {
+      this.depth--;
+    }
   }
 
   /** Each of `count` parts needs at least `each` bytes: a corrupt count must not allocate. */
