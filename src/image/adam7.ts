@@ -1,9 +1,10 @@
 // Interlaced (Adam7) PNGs with 1-, 2- or 4-bit samples, which fast-png 8.0.0
 // misreads (it deinterlaces whole bytes per pixel). Everything else goes to
-// fast-png; this path decodes by the PNG spec directly: CRCs, zlib through the
-// platform's DecompressionStream (Node >= 18, browsers, Deno, Bun, workerd),
-// unfiltering with bpp = 1, and the seven passes. Samples stay packed values
+// fast-png; this path decodes by the PNG spec directly: CRCs, zlib through
+// png-idat.ts (bounded by the size the header implies), unfiltering with bpp = 1, and the seven passes. Samples stay packed values
 // 0..2^depth-1; png.ts scales grey or looks up the palette.
+
+import { DX, DY, inflateIdat, scanlineBytes, X0, Y0 } from './png-idat.js';
 
 /** A chunk found by the layout walk: its type and where its data is. */
 export interface Chunk {
@@ -12,17 +13,13 @@ export interface Chunk {
   length: number;
 }
 
-// Pass p starts at row Y0[p], column X0[p] and steps DY[p], DX[p] (PNG spec 8.2).
-const Y0 = [0, 0, 4, 0, 2, 0, 1], X0 = [0, 4, 0, 2, 0, 1, 0];
-const DY = [8, 8, 8, 4, 4, 2, 2], DX = [8, 8, 4, 4, 2, 2, 1];
 
 /** The W*H samples (row-major) of an interlaced PNG of `depth` < 8 bits and one sample per pixel. */
 export async function decodePackedAdam7(
   b: Uint8Array, chunks: Chunk[], W: number, H: number, depth: number, fail: (why: string) => Error,
 ): Promise<Uint8Array> {
   checkCrcs(b, chunks, fail);
-  // Copies, since a Blob may not take views of shared memory.
-  const raw = await inflate(chunks.filter((c) => c.type === 'IDAT').map((c) => b.slice(c.start, c.start + c.length)), fail);
+  const raw = inflateIdat(b, chunks, scanlineBytes(W, H, depth, true), fail);
   const out = new Uint8Array(W * H);
   const mask = (1 << depth) - 1;
   let o = 0;
@@ -65,19 +62,10 @@ function unfilter(f: number, x: Uint8Array, prev: Uint8Array, fail: (why: string
   return out;
 }
 
-async function inflate(parts: Uint8Array[], fail: (why: string) => Error): Promise<Uint8Array> {
-  try {
-    const stream = new Blob(parts as BlobPart[]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw fail(`decompressing its image data failed: ${(e as Error).message}`);
-  }
-}
-
 let CRC_TABLE: Int32Array | null = null;
 
 /** Each chunk's CRC-32 covers its type and data (PNG spec 5.3). */
-function checkCrcs(b: Uint8Array, chunks: Chunk[], fail: (why: string) => Error): void {
+export function checkCrcs(b: Uint8Array, chunks: Chunk[], fail: (why: string) => Error): void {
   if (CRC_TABLE === null) {
     CRC_TABLE = new Int32Array(256);
     for (let n = 0; n < 256; n++) {
