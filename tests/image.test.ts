@@ -225,6 +225,21 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
     const lossless = jpg.slice();
     lossless[155] = 0xc3;
     await bad(lossless, /is a lossless or hierarchical JPEG \(SOF3\), which the JPEG decoder \(jpeg-js\) cannot read/);
+    // Found by a fuzzing helper: jpeg-js met these with TypeErrors ("Cannot read properties of
+    // undefined"), or decoded for seconds: a 10000x10000 frame over 834 bytes took 10 s and 2.8 GB.
+    const huge = jpg.slice();
+    huge.set([0x27, 0x10, 0x27, 0x10], 154 + 5);
+    await bad(huge, /^imread: the given buffer is a corrupt JPEG: its frame header says 10000x10000 pixels, which take at least 195313 bytes of image data \(a bit per 8x8 block\), but \d+ bytes follow its headers$/);
+    const grey = bytesOf('grey.jpg'); // SOF0 @71, SOS @296
+    const sofLength = (grey[73] << 8) | grey[74];
+    const noFrame = Uint8Array.from([...grey.subarray(0, 71), ...grey.subarray(71 + 2 + sofLength)]);
+    await bad(noFrame, /corrupt JPEG: its image data \(SOS at byte \d+\) come before any frame header \(SOFn\)$/);
+    const component = grey.slice();
+    component[301] = 9;
+    await bad(component, /corrupt JPEG: its first scan names component 9, which the frame \(components \d+\) does not have$/);
+    const table = grey.slice();
+    table[302] = 0x33;
+    await bad(table, /corrupt JPEG: its first scan uses DC Huffman table 3, which no DHT segment before it defines$/);
     const junk = Uint8Array.from({ length: 300 }, (_, n) => (n < 3 ? [0xff, 0xd8, 0xff][n] : (n * 73 + 11) & 255));
     await bad(junk, /^imread: the given buffer is a truncated JPEG \(300 bytes\): its APP6 segment at byte 2 needs 12154 bytes/);
   });
