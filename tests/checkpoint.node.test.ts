@@ -254,6 +254,23 @@ describe('saveSimpleNN and loadSimpleNN', () => {
     await expect(loadSimpleNN(join(tmp(), 'missing.mat'))).rejects.toThrow('missing.mat');
   });
 
+  // Found by a fuzzing helper: readMat's sparse and 3-D char arrays have dims and typed data too,
+  // and were read as numbers (a sparse pad became its nonzeros; legacy filters failed with a bare
+  // "Tensor: data has 1 elements", no file named).
+  it('sparse or char arrays where numbers go: an Error naming the file and layer, never numbers', async () => {
+    const sparse = { class: 'sparse', logical: false, dims: [1, 4], ir: Int32Array.of(0), jc: Int32Array.of(0, 1, 1, 1, 1), data: Float64Array.of(1) };
+    const w = { class: 'single', dims: [3, 3, 1, 2], data: randn([3, 3, 1, 2], { seed: 1 }).data };
+    const b = { class: 'single', dims: [1, 2], data: new Float32Array(2) };
+    const file = (layer: object): Uint8Array => writeMat({ layers: { class: 'cell', dims: [1, 1], data: [layer] } } as never);
+    const notNumbers = "loadSimpleNN: the given file: simplennTidy: layer 0: weights[0] must be a Tensor (or a numeric array as readMat gives it), got Object";
+    await expect(loadSimpleNN(file({ type: 'conv', filters: sparse, biases: b, pad: 0, stride: 1 }))).rejects.toThrow(notNumbers);
+    await expect(loadSimpleNN(file({ type: 'conv', weights: { class: 'cell', dims: [1, 2], data: [sparse, b] }, pad: 0, stride: 1 }))).rejects.toThrow(notNumbers);
+    const chars = { class: 'char', dims: [2, 2, 2], data: new Uint16Array(8) };
+    await expect(loadSimpleNN(file({ type: 'conv', weights: { class: 'cell', dims: [1, 2], data: [chars, b] }, pad: 0, stride: 1 }))).rejects.toThrow(notNumbers);
+    const net = await loadSimpleNN(file({ type: 'conv', weights: { class: 'cell', dims: [1, 2], data: [w, b] }, pad: sparse, stride: 1 }));
+    expect(() => simplenn(net, randn([5, 5, 1, 1], { seed: 2 }))).toThrow("simplenn: layer 0 ('layer1'): nnconv: pad must be a number or [top, bottom, left, right], got Object");
+  });
+
   it('no stray files: a missing expDir is created', async () => {
     const dir = join(tmp(), 'a', 'b');
     await cnnTrain(mlpCustom(2, 3, 1), separableSet(12, 3, 1), pointBatch, { log: () => {}, batchSize: 4, numEpochs: 1, expDir: dir });

@@ -9,7 +9,7 @@ import { readMat, type MatSource } from '../io/mat/reader.js';
 import { nested } from '../io/mat/nesting.js';
 import { writeMat, writeOptions } from '../io/mat/writer.js';
 import type { MatValue, MatWritable } from '../io/mat/types.js';
-import { matToTensor, simplennTidy } from './tidy.js';
+import { isMatNumeric, matToTensor, simplennTidy } from './tidy.js';
 import { layerLabel, type SimpleNN } from './types.js';
 
 /** Fields that are numeric rows even when empty (MATLAB's ones(1, 0) rather than {}). */
@@ -157,7 +157,7 @@ function layerFromMat(ly: Record<string, unknown>, l: number): Record<string, un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ly)) {
     const o = v as { class?: unknown; data?: unknown };
-    if ((k === 'filters' || k === 'biases') && typeof o === 'object' && o !== null && ArrayBuffer.isView(o.data)) {
+    if ((k === 'filters' || k === 'biases') && isMatNumeric(v)) {
       out[k] = (o.data as unknown as ArrayLike<number>).length === 0 ? null : matToTensor(`layer ${l}: ${k}`, v as never);
     } else if (k !== 'weights' && typeof o === 'object' && o !== null && o.class === 'cell') out[k] = plainValue(v);
     else out[k] = v;
@@ -191,14 +191,13 @@ export function netFromMat(who: string, vars: Record<string, unknown>, where: st
       throw new Error(`${who}: ${where}: ${prefix}layers{${l + 1}} (layer ${l}) must be a layer struct, got ${tagOf(ly)}`);
     }
   });
-  const net: Record<string, unknown> = { layers: list.map((ly, l) => layerFromMat(ly as Record<string, unknown>, l)) };
   for (const k of ['meta', 'classes', 'normalization'] as const) {
-    if (src[k] !== undefined) {
-      refuse(who, src[k], `${where}: ${prefix}${k}`);
-      net[k] = metaFromMat(src[k]);
-    }
+    if (src[k] !== undefined) refuse(who, src[k], `${where}: ${prefix}${k}`);
   }
   try {
+    // inside the try: a legacy filters array that is no Tensor is named with the file too
+    const net: Record<string, unknown> = { layers: list.map((ly, l) => layerFromMat(ly as Record<string, unknown>, l)) };
+    for (const k of ['meta', 'classes', 'normalization'] as const) if (src[k] !== undefined) net[k] = metaFromMat(src[k]);
     return simplennTidy(net as unknown as SimpleNN);
   } catch (e) {
     throw new Error(`${who}: ${where}: ${(e as Error).message}`, { cause: e });

@@ -101,8 +101,10 @@ function cropSizeOf(imageSize: unknown, border: unknown): number[] {
 
 interface MatNumeric { class: string; dims: number[]; data: ArrayLike<number | bigint> }
 
+/** A full numeric array (readMat's sparse and 3-D char arrays have dims and typed data too, but are not numbers by position). */
 function isMatNumeric(v: unknown): v is MatNumeric {
   return typeof v === 'object' && v !== null && !isTensor(v) && typeof (v as MatNumeric).class === 'string' &&
+    (v as MatNumeric).class !== 'sparse' && (v as MatNumeric).class !== 'char' &&
     Array.isArray((v as MatNumeric).dims) && ArrayBuffer.isView((v as MatNumeric).data) &&
     !((v as { data: unknown }).data instanceof DataView);
 }
