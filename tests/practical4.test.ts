@@ -51,6 +51,19 @@ describe('charsdb recipe', () => {
   it('woffMetrics reads head.unitsPerEm and hhea ascender/descender (Lato: 2000, 1974, -426)', async () => {
     expect(woffMetrics(await bytesOf(latoUrl))).toEqual({ unitsPerEm: 2000, ascender: 1974, descender: -426 });
     expect(() => woffMetrics(new Uint8Array(64))).toThrow(/not a WOFF 1.0 file/);
+    // a compressed table's zlib data corrupted, or inflating to another length than the directory's:
+    // named (fflate's bare "invalid zlib data" before; found by a fuzzing helper)
+    const lato = await bytesOf(latoUrl);
+    const dv = new DataView(lato.buffer, lato.byteOffset);
+    const compressed = Array.from({ length: dv.getUint16(12) }, (_, t) => 44 + 20 * t)
+      .find((e) => dv.getUint32(e + 8) < dv.getUint32(e + 12) && ['head', 'hhea'].includes(String.fromCharCode(...lato.subarray(e, e + 4))))!;
+    const tag = String.fromCharCode(...lato.subarray(compressed, compressed + 4));
+    const bad = lato.slice();
+    bad.fill(0xff, dv.getUint32(compressed + 4), dv.getUint32(compressed + 4) + 4);
+    expect(() => woffMetrics(bad)).toThrow(new RegExp(`^woffMetrics: .*'${tag}' table is corrupt zlib data \\(.+\\)$`));
+    const long = lato.slice();
+    new DataView(long.buffer).setUint32(compressed + 12, dv.getUint32(compressed + 12) - 1);
+    expect(() => woffMetrics(long)).toThrow(new RegExp(`'${tag}' table inflates to more than the \\d+ bytes its directory says$`));
   });
 
   it('labelLayout centres by the metrics as ImageMagick does (hand-computed)', () => {

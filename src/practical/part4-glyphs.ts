@@ -93,7 +93,7 @@ export function woffMetrics(bytes: Uint8Array, name = 'the font'): LabelMetrics 
     const offset = u32(bytes, e + 4), compLength = u32(bytes, e + 8), origLength = u32(bytes, e + 12);
     if (offset + compLength > bytes.length) throw new Error(`${who}: ${name}'s '${tag}' table runs past the end of the file`);
     const raw = bytes.subarray(offset, offset + compLength);
-    tables.set(tag, compLength < origLength ? unzlibSync(raw) : raw);
+    tables.set(tag, compLength < origLength ? inflateTable(who, name, tag, raw, origLength) : raw);
   }
   const head = tables.get('head'), hhea = tables.get('hhea'), os2 = tables.get('OS/2');
   if (!head || head.length < 20) throw new Error(`${who}: ${name} has no head table`);
@@ -227,3 +227,17 @@ export function charsDbToMat(db: CharsDb): Record<string, MatWritable> {
     meta: { classes: db.meta.classes, sets: cellRow(db.meta.sets), fonts: cellRow(db.meta.fonts) },
   };
 }
+
+/** A WOFF table's zlib data, which must inflate to its origLength (inflating stops there: no bomb). */
+function inflateTable(who: string, name: string, tag: string, raw: Uint8Array, origLength: number): Uint8Array {
+  let t: Uint8Array;
+  try {
+    t = unzlibSync(raw, { out: new Uint8Array(origLength + 1) });
+  } catch (e) {
+    throw new Error(`${who}: ${name}'s '${tag}' table is corrupt zlib data (${(e as Error).message})`, { cause: e });
+  }
+  if (t.length > origLength) throw new Error(`${who}: ${name}'s '${tag}' table inflates to more than the ${origLength} bytes its directory says`);
+  if (t.length < origLength) throw new Error(`${who}: ${name}'s '${tag}' table inflates to ${t.length} bytes, fewer than the ${origLength} its directory says`);
+  return t;
+}
+
