@@ -2,7 +2,7 @@
 // DecompressionStream inflate whatever the stream holds, so a 1 MB file could inflate to gigabytes of zeros (a bomb), and image data
 // that ran short were padded with zeros and accepted.
 
-import { unzlibSync } from 'fflate';
+import { Unzlib } from 'fflate';
 import type { Chunk } from './adam7.js';
 
 // Adam7 (PNG spec 8.2): pass p starts at row Y0[p], column X0[p] and steps DY[p], DX[p].
@@ -20,24 +20,33 @@ export function scanlineBytes(W: number, H: number, bitsPerPixel: number, interl
 
 /**
  * The IDAT chunks' stream inflated, which must be exactly `want` bytes: fewer or more is an Error.
- * fflate inflates into a buffer of want + 1 bytes and stops when it is full, so a bomb costs no
- * more than the image would.
+ * Fed to fflate's streaming inflater in slices, so inflating stops within a slice of `want`: a
+ * bomb costs neither the memory nor the time of what it would inflate to.
  */
 export function inflateIdat(b: Uint8Array, chunks: Chunk[], want: number, fail: (why: string) => Error): Uint8Array {
+  const out = new Uint8Array(want);
+  let n = 0, over = false;
+  const z = new Unzlib((d) => {
+    if (over || n + d.length > want) over = true;
+    else out.set(d, n);
+    n += d.length;
+  });
   const idat = chunks.filter((c) => c.type === 'IDAT');
-  const z = new Uint8Array(idat.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of idat) {
-    z.set(b.subarray(c.start, c.start + c.length), o);
-    o += c.length;
-  }
-  let raw: Uint8Array;
   try {
-    raw = unzlibSync(z, { out: new Uint8Array(want + 1) });
+    for (let k = 0; k < idat.length && !over; k++) {
+      const { start, length } = idat[k];
+      for (let o = 0; o < length && !over; o += SLICE) {
+        z.push(b.subarray(start + o, start + Math.min(length, o + SLICE)), k === idat.length - 1 && o + SLICE >= length);
+      }
+    }
+    if (idat.length === 0 || idat[idat.length - 1].length === 0) z.push(new Uint8Array(0), true);
   } catch (e) {
-    throw fail(`its image data are not a valid zlib stream (${(e as Error).message})`);
+    if (!over) throw fail(`its image data are not a valid zlib stream (${(e as Error).message})`);
   }
-  if (raw.length > want) throw fail(`its image data inflate to more than the ${want} bytes its header implies`);
-  if (raw.length < want) throw fail(`its image data inflate to ${raw.length} bytes, fewer than the ${want} its header implies (truncated?)`);
-  return raw;
+  if (over) throw fail(`its image data inflate to more than the ${want} bytes its header implies`);
+  if (n < want) throw fail(`its image data inflate to ${n} bytes, fewer than the ${want} its header implies (truncated?)`);
+  return out;
 }
+
+/** Compressed bytes per push: small enough that a bomb stops soon after `want`. */
+const SLICE = 1 << 14;

@@ -25,50 +25,17 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** What fast-png reads of an image: the rest (text, ICC profiles, times) is not part of imread's result. */
 const IMAGE_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
 
-/**
- * The PNG fast-png is given: IMAGE_CHUNKS only, and for the IDATs one IDAT holding `raw` (already
- * inflated and checked) as stored DEFLATE blocks, so it is not inflated twice. Its CRC is left 0:
- * the CRCs were checked on the file, and fast-png is told not to.
- */
-function imageChunks(b: Uint8Array, chunks: Chunk[], raw: Uint8Array): Uint8Array {
-  const kept = chunks.filter((c) => IMAGE_CHUNKS.has(c.type) && c.type !== 'IDAT');
-  const blocks = Math.max(1, Math.ceil(raw.length / 65535));
-  const idat = 2 + 5 * blocks + raw.length + 4;
-  const out = new Uint8Array(8 + kept.reduce((n, c) => n + 12 + c.length, 0) + 12 + idat);
-  const dv = new DataView(out.buffer);
+/** The PNG with only IMAGE_CHUNKS, for fast-png (each whole: length, type, data, CRC). */
+function imageChunks(b: Uint8Array, chunks: Chunk[]): Uint8Array {
+  const kept = chunks.filter((c) => IMAGE_CHUNKS.has(c.type));
+  const out = new Uint8Array(8 + kept.reduce((n, c) => n + 12 + c.length, 0));
   out.set(b.subarray(0, 8));
   let o = 8;
   for (const c of kept) {
-    if (c.type === 'IEND') {
-      dv.setUint32(o, idat);
-      out.set([0x49, 0x44, 0x41, 0x54, 0x78, 0x01], o + 4); // 'IDAT', zlib header (no compression)
-      let p = o + 10;
-      for (let k = 0; k < blocks; k++) {
-        const part = raw.subarray(k * 65535, Math.min(raw.length, (k + 1) * 65535));
-        out[p] = k === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
-        dv.setUint16(p + 1, part.length, true);
-        dv.setUint16(p + 3, ~part.length & 0xffff, true);
-        out.set(part, p + 5);
-        p += 5 + part.length;
-      }
-      dv.setUint32(p, adler32(raw));
-      o += 12 + idat;
-    }
     out.set(b.subarray(c.start - 8, c.start + c.length + 4), o);
     o += 12 + c.length;
   }
   return out;
-}
-
-function adler32(d: Uint8Array): number {
-  let a = 1, s = 0;
-  for (let i = 0; i < d.length;) {
-    // 5552 bytes keep s below 2^32 before the modulo (zlib's NMAX)
-    for (const end = Math.min(d.length, i + 5552); i < end; i++) s += a += d[i];
-    a %= 65521;
-    s %= 65521;
-  }
-  return ((s << 16) | a) >>> 0;
 }
 
 // Allowed bit depths per PNG colour type (PNG spec, table 11.1).
@@ -94,10 +61,10 @@ export async function decodePng(who: string, bytes: Uint8Array, where: string): 
   // zlib of iCCP, zTXt and iTXt too: the data are checked against the header first, and fast-png
   // gets only the chunks an image needs.
   checkCrcs(bytes, chunks, fail); // first: a flipped bit is named as such, not as corrupt zlib
-  const raw = inflateIdat(bytes, chunks, scanlineBytes(h.width, h.height, h.depth * CHANNELS[h.colourType], h.interlaced), fail);
+  inflateIdat(bytes, chunks, scanlineBytes(h.width, h.height, h.depth * CHANNELS[h.colourType], h.interlaced), fail);
   let png: DecodedPng;
   try {
-    png = fastPngDecode(imageChunks(bytes, chunks, raw), { checkCrc: false });
+    png = fastPngDecode(imageChunks(bytes, chunks), { checkCrc: false });
   } catch (e) {
     const cause = (e as { cause?: { message?: string } }).cause?.message;
     const msg = (e as Error).message;
