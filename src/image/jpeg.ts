@@ -55,6 +55,8 @@ interface Frame {
   height: number;
   width: number;
   ids: number[];
+  /** Each component's sampling factors, Hi << 4 | Vi. */
+  hv: number[];
 }
 
 const NAMES: Record<number, string> = { 0xc4: 'DHT', 0xcc: 'DAC', 0xda: 'SOS', 0xdb: 'DQT', 0xdd: 'DRI', 0xfe: 'COM' };
@@ -85,8 +87,9 @@ function walkJpeg(b: Uint8Array): { frame: Frame | null; truncated: string | nul
     }
     if (frame === null && m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc && length >= 8) {
       const nc = b[o + 9];
-      const ids = Array.from({ length: Math.min(nc, Math.max(0, (length - 8) / 3)) }, (_, k) => b[o + 10 + 3 * k]);
-      frame = { marker: m, precision: b[o + 4], components: nc, height: (b[o + 5] << 8) | b[o + 6], width: (b[o + 7] << 8) | b[o + 8], ids };
+      const k = Array.from({ length: Math.min(nc, Math.max(0, (length - 8) / 3)) }, (_, j) => o + 10 + 3 * j);
+      frame = { marker: m, precision: b[o + 4], components: nc, height: (b[o + 5] << 8) | b[o + 6], width: (b[o + 7] << 8) | b[o + 8],
+        ids: k.map((e) => b[e]), hv: k.map((e) => b[e + 1]) };
     }
     if (m === 0xc4) huffmanTables(b, o + 4, o + 2 + length, tables);
     if (m === 0xda) {
@@ -129,11 +132,15 @@ function checkScan(b: Uint8Array, o: number, length: number, frame: Frame | null
     if (ss === 0 && ah === 0 && !tables.has(td)) return `its first scan uses DC Huffman table ${td}, which no DHT segment before it defines`;
     if (se > 0 && !tables.has(16 + ta)) return `its first scan uses AC Huffman table ${ta}, which no DHT segment before it defines`;
   }
-  const blocks = Math.ceil(frame.width / 8) * Math.ceil(frame.height / 8);
+  // Every 8x8 block of every component has its DC coefficient coded in some scan, in at least one
+  // bit; a component of sampling Hi x Vi covers ceil(W Hi / Hmax) x ceil(H Vi / Vmax) samples.
+  const hmax = Math.max(1, ...frame.hv.map((v) => v >> 4)), vmax = Math.max(1, ...frame.hv.map((v) => v & 15));
+  const blocks = frame.hv.reduce((n, v) => n + Math.ceil(Math.ceil((frame.width * (v >> 4)) / hmax) / 8) *
+    Math.ceil(Math.ceil((frame.height * (v & 15)) / vmax) / 8), 0);
   const have = b.length - (o + 2 + length);
   if (blocks / 8 > have) {
     return `its frame header says ${frame.height}x${frame.width} pixels, which take at least ${Math.ceil(blocks / 8)} bytes ` +
-      `of image data (a bit per 8x8 block), but ${have} bytes follow its headers`;
+      `of image data (a bit per 8x8 block of each component), but ${have} bytes follow its headers`;
   }
   return null;
 }
