@@ -11,10 +11,11 @@
 import { MI, MI_NAME } from './constants.js';
 import type { MatValue } from './types.js';
 
-export interface CharData { type: number; bytes: Uint8Array; nel: number }
-
 /** NOTE: some files hold 0 data bytes for non-empty dims (scipy: "treat as spaces"); bounded so a corrupt dims cannot make a huge string. */
 const MAX_BLANK = 1 << 16;
+
+export interface CharData { type: number; bytes: Uint8Array; nel: number }
+
 
 export function decodeChars(c: CharData, dims: number[], le: boolean, fail: (m: string) => never): MatValue {
   const units = codeUnits(c, le, fail);
@@ -24,7 +25,6 @@ export function decodeChars(c: CharData, dims: number[], le: boolean, fail: (m: 
   }
   const [R, C] = dims;
   if (R <= 1) return fromUnits(units, 0, units.length);
-  if (C === 0 && R > MAX_BLANK) fail(`a ${R}x0 char array is more empty strings than readMat makes (${MAX_BLANK}; corrupt file?)`);
   if (units.length !== R * C) fail(`the char data hold ${units.length} UTF-16 code units; dims ${R}x${C} need ${R * C}`);
   const rows: string[] = [];
   const row = new Uint16Array(C);

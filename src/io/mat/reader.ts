@@ -74,7 +74,6 @@ function parse(where: string, open: (fail: Fail) => Input): Record<string, MatVa
   }
 }
 
-const MAX_EMPTY_STRUCTS = 1 << 20;
 const NO_DOUBLES = new Float64Array(0); // shared: a zero-length array holds nothing to change
 const EMPTY = (): MatValue => ({ class: 'double', dims: [0, 0], data: NO_DOUBLES });
 /**
@@ -94,8 +93,7 @@ class Reader extends Elements {
   private spend(inp: Input, count: number, what: string): void {
     this.made += count;
     if (this.made > MAX_VALUES) {
-      this.fail(`${what} would make the file's values more than readMat makes (${MAX_VALUES}: cells, struct elements, ` +
-        'strings and arrays; corrupt file?)', inp.fileOffset());
+      this.fail(`${what} would make more than the ${MAX_VALUES} values readMat makes of a file (corrupt file?)`, inp.fileOffset());
     }
   }
 
@@ -283,10 +281,7 @@ class Reader extends Elements {
       fields.push(k === undefined ? name : `_${k}_${name}`);
     }
     this.room(inp, end, nel * nf, 8, 'struct fields');
-    if (nf === 0 && nel > MAX_EMPTY_STRUCTS) {
-      // Field-less elements take no bytes, so the bytes cannot bound their count: a memory guard.
-      this.fail(`${dims.join('x')} structs without fields are more than readMat makes (${MAX_EMPTY_STRUCTS}; corrupt file?)`, inp.fileOffset());
-    }
+    // Field-less elements take no bytes, so the bytes cannot bound their count: the file's budget does.
     this.spend(inp, nel, `${dims.join('x')} structs`);
     const base = this.path;
     const data: MatStruct[] = new Array(nel);
