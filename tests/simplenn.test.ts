@@ -556,7 +556,7 @@ describe('errors name the layer by index and name', () => {
     expect(() => simplenn(withLayer(0, noPad as Layer), x)).toThrow("simplenn: layer 0 ('layer1'): missing field 'pad'");
     // a null field is not the blocks' null option ("leave it out"): tidy would keep it, so say what to do
     expect(() => simplenn(withLayer(0, { ...net.layers[0], pad: null } as unknown as Layer), x))
-      .toThrow("simplenn: layer 0 ('layer1'): field 'pad' is null; give it a value, or remove it and simplennTidy fills the default");
+      .toThrow("simplenn: layer 0 ('layer1'): field 'pad' is null; give it a value (or remove it where simplennTidy has a default)");
     expect(() => simplenn(withLayer(2, { ...net.layers[2], weights: [zeros([5, 5, 30, 50]), zeros([1, 50])] }), x))
       .toThrow("simplenn: layer 2 ('layer3'): nnconv: w has FC=30 but x has C=20");
     expect(() => simplenn(withLayer(2, { ...net.layers[2], weights: [zeros([5, 5, 20, 50]), zeros([1, 40])] }), x))

@@ -52,7 +52,6 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
   const Kg = K / (C / FC);
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
-  const Hr = min(H, (Ho - 1) * sy + ey - pt + 1); // rows past the last one a window reads: zeros in At
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
   const Xc = <f64>(JB - 1) * <f64>sx + <f64>(ex + 1);
   return floats(<f64>FC * Xc * <f64>M * <f64>sy + <f64>Kg * <f64>JB * <f64>IB + <f64>(FH * FW * FC));

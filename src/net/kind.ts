@@ -83,7 +83,7 @@ export function field(ly: Layer, name: string): unknown {
   const v = ly[name];
   if (v === undefined) throw new Error(`missing field '${name}' (simplennTidy fills the defaults)`);
   // Not the blocks' "leave the option out": a layer's field is read, so it needs a value.
-  if (v === null) throw new Error(`field '${name}' is null; give it a value, or remove it and simplennTidy fills the default`);
+  if (v === null) throw new Error(`field '${name}' is null; give it a value (or remove it where simplennTidy has a default)`);
   return v;
 }
 
