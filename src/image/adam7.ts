@@ -19,7 +19,7 @@ export async function decodePackedAdam7(
   b: Uint8Array, chunks: Chunk[], W: number, H: number, depth: number, fail: (why: string) => Error,
 ): Promise<Uint8Array> {
   checkCrcs(b, chunks, fail);
-  const raw = inflateIdat(b, chunks, scanlineBytes(W, H, depth, true), fail);
+  const raw = inflateIdat(b, chunks, scanlineBytes(W, H, depth, true), fail, true);
   const out = new Uint8Array(W * H);
   const mask = (1 << depth) - 1;
   let o = 0;

@@ -19,16 +19,20 @@ export function scanlineBytes(W: number, H: number, bitsPerPixel: number, interl
 }
 
 /**
- * The IDAT chunks' stream inflated, which must be exactly `want` bytes: fewer or more is an Error.
+ * The IDAT chunks' stream inflated, which must be exactly `want` bytes: fewer or more is an Error;
+ * with `keep` false the bytes are only counted.
  * Fed to fflate's streaming inflater in slices, so inflating stops within a slice of `want`: a
  * bomb costs neither the memory nor the time of what it would inflate to.
  */
-export function inflateIdat(b: Uint8Array, chunks: Chunk[], want: number, fail: (why: string) => Error): Uint8Array {
-  const out = new Uint8Array(want);
+export function inflateIdat(b: Uint8Array, chunks: Chunk[], want: number, fail: (why: string) => Error, keep: true): Uint8Array;
+export function inflateIdat(b: Uint8Array, chunks: Chunk[], want: number, fail: (why: string) => Error, keep: false): null;
+export function inflateIdat(b: Uint8Array, chunks: Chunk[], want: number, fail: (why: string) => Error, keep: boolean): Uint8Array | null {
+  // Only counted when fast-png decodes the image itself: no image-sized buffer for nothing.
+  const out = keep ? new Uint8Array(want) : null;
   let n = 0, over = false;
   const z = new Unzlib((d) => {
     if (over || n + d.length > want) over = true;
-    else out.set(d, n);
+    else out?.set(d, n);
     n += d.length;
   });
   const idat = chunks.filter((c) => c.type === 'IDAT');

@@ -61,7 +61,7 @@ export async function decodePng(who: string, bytes: Uint8Array, where: string): 
   // zlib of iCCP, zTXt and iTXt too: the data are checked against the header first, and fast-png
   // gets only the chunks an image needs.
   checkCrcs(bytes, chunks, fail); // first: a flipped bit is named as such, not as corrupt zlib
-  inflateIdat(bytes, chunks, scanlineBytes(h.width, h.height, h.depth * CHANNELS[h.colourType], h.interlaced), fail);
+  inflateIdat(bytes, chunks, scanlineBytes(h.width, h.height, h.depth * CHANNELS[h.colourType], h.interlaced), fail, false);
   let png: DecodedPng;
   try {
     png = fastPngDecode(imageChunks(bytes, chunks), { checkCrc: false });
