@@ -143,6 +143,8 @@ describe('conv_backward_data / conv_backward_filter', () => {
   it('match when the image is taller than one row block (H > 512)', () => {
     const o = new Conv();
     o.H = 530; o.W = 3; o.C = 2; o.FC = 2; o.K = 3; o.FH = 4; o.FW = 2; o.pt = 1; o.pb = 2;
-    expect<f64>(maxError(o)).toBeLessThan(1e-6);
+    // dzdw sums 1060 products up to ~305 in size: 1e-6 here is ~1 ulp of it, which any other order
+    // of summation may cross, so integer values, exact in every order, make the check exact instead.
+    expect<f64>(maxError(o, true)).toBe(0);
   });
 });

@@ -12,6 +12,10 @@
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
+// A last row quad that is not full (Ho % 4) is copied per patch row into Tt with
+// its lanes past Ho zeroed, because there At holds rows other taps read (or none
+// does), which meet dzdy's zeros, and 0 * NaN is NaN where MatConvNet reads no x.
+// Its columns are then one flat run of quads (dzdy's in Bq), as in the small path.
 // Micro-kernels (conv/backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
 // in registers. Outputs of at most BATCH_P pixels that reach no padding are one
 // matrix product over the whole batch instead (conv/batch.ts), and other outputs
@@ -24,7 +28,7 @@
 import { batchApplies, batchFilterScratch, batchFilter } from './batch';
 import { floats } from '../sizes';
 import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './backward_filter_mk';
-import { fillA, fillB } from './backward_filter_fill';
+import { fillA, fillB, fillTail } from './backward_filter_fill';
 import { SMALL_HO, smallScratch, smallBackwardFilter } from './backward_filter_small';
 
 // At + Bt per tile: 1 MB, half of L2; 256 KB left 512-channel layers 2 columns per tile.
@@ -54,7 +58,8 @@ export function conv_backward_filter_scratch(H: i32, W: i32, C: i32, N: i32, FH:
   const IB = rowBlockF(Ho), M = IB + ey / sy;
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
   const Xc = <f64>(JB - 1) * <f64>sx + <f64>(ex + 1);
-  return floats(<f64>FC * Xc * <f64>M * <f64>sy + <f64>Kg * <f64>JB * <f64>IB + <f64>(FH * FW * FC));
+  const P = <f64>(FH * FW * FC);
+  return floats(<f64>FC * Xc * <f64>M * <f64>sy + <f64>Kg * <f64>JB * <f64>IB + 2 * P + 4 * (P + <f64>Kg) * <f64>JB);
 }
 
 export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch: usize,
@@ -71,20 +76,23 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
   const G = C / FC, Kg = K / G;
   const ey = (FH - 1) * dy, ex = (FW - 1) * dx;
   const IB = rowBlockF(Ho), M = IB + ey / sy;
-  const Hr = min(H, (Ho - 1) * sy + ey - pt + 1); // rows past the last one a window reads: zeros in At
   const JB = colBlockF(IB, M, Kg, FC, sy, sx, ex, Wo);
   const Xc = (JB - 1) * sx + ex + 1;
   const P = FH * FW * FC; // patch rows
   const At = scratch;
   const Bt = At + ((<usize>(FC * Xc * M * sy)) << 2);
   const offA = Bt + ((<usize>(Kg * JB * IB)) << 2);
-  // Patch row m = u + FH*(v + FW*c') (w's own order) starts at this byte offset in At.
+  const offT = offA + ((<usize>P) << 2);
+  const Tt = offT + ((<usize>P) << 2);
+  const Bq = Tt + ((<usize>(4 * P * JB)) << 2);
+  // Patch row m = u + FH*(v + FW*c') (w's own order) starts at offA[m] in At and offT[m] in Tt.
   for (let c = 0; c < FC; c++) {
     for (let v = 0; v < FW; v++) {
       for (let u = 0; u < FH; u++) {
         const m = u + FH * (v + FW * c);
         const o = (u * dy) / sy + M * ((u * dy) % sy + sy * (v * dx + Xc * c));
         store<i32>(offA + ((<usize>m) << 2), o << 2);
+        store<i32>(offT + ((<usize>m) << 2), (m * JB) << 4);
       }
     }
   }
@@ -95,12 +103,21 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       for (let i0 = 0; i0 < Ho; i0 += IB) {
-        const ni = min(IB, Ho - i0), nv = (ni + 3) >> 2;
+        const ni = min(IB, Ho - i0), nf = ni >> 2, nt = ni & 3; // full quads, rows of the last
+        const dwg = dzdw + (<usize>(g * Kg)) * dks;
         for (let j0 = 0; j0 < Wo; j0 += JB) {
           const nj = min(JB, Wo - j0);
-          fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K, 0);
-          fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, Hr, W, C);
-          tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nv, dzdw + (<usize>(g * Kg)) * dks, dks);
+          fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
+          if (nf > 0) {
+            fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, 4 * nf, nj, IB, JB, Ho, Wo, K, 0);
+            tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nf, dwg, dks);
+          }
+          if (nt > 0) {
+            // Bq: Bt's layout for one slot of 4 * nj rows, quad j holding column j's last rows
+            fillB(dzdy, Bq, g * Kg, Kg, n, i0 + 4 * nf, j0, nt, nj, 4, nj, Ho, Wo, K, 0);
+            fillTail(At, offA, Tt, P, JB, nj, ajs, nf, nt);
+            tileProducts(Tt, Bq, offT, P, Kg, (<usize>nj) << 4, 4 * nj, 0, 1, nj, dwg, dks);
+          }
         }
       }
     }

@@ -28,14 +28,9 @@ export function fillB(dzdy: usize, Bt: usize, k0: i32, Kg: i32, n: i32, i0: i32,
   }
 }
 
-/**
- * At(m, f, q, c) = xpad(r0 + m*sy + f, s0 + q, c0 + c, n) for q < nq (the columns this tile reads),
- * and 0 for rows r >= Hr. The lanes past the last output row (to the next multiple of 4) meet
- * dzdy's zeros, but 0 * NaN is NaN: rows no window reads (Hr = the last one read + 1, at most H)
- * are zeros here, so a NaN or Inf there stays out of dzdw, as it stays out of MatConvNet's.
- */
+/** At(m, f, q, c) = xpad(r0 + m*sy + f, s0 + q, c0 + c, n) for q < nq (the columns this tile reads). */
 export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0: i32, nq: i32, Xc: i32, M: i32,
-  sy: i32, H: i32, Hr: i32, W: i32, C: i32): void {
+  sy: i32, H: i32, W: i32, C: i32): void {
   const colF = M * sy;
   for (let c = 0; c < FC; c++) {
     for (let q = 0; q < nq; q++) {
@@ -49,7 +44,7 @@ export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0
       if (sy == 1) {
         // Rows m in [m0, m1) exist in x: one copy, zeros around it.
         const m0 = min(max(-r0, 0), M);
-        const m1 = max(min(Hr - r0, M), m0);
+        const m1 = max(min(H - r0, M), m0);
         memory.fill(dst, 0, (<usize>m0) << 2);
         memory.copy(dst + ((<usize>m0) << 2), src + ((<usize>(r0 + m0)) << 2), (<usize>(m1 - m0)) << 2);
         memory.fill(dst + ((<usize>m1) << 2), 0, (<usize>(M - m1)) << 2);
@@ -58,10 +53,25 @@ export function fillA(x: usize, At: usize, c0: i32, FC: i32, n: i32, r0: i32, s0
           const ph = dst + ((<usize>(M * f)) << 2);
           for (let m = 0; m < M; m++) {
             const r = r0 + m * sy + f;
-            store<f32>(ph + ((<usize>m) << 2), r >= 0 && r < Hr ? load<f32>(src + ((<usize>r) << 2)) : 0);
+            store<f32>(ph + ((<usize>m) << 2), r >= 0 && r < H ? load<f32>(src + ((<usize>r) << 2)) : 0);
           }
         }
       }
     }
+  }
+}
+
+/**
+ * Tt(l, j, m) = lane l of row quad nf of patch row m in output column j of At (offA and ajs as
+ * in conv/backward_filter.ts), at float 4*(j + JB*m) + l, for the nt < 4 lanes of the last,
+ * partial, quad; 0 past them. In At those lanes hold x rows that other taps read (or none does):
+ * they would meet dzdy's zeros, and 0 * NaN is NaN.
+ */
+export function fillTail(At: usize, offA: usize, Tt: usize, P: i32, JB: i32, nj: i32, ajs: usize, nf: i32, nt: i32): void {
+  const keep = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(nt));
+  const quad = (<usize>nf) << 4, rowB = (<usize>JB) << 4;
+  for (let m = 0; m < P; m++) {
+    let src = At + <usize>load<i32>(offA + ((<usize>m) << 2)) + quad, dst = Tt + (<usize>m) * rowB;
+    for (let j = 0; j < nj; j++, src += ajs, dst += 16) v128.store(dst, v128.and(v128.load(src), keep));
   }
 }

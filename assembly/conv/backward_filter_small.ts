@@ -65,7 +65,7 @@ export function smallBackwardFilter(x: usize, dzdy: usize, dzdw: usize, scratch:
         fillB(dzdy, Bt, g * Kg, Kg, n, 0, j, Ho, nj, IB, JB, Ho, Wo, K, s);
         for (let q = 0; q < nj; q++) {
           fillA(x, At + ((<usize>((s + q) * slotF)) << 2), g * FC, FC, n, -pt, (j + q) * sx - pl, ex + 1, ex + 1,
-            M, sy, H, H, W, C);
+            M, sy, H, W, C);
         }
         s += nj;
       }
