@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'fflate';
-import { InflateError, Inflater } from '../src/io/mat/deflate.js';
+import { InflateError, Inflater } from '../src/io/deflate.js';
 
 /** Inflates `z` fed in pieces of `piece` bytes; returns the bytes. */
 function inflate(z: Uint8Array, piece = 1 << 16): Uint8Array {

@@ -4,7 +4,7 @@
 // `convert -size WxH -gravity center -pointsize 26 label:<text>` puts the text, and the imdb
 // (charsdb.mat's `images` and `meta`) assembled from the rendered glyphs (NETWORKS.md §4.3.1).
 
-import { unzlibSync } from 'fflate';
+import { unzlibExactly } from '../io/unzlib.js';
 import type { MatWritable } from '../io/mat/types.js';
 
 /** meta.classes: label k (1-based) is CHARSDB_CLASSES[k - 1]. */
@@ -228,16 +228,13 @@ export function charsDbToMat(db: CharsDb): Record<string, MatWritable> {
   };
 }
 
-/** A WOFF table's zlib data, which must inflate to its origLength (inflating stops there: no bomb). */
+/** A WOFF table's zlib data, which must inflate to exactly its origLength. */
 function inflateTable(who: string, name: string, tag: string, raw: Uint8Array, origLength: number): Uint8Array {
-  let t: Uint8Array;
-  try {
-    t = unzlibSync(raw, { out: new Uint8Array(origLength + 1) });
-  } catch (e) {
-    throw new Error(`${who}: ${name}'s '${tag}' table is corrupt zlib data (${(e as Error).message})`, { cause: e });
-  }
-  if (t.length > origLength) throw new Error(`${who}: ${name}'s '${tag}' table inflates to more than the ${origLength} bytes its directory says`);
-  if (t.length < origLength) throw new Error(`${who}: ${name}'s '${tag}' table inflates to ${t.length} bytes, fewer than the ${origLength} its directory says`);
-  return t;
+  const table = `${who}: ${name}'s '${tag}' table`;
+  return unzlibExactly([raw], origLength, (f) => new Error(
+    f.kind === 'corrupt' ? `${table} is corrupt zlib data (${f.reason})`
+      : f.kind === 'long' ? `${table} inflates to more than the ${origLength} bytes its directory says`
+        : f.kind === 'short' ? `${table} inflates to ${f.got} bytes, fewer than the ${origLength} its directory says`
+          : `${table} does not match its Adler-32 checksum`));
 }
 

@@ -6,7 +6,7 @@
 // NOTE: we parse the 2-byte zlib header and check the Adler-32 trailer and the
 // inflated length here (FORMATS §1.6).
 
-import { InflateError, Inflater } from './deflate.js';
+import { InflateError, Inflater } from '../deflate.js';
 import type { Fail, Input } from './input.js';
 
 /** DEFLATE cannot expand more than 1032:1 (RFC 1951 longest match per 2 bits), so a larger claim is corrupt. */

@@ -108,6 +108,9 @@ export class Inflater {
 
   get done(): boolean { return this.mode === Mode.Done; }
 
+  /** Once done: where the stream ends in the last input `next()` gave (the bit buffer's whole bytes are not its). */
+  get end(): number { return this.ip - (this.bc >> 3); }
+
   /**
    * Inflates more bytes into out[from, pos); returns how many (0 only when the
    * stream is done). A corrupt or cut stream throws InflateError, but only once
