@@ -132,6 +132,19 @@ function withChunk(png: Uint8Array, type: string, edit: (data: Uint8Array) => Ui
   return Uint8Array.from(parts);
 }
 /** A zlib stream of `raw` with no compression (stored block), made here so the test needs no zlib. */
+/** The PNG with a chunk `type` of `data` (CRC computed) inserted before the first chunk `before`. */
+function insertBefore(png: Uint8Array, before: string, type: string, data: Uint8Array): Uint8Array {
+  for (let o = 8; o < png.length;) {
+    const len = new DataView(png.buffer, png.byteOffset + o).getUint32(0);
+    if (String.fromCharCode(...png.subarray(o + 4, o + 8)) === before) {
+      const td = [...type].map((c) => c.charCodeAt(0)).concat(Array.from(data));
+      return Uint8Array.from([...png.subarray(0, o), ...u32(data.length), ...td, ...u32(crc32(td)), ...png.subarray(o)]);
+    }
+    o += 12 + len;
+  }
+  throw new Error(`no ${before} chunk`);
+}
+
 function deflated(raw: number[]): Uint8Array {
   let s1 = 1, s2 = 0;
   for (const v of raw) { s1 = (s1 + v) % 65521; s2 = (s2 + s1) % 65521; }
@@ -177,8 +190,8 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
     await bad(short, /corrupt PNG: its image data inflate to 4 bytes, fewer than the \d+ its header implies \(truncated\?\)$/);
   });
 
-  // Found by a fuzzing helper: fast-png pads image data that run short with zeros, and inflates
-  // all there is. A 1000x1 RGBA header with 5 bytes of data decoded "OK"; a 1 MB file inflating
+  // Found by a fuzzing helper: fast-png (our decoder then) padded image data that ran short with zeros, and inflated
+  // all there was. A 1000x1 RGBA header with 5 bytes of data decoded "OK"; a 1 MB file inflating
   // 1 GB of zeros decoded after 19 s at 3 GB.
   it('image data shorter or longer than the header implies: an Error, inflating no further', async () => {
     const grey = bytesOf('grey8.png');
@@ -191,7 +204,27 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
     await bad(bomb, /^imread: the given buffer is a corrupt PNG: its image data inflate to more than the 2 bytes its header implies$/);
   });
 
-  it('interlaced sub-byte PNGs (decoded outside fast-png): CRC, zlib and short data', async () => {
+  // PNG is decoded by the spec here since fast-png (which checked these) was dropped for decoding.
+  it('a wrong Adler-32, header methods PNG does not have, and tRNS where it may not be', async () => {
+    const grey = bytesOf('grey8.png');
+    let idats = 0; // grey8.png has two IDAT chunks: the last holds the stream's Adler-32 trailer
+    const adler = withChunk(grey, 'IDAT', (d) => (idats++ === 1 ? (d[d.length - 1] ^= 1, d) : d));
+    await bad(adler, /^imread: the given buffer is a corrupt PNG: its image data do not match their Adler-32 checksum$/);
+    idats = 0;
+    const cut = withChunk(grey, 'IDAT', (d) => (idats++ === 1 ? d.subarray(0, d.length - 2) : d));
+    await bad(cut, /^imread: the given buffer is a corrupt PNG: its image data are not a valid zlib stream \(it ends before its Adler-32 checksum\)$/);
+    for (const [at, v] of [[10, 1], [11, 1], [12, 2]]) {
+      await bad(withChunk(grey, 'IHDR', (d) => d.fill(v, at, at + 1)),
+        /corrupt PNG: its header gives compression method \d, filter method \d and interlace method \d; PNG has 0, 0 and 0 or 1$/);
+    }
+    const trns = (png: Uint8Array, alphas: number[]): Uint8Array => insertBefore(png, 'IDAT', 'tRNS', Uint8Array.from(alphas));
+    await bad(trns(bytesOf('rgba8.png'), [0, 0]), /corrupt PNG: it has a tRNS chunk, which colour type 6 \(with alpha\) may not have$/);
+    await bad(trns(bytesOf('palette8.png'), Array(PALETTE.length + 1).fill(9)), new RegExp(`its tRNS chunk gives ${PALETTE.length + 1} alphas for a palette of \\d+$`));
+    const rgb = await imread(trns(bytesOf('rgb8.png'), [0, 1, 0, 2, 0, 3])); // a colour key: not part of imread's result
+    expect([rgb.channels, rgb.data]).toEqual([3, (await imread(bytesOf('rgb8.png'))).data]);
+  });
+
+  it('interlaced sub-byte PNGs: CRC, zlib and short data', async () => {
     const adam = bytesOf('grey4-adam7.png');
     const flipped = adam.slice();
     flipped[adam.length - 20] ^= 1;

@@ -1,13 +1,19 @@
-// PNG decoding with fast-png, plus what fast-png leaves to the caller: a walk
-// over the chunk layout first (so a truncated file is reported as truncated,
-// with the chunk and byte offset, instead of a DataView RangeError), CRC
-// checking switched on, palette expansion, and sub-byte grey scaled to 0..255.
-// Interlaced 1/2/4-bit images, which fast-png misreads, go to adam7.ts instead.
+// PNG decoding by the spec (ISO/IEC 15948): a walk over the chunk layout first (so a truncated
+// file is reported as truncated, with the chunk and byte offset), the header's fields checked,
+// every chunk's CRC, IDAT inflated to exactly the size the header implies (src/io/unzlib.ts),
+// then the scanlines unfiltered (png-scanlines.ts), the palette expanded and sub-byte grey scaled.
+// Ancillary chunks other than PLTE and tRNS (text, ICC profiles, times) are not part of the result.
 
-import { decode as fastPngDecode, type DecodedPng } from 'fast-png';
 import type { Image } from './types.js';
-import { checkCrcs, decodePackedAdam7, type Chunk } from './adam7.js';
-import { inflateIdat, scanlineBytes } from './png-idat.js';
+import { scanlineBytes, scanlineSamples } from './png-scanlines.js';
+import { unzlibExactly, type UnzlibFault } from '../io/unzlib.js';
+
+/** A chunk found by the layout walk: its type and where its data is. */
+interface Chunk {
+  type: string;
+  start: number;
+  length: number;
+}
 
 /** Refuse images above this many pixels (a corrupt header must not allocate gigabytes). */
 export const MAX_PIXELS = 100_000_000;
@@ -17,27 +23,13 @@ interface Header {
   height: number;
   depth: number;
   colourType: number;
-  interlaced: boolean;
+  compression: number;
+  filter: number;
+  interlace: number;
 }
 
 /** Samples per pixel of each colour type (grey, RGB, palette index, grey + alpha, RGBA). */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-/** What fast-png reads of an image: the rest (text, ICC profiles, times) is not part of imread's result. */
-const IMAGE_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
-
-/** The PNG with only IMAGE_CHUNKS, for fast-png (each whole: length, type, data, CRC). */
-function imageChunks(b: Uint8Array, chunks: Chunk[]): Uint8Array {
-  const kept = chunks.filter((c) => IMAGE_CHUNKS.has(c.type));
-  const out = new Uint8Array(8 + kept.reduce((n, c) => n + 12 + c.length, 0));
-  out.set(b.subarray(0, 8));
-  let o = 8;
-  for (const c of kept) {
-    out.set(b.subarray(c.start - 8, c.start + c.length + 4), o);
-    o += 12 + c.length;
-  }
-  return out;
-}
-
 // Allowed bit depths per PNG colour type (PNG spec, table 11.1).
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
@@ -51,38 +43,29 @@ export async function decodePng(who: string, bytes: Uint8Array, where: string): 
   if (h.width * h.height > MAX_PIXELS) {
     throw new Error(`${who}: ${where} is ${h.height}x${h.width} pixels, more than the ${MAX_PIXELS / 1e6} megapixels imread accepts`);
   }
-  if (h.interlaced && h.depth < 8) {
-    // NOTE: fast-png 8.0.0 deinterlaces with whole bytes per pixel and misreads packed samples.
-    const samples = await decodePackedAdam7(bytes, chunks, h.width, h.height, h.depth, fail);
-    if (h.colourType === 3) return expandPalette(samples, h, paletteOf(bytes, chunks, fail), fail);
-    return { height: h.height, width: h.width, channels: 1, bitDepth: 8, data: scaleGrey(samples, h.depth) };
+  if (h.compression !== 0 || h.filter !== 0 || h.interlace > 1) {
+    throw fail(`its header gives compression method ${h.compression}, filter method ${h.filter} and interlace method ` +
+      `${h.interlace}; PNG has 0, 0 and 0 or 1`);
   }
-  // fast-png inflates whatever IDAT holds (zeros past a short stream, gigabytes from a bomb) and the
-  // zlib of iCCP, zTXt and iTXt too: the data are checked against the header first, and fast-png
-  // gets only the chunks an image needs.
+  if (h.colourType === 4 || h.colourType === 6) {
+    if (chunks.some((c) => c.type === 'tRNS')) throw fail(`it has a tRNS chunk, which colour type ${h.colourType} (with alpha) may not have`);
+  }
   checkCrcs(bytes, chunks, fail); // first: a flipped bit is named as such, not as corrupt zlib
-  inflateIdat(bytes, chunks, scanlineBytes(h.width, h.height, h.depth * CHANNELS[h.colourType], h.interlaced), fail, false);
-  let png: DecodedPng;
-  try {
-    png = fastPngDecode(imageChunks(bytes, chunks), { checkCrc: false });
-  } catch (e) {
-    const cause = (e as { cause?: { message?: string } }).cause?.message;
-    const msg = (e as Error).message;
-    // fast-png reads the filter byte of a row that is not there as "undefined".
-    if (/filter: undefined/.test(msg)) throw fail('its image data (after decompression) is shorter than the image');
-    throw fail(`${msg}${cause ? ` ${cause}` : ''}`);
-  }
-  if (h.colourType === 3) {
-    if (png.palette === undefined || png.palette.length === 0) throw fail('it is indexed-colour but has no PLTE (palette) chunk');
-    return expandPalette(unpack(png, fail), h, png.palette, fail);
-  }
-  const channels = png.channels;
-  if (h.depth < 8) return { height: h.height, width: h.width, channels, bitDepth: 8, data: scaleGrey(unpack(png, fail), h.depth) };
-  if (png.data.length !== h.width * h.height * channels) {
-    throw fail(`${png.data.length} samples decoded, ${h.width * h.height * channels} expected`);
-  }
-  const data = h.depth === 16 ? (png.data as Uint16Array) : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length);
-  return { height: h.height, width: h.width, channels, bitDepth: h.depth === 16 ? 16 : 8, data };
+  const C = CHANNELS[h.colourType], interlaced = h.interlace === 1;
+  const idat = chunks.filter((c) => c.type === 'IDAT').map((c) => bytes.subarray(c.start, c.start + c.length));
+  const want = scanlineBytes(h.width, h.height, C, h.depth, interlaced);
+  const raw = unzlibExactly(idat, want, (f) => fail(imageDataFault(f, want)));
+  const samples = scanlineSamples(raw, h.width, h.height, C, h.depth, interlaced, fail);
+  if (h.colourType === 3) return expandPalette(samples as Uint8Array, h, paletteOf(bytes, chunks, fail), fail);
+  if (h.depth < 8) return { height: h.height, width: h.width, channels: 1, bitDepth: 8, data: scaleGrey(samples as Uint8Array, h.depth) };
+  return { height: h.height, width: h.width, channels: C, bitDepth: h.depth === 16 ? 16 : 8, data: samples };
+}
+
+function imageDataFault(f: UnzlibFault, want: number): string {
+  if (f.kind === 'corrupt') return `its image data are not a valid zlib stream (${f.reason})`;
+  if (f.kind === 'long') return `its image data inflate to more than the ${want} bytes its header implies`;
+  if (f.kind === 'short') return `its image data inflate to ${f.got} bytes, fewer than the ${want} its header implies (truncated?)`;
+  return 'its image data do not match their Adler-32 checksum';
 }
 
 /**
@@ -110,7 +93,8 @@ function checkLayout(who: string, b: Uint8Array, where: string): { header: Heade
       if (type !== 'IHDR' || length !== 13) {
         throw new Error(`${who}: ${where} is a corrupt PNG: it starts with a ${type} chunk of ${length} bytes, not IHDR`);
       }
-      header = { width: u32(o + 8), height: u32(o + 12), depth: b[o + 16], colourType: b[o + 17], interlaced: b[o + 20] === 1 };
+      header = { width: u32(o + 8), height: u32(o + 12), depth: b[o + 16], colourType: b[o + 17],
+        compression: b[o + 18], filter: b[o + 19], interlace: b[o + 20] };
     }
     chunks.push({ type, start: o + 8, length });
     if (type === 'IEND') break;
@@ -120,28 +104,6 @@ function checkLayout(who: string, b: Uint8Array, where: string): { header: Heade
     throw new Error(`${who}: ${where} is a corrupt PNG: it has no IDAT (image data) chunk`);
   }
   return { header: header as Header, chunks };
-}
-
-/** Packed 1-, 2- or 4-bit samples, MSB first, each row padded to a byte (PNG spec 7.2). */
-function unpack(png: DecodedPng, fail: (why: string) => Error): Uint8Array {
-  const { width: W, height: H, depth } = png;
-  const data = png.data as Uint8Array;
-  if (depth === 8) {
-    if (data.length !== W * H) throw fail(`${data.length} samples decoded, ${W * H} expected`);
-    return data;
-  }
-  const rowBytes = Math.ceil((W * depth) / 8);
-  if (data.length !== rowBytes * H) throw fail(`${data.length} bytes of ${depth}-bit samples decoded, ${rowBytes * H} expected`);
-  const out = new Uint8Array(W * H);
-  const mask = (1 << depth) - 1;
-  // sample (i, j) = bits [j*depth, (j+1)*depth) of row i, counted from the top bit
-  for (let i = 0; i < H; i++) {
-    for (let j = 0; j < W; j++) {
-      const bit = j * depth;
-      out[i * W + j] = (data[i * rowBytes + (bit >> 3)] >> (8 - depth - (bit & 7))) & mask;
-    }
-  }
-  return out;
 }
 
 /** 1-, 2- and 4-bit grey become 0..255 (times 255, 85 or 17: exact, as libpng's scaling), in place. */
@@ -172,8 +134,30 @@ function paletteOf(b: Uint8Array, chunks: Chunk[], fail: (why: string) => Error)
   const palette: number[][] = [];
   for (let n = plte.start; n < plte.start + plte.length; n += 3) palette.push([b[n], b[n + 1], b[n + 2]]);
   const trns = chunks.find((c) => c.type === 'tRNS');
+  if (trns !== undefined && trns.length > palette.length) throw fail(`its tRNS chunk gives ${trns.length} alphas for a palette of ${palette.length}`);
   if (trns !== undefined) palette.forEach((rgb, n) => rgb.push(n < trns.length ? b[trns.start + n] : 255));
   return palette;
+}
+
+let CRC_TABLE: Int32Array | null = null;
+
+/** Each chunk's CRC-32 covers its type and data (PNG spec 5.3). */
+function checkCrcs(b: Uint8Array, chunks: Chunk[], fail: (why: string) => Error): void {
+  if (CRC_TABLE === null) {
+    CRC_TABLE = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      CRC_TABLE[n] = c;
+    }
+  }
+  for (const { type, start, length } of chunks) {
+    let c = -1;
+    for (let n = start - 4; n < start + length; n++) c = CRC_TABLE[(c ^ b[n]) & 255] ^ (c >>> 8);
+    const e = start + length;
+    const want = ((b[e] << 24) | (b[e + 1] << 16) | (b[e + 2] << 8) | b[e + 3]) >>> 0;
+    if ((c ^ -1) >>> 0 !== want) throw fail(`CRC mismatch for chunk ${type} at byte ${start - 8}`);
+  }
 }
 
 export function hex(b: Uint8Array): string {
