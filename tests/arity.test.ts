@@ -1,7 +1,8 @@
 // The forward/backward-by-arity convention shared by every block, and the
 // bounds on size options (src/options.ts splitArity, intTuple, checkOutputSize).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nnconv, nnconvt, nnpool, nnrelu, nnloss, imresize, simplenn, cnnTrain, randn, checkDerivative, Tensor } from '../src/index.js';
+import { init, nnconv, nnconvt, nnpool, nnrelu, nnloss, imresize, simplenn, cnnTrain, randn, checkDerivative, Tensor,
+  runPart1, trainTinyCNN, runPart5, initializeCharacterCNN, trainCharacterCNN } from '../src/index.js';
 import { reserve } from '../src/wasm.js';
 
 beforeAll(() => init());
@@ -59,6 +60,26 @@ describe('an option set to null is an Error, not its default', () => {
     expect(stats.train).toHaveLength(1);
     expect(stats.val).toHaveLength(1);
     await expect(cnnTrain(net as never, imdb, getBatch, { ...quiet, numEpochs: null } as never)).rejects.toThrow('cnnTrain: numEpochs is null');
+  });
+});
+
+// The practical's entry points check their options as the blocks do: before, a misspelt key or a
+// null was the default without a word (numEpochs: null trained 15 epochs).
+describe('the practical\'s functions refuse unknown and null options', () => {
+  const im = randn([8, 8, 1], { seed: 2 });
+  const cases: [string, () => unknown][] = [
+    ['runPart1', () => runPart1(im, { sed: 1 } as never)],
+    ['trainTinyCNN', () => trainTinyCNN(im, { numIteration: 1 } as never)],
+    ['runPart5', () => runPart5({ layers: [] } as never, im, { imagemean: 0 } as never)],
+    ['initializeCharacterCNN', () => initializeCharacterCNN({ seeds: 1 } as never)],
+  ];
+  it.each(cases)('%s: a misspelt option', (who, call) => {
+    expect(call).toThrow(new RegExp(`^${who}: unknown option '\\w+'; the options are '`));
+  });
+  it('null is refused by name, also where the function is async', async () => {
+    expect(() => runPart1(im, { seed: null } as never)).toThrow('runPart1: seed is null; leave it out (or pass undefined) for its default');
+    expect(() => initializeCharacterCNN({ seed: null } as never)).toThrow('initializeCharacterCNN: seed is null');
+    await expect(trainCharacterCNN({} as never, { numEpochs: null } as never)).rejects.toThrow('trainCharacterCNN: numEpochs is null');
   });
 });
 

@@ -10,6 +10,7 @@ import { nnrelu } from '../blocks/relu.js';
 import { nnpool } from '../blocks/pool.js';
 import { nnnormalize } from '../blocks/normalize.js';
 import { show } from '../options.js';
+import { checkOptions } from '../options.js';
 
 export interface Part1Options {
   /** Seed of `w = randn(5,5,3,10,'single')` (MATLAB draws from its default stream). Default 1. */
@@ -60,6 +61,7 @@ const dims = (t: Tensor): string => t.size().join('x');
  * print each step with the size MATLAB's `size()` gives for its result.
  */
 export function runPart1(x: Tensor, opts: Part1Options = {}): Part1Result {
+  checkOptions('runPart1', opts, ['seed', 'log']);
   const who = 'runPart1';
   for (const k of Object.keys(opts)) if (k !== 'seed' && k !== 'log') throw new Error(`${who}: unknown option '${k}'`);
   if (!(x instanceof Tensor)) throw new Error(`${who}: x must be a Tensor, got ${show(x)}`);

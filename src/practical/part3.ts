@@ -11,6 +11,7 @@ import { conv2, imsmooth } from '../image/filters.js';
 import { imdilate, strel } from '../image/morph.js';
 import { median } from '../image/stats.js';
 import { show } from '../options.js';
+import { checkOptions } from '../options.js';
 
 /** Blob centres (pos) and background (neg) as 0/1 [H, W] tensors (MATLAB logical). */
 export interface Blobs {
@@ -201,6 +202,7 @@ function num(who: string, name: string, v: unknown, dflt: number, int = false): 
  * `mean(max(0, 1 - x3(pos))) + mean(max(0, x3(neg))) + 0.5*shrinkRate*sum(w(:).^2)`.
  */
 export function trainTinyCNN(im0: Tensor, opts: Part3Options = {}): Part3Result {
+  checkOptions('trainTinyCNN', opts, ['numIterations', 'rate', 'momentum', 'shrinkRate', 'seed', 'log', 'onPlot']);
   const who = 'trainTinyCNN';
   for (const k of Object.keys(opts)) {
     if (!['numIterations', 'rate', 'momentum', 'shrinkRate', 'seed', 'log', 'onPlot'].includes(k)) throw new Error(`${who}: unknown option '${k}'`);

@@ -13,11 +13,14 @@ import {
   CHARSDB_CLASSES, SENTENCE_FONT, VAL_FONTS, assembleCharsDb, charsDbToMat, type CharsDb, GLYPH_SIZE, SENTENCE, SENTENCE_WIDTH, fontsOfPackage,
   drawLabel, woffMetrics, type FontFile, type Label2D, type FontsourceMetadata, type LabelMetrics,
 } from './part4-glyphs.js';
+import { checkOptions } from '../options.js';
 
 // Node's globals, declared here only (the isomorphic sources cannot use them).
 declare const process: { env: Record<string, string | undefined>; stderr: { write(s: string): boolean; isTTY?: boolean } };
 
 const REGISTRY = 'https://registry.npmjs.org';
+
+const FONT_CACHE_OPTIONS = ['cache', 'families', 'concurrency', 'progress'];
 
 export interface FontCacheOptions {
   /** The cache directory (default ~/.cache/nnblocks/fonts, or $XDG_CACHE_HOME/nnblocks/fonts). */
@@ -152,6 +155,7 @@ export function progressBar(label: string, total: number, enabled = true): { tic
  * resumes). Returns the families in the cache, in the order of the list.
  */
 export async function fetchFontsource(opts: FontCacheOptions = {}): Promise<{ cache: string; families: CachedFamily[]; fetched: number }> {
+  checkOptions('fetchFontsource', opts, FONT_CACHE_OPTIONS);
   const { fs, path } = await nodeModules();
   const cache = opts.cache ?? (await defaultFontCache());
   const list = opts.families ?? FONTSOURCE_FAMILIES;
@@ -314,12 +318,13 @@ export interface BuiltCharsDb {
  * write `<out>/charsdb.mat` and `<out>/sentence-lato.png`.
  */
 export async function buildCharsDb(opts: BuildCharsDbOptions = {}): Promise<BuiltCharsDb> {
+  checkOptions('buildCharsDb', opts, [...FONT_CACHE_OPTIONS, 'out', 'valFonts', 'sample', 'log']);
   const log = opts.log ?? ((line: string) => console.log(line));
   const { fs, path } = await nodeModules();
   const out = opts.out ?? '.';
   const t0 = performance.now();
   const renderer = await glyphRenderer(); // fail early when @napi-rs/canvas is missing
-  const { cache, families, fetched } = await fetchFontsource(opts);
+  const { cache, families, fetched } = await fetchFontsource({ cache: opts.cache, families: opts.families, concurrency: opts.concurrency, progress: opts.progress });
   const t1 = performance.now();
   const used = families.filter((f) => fontsOfPackage(f.metadata).length > 0);
   const all = await charsdbFonts(used);

@@ -15,6 +15,7 @@ import { netToMat } from '../net/files.js';
 import { writeMat } from '../io/mat/writer.js';
 import { show, tagOf } from '../options.js';
 import { CHARSDB_CLASSES, GLYPH_SIZE, type CharsDb } from './part4-glyphs.js';
+import { checkOptions } from '../options.js';
 
 /** Geometry of the character CNN: 32x32x1 -> 1x1x26. */
 const SHAPES: readonly (readonly [number, number, number, number])[] = [[5, 5, 1, 20], [5, 5, 20, 50], [4, 4, 50, 500], [2, 2, 500, 26]];
@@ -31,6 +32,7 @@ export interface InitCharacterCNNOptions {
  * The filters are drawn in the order conv1, conv3, conv5, conv7 from one stream, as float32.
  */
 export function initializeCharacterCNN(opts: InitCharacterCNNOptions = {}): SimpleNN {
+  checkOptions('initializeCharacterCNN', opts, ['seed']);
   if (typeof opts !== 'object' || opts === null) throw new Error(`initializeCharacterCNN: opts must be an object, got ${tagOf(opts)}`);
   for (const k of Object.keys(opts)) if (k !== 'seed') throw new Error(`initializeCharacterCNN: unknown option '${k}'`);
   const f = 1 / 100;
@@ -265,6 +267,7 @@ export interface EpochReport {
  */
 export async function trainCharacterCNN(imdb: CharsImdb, opts: TrainCharacterCNNOptions = {}):
   Promise<{ net: SimpleNN & { imageMean: number }; stats: TrainStats; epochs: EpochReport[] }> {
+  checkOptions('trainCharacterCNN', opts, ['jitter', 'numEpochs', 'expDir', 'continue', 'seed', 'jitterSeed', 'epochSize', 'log', 'onBatch']);
   const log = opts.log ?? (() => {});
   const net0 = initializeCharacterCNN(opts.seed === undefined ? {} : { seed: opts.seed });
   const randi = integerStream(opts.jitterSeed, 'getBatchWithJitter');

@@ -14,6 +14,7 @@ import { simplenn } from '../net/simplenn.js';
 import { simplennDisplay } from '../net/display.js';
 import type { SimpleNN } from '../net/types.js';
 import { show } from '../options.js';
+import { checkOptions } from '../options.js';
 
 /** A numeric value as MAT files and JavaScript hold it: its elements and its MATLAB dims. */
 function numeric(v: unknown): { data: ArrayLike<number>; dims: number[] } | null {
@@ -93,6 +94,7 @@ const f3 = (v: number): string => v.toFixed(3);
  * resized to 32x32 when it is not, and the net gets 256·(im − imageMean) as in exercise4.m.
  */
 export function runPart5(net: SimpleNN, im: Tensor, opts: Part5Options = {}): Part5Result {
+  checkOptions('runPart5', opts, ['imageMean', 'log']);
   const who = 'runPart5';
   for (const k of Object.keys(opts)) if (k !== 'imageMean' && k !== 'log') throw new Error(`${who}: unknown option '${k}'`);
   if (typeof net !== 'object' || net === null || !Array.isArray(net.layers)) throw new Error(`${who}: net must be a simplenn net { layers: [...] }, got ${show(net)}`);
