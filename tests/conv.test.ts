@@ -316,7 +316,8 @@ describe('NaN and Inf in x reach the outputs they reach in MatConvNet', () => {
   let seed = 777;
   const rnd = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
   const ri = (a: number, b: number): number => a + Math.floor(rnd() * (b - a + 1));
-  const cases: RefDims[] = [{ H: 19, W: 1, C: 1, N: 1, FH: 3, FW: 1, FC: 1, K: 1, pad: [0, 0, 0, 0], stride: [1, 1], dilate: [1, 1] }];
+  const cases: RefDims[] = [{ H: 19, W: 1, C: 1, N: 1, FH: 3, FW: 1, FC: 1, K: 1, pad: [0, 0, 0, 0], stride: [1, 1], dilate: [1, 1] },
+    { H: 530, W: 3, C: 2, N: 1, FH: 4, FW: 2, FC: 2, K: 3, pad: [1, 2, 0, 0], stride: [1, 1], dilate: [1, 1] }];
   while (cases.length < 120) {
     const G = ri(1, 2), FC = ri(1, 3), FH = ri(1, 4), FW = ri(1, 4), dy = ri(1, 2), dx = ri(1, 2), sy = ri(1, 4);
     const d: RefDims = { H: 0, W: ri((FW - 1) * dx + 1, 12), C: G * FC, N: ri(1, 2), FH, FW, FC, K: G * ri(1, 5),
@@ -333,8 +334,10 @@ describe('NaN and Inf in x reach the outputs they reach in MatConvNet', () => {
   it.each(cases.map((d, c) => [`x ${d.H}x${d.W}x${d.C}x${d.N} w ${d.FH}x${d.FW}x${d.FC}x${d.K} pad ${d.pad} stride ${d.stride} dilate ${d.dilate}`, d, c] as const))('%s', (_, d, c) => {
     const { Ho, Wo } = convSizeRef(d);
     const x = randn([d.H, d.W, d.C, d.N], { seed: c + 1 });
-    // the first case: row 17 is read by taps 1 and 2 only, and the last row quad is 16..19
+    // the first case: row 17 is read by taps 1 and 2 only, and the last row quad is 16..19;
+    // the second: the same in the third row tile (rows 512..529 of 530 outputs), at x's last row
     if (c === 0) x.data[17] = NaN;
+    else if (c === 1) x.data[529] = Infinity;
     else for (let t = 0; t < 3; t++) x.data[ri(0, x.numel - 1)] = [NaN, Infinity, -Infinity][ri(0, 2)];
     const w = randn([d.FH, d.FW, d.FC, d.K], { seed: 2 }), b = randn([d.K], { seed: 3 }), p = randn([Ho, Wo, d.K, d.N], { seed: 4 });
     const opts = { pad: d.pad, stride: d.stride, dilate: d.dilate };

@@ -12,10 +12,11 @@
 //        At(m, phase f, column q, c') = xpad(i0*sy - pt + m*sy + f, j0*sx - pl + q, c')
 //   so A[(i, j), (u, v, c')] = At(i - i0 + (u*dy) / sy, (u*dy) % sy, (j - j0)*sx + v*dx, c')
 //   is contiguous along i for every stride and padding.
-// A last row quad that is not full (Ho % 4) is copied per patch row into Tt with
-// its lanes past Ho zeroed, because there At holds rows other taps read (or none
-// does), which meet dzdy's zeros, and 0 * NaN is NaN where MatConvNet reads no x.
-// Its columns are then one flat run of quads (dzdy's in Bq), as in the small path.
+// In a last row quad that is not full (Ho % 4), the lanes past Ho hold rows of At
+// that other taps read (or none does); they meet dzdy's zeros, which is exact for
+// finite x. If one holds a NaN or Inf (0 * NaN is NaN, where MatConvNet reads no x),
+// that quad is instead copied per patch row into Tt with those lanes zeroed, its
+// columns one flat run of quads (dzdy's in Bq), as in the small path.
 // Micro-kernels (conv/backward_filter_mk.ts) hold 2..4 patch rows x 1..4 filters
 // in registers. Outputs of at most BATCH_P pixels that reach no padding are one
 // matrix product over the whole batch instead (conv/batch.ts), and other outputs
@@ -28,7 +29,7 @@
 import { batchApplies, batchFilterScratch, batchFilter } from './batch';
 import { floats } from '../sizes';
 import { mkw_m2n4, mkw_m3n3, mkw_m4n2, mkw_m4n1 } from './backward_filter_mk';
-import { fillA, fillB, fillTail } from './backward_filter_fill';
+import { fillA, fillB, fillTail, padLanesFinite } from './backward_filter_fill';
 import { SMALL_HO, smallScratch, smallBackwardFilter } from './backward_filter_small';
 
 // At + Bt per tile: 1 MB, half of L2; 256 KB left 512-channel layers 2 columns per tile.
@@ -108,11 +109,11 @@ export function conv_backward_filter(x: usize, dzdy: usize, dzdw: usize, scratch
         for (let j0 = 0; j0 < Wo; j0 += JB) {
           const nj = min(JB, Wo - j0);
           fillA(x, At, g * FC, FC, n, i0 * sy - pt, j0 * sx - pl, (nj - 1) * sx + ex + 1, Xc, M, sy, H, W, C);
-          if (nf > 0) {
-            fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, 4 * nf, nj, IB, JB, Ho, Wo, K, 0);
-            tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nf, dwg, dks);
-          }
-          if (nt > 0) {
+          fillB(dzdy, Bt, g * Kg, Kg, n, i0, j0, ni, nj, IB, JB, Ho, Wo, K, 0);
+          const split = nt > 0 && !padLanesFinite(At, offA, P, nj, ajs, nf, nt);
+          const nv = split ? nf : (ni + 3) >> 2;
+          if (nv > 0) tileProducts(At, Bt, offA, P, Kg, bks, IB, ajs, nj, nv, dwg, dks);
+          if (split) {
             // Bq: Bt's layout for one slot of 4 * nj rows, quad j holding column j's last rows
             fillB(dzdy, Bq, g * Kg, Kg, n, i0 + 4 * nf, j0, nt, nj, 4, nj, Ho, Wo, K, 0);
             fillTail(At, offA, Tt, P, JB, nj, ajs, nf, nt);

@@ -75,3 +75,18 @@ export function fillTail(At: usize, offA: usize, Tt: usize, P: i32, JB: i32, nj:
     for (let j = 0; j < nj; j++, src += ajs, dst += 16) v128.store(dst, v128.and(v128.load(src), keep));
   }
 }
+
+/** Whether the lanes past the nt < 4 rows of row quad nf hold only finite x, in every patch row and column of At. */
+export function padLanesFinite(At: usize, offA: usize, P: i32, nj: i32, ajs: usize, nf: i32, nt: i32): bool {
+  const pad = i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(nt));
+  const quad = (<usize>nf) << 4;
+  let bad = i32x4.splat(0);
+  for (let m = 0; m < P; m++) {
+    let src = At + <usize>load<i32>(offA + ((<usize>m) << 2)) + quad;
+    for (let j = 0; j < nj; j++, src += ajs) {
+      const v = v128.load(src), d = f32x4.sub(v, v); // NaN exactly where v is NaN or +-Inf
+      bad = v128.or(bad, f32x4.ne(d, d));
+    }
+  }
+  return !v128.any_true(v128.and(bad, pad));
+}
