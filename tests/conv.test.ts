@@ -269,19 +269,31 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
 // window, rows between strided windows) never reaches its results. Before, the filter derivative's
 // lanes past the last output row (to a multiple of 4) met dzdy's zeros on those rows, and 0 * NaN
 // is NaN: 92 of 558 such configs had NaN in dzdw where the reference is finite.
-describe('NaN in x where no window reads stays out of y, dzdx and dzdw', () => {
-  let seed = 12345;
+/** A seeded linear congruential stream: rnd() in [0, 1), ri(a, b) an integer in [a, b]. */
+function lcg(seed: number): { rnd: () => number; ri: (a: number, b: number) => number } {
   const rnd = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
-  const ri = (a: number, b: number): number => a + Math.floor(rnd() * (b - a + 1));
-  const cases: RefDims[] = [{ H: 8, W: 3, C: 1, N: 1, FH: 2, FW: 1, FC: 1, K: 1, pad: [1, 0, 0, 0], stride: [9, 1], dilate: [1, 1] }];
-  while (cases.length < 150) {
-    const G = ri(1, 2), FC = ri(1, 3), FH = ri(1, 4), FW = ri(1, 4), dy = ri(1, 2), dx = ri(1, 2), sy = ri(1, 6);
-    const d: RefDims = { H: 0, W: ri((FW - 1) * dx + 1, 20), C: G * FC, N: ri(1, 3), FH, FW, FC, K: G * ri(1, 5),
-      pad: [ri(0, 2), ri(0, 2), ri(0, 2), ri(0, 2)], stride: [sy, ri(1, 6)], dilate: [dy, dx] };
-    d.H = ri((FH - 1) * dy + 1, rnd() < 0.3 ? 60 : 20);
+  return { rnd, ri: (a, b) => a + Math.floor(rnd() * (b - a + 1)) };
+}
+
+/** `first`, then random configurations with an output up to `count` in all; H up to maxH with chance pTall, else 20. */
+function randomDims(r: ReturnType<typeof lcg>, first: RefDims[], count: number,
+  lim: { W: number; N: number; sy: number; sx: number; maxH: number; pTall: number }): RefDims[] {
+  const { rnd, ri } = r;
+  const cases = [...first];
+  while (cases.length < count) {
+    const G = ri(1, 2), FC = ri(1, 3), FH = ri(1, 4), FW = ri(1, 4), dy = ri(1, 2), dx = ri(1, 2), sy = ri(1, lim.sy);
+    const d: RefDims = { H: 0, W: ri((FW - 1) * dx + 1, lim.W), C: G * FC, N: ri(1, lim.N), FH, FW, FC, K: G * ri(1, 5),
+      pad: [ri(0, 2), ri(0, 2), ri(0, 2), ri(0, 2)], stride: [sy, ri(1, lim.sx)], dilate: [dy, dx] };
+    d.H = ri((FH - 1) * dy + 1, rnd() < lim.pTall ? lim.maxH : 20);
     const { Ho, Wo } = convSizeRef(d);
     if (Ho >= 1 && Wo >= 1) cases.push(d);
   }
+  return cases;
+}
+
+describe('NaN in x where no window reads stays out of y, dzdx and dzdw', () => {
+  const cases = randomDims(lcg(12345), [{ H: 8, W: 3, C: 1, N: 1, FH: 2, FW: 1, FC: 1, K: 1, pad: [1, 0, 0, 0], stride: [9, 1], dilate: [1, 1] }],
+    150, { W: 20, N: 3, sy: 6, sx: 6, maxH: 60, pTall: 0.3 });
   it.each(cases.map((d) => [`x ${d.H}x${d.W}x${d.C}x${d.N} w ${d.FH}x${d.FW}x${d.FC}x${d.K} pad ${d.pad} stride ${d.stride} dilate ${d.dilate}`, d] as const))('%s', (_, d) => {
     const { Ho, Wo } = convSizeRef(d);
     const read = (n: number, o: number, f: number, s: number, e: number, p: number): boolean[] => {
@@ -313,19 +325,11 @@ describe('NaN in x where no window reads stays out of y, dzdx and dzdw', () => {
 // filter derivative's last, partial, row quad read rows of other taps' windows (3 of 217 random
 // configs with Ho > 16 had NaN in a dzdw element MatConvNet leaves finite).
 describe('NaN and Inf in x reach the outputs they reach in MatConvNet', () => {
-  let seed = 777;
-  const rnd = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
-  const ri = (a: number, b: number): number => a + Math.floor(rnd() * (b - a + 1));
-  const cases: RefDims[] = [{ H: 19, W: 1, C: 1, N: 1, FH: 3, FW: 1, FC: 1, K: 1, pad: [0, 0, 0, 0], stride: [1, 1], dilate: [1, 1] },
-    { H: 530, W: 3, C: 2, N: 1, FH: 4, FW: 2, FC: 2, K: 3, pad: [1, 2, 0, 0], stride: [1, 1], dilate: [1, 1] }];
-  while (cases.length < 120) {
-    const G = ri(1, 2), FC = ri(1, 3), FH = ri(1, 4), FW = ri(1, 4), dy = ri(1, 2), dx = ri(1, 2), sy = ri(1, 4);
-    const d: RefDims = { H: 0, W: ri((FW - 1) * dx + 1, 12), C: G * FC, N: ri(1, 2), FH, FW, FC, K: G * ri(1, 5),
-      pad: [ri(0, 2), ri(0, 2), ri(0, 2), ri(0, 2)], stride: [sy, ri(1, 3)], dilate: [dy, dx] };
-    d.H = ri((FH - 1) * dy + 1, rnd() < 0.7 ? 90 : 20);
-    const { Ho, Wo } = convSizeRef(d);
-    if (Ho >= 1 && Wo >= 1) cases.push(d);
-  }
+  const r = lcg(777), { ri } = r;
+  const cases = randomDims(r, [{ H: 19, W: 1, C: 1, N: 1, FH: 3, FW: 1, FC: 1, K: 1, pad: [0, 0, 0, 0], stride: [1, 1], dilate: [1, 1] },
+    { H: 530, W: 3, C: 2, N: 1, FH: 4, FW: 2, FC: 2, K: 3, pad: [1, 2, 0, 0], stride: [1, 1], dilate: [1, 1] },
+    { H: 516, W: 2, C: 1, N: 1, FH: 3, FW: 1, FC: 1, K: 2, pad: [0, 0, 0, 0], stride: [1, 1], dilate: [1, 1] }],
+    120, { W: 12, N: 2, sy: 4, sx: 3, maxH: 90, pTall: 0.7 });
   const kind = (v: number): string => Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : 'finite';
   const sameKinds = (got: Float32Array, want: Float32Array, what: string): void => {
     const i = want.findIndex((v, e) => kind(v) !== kind(got[e]));
@@ -335,9 +339,11 @@ describe('NaN and Inf in x reach the outputs they reach in MatConvNet', () => {
     const { Ho, Wo } = convSizeRef(d);
     const x = randn([d.H, d.W, d.C, d.N], { seed: c + 1 });
     // the first case: row 17 is read by taps 1 and 2 only, and the last row quad is 16..19;
-    // the second: the same in the third row tile (rows 512..529 of 530 outputs), at x's last row
+    // the second: the same in the third row tile (rows 512..529 of 530 outputs), at x's last row;
+    // the third: a last row tile of 2 rows (512, 513 of 514), so no full quad, row 515 read by tap 2 only
     if (c === 0) x.data[17] = NaN;
     else if (c === 1) x.data[529] = Infinity;
+    else if (c === 2) x.data[515] = NaN;
     else for (let t = 0; t < 3; t++) x.data[ri(0, x.numel - 1)] = [NaN, Infinity, -Infinity][ri(0, 2)];
     const w = randn([d.FH, d.FW, d.FC, d.K], { seed: 2 }), b = randn([d.K], { seed: 3 }), p = randn([Ho, Wo, d.K, d.N], { seed: 4 });
     const opts = { pad: d.pad, stride: d.stride, dilate: d.dilate };

@@ -1,4 +1,4 @@
-// Our DEFLATE decoder (src/io/mat/deflate.ts) against fflate's compressor:
+// Our DEFLATE decoder (src/io/deflate.ts) against fflate's compressor:
 // every block kind, matches that cross the end of the output window, and
 // corrupt streams that must end in an InflateError, never a hang.
 

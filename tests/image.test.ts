@@ -131,7 +131,6 @@ function withChunk(png: Uint8Array, type: string, edit: (data: Uint8Array) => Ui
   }
   return Uint8Array.from(parts);
 }
-/** A zlib stream of `raw` with no compression (stored block), made here so the test needs no zlib. */
 /** The PNG with a chunk `type` of `data` (CRC computed) inserted before the first chunk `before`. */
 function insertBefore(png: Uint8Array, before: string, type: string, data: Uint8Array): Uint8Array {
   for (let o = 8; o < png.length;) {
@@ -145,6 +144,7 @@ function insertBefore(png: Uint8Array, before: string, type: string, data: Uint8
   throw new Error(`no ${before} chunk`);
 }
 
+/** A zlib stream of `raw` with no compression (stored block), made here so the test needs no zlib. */
 function deflated(raw: number[]): Uint8Array {
   let s1 = 1, s2 = 0;
   for (const v of raw) { s1 = (s1 + v) % 65521; s2 = (s2 + s1) % 65521; }
@@ -202,6 +202,9 @@ describe('imread errors say what is wrong and where the bytes came from', () => 
     first = true;
     const bomb = withChunk(oneRow(1), 'IDAT', () => (first ? ((first = false), zlibSync(new Uint8Array(1 << 24))) : null));
     await bad(bomb, /^imread: the given buffer is a corrupt PNG: its image data inflate to more than the 2 bytes its header implies$/);
+    // a 10000x10000 header over a few bytes: refused before 100 MB is allocated for the scanlines
+    const huge = withChunk(grey, 'IHDR', (d) => { d.set(u32(10000), 0); d.set(u32(10000), 4); return d; });
+    await bad(huge, /^imread: the given buffer is a corrupt PNG: its \d+ bytes of image data cannot inflate to the 100010000 bytes its header implies \(DEFLATE expands at most 1032:1\)$/);
   });
 
   // PNG is decoded by the spec here since fast-png (which checked these) was dropped for decoding.

@@ -202,7 +202,7 @@ const expected = {
 writeFileSync(new URL('../tests/conformance/expected.json', import.meta.url), JSON.stringify(expected) + '\n');
 console.log('tests/conformance/expected.json written');
 
-// A 16-bit RGB PNG encoded by pngjs (not by fast-png, which imread uses), so
+// A 16-bit RGB PNG encoded by pngjs (not by src/image/png.ts, which imread uses), so
 // the decode case cannot share a decoder's bug. 3x2 pixels, values known.
 import { PNG } from 'pngjs';
 const png = new PNG({ width: 3, height: 2, bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });

@@ -1,7 +1,7 @@
 // Writes the committed image fixtures in tests/fixtures/ (run: node tools/make-fixtures.mjs).
 //
 // The PNGs are encoded here by hand (chunks, CRC, zlib from node:zlib, all five
-// row filters, Adam7, sub-byte packing), NOT by fast-png, the decoder under test;
+// row filters, Adam7, sub-byte packing), NOT by src/image/png.ts, the decoder under test;
 // each file is then decoded by pngjs, a third implementation, and compared with
 // the intended samples, so a fixture cannot share a bug with the decoder.
 // rgba8-pngjs.png is written by pngjs's own encoder. colour.jpg comes from

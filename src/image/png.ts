@@ -7,6 +7,7 @@
 import type { Image } from './types.js';
 import { scanlineBytes, scanlineSamples } from './png-scanlines.js';
 import { unzlibExactly, type UnzlibFault } from '../io/unzlib.js';
+import { MAX_INFLATE_RATIO } from '../io/deflate.js';
 
 /** A chunk found by the layout walk: its type and where its data is. */
 interface Chunk {
@@ -63,6 +64,7 @@ export async function decodePng(who: string, bytes: Uint8Array, where: string): 
 
 function imageDataFault(f: UnzlibFault, want: number): string {
   if (f.kind === 'corrupt') return `its image data are not a valid zlib stream (${f.reason})`;
+  if (f.kind === 'small') return `its ${f.bytes} bytes of image data cannot inflate to the ${want} bytes its header implies (DEFLATE expands at most ${MAX_INFLATE_RATIO}:1)`;
   if (f.kind === 'long') return `its image data inflate to more than the ${want} bytes its header implies`;
   if (f.kind === 'short') return `its image data inflate to ${f.got} bytes, fewer than the ${want} its header implies (truncated?)`;
   return 'its image data do not match their Adler-32 checksum';

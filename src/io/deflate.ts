@@ -16,6 +16,9 @@ const HISTORY = 1 << 15;
 /** Output window: history plus 256 KiB of new bytes per refill, so the history move costs 1/8 of a byte copy per byte. */
 const WINDOW = HISTORY + (1 << 18);
 
+/** DEFLATE cannot expand more than 1032:1 (RFC 1951 longest match per 2 bits), so a larger claim is corrupt. */
+export const MAX_INFLATE_RATIO = 1032;
+
 export class InflateError extends Error {}
 
 // RFC 1951 §3.2.5: base lengths and extra bits of length codes 257..285, distance codes 0..29.

@@ -3,13 +3,15 @@
 // (256 KiB) past it, so a bomb costs neither the memory nor the time of what it would inflate to,
 // and data that run short are refused, not padded.
 
-import { InflateError, Inflater } from './deflate.js';
+import { InflateError, Inflater, MAX_INFLATE_RATIO } from './deflate.js';
 
 /**
- * Why a stream was refused: not zlib (with the reason), longer than `want`, shorter (with its
- * length), or the right length but not the bytes its Adler-32 trailer sums.
+ * Why a stream was refused: not zlib (with the reason), too few bytes to inflate to `want` at all
+ * (with their count: refused before `want` bytes are allocated), longer than `want`, shorter (with
+ * its length), or the right length but not the bytes its Adler-32 trailer sums.
  */
-export type UnzlibFault = { kind: 'corrupt'; reason: string } | { kind: 'long' } | { kind: 'short'; got: number } | { kind: 'check' };
+export type UnzlibFault = { kind: 'corrupt'; reason: string } | { kind: 'small'; bytes: number } | { kind: 'long' } |
+  { kind: 'short'; got: number } | { kind: 'check' };
 
 let inflater: Inflater | null = null;
 
@@ -17,9 +19,12 @@ let inflater: Inflater | null = null;
 export function unzlibExactly(pieces: readonly Uint8Array[], want: number, fail: (f: UnzlibFault) => Error): Uint8Array {
   const z = pieces.length === 1 ? pieces[0] : concat(pieces);
   const cmf = z[0], flg = z[1];
-  if (z.length < 2 || (cmf & 15) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0 || (flg & 0x20) !== 0) {
+  if (z.length < 2) throw fail({ kind: 'corrupt', reason: `it ends inside its 2-byte header (${z.length} bytes)` });
+  if ((cmf & 15) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0) {
     throw fail({ kind: 'corrupt', reason: `its first bytes ${hex2(z)} are not a zlib header` });
   }
+  if ((flg & 0x20) !== 0) throw fail({ kind: 'corrupt', reason: 'it needs a preset dictionary (FDICT), and none is given' });
+  if (want > MAX_INFLATE_RATIO * z.length + 64) throw fail({ kind: 'small', bytes: z.length });
   const inf = (inflater ??= new Inflater());
   let given = false;
   inf.reset(() => (given ? null : ((given = true), z.subarray(2))));
@@ -49,7 +54,7 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
   return z;
 }
 
-const hex2 = (z: Uint8Array): string => Array.from(z.subarray(0, 2), (v) => `0x${v.toString(16).padStart(2, '0')}`).join(' ') || '(none)';
+const hex2 = (z: Uint8Array): string => Array.from(z.subarray(0, 2), (v) => `0x${v.toString(16).padStart(2, '0')}`).join(' ');
 
 /** RFC 1950's Adler-32: sums mod 65521, reduced every 5552 bytes (zlib's NMAX) so they stay small integers. */
 function adler32(d: Uint8Array): number {

@@ -4,7 +4,7 @@
 // `convert -size WxH -gravity center -pointsize 26 label:<text>` puts the text, and the imdb
 // (charsdb.mat's `images` and `meta`) assembled from the rendered glyphs (NETWORKS.md §4.3.1).
 
-import { unzlibExactly } from '../io/unzlib.js';
+import { unzlibExactly, type UnzlibFault } from '../io/unzlib.js';
 import type { MatWritable } from '../io/mat/types.js';
 
 /** meta.classes: label k (1-based) is CHARSDB_CLASSES[k - 1]. */
@@ -230,11 +230,14 @@ export function charsDbToMat(db: CharsDb): Record<string, MatWritable> {
 
 /** A WOFF table's zlib data, which must inflate to exactly its origLength. */
 function inflateTable(who: string, name: string, tag: string, raw: Uint8Array, origLength: number): Uint8Array {
-  const table = `${who}: ${name}'s '${tag}' table`;
-  return unzlibExactly([raw], origLength, (f) => new Error(
-    f.kind === 'corrupt' ? `${table} is corrupt zlib data (${f.reason})`
-      : f.kind === 'long' ? `${table} inflates to more than the ${origLength} bytes its directory says`
-        : f.kind === 'short' ? `${table} inflates to ${f.got} bytes, fewer than the ${origLength} its directory says`
-          : `${table} does not match its Adler-32 checksum`));
+  const table = `${who}: ${name}'s '${tag}' table`, says = `${origLength} bytes its directory says`;
+  const why = (f: UnzlibFault): string => {
+    if (f.kind === 'corrupt') return `is corrupt zlib data (${f.reason})`;
+    if (f.kind === 'small') return `is ${f.bytes} bytes of zlib data, too few to inflate to the ${says}`;
+    if (f.kind === 'long') return `inflates to more than the ${says}`;
+    if (f.kind === 'short') return `inflates to ${f.got} bytes, fewer than the ${says}`;
+    return 'does not match its Adler-32 checksum';
+  };
+  return unzlibExactly([raw], origLength, (f) => new Error(`${table} ${why(f)}`));
 }
 

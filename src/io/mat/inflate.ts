@@ -7,10 +7,10 @@
 // inflated length here (FORMATS §1.6).
 
 import { InflateError, Inflater } from '../deflate.js';
+
+export { MAX_INFLATE_RATIO } from '../deflate.js';
 import type { Fail, Input } from './input.js';
 
-/** DEFLATE cannot expand more than 1032:1 (RFC 1951 longest match per 2 bits), so a larger claim is corrupt. */
-export const MAX_INFLATE_RATIO = 1032;
 const INFLATE_CHUNK = 1 << 16;
 
 /**
