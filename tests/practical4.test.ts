@@ -64,6 +64,15 @@ describe('charsdb recipe', () => {
     const long = lato.slice();
     new DataView(long.buffer).setUint32(compressed + 12, dv.getUint32(compressed + 12) - 1);
     expect(() => woffMetrics(long)).toThrow(new RegExp(`'${tag}' table inflates to more than the \\d+ bytes its directory says$`));
+    // found by a fuzzing helper: compLength > origLength read the zlib bytes as the table (ascender 25696)
+    const stored = lato.slice();
+    new DataView(stored.buffer).setUint32(compressed + 12, dv.getUint32(compressed + 8) - 1);
+    expect(() => woffMetrics(stored)).toThrow(new RegExp(`^woffMetrics: .*'${tag}' table has compLength \\d+ > origLength \\d+, which WOFF does not allow$`));
+    const head = Array.from({ length: dv.getUint16(12) }, (_, t) => 44 + 20 * t).find((e) => String.fromCharCode(...lato.subarray(e, e + 4)) === 'head')!;
+    const cut = lato.slice();
+    new DataView(cut.buffer).setUint32(head + 8, 10);
+    new DataView(cut.buffer).setUint32(head + 12, 10);
+    expect(() => woffMetrics(cut)).toThrow(/^woffMetrics: .*'s head table is 10 bytes, fewer than the 20 read from it$/);
   });
 
   it('labelLayout centres by the metrics as ImageMagick does (hand-computed)', () => {

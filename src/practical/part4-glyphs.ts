@@ -92,12 +92,21 @@ export function woffMetrics(bytes: Uint8Array, name = 'the font'): LabelMetrics 
     if (tag !== 'head' && tag !== 'hhea' && tag !== 'OS/2') continue;
     const offset = u32(bytes, e + 4), compLength = u32(bytes, e + 8), origLength = u32(bytes, e + 12);
     if (offset + compLength > bytes.length) throw new Error(`${who}: ${name}'s '${tag}' table runs past the end of the file`);
+    // WOFF 1.0 §5: a table stored uncompressed has compLength = origLength; more is an invalid font
+    // (read as the table, zlib bytes gave an ascender of 25696 where Lato's is 1974).
+    if (compLength > origLength) {
+      throw new Error(`${who}: ${name}'s '${tag}' table has compLength ${compLength} > origLength ${origLength}, which WOFF does not allow`);
+    }
     const raw = bytes.subarray(offset, offset + compLength);
     tables.set(tag, compLength < origLength ? inflateTable(who, name, tag, raw, origLength) : raw);
   }
-  const head = tables.get('head'), hhea = tables.get('hhea'), os2 = tables.get('OS/2');
-  if (!head || head.length < 20) throw new Error(`${who}: ${name} has no head table`);
-  if (!hhea || hhea.length < 8) throw new Error(`${who}: ${name} has no hhea table`);
+  const need = (tag: string, n: number): Uint8Array => {
+    const t = tables.get(tag);
+    if (!t) throw new Error(`${who}: ${name} has no ${tag} table`);
+    if (t.length < n) throw new Error(`${who}: ${name}'s ${tag} table is ${t.length} bytes, fewer than the ${n} read from it`);
+    return t;
+  };
+  const head = need('head', 20), hhea = need('hhea', 8), os2 = tables.get('OS/2');
   const unitsPerEm = u16(head, 18);
   let ascender = i16(hhea, 4), descender = i16(hhea, 6);
   if (ascender === 0 && descender === 0 && os2 && os2.length >= 78) {
