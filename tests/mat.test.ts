@@ -361,6 +361,8 @@ describe('writeMat errors', () => {
     ['a function', { f: () => 1 }, /^writeMat: f: cannot write function$/],
     ['a class instance', { t: new Map() }, /^writeMat: t: cannot write a Map: give numbers/],
     ['string[] of unequal lengths', { c: ['a', 'bcd'] }, /^writeMat: c: a string\[\] is a char matrix, one row per string, so all need one length \(got 1, 3\); for strings of different lengths give a cell/],
+    ['many strings, one of another length', { c: [...Array<string>(99999).fill('ab'), 'abc'] },
+      /^writeMat: c: a string\[\] is a char matrix, one row per string, so all need one length \(got 2 for string 1 and 3 for string 100000 of 100000\); for/],
     ['dims and data disagree', { w: { class: 'single', dims: [2, 2], data: new Float32Array(3) } }, /^writeMat: w: dims 2x2 need 4 elements, data has 3$/],
     ['typed array of another class', { w: { class: 'single', dims: [1, 1], data: new Float64Array(1) } }, /^writeMat: w: class 'single' needs data as a Float32Array, got Float64Array\(1\)$/],
     ['bad dims', { w: { class: 'double', dims: [3], data: new Float64Array(3) } }, /^writeMat: w: dims must be two or more integers >= 0, got \[3\]$/],

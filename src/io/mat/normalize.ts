@@ -91,8 +91,11 @@ function fromArray(a: unknown[], path: string): Node {
 /** One row per string, column-major code units, as MATLAB holds a char matrix. */
 function chars(rows: string[], path: string): Node {
   const C = rows[0].length;
-  if (rows.some((r) => r.length !== C)) {
-    fail(path, `a string[] is a char matrix, one row per string, so all need one length (got ${rows.map((r) => r.length).join(', ')}); ` +
+  const odd = rows.findIndex((r) => r.length !== C);
+  if (odd >= 0) {
+    // the first two that differ, not every length: 4M strings made a message of tens of MB
+    const got = rows.length <= 8 ? rows.map((r) => r.length).join(', ') : `${C} for string 1 and ${rows[odd].length} for string ${odd + 1} of ${rows.length}`;
+    fail(path, `a string[] is a char matrix, one row per string, so all need one length (got ${got}); ` +
       "for strings of different lengths give a cell: { class: 'cell', dims: [1, n], data: [...] }");
   }
   const R = rows.length;
