@@ -29,8 +29,11 @@ export function scanlineBytes(W: number, H: number, C: number, depth: number, in
  */
 export function scanlineSamples(raw: Uint8Array, W: number, H: number, C: number, depth: number, interlaced: boolean,
   fail: (why: string) => Error): Uint8Array | Uint16Array {
-  const out = depth === 16 ? new Uint16Array(W * H * C) : new Uint8Array(W * H * C);
   const bpp = Math.max(1, (C * depth) >> 3);
+  if (!interlaced && (depth === 8 || (depth === 16 && LITTLE_ENDIAN && raw.byteOffset % 2 === 0))) {
+    return inPlace(raw, H, W * bpp, bpp, depth, W * H * C, fail);
+  }
+  const out = depth === 16 ? new Uint16Array(W * H * C) : new Uint8Array(W * H * C);
   let o = 0;
   for (let p = 0; p < (interlaced ? 7 : 1); p++) {
     const { x0, y0, dx, dy } = pass(p, interlaced);
@@ -43,6 +46,29 @@ export function scanlineSamples(raw: Uint8Array, W: number, H: number, C: number
     }
   }
   return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * The samples of a whole-byte, non-interlaced image in raw's own buffer: each row, once the next
+ * has been unfiltered against it, moves left over the filter bytes (16-bit samples swapped to
+ * the host's little-endian order), so a large image is not held twice.
+ */
+function inPlace(raw: Uint8Array, H: number, rowBytes: number, bpp: number, depth: number, n: number,
+  fail: (why: string) => Error): Uint8Array | Uint16Array {
+  const move = (r: number): void => { // row r from r*(rowBytes+1) + 1 to r*rowBytes: left by r + 1
+    const s = r * (rowBytes + 1) + 1, d = r * rowBytes;
+    if (depth === 8) raw.copyWithin(d, s, s + rowBytes);
+    else for (let i = 0; i < rowBytes; i += 2) { const hi = raw[s + i]; raw[d + i] = raw[s + i + 1]; raw[d + i + 1] = hi; }
+  };
+  for (let r = 0; r < H; r++) {
+    const at = r * (rowBytes + 1) + 1;
+    unfilter(raw, at, r > 0 ? at - rowBytes - 1 : -1, rowBytes, bpp, fail);
+    if (r > 0) move(r - 1);
+  }
+  move(H - 1);
+  return depth === 16 ? new Uint16Array(raw.buffer, raw.byteOffset, n) : raw.subarray(0, n);
 }
 
 /**
