@@ -21,6 +21,19 @@ export const MAX_INFLATE_RATIO = 1032;
 
 export class InflateError extends Error {}
 
+/**
+ * RFC 1950's Adler-32 of d, continued from `sum` (1 for a new stream): sums mod 65521, reduced
+ * every 5552 bytes (zlib's NMAX, the most with no u32 overflow).
+ */
+export function adler32(d: Uint8Array, sum = 1): number {
+  let a = sum & 0xffff, b = sum >>> 16;
+  for (let i = 0; i < d.length;) {
+    for (const e = Math.min(d.length, i + 5552); i < e; i++) { a += d[i]; b += a; }
+    a %= 65521; b %= 65521;
+  }
+  return b * 65536 + a;
+}
+
 // RFC 1951 §3.2.5: base lengths and extra bits of length codes 257..285, distance codes 0..29.
 const LEN_BASE = Uint16Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
   131, 163, 195, 227, 258);

@@ -3,7 +3,7 @@
 // (256 KiB) past it, so a bomb costs neither the memory nor the time of what it would inflate to,
 // and data that run short are refused, not padded.
 
-import { InflateError, Inflater, MAX_INFLATE_RATIO } from './deflate.js';
+import { adler32, InflateError, Inflater, MAX_INFLATE_RATIO } from './deflate.js';
 
 /**
  * Why a stream was refused: not zlib (with the reason), too few bytes to inflate to `want` at all
@@ -55,13 +55,3 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
 }
 
 const hex2 = (z: Uint8Array): string => Array.from(z.subarray(0, 2), (v) => `0x${v.toString(16).padStart(2, '0')}`).join(' ');
-
-/** RFC 1950's Adler-32: sums mod 65521, reduced every 5552 bytes (zlib's NMAX) so they stay small integers. */
-function adler32(d: Uint8Array): number {
-  let a = 1, b = 0;
-  for (let i = 0; i < d.length; ) {
-    for (const e = Math.min(d.length, i + 5552); i < e; i++) { a += d[i]; b += a; }
-    a %= 65521; b %= 65521;
-  }
-  return b * 65536 + a;
-}

@@ -6,7 +6,7 @@
 // NOTE: we parse the 2-byte zlib header and check the Adler-32 trailer and the
 // inflated length here (FORMATS §1.6).
 
-import { InflateError, Inflater } from '../deflate.js';
+import { adler32, InflateError, Inflater } from '../deflate.js';
 
 export { MAX_INFLATE_RATIO } from '../deflate.js';
 import type { Fail, Input } from './input.js';
@@ -29,8 +29,7 @@ export class InflateInput implements Input {
   private have = 0; // unread bytes in z.out
   private produced = 0;
   private body: number; // compressed bytes not yet read, trailer excluded
-  private a = 1;
-  private b = 0;
+  private sum = 1; // Adler-32 so far
   private scratch = new Uint8Array(64);
   private cut = false; // the file ended inside this element
 
@@ -97,7 +96,7 @@ export class InflateInput implements Input {
     this.body = 0;
     const t = this.outer.take(4);
     const stored = ((t[0] << 24) | (t[1] << 16) | (t[2] << 8) | t[3]) >>> 0;
-    const sum = ((this.b << 16) | this.a) >>> 0;
+    const sum = this.sum;
     if (stored !== sum) {
       this.fail(`the compressed element at byte ${this.start} fails its Adler-32 check ` +
         `(stored 0x${stored.toString(16)}, computed 0x${sum.toString(16)}; corrupt file?)`, this.outer.fileOffset());
@@ -153,7 +152,7 @@ export class InflateInput implements Input {
     this.head = this.z.from;
     this.have = n;
     this.produced += n;
-    this.adler(this.z.out.subarray(this.head, this.head + n));
+    this.sum = adler32(this.z.out.subarray(this.head, this.head + n), this.sum);
     if (this.produced > this.limit) {
       this.fail(`the compressed element at byte ${this.start} inflates to more than the ${this.limit} bytes ` +
         'its variable holds (corrupt file?)', this.outer.fileOffset());
@@ -164,17 +163,6 @@ export class InflateInput implements Input {
     this.head += k;
     this.have -= k;
     this.pos += k;
-  }
-
-  /** RFC 1950 Adler-32, 5552 bytes between reductions (the largest n with no u32 overflow). */
-  private adler(d: Uint8Array): void {
-    let a = this.a, b = this.b;
-    for (let i = 0; i < d.length;) {
-      const end = Math.min(i + 5552, d.length);
-      for (; i < end; i++) { a += d[i]; b += a; }
-      a %= 65521; b %= 65521;
-    }
-    this.a = a; this.b = b;
   }
 }
 
