@@ -19,6 +19,7 @@
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
 import { median } from './stats.js';
+import { randn } from '../src/index.js';
 
 const TAPS = 250; // A is 32 floats a tap: 32 KB, inside a 48 KB L1
 
@@ -33,6 +34,12 @@ function source(fused: boolean): string {
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 { return ${madd}; }
 
+/** The accumulators' sum, stored so that no loop is dead code. */
+function keep(p: usize, c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128): void {
+  v128.store(p, f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
+    f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))), 192);
+}
+
 export function registerGemm(n: i32, p: usize): void {
   const a0 = v128.load(p), a1 = v128.load(p, 16), w = v128.load(p, 32);
   let c0 = v128.load(p, 48), c1 = v128.load(p, 64), c2 = v128.load(p, 80), c3 = v128.load(p, 96);
@@ -41,8 +48,7 @@ export function registerGemm(n: i32, p: usize): void {
     c0 = madd(a0, w, c0); c1 = madd(a1, w, c1); c2 = madd(a0, w, c2); c3 = madd(a1, w, c3);
     c4 = madd(a0, w, c4); c5 = madd(a1, w, c5); c6 = madd(a0, w, c6); c7 = madd(a1, w, c7);
   }
-  v128.store(p, f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
-    f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))), 192);
+  keep(p, c0, c1, c2, c3, c4, c5, c6, c7);
 }
 
 // mkLanes' register count: 8 accumulators, 2 A vectors, 4 splats live across the loop (14 of
@@ -57,8 +63,7 @@ export function registerGemm14(n: i32, p: usize): void {
     c20 = madd(a0, w2, c20); c21 = madd(a1, w2, c21);
     c30 = madd(a0, w3, c30); c31 = madd(a1, w3, c31);
   }
-  v128.store(p, f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)),
-    f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31))), 192);
+  keep(p, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 export function latencyChain(n: i32, p: usize): void {
@@ -69,8 +74,7 @@ export function latencyChain(n: i32, p: usize): void {
     c0 = madd(c0, b, a0); c1 = madd(c1, b, a1); c2 = madd(c2, b, a2); c3 = madd(c3, b, a3);
     c4 = madd(c4, b, a0); c5 = madd(c5, b, a1); c6 = madd(c6, b, a2); c7 = madd(c7, b, a3);
   }
-  v128.store(p, f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)),
-    f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))), 192);
+  keep(p, c0, c1, c2, c3, c4, c5, c6, c7);
 }
 
 ${mkLanes}
@@ -105,13 +109,12 @@ async function build(fused: boolean): Promise<Loops | null> {
 /** Seeded data, scaled so that no loop meets a denormal or an overflow (either would time the microcode). */
 function fill(m: Loops, S: number): void {
   const f = new Float32Array(m.memory.buffer);
-  let s = 1;
-  const next = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  for (let i = 0; i < 32 * S; i++) f[i] = (next() - 0.5) * 1e-3;
+  f.set(randn([32 * S], { seed: 1 }).data.map((v) => v * 1e-3));
   f[8] = f[9] = f[10] = f[11] = 0.5; // b of the latency chain
-  const u = new Uint32Array(m.memory.buffer);
-  for (let s2 = 0; s2 < S; s2++) u[32 * S + s2] = 4 * Math.floor(next() * 1000);
-  for (let i = 0; i < 1024; i++) f[33 * S + i] = next() - 0.5;
+  // mkLanes's offsets: whole floats inside x's 1000 (its 4 columns read up to 3 floats further).
+  const u = new Uint32Array(m.memory.buffer, 128 * S, S);
+  u.set(randn([S], { seed: 2 }).data.map((v) => 4 * Math.min(999, Math.floor(Math.abs(v) * 300))));
+  f.set(randn([1024], { seed: 3 }).data, 33 * S);
 }
 
 interface Row { name: string; flops: number; run: (m: Loops) => void }
