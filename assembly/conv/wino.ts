@@ -25,7 +25,7 @@
 // aligned, prepared by winoPrepare() for the same sizes.
 
 import { gemm8, tileWidth } from './gemm';
-import { TILES, pair8x4, outputPair } from './wino_mk';
+import { TILES, pair8x2, pair8x4, outputPair } from './wino_mk';
 import { vecFloor } from '../simd';
 
 
@@ -225,8 +225,10 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
       const bias: usize = b == 0 ? 0 : b + (<usize>k << 2);
       if (nr == 4) {
         pair8x4(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
+      } else if (nr == 2) {
+        pair8x2(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
       } else {
-        // Narrower tiles (the 1..3 remainders) are rarer: one gemm8 per kind into TILES.
+        // Tiles of 1 and 3 are rarer: one gemm8 per kind into TILES.
         for (let t = 0; t < 4; t++) {
           const r0 = before(FW, t) * FH * FC;
           gemm8(base, offs + (<usize>r0 << 2), bk + (<usize>(r0 * nr) << 2), perC(FW, t) * FH * FC, nr, 0,
