@@ -26,6 +26,7 @@ export {
 } from './image.js';
 export { practical, derLine, PRACTICAL_THRESHOLD, type PracticalReport, type PracticalCheck } from './practical.js';
 export { extractBlackBlobs, hessianDet, preprocessDots, tinycnn, trainTinyCNN, formatMatrix, type Blobs, type TinyCNNResult, type Part3Options, type Part3State, type Part3Result } from './practical/part3.js';
+export { syntheticDots, type SyntheticDotsOptions } from './practical/dots.js';
 export { part3Figures, hist, blobsFigure, objectiveFigure, histogramFigure, filterFigure, mapFigure, errorMapFigure } from './practical/part3-figures.js';
 export { runPart1, PART1_LRN, type Part1Options, type Part1Result } from './practical/part1.js';
 export { part1Figures, grayColormap, GRAY_LEVELS, mosaic, imagescGray, truecolor, panels } from './practical/part1-figures.js';

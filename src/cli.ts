@@ -6,7 +6,7 @@
 // Exit codes: 0 all checks within the threshold, 1 a check failed it,
 // 2 bad usage or an image that cannot be read.
 
-import { init, threadCount, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures } from './index.js';
+import { init, threadCount, im2single, imread, imwrite, practical, PRACTICAL_THRESHOLD, rgb2gray, trainTinyCNN, part3Figures, syntheticDots } from './index.js';
 import { runPart1, part1Figures, runPart5, loadSimpleNN, readMat, panels, truecolor, Tensor } from './index.js';
 import { nodeFs } from './node-fs.js';
 import { prepareCharsDb, trainCharacterCNN, runOnSentence, decodeCharacters, saveCharsCNN, charsFigure, filtersFigure, decodeFigure } from './index.js';
@@ -16,7 +16,7 @@ declare const process: { argv: string[]; exitCode?: number; stderr: { isTTY?: bo
 
 const USAGE = `usage: nnblocks practical [2] [image]
        nnblocks practical 1 [peppers.png] [--out DIR]
-       nnblocks practical 3 dots.jpg [--out DIR]
+       nnblocks practical 3 [dots.jpg] [--out DIR]
        nnblocks charsdb [--out DIR] [--cache DIR] [--sample N] [--val K] [--quiet]
        nnblocks practical 4 [charsdb.mat] [--epochs N] [--out DIR] [--no-jitter|--jitter-only]
                             [--seed S] [--epoch-size N] [--sentence FILE] [--quiet]
@@ -38,7 +38,10 @@ an image it uses the bundled 384x512 sample, so the sizes are the script's.
 Part 3: trains the tiny blob-detecting CNN of exercise3.m on dots.jpg
 (500 iterations of SGD), prints the objective every 10 iterations and the
 learned 3x3 filter and bias, and writes the figures as PNGs into DIR
-(default ./practical3).
+(default ./practical3). nnblocks does not ship the practical's dots.jpg
+(get data/dots.jpg from https://github.com/vedaldi/practical-cnn); without
+an image it trains on a synthetic 320x320 picture of dark blobs drawn by
+syntheticDots().
 
 charsdb: builds charsdb.mat (32x32 glyphs a-z of every static font of the
 Google families on npm as @fontsource/* that cover latin-ext; the last 350
@@ -65,28 +68,30 @@ shipped: download it from http://www.vlfeat.org/matconvnet/models/ and run
 nnblocks practical 5 imagenet-vgg-verydeep-16.mat [image] (default image:
 the bundled sample).`;
 
-const DOTS_NEEDED = `nnblocks practical 3: part 3 needs the practical's dots.jpg, which nnblocks does not ship.
-Get data/dots.jpg from the practical's repository (https://github.com/vedaldi/practical-cnn, data/dots.jpg)
-and run: nnblocks practical 3 path/to/dots.jpg [--out DIR]`;
+const DOTS_NOT_SHIPPED = `(nnblocks does not ship the practical's dots.jpg: get data/dots.jpg from
+https://github.com/vedaldi/practical-cnn and run: nnblocks practical 3 path/to/dots.jpg)`;
 
 async function part3(args: string[]): Promise<number> {
   const who = 'nnblocks practical 3';
   const a = partArgs(who, args, 'practical3');
   if (a === null) return 2;
   const files = a.files;
-  if (files.length === 0) { console.error(DOTS_NEEDED); return 2; }
   if (files.length > 1) { console.error(USAGE); return 2; }
   await init(initOptions);
   let im;
   try {
-    const x = im2single(await imread(files[0]));
-    im = x.shape[2] === 3 ? rgb2gray(x) : x;
-    if (im.shape[2] !== 1) throw new Error(`${files[0]} has ${x.shape[2]} channels; part 3 needs a grey or RGB image`);
+    if (files.length === 0) im = syntheticDots();
+    else {
+      const x = im2single(await imread(files[0]));
+      im = x.shape[2] === 3 ? rgb2gray(x) : x;
+      if (im.shape[2] !== 1) throw new Error(`${files[0]} has ${x.shape[2]} channels; part 3 needs a grey or RGB image`);
+    }
   } catch (e) {
     console.error(`${who}: ${(e as Error).message}`);
     return 2;
   }
-  console.log(`Part 3 of the VGG CNN practical on ${files[0]} (${im.size().join('x')})`);
+  console.log(`Part 3 of the VGG CNN practical on ${files[0] ?? 'the synthetic blob picture of syntheticDots()'} (${im.size().join('x')})`);
+  if (files.length === 0) console.log(DOTS_NOT_SHIPPED);
   let r;
   try {
     r = trainTinyCNN(im, { log: (line) => console.log(line) });

@@ -59,12 +59,22 @@ describe('nnblocks practical 3', () => {
     }
   });
 
-  it('says that dots.jpg is needed, and where to get it, without an image', () => {
-    const r = cli('practical', '3');
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/part 3 needs the practical's dots\.jpg/);
-    expect(r.stderr).toMatch(/data\/dots\.jpg/);
+  it('trains on syntheticDots() without an image, says where to get dots.jpg, and finds a blob detector', () => {
+    const out = join(dir, 'synthetic');
+    const r = cli('practical', '3', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('Part 3 of the VGG CNN practical on the synthetic blob picture of syntheticDots() (320x320)');
+    expect(lines.slice(1, 3).join(' ')).toMatch(/does not ship the practical's dots\.jpg: get data\/dots\.jpg from https:\/\/github\.com\/vedaldi\/practical-cnn/);
+    const objective = (l: string) => Number(/objective (\d+\.\d+)/.exec(l)![1]);
+    const iters = lines.filter((l) => /^iteration \d+: objective/.test(l));
+    expect(iters).toHaveLength(50);
+    expect(objective(iters[49])).toBeLessThan(0.6 * objective(iters[0]));
+    const w = lines.indexOf('w =');
+    const taps = lines.slice(w + 2, w + 5).map((l) => l.trim().split(/\s+/).map(Number));
+    expect(Math.min(...taps.flat())).toBe(taps[1][1]);
+    expect(taps[1][1]).toBeLessThan(-10);
+    for (const f of FIGURES) expect(existsSync(join(out, f))).toBe(true);
   });
 
   it('fails with one line and exit code 2 for a missing file or an unknown option', () => {

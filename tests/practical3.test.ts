@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   init, Tensor, randn, checkDerivative, extractBlackBlobs, preprocessDots, tinycnn, trainTinyCNN, formatMatrix,
-  part3Figures, hist, toPNG, median,
+  part3Figures, hist, toPNG, median, syntheticDots,
 } from '../src/index.js';
 
 beforeAll(() => init());
@@ -30,6 +30,30 @@ function grid(n: number): { im: Tensor; centres: [number, number][] } {
   for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) centres.push([12 + 20 * a, 12 + 20 * c]);
   return { im: dots(24 + 20 * (n - 1), 24 + 20 * (n - 1), centres), centres };
 }
+
+describe('syntheticDots (part 3 without dots.jpg)', () => {
+  const bytes = (t: Tensor): number[] => Array.from(t.data, (v) => Math.round(255 * v));
+  it('is a grey 320x320 image of 8-bit levels, the same in every runtime (fixed sums of the levels)', () => {
+    const t = syntheticDots();
+    expect(t.shape).toEqual([320, 320, 1, 1]);
+    const k = bytes(t);
+    expect(k.every((v, i) => v >= 0 && v <= 255 && t.data[i] === Math.fround(v / 255))).toBe(true);
+    expect(k.reduce((a, b) => a + b, 0)).toBe(20490602);
+    expect([k[0], k[160 + 320 * 160]]).toEqual([238, 58]);
+    expect(bytes(syntheticDots({ size: 64, spacing: 16, seed: 1 })).reduce((a, b) => a + b, 0)).toBe(732322);
+  });
+  it('has dark blobs that extractBlackBlobs finds, and a seed that moves them', () => {
+    const { pos } = extractBlackBlobs(syntheticDots());
+    expect(ones(pos).length).toBe(172);
+    expect(bytes(syntheticDots({ seed: 8 }))).not.toEqual(bytes(syntheticDots()));
+  });
+  it('names the option and the value it refuses', () => {
+    expect(() => syntheticDots({ size: 10 })).toThrow(/syntheticDots: size must be an integer in \[16, 4096\], got 10/);
+    expect(() => syntheticDots({ spacing: 400 })).toThrow(/spacing must be an integer in \[8, 320\], got 400/);
+    expect(() => syntheticDots({ seed: 1.5 })).toThrow(/seed must be an integer/);
+    expect(() => syntheticDots({ radius: 3 } as never)).toThrow(/unknown option 'radius'/);
+  });
+});
 
 describe('extractBlackBlobs', () => {
   it('finds the centres of the drawn dots and nothing else; neg keeps a radius-5 disk and the border clear', () => {

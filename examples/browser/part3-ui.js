@@ -2,7 +2,7 @@
 // redraws the objective, the score histograms, the learned filter, the output
 // and the error map every 10 iterations (the worker posts them as RGBA bytes).
 // The default input is the bundled synthetic blob picture (dist/blobs.png,
-// tools/make-blobs.mjs); the practical's dots.jpg (not shipped) can be chosen.
+// syntheticDots() written by tools/make-blobs.mjs); the practical's dots.jpg (not shipped) can be chosen.
 import { imread, im2single, rgb2gray, formatMatrix, Tensor } from 'nnblocks';
 import { decodeBundled, drawRGBA } from './canvas.js';
 
