@@ -622,7 +622,9 @@ describe('errors name the layer by index and name', () => {
   });
   it('bad options', () => {
     expect(() => simplenn(net, x, null, null, { mode: 'train' as 'test' })).toThrow("simplenn: unknown mode 'train'; the modes are 'normal' and 'test'");
-    expect(() => simplenn(net, x, dzdy, null, { backPropDepth: 0 })).toThrow('simplenn: backPropDepth must be a number > 0, got 0');
+    expect(() => simplenn(net, x, dzdy, null, { backPropDepth: 0 })).toThrow('simplenn: backPropDepth must be an integer >= 1 or Infinity, got 0');
+    expect(() => simplenn(net, x, dzdy, null, { backPropDepth: 1.5 })).toThrow('simplenn: backPropDepth must be an integer >= 1 or Infinity, got 1.5');
+    expect(() => simplenn(net, x, dzdy, null, { backPropDepth: NaN })).toThrow('simplenn: backPropDepth must be an integer >= 1 or Infinity, got NaN');
     expect(() => simplenn(net, x, null, null, { conserve: true } as object)).toThrow("simplenn: unknown option 'conserve'");
     expect(() => simplenn(net, x, null, null, { mode: 'TEST' as 'test' })).not.toThrow();
   });

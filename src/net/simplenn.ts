@@ -33,7 +33,10 @@ function runOptions(opts: SimpleNNOptions | undefined): RunOptions {
     return v;
   };
   const depth = opts?.backPropDepth ?? Infinity;
-  if (typeof depth !== 'number' || !(depth > 0)) throw new Error(`${WHO}: backPropDepth must be a number > 0, got ${show(depth)}`);
+  // MATLAB's n:-1:n-d+1 would take 1.5 as 1; a fraction is more likely a bug than a wish, so it is refused, as cnnTrain does.
+  if (depth !== Infinity && (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)) {
+    throw new Error(`${WHO}: backPropDepth must be an integer >= 1 or Infinity, got ${show(depth)}`);
+  }
   return { test: m === 'test', conserveMemory: flag('conserveMemory'), backPropDepth: depth, skipForward: flag('skipForward'),
     accumulate: flag('accumulate') };
 }
