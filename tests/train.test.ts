@@ -228,6 +228,21 @@ describe('accumulateGradients', () => {
       .toThrow("cnnTrain: layer 0: res[0].dzdw[2] is 3x2 but weights[2] is 2x3; a weight is updated by a derivative of its own size (bnorm moments are C x 2: [mu, sigma] per channel)");
     expectExact(moments.data, Float32Array.of(10, 20, 30, 40, 50, 60), 'moments untouched');
   });
+  it('checks every layer before it updates any: a bad lower layer leaves the layers above it as they were', () => {
+    const t = (v: number[]): Tensor => new Tensor(Float32Array.from(v), [v.length, 1]);
+    const top = t([1, 2]), bottom = t([3, 4]);
+    const net: SimpleNN = { layers: [
+      { type: 'conv', weights: [bottom, t([0])], learningRate: [1, Number.NaN], weightDecay: [1, 0] },
+      { type: 'conv', weights: [top, t([0])], learningRate: [1, 1], weightDecay: [1, 0] },
+    ] };
+    const res = [{ dzdw: [t([1, 1]), t([1])] }, { dzdw: [t([1, 1]), t([1])] }, {}] as unknown as Res[];
+    const state: TrainState = { solverState: [[0, 0], [0, 0]], stats: {} };
+    expect(() => accumulateGradients(net, res, state, { learningRate: 0.1, weightDecay: 0, solver: sgd, solverOpts: { momentum: 0.9, nesterov: false } }, 2))
+      .toThrow('cnnTrain: layer 0: learningRate[1] must be a finite number, got NaN');
+    expectExact(top.data, Float32Array.of(1, 2), 'the layer above, untouched');
+    expectExact(bottom.data, Float32Array.of(3, 4), 'the bad layer, untouched');
+    expect(state.solverState).toEqual([[0, 0], [0, 0]]);
+  });
 });
 
 describe('training', () => {

@@ -382,6 +382,26 @@ export function extractStats(errors: ArrayLike<number>, num: number, errorLabels
 export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState,
   params: { learningRate: number; weightDecay: number; solver: Solver; solverOpts: Record<string, number | boolean> }, B: number): void {
   const solverState = state.solverState as SolverState[][];
+  // Every check runs before the first update, so a throw leaves the net as it was.
+  for (const { l, j, w, g, lr, wd, moments } of gradientSteps(net, res)) {
+    if (moments) {
+      updateMoments(w.data, g.data, lr, B);
+      continue;
+    }
+    const lambda = params.weightDecay * wd;
+    const eta = params.learningRate * lr;
+    if (eta > 0 || lambda > 0) {
+      normaliseGradient(g.data, w.data, B, lambda);
+      solverState[l][j] = params.solver.step(w.data, solverState[l][j] ?? 0, g.data, params.solverOpts, eta);
+    }
+  }
+}
+
+interface GradientStep { l: number; j: number; w: Tensor; g: Tensor; lr: number; wd: number; moments: boolean }
+
+/** The weights that res's derivatives update, last layer first, each checked against its derivative. */
+function gradientSteps(net: SimpleNN, res: Res[]): GradientStep[] {
+  const steps: GradientStep[] = [];
   for (let l = net.layers.length - 1; l >= 0; l--) {
     const dzdw = res[l]?.dzdw;
     if (!Array.isArray(dzdw)) continue;
@@ -402,18 +422,11 @@ export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${f}[${j}] must be a finite number, got ${show(v)}`);
         return v;
       };
-      if (j === 2 && ly.type === 'bnorm') {
-        updateMoments(w.data, g.data, mult('learningRate'), B);
-        continue;
-      }
-      const lambda = params.weightDecay * mult('weightDecay');
-      const eta = params.learningRate * mult('learningRate');
-      if (eta > 0 || lambda > 0) {
-        normaliseGradient(g.data, w.data, B, lambda);
-        solverState[l][j] = params.solver.step(w.data, solverState[l][j] ?? 0, g.data, params.solverOpts, eta);
-      }
+      const moments = j === 2 && ly.type === 'bnorm';
+      steps.push({ l, j, w, g, lr: mult('learningRate'), wd: moments ? 0 : mult('weightDecay'), moments });
     }
   }
+  return steps;
 }
 
 /** The sum of every element of the loss output (cnn_train's sum(double(res(end).x))). */
