@@ -219,12 +219,7 @@ describe('examples/browser', () => {
     const taps = rows.flat();
     expect(Math.min(...taps)).toBe(rows[1][1]);
     expect(rows[1][1]).toBeLessThan(-10);
-    const fig = (id: string) => page.locator(`#${id}`).evaluate((c: HTMLCanvasElement) => {
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      let sum = 0;
-      for (let p = 0; p < d.length; p += 7) sum = (sum * 31 + d[p]) % 1e9;
-      return { hw: [c.height, c.width], sum };
-    });
+    const fig = (id: string) => page.locator(`#${id}`).evaluate((c: HTMLCanvasElement) => ({ hw: [c.height, c.width] }));
     expect((await fig('p3-fig-blobs')).hw).toEqual([320, 3 * 320 + 2 * 8]);
     expect((await fig('p3-fig-objective')).hw).toEqual([360, 480]);
     expect((await fig('p3-fig-histograms')).hw).toEqual([360, 480]);
@@ -232,17 +227,33 @@ describe('examples/browser', () => {
     expect((await fig('p3-fig-output')).hw).toEqual([320, 320]);
     expect((await fig('p3-fig-errors')).hw).toEqual([320, 320]);
 
-    // Again with 50 iterations and seed 2: the figures are redrawn while it runs.
+    // Again with 50 iterations and seed 2: the figures are redrawn while it runs. The page records
+    // them as each frame lands (the observer runs right after the handler that drew them), so
+    // how fast the worker runs against the test cannot decide what is compared.
+    await page.evaluate(() => {
+      const rec = window as unknown as { p3Frames: { t: number; sums: number[] }[] };
+      rec.p3Frames = [];
+      const sec = document.getElementById('part3-sec')!;
+      const sum = (id: string): number => {
+        const c = document.getElementById(id) as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let s = 0;
+        for (let p = 0; p < d.length; p += 7) s = (s * 31 + d[p]) % 1e9;
+        return s;
+      };
+      new MutationObserver(() => {
+        const t = Number(sec.dataset.iteration ?? 0);
+        if (t > 0 && rec.p3Frames.at(-1)?.t !== t) rec.p3Frames.push({ t, sums: ['p3-fig-objective', 'p3-fig-histograms', 'p3-fig-output'].map(sum) });
+      }).observe(sec, { attributes: true, attributeFilter: ['data-iteration'] });
+    });
     await page.fill('#p3-iters', '50');
     await page.fill('#p3-seed', '2');
     await page.click('#p3-start');
-    const at = (t: number) => page.waitForFunction((n) => Number(document.getElementById('part3-sec')!.dataset.iteration ?? 0) >= n, t, { timeout: 60_000 });
-    await at(11);
-    const early = [await fig('p3-fig-objective'), await fig('p3-fig-histograms'), await fig('p3-fig-output')];
-    await at(31);
-    const later = [await fig('p3-fig-objective'), await fig('p3-fig-histograms'), await fig('p3-fig-output')];
-    later.forEach((f, k) => expect(f.sum).not.toBe(early[k].sum));
     await page.waitForFunction(() => Number(document.getElementById('part3-sec')!.dataset.run ?? 0) >= 2, null, { timeout: 60_000 });
+    const frames = await page.evaluate(() => (window as unknown as { p3Frames: { t: number; sums: number[] }[] }).p3Frames);
+    const early = frames.find((f) => f.t >= 11), later = frames.find((f) => f.t >= 31);
+    expect(early && later, `frames at iterations ${frames.map((f) => f.t).join(', ')}`).toBeTruthy();
+    later!.sums.forEach((v, k) => expect(v).not.toBe(early!.sums[k]));
     expect(await page.locator('#p3-status').textContent()).toMatch(/Done: 50 iterations on the bundled blob picture, objective (\d+\.\d+) → (\d+\.\d+)\./);
     const [, a, b] = /objective (\d+\.\d+) → (\d+\.\d+)/.exec((await page.locator('#p3-status').textContent())!)!;
     expect(Number(b)).toBeLessThan(Number(a));
@@ -251,7 +262,7 @@ describe('examples/browser', () => {
     // Stop ends the worker: no frame arrives after it.
     await page.fill('#p3-iters', '2000');
     await page.click('#p3-start');
-    await at(11);
+    await page.waitForFunction(() => Number(document.getElementById('part3-sec')!.dataset.iteration ?? 0) >= 11, null, { timeout: 60_000 });
     await page.click('#p3-stop');
     expect(await sec.getAttribute('data-state')).toBe('stopped');
     const stoppedAt = await sec.getAttribute('data-iteration');
