@@ -59,7 +59,7 @@ export async function buildBrowserExample({ minify = true } = {}) {
     metafile: true,
   });
   copyFileSync(join(root, 'assets', 'sample.png'), join(outdir, 'sample.png'));
-  writeFileSync(join(outdir, 'blobs.png'), blobsPNG());
+  writeFileSync(join(outdir, 'blobs.png'), await blobsPNG());
   await copyFonts(join(outdir, 'fonts'));
   const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs).find((f) => f.endsWith('app.js'))].bytes;
   return { outdir, bytes, workerBytes: workerSource.length };

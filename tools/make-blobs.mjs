@@ -5,10 +5,11 @@
 import { encode } from 'fast-png';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { syntheticDots } from '../dist/index.js';
 
 /** The picture as PNG bytes (options as syntheticDots's). */
-export function blobsPNG(opts) {
+export async function blobsPNG(opts) {
+  // Imported here, not at load: build-browser-example.mjs first says plainly when dist/ is missing.
+  const { syntheticDots } = await import('../dist/index.js');
   const t = syntheticDots(opts);
   const [H, W] = t.shape;
   const data = new Uint8Array(H * W);
@@ -18,6 +19,6 @@ export function blobsPNG(opts) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const out = process.argv[2] ?? 'blobs.png';
-  writeFileSync(out, blobsPNG());
+  writeFileSync(out, await blobsPNG());
   console.log(`wrote ${out}`);
 }
