@@ -241,18 +241,25 @@ describe('examples/browser', () => {
         for (let p = 0; p < d.length; p += 7) s = (s * 31 + d[p]) % 1e9;
         return s;
       };
-      new MutationObserver(() => {
+      const obs = new MutationObserver(() => {
         const t = Number(sec.dataset.iteration ?? 0);
         if (t > 0 && rec.p3Frames.at(-1)?.t !== t) rec.p3Frames.push({ t, sums: ['p3-fig-objective', 'p3-fig-histograms', 'p3-fig-output'].map(sum) });
-      }).observe(sec, { attributes: true, attributeFilter: ['data-iteration'] });
+      });
+      obs.observe(sec, { attributes: true, attributeFilter: ['data-iteration'] });
+      (window as unknown as { p3Stop: () => void }).p3Stop = () => obs.disconnect();
     });
     await page.fill('#p3-iters', '50');
     await page.fill('#p3-seed', '2');
     await page.click('#p3-start');
     await page.waitForFunction(() => Number(document.getElementById('part3-sec')!.dataset.run ?? 0) >= 2, null, { timeout: 60_000 });
-    const frames = await page.evaluate(() => (window as unknown as { p3Frames: { t: number; sums: number[] }[] }).p3Frames);
+    const frames = await page.evaluate(() => {
+      const rec = window as unknown as { p3Frames: { t: number; sums: number[] }[]; p3Stop: () => void };
+      rec.p3Stop();
+      return rec.p3Frames;
+    });
     const early = frames.find((f) => f.t >= 11), later = frames.find((f) => f.t >= 31);
     expect(early && later, `frames at iterations ${frames.map((f) => f.t).join(', ')}`).toBeTruthy();
+    expect(later!.t).toBeGreaterThan(early!.t);
     later!.sums.forEach((v, k) => expect(v).not.toBe(early!.sums[k]));
     expect(await page.locator('#p3-status').textContent()).toMatch(/Done: 50 iterations on the bundled blob picture, objective (\d+\.\d+) → (\d+\.\d+)\./);
     const [, a, b] = /objective (\d+\.\d+) → (\d+\.\d+)/.exec((await page.locator('#p3-status').textContent())!)!;

@@ -122,6 +122,7 @@ describe('conv_forward', () => {
   it('takes Winograd column pairs for 8+ filters per group and 16+ rows at stride 1, every FW split into F(2,3) and F(2,2)', () => {
     for (let FW = 2; FW <= 7; FW++) checkForward(19, FW + 4, 2, 1, 2, FW, 2, 8 + FW, 1, 0, FW - 1, 1, 1, 1, 1, 1);
     checkForward(21, 9, 4, 2, 3, 3, 2, 16, 1, 1, 1, 1, 1, 1, 2, 1); // groups, N = 2, dilation along H
+    checkForward(18, 5, 4, 1, 3, 3, 2, 20, 0, 0, 0, 0, 1, 1, 1, 1); // two groups of 10 filters: the 2-filter tile at k0 > 0
     checkForward(20, 9, 4, 1, 3, 3, 2, 32, 1, 1, 0, 0, 1, 2, 1, 2); // stride along W: direct blocks
   });
   it('handles strides, dilations and depthwise filters through packing', () => {

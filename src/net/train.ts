@@ -382,7 +382,8 @@ export function extractStats(errors: ArrayLike<number>, num: number, errorLabels
 export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState,
   params: { learningRate: number; weightDecay: number; solver: Solver; solverOpts: Record<string, number | boolean> }, B: number): void {
   const solverState = state.solverState as SolverState[][];
-  // Every check runs before the first update, so a throw leaves the net as it was.
+  // The sizes and multipliers of every layer are checked before the first update, so a bad one
+  // leaves the net as it was (a malformed solver state is still found by the solver, mid-loop).
   for (const { l, j, w, g, lr, wd, moments } of gradientSteps(net, res)) {
     if (moments) {
       updateMoments(w.data, g.data, lr, B);
@@ -423,7 +424,8 @@ function gradientSteps(net: SimpleNN, res: Res[]): GradientStep[] {
         return v;
       };
       const moments = j === 2 && ly.type === 'bnorm';
-      steps.push({ l, j, w, g, lr: mult('learningRate'), wd: moments ? 0 : mult('weightDecay'), moments });
+      const wd = moments ? 0 : mult('weightDecay');
+      steps.push({ l, j, w, g, lr: mult('learningRate'), wd, moments });
     }
   }
   return steps;

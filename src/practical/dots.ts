@@ -3,26 +3,27 @@
 // is drawn from formulas, so it is licence-clean and needs no file: dark round
 // blobs of radius 3 to 6 px on a jittered grid over a light background with
 // soft vertical folds and a little noise, quantised to 8 bits as a PNG would
-// hold it. The same seed gives the same pixels in every runtime (a 32-bit LCG,
-// no Math.random). `nnblocks practical 3` trains on it when given no image, and
+// hold it. The same seed gives the same pixels wherever Math.sin, Math.cos and
+// Math.hypot round alike (a 32-bit LCG, no Math.random; tested in Node and
+// Chromium: V8's are the same everywhere, other engines' libm may move a level). `nnblocks practical 3` trains on it when given no image, and
 // the browser example's build writes it as blobs.png (tools/make-blobs.mjs).
 
 import { Tensor } from '../tensor.js';
 import { checkOptions, show } from '../options.js';
 
 export interface SyntheticDotsOptions {
-  /** Side of the square picture in pixels (default 320, at least 16). */
+  /** Side of the square picture in pixels (default 320; 16..4096). */
   size?: number;
-  /** Distance between the grid's blob centres in pixels (default 24, 8 to size). */
+  /** Distance between the grid's blob centres in pixels (default 24; 8..size). */
   spacing?: number;
-  /** Seed of the generator (default 7). */
+  /** Seed of the generator (default 7; 0..4294967295). */
   seed?: number;
 }
 
 function int(name: string, v: unknown, dflt: number, lo: number, hi: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new Error(`syntheticDots: ${name} must be an integer in [${lo}, ${hi}], got ${show(v)}`);
+    throw new Error(`syntheticDots: ${name} must be an integer in ${lo}..${hi}, got ${show(v)}`);
   }
   return v;
 }
