@@ -184,6 +184,29 @@ describe('weight decay, multipliers and the batch size (accumulateGradients\' ar
   });
 });
 
+describe('check: the state step would refuse, found before any update', () => {
+  it('passes 0 and every state the solvers grow; refuses what step refuses, with step\'s words, changing nothing', () => {
+    const w = Float32Array.of(1, 2), g = Float32Array.of(0.5, -0.5);
+    const opts = { sgd: { momentum: 0.9, nesterov: false }, adam: adam.defaults, adagrad: adagrad.defaults, rmsprop: rmsprop.defaults, adadelta: adadelta.defaults };
+    for (const s of [sgd, adam, adagrad, rmsprop, adadelta]) {
+      expect(() => s.check!(0, 2)).not.toThrow();
+      const grown = s.step(Float32Array.from(w), 0, g, opts[s.name as keyof typeof opts] as never, 0.1);
+      expect(() => s.check!(grown, 2), s.name).not.toThrow();
+      const stepErr = (() => { try { s.step(Float32Array.from(w), grown, g, opts[s.name as keyof typeof opts] as never, 0.1); } catch (e) { return e; } })();
+      expect(stepErr, s.name).toBeUndefined();
+      // Of a weight of 3 elements, every grown state is the wrong size: check and step say the same.
+      const before = JSON.stringify(grown, (_, v) => (v instanceof Float32Array ? Array.from(v) : v));
+      let msg = '';
+      try { s.step(new Float32Array(3), grown, new Float32Array(3), opts[s.name as keyof typeof opts] as never, 0.1); } catch (e) { msg = (e as Error).message; }
+      expect(msg, s.name).toMatch(/has 2 elements but the weight has 3/);
+      expect(() => s.check!(grown, 3), s.name).toThrow(msg);
+      expect(JSON.stringify(grown, (_, v) => (v instanceof Float32Array ? Array.from(v) : v)), s.name).toBe(before);
+    }
+    expect(() => adam.check!({ m: 0, v: 0, t: 1.5 }, 2)).toThrow('adam: state.t must be a count, got 1.5');
+    expect(() => adadelta.check!(Float32Array.of(0, 0), 2)).toThrow('adadelta: state must be 0 or { g_sqr, delta_sqr }');
+  });
+});
+
 describe('solverOf', () => {
   it('names, defaults and overrides', () => {
     expect(solverOf('cnnTrain', 'adam', { beta1: 0.5 }).opts).toEqual({ beta1: 0.5, beta2: 0.999, eps: 1e-8 });

@@ -243,6 +243,21 @@ describe('accumulateGradients', () => {
     expectExact(bottom.data, Float32Array.of(3, 4), 'the bad layer, untouched');
     expect(state.solverState).toEqual([[0, 0], [0, 0]]);
   });
+  it('checks every solver state before it updates any: a momentum buffer of the wrong length below leaves the layer above as it was', () => {
+    const t = (v: number[]): Tensor => new Tensor(Float32Array.from(v), [v.length, 1]);
+    const top = t([1, 2]);
+    const net: SimpleNN = { layers: [
+      { type: 'conv', weights: [t([3, 4]), t([0])], learningRate: [1, 1], weightDecay: [1, 0] },
+      { type: 'conv', weights: [top, t([0])], learningRate: [1, 1], weightDecay: [1, 0] },
+    ] };
+    const res = [{ dzdw: [t([1, 1]), t([1])] }, { dzdw: [t([1, 1]), t([1])] }, {}] as unknown as Res[];
+    const bad = Float32Array.of(0, 0, 0);
+    const state: TrainState = { solverState: [[bad, 0], [0, 0]], stats: {} };
+    expect(() => accumulateGradients(net, res, state, { learningRate: 0.1, weightDecay: 0, solver: sgd, solverOpts: { momentum: 0.9, nesterov: false } }, 2))
+      .toThrow('sgd: state (the momentum buffer) has 3 elements but the weight has 2');
+    expectExact(top.data, Float32Array.of(1, 2), 'the layer above, untouched');
+    expect(state.solverState).toEqual([[bad, 0], [0, 0]]);
+  });
 });
 
 describe('training', () => {

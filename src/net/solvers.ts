@@ -1,6 +1,6 @@
 // The solvers of cnnTrain (NETWORKS.md §3.1, §3.5): MatConvNet's built-in momentum SGD and the four
 // of examples/+solver/ (adam, adagrad, rmsprop, adadelta), one shape for all:
-//   { defaults, step(w, state, grad, opts, lr) -> state }
+//   { defaults, step(w, state, grad, opts, lr) -> state, check?(state, n) }
 // `grad` is already normalised by the batch size and holds the weight decay (g' = g / B + λ w);
 // `w` is updated in place. The state starts as the number 0 (MatConvNet's `state.solverState{l}{j}
 // = 0`) and each solver grows it into MatConvNet's own shape, so a checkpoint holds the same
@@ -27,6 +27,16 @@ export interface Solver<O extends Record<string, number | boolean> = Record<stri
   readonly defaults: Readonly<O>;
   /** Update `w` in place from the normalised gradient `grad` with learning rate `lr`; returns the new state. */
   step(w: Float32Array, state: SolverState, grad: Float32Array, opts: O, lr: number): SolverState;
+  /**
+   * Throws as `step` would on `state` for a weight of n elements, changing nothing: cnnTrain checks
+   * every weight's state before its first update. Optional for a solver of one's own.
+   */
+  check?(state: SolverState, n: number): void;
+}
+
+/** `check` from a solver's state reader: a state of 0 always passes (nothing is allocated for it). */
+function checker<T>(read: (state: SolverState, n: number) => T): (state: SolverState, n: number) => void {
+  return (state, n) => { if (state !== 0) read(state, n); };
 }
 
 /** The state's array for `what`, of w's length: a fresh zero array when it is still 0. */
@@ -49,11 +59,13 @@ function struct(who: string, state: unknown, fields: readonly string[]): Record<
  * MatConvNet's built-in SGD (cnn_train's accumulateGradients): m ← μ·m − g;
  * delta = nesterov ? μ·m − g : m; w ← w + lr·delta. The buffer m holds no learning rate.
  */
+const sgdState = (s: SolverState, n: number): Float32Array => buffer('sgd', 'state (the momentum buffer)', s, n);
 export const sgd: Solver<{ momentum: number; nesterov: boolean }> = {
   name: 'sgd',
   defaults: Object.freeze({ momentum: 0.9, nesterov: false }),
+  check: checker(sgdState),
   step(w, state, grad, opts, lr) {
-    const m = buffer('sgd', 'state (the momentum buffer)', state, w.length);
+    const m = sgdState(state, w.length);
     const mu = opts.momentum;
     if (opts.nesterov) {
       for (let i = 0; i < w.length; i++) {
@@ -71,16 +83,21 @@ export const sgd: Solver<{ momentum: number; nesterov: boolean }> = {
  * Adam (+solver/adam.m): m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; t ← t + 1;
  * lr_t = lr·sqrt(1 − β2^t)/(1 − β1^t); w ← w − lr_t·m / (sqrt(v) + eps).
  */
+function adamState(state: SolverState, n: number): { m: Float32Array; v: Float32Array; t: number } {
+  const s = struct('adam', state === 0 ? { m: 0, v: 0, t: 0 } : state, ['m', 'v', 't']);
+  const m = buffer('adam', 'state.m', s.m, n);
+  const v = buffer('adam', 'state.v', s.v, n);
+  if (typeof s.t !== 'number' || !Number.isInteger(s.t) || s.t < 0) throw new Error(`adam: state.t must be a count, got ${show(s.t)}`);
+  return { m, v, t: s.t };
+}
 export const adam: Solver<{ beta1: number; beta2: number; eps: number }> = {
   name: 'adam',
   defaults: Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+  check: checker(adamState),
   step(w, state, grad, opts, lr) {
-    const s = struct('adam', state === 0 ? { m: 0, v: 0, t: 0 } : state, ['m', 'v', 't']);
-    const m = buffer('adam', 'state.m', s.m, w.length);
-    const v = buffer('adam', 'state.v', s.v, w.length);
-    if (typeof s.t !== 'number' || !Number.isInteger(s.t) || s.t < 0) throw new Error(`adam: state.t must be a count, got ${show(s.t)}`);
+    const { m, v, t: t0 } = adamState(state, w.length);
     const { beta1, beta2, eps } = opts;
-    const t = s.t + 1;
+    const t = t0 + 1;
     const lrt = lr * (Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t));
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
@@ -93,11 +110,13 @@ export const adam: Solver<{ beta1: number; beta2: number; eps: number }> = {
 };
 
 /** AdaGrad (+solver/adagrad.m): G ← ρ G + g² (no 1 − ρ); w ← w − lr·g / (sqrt(G) + ε). */
+const adagradState = (s: SolverState, n: number): Float32Array => buffer('adagrad', 'state (g_sqr)', s, n);
 export const adagrad: Solver<{ epsilon: number; rho: number }> = {
   name: 'adagrad',
   defaults: Object.freeze({ epsilon: 1e-10, rho: 1 }),
+  check: checker(adagradState),
   step(w, state, grad, opts, lr) {
-    const G = buffer('adagrad', 'state (g_sqr)', state, w.length);
+    const G = adagradState(state, w.length);
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
@@ -108,11 +127,13 @@ export const adagrad: Solver<{ epsilon: number; rho: number }> = {
 };
 
 /** RMSProp (+solver/rmsprop.m): G ← ρ G + (1 − ρ) g²; w ← w − lr·g / (sqrt(G) + ε). */
+const rmspropState = (s: SolverState, n: number): Float32Array => buffer('rmsprop', 'state (g_sqr)', s, n);
 export const rmsprop: Solver<{ epsilon: number; rho: number }> = {
   name: 'rmsprop',
   defaults: Object.freeze({ epsilon: 1e-8, rho: 0.99 }),
+  check: checker(rmspropState),
   step(w, state, grad, opts, lr) {
-    const G = buffer('rmsprop', 'state (g_sqr)', state, w.length);
+    const G = rmspropState(state, w.length);
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];
@@ -126,13 +147,16 @@ export const rmsprop: Solver<{ epsilon: number; rho: number }> = {
  * AdaDelta (+solver/adadelta.m), which ignores lr: G ← ρ G + (1 − ρ) g²;
  * Δ = −sqrt((D + ε) / (G + ε))·g; D ← ρ D + (1 − ρ) Δ²; w ← w + Δ.
  */
+function adadeltaState(state: SolverState, n: number): { G: Float32Array; D: Float32Array } {
+  const s = struct('adadelta', state === 0 ? { g_sqr: 0, delta_sqr: 0 } : state, ['g_sqr', 'delta_sqr']);
+  return { G: buffer('adadelta', 'state.g_sqr', s.g_sqr, n), D: buffer('adadelta', 'state.delta_sqr', s.delta_sqr, n) };
+}
 export const adadelta: Solver<{ epsilon: number; rho: number }> = {
   name: 'adadelta',
   defaults: Object.freeze({ epsilon: 1e-6, rho: 0.9 }),
+  check: checker(adadeltaState),
   step(w, state, grad, opts) {
-    const s = struct('adadelta', state === 0 ? { g_sqr: 0, delta_sqr: 0 } : state, ['g_sqr', 'delta_sqr']);
-    const G = buffer('adadelta', 'state.g_sqr', s.g_sqr, w.length);
-    const D = buffer('adadelta', 'state.delta_sqr', s.delta_sqr, w.length);
+    const { G, D } = adadeltaState(state, w.length);
     const { epsilon, rho } = opts;
     for (let i = 0; i < w.length; i++) {
       const g = grad[i];

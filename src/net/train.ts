@@ -382,9 +382,9 @@ export function extractStats(errors: ArrayLike<number>, num: number, errorLabels
 export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState,
   params: { learningRate: number; weightDecay: number; solver: Solver; solverOpts: Record<string, number | boolean> }, B: number): void {
   const solverState = state.solverState as SolverState[][];
-  // The sizes and multipliers of every layer are checked before the first update, so a bad one
-  // leaves the net as it was (a malformed solver state is still found by the solver, mid-loop).
-  for (const { l, j, w, g, lr, wd, moments } of gradientSteps(net, res)) {
+  // Every layer's sizes, multipliers and solver state are checked before the first update, so a
+  // bad one leaves the net (and the state) as it was.
+  for (const { l, j, w, g, lr, wd, moments } of gradientSteps(net, res, solverState, params)) {
     if (moments) {
       updateMoments(w.data, g.data, lr, B);
       continue;
@@ -400,8 +400,9 @@ export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState
 
 interface GradientStep { l: number; j: number; w: Tensor; g: Tensor; lr: number; wd: number; moments: boolean }
 
-/** The weights that res's derivatives update, last layer first, each checked against its derivative. */
-function gradientSteps(net: SimpleNN, res: Res[]): GradientStep[] {
+/** The weights that res's derivatives update, last layer first, each checked against its derivative and its solver state. */
+function gradientSteps(net: SimpleNN, res: Res[], solverState: SolverState[][],
+  params: { learningRate: number; weightDecay: number; solver: Solver }): GradientStep[] {
   const steps: GradientStep[] = [];
   for (let l = net.layers.length - 1; l >= 0; l--) {
     const dzdw = res[l]?.dzdw;
@@ -425,7 +426,10 @@ function gradientSteps(net: SimpleNN, res: Res[]): GradientStep[] {
       };
       const moments = j === 2 && ly.type === 'bnorm';
       const wd = moments ? 0 : mult('weightDecay');
-      steps.push({ l, j, w, g, lr: mult('learningRate'), wd, moments });
+      const lr = mult('learningRate');
+      const updates = !moments && (params.learningRate * lr > 0 || params.weightDecay * wd > 0);
+      if (updates) params.solver.check?.(solverState[l][j] ?? 0, w.numel);
+      steps.push({ l, j, w, g, lr, wd, moments });
     }
   }
   return steps;
