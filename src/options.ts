@@ -20,6 +20,14 @@ export function checkOptions(who: string, opts: unknown, known: readonly string[
   }
 }
 
+/** An integer in lo..hi, or the Error naming it and the value seen. */
+export function integerIn(who: string, name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new Error(`${who}: ${name} must be an integer in ${lo}..${hi}, got ${show(v)}`);
+  }
+  return v;
+}
+
 /** A finite number (for scalars such as relu's leak). */
 export function finite(who: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {

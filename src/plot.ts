@@ -8,7 +8,7 @@
 // rectangles, nice ticks and a bitmap font (plot-font.ts), a few hundred lines with no dependency.
 
 import { Tensor } from './tensor.js';
-import { checkOptions, show } from './options.js';
+import { checkOptions, integerIn, show } from './options.js';
 import { ADVANCE, GLYPH_H, GLYPH_W, glyphRow } from './plot-font.js';
 
 export type RGB = readonly [number, number, number];
@@ -238,7 +238,7 @@ export function plotFigure(panels: Panel[], opts: FigureOptions = {}): Tensor {
   const W = opts.width ?? 320 * panels.length;
   const H = opts.height ?? 280;
   for (const [k, v] of [['width', W], ['height', H]] as const) {
-    if (!Number.isInteger(v) || v < 120 || v > 8192) throw new Error(`${who}: ${k} must be an integer in 120..8192, got ${show(v)}`);
+    integerIn(who, k, v, 120, 8192);
   }
   panels.forEach((p, k) => {
     if (typeof p !== 'object' || p === null || !Array.isArray(p.series)) throw new Error(`${who}: panels[${k}] must be { series: [...] }, got ${show(p)}`);

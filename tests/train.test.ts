@@ -8,7 +8,7 @@ import { cnnTrain, accumulateGradients, ERROR_FUNCTIONS, type TrainState } from 
 import { fixed, progressLine, epochSummary, type BatchInfo, type EpochStats } from '../src/net/progress.js';
 import { trainingCurves, trainingCurvesPNG, plottedFields } from '../src/net/curves.js';
 import { sgd } from '../src/net/solvers.js';
-import { niceTicks } from '../src/plot.js';
+import { niceTicks, plotFigure } from '../src/plot.js';
 import { randperms } from '../src/random.js';
 import { expectClose, expectExact } from './helpers.js';
 import { barBatch, barCNN, barSet, fcCustom, mlpCustom, pointBatch, separableSet, softmaxLossCustom } from './train-nets.js';
@@ -80,6 +80,11 @@ describe('net-train.png', () => {
     expect(niceTicks(0.013, 0.87).ticks.map((v) => +v.toFixed(6))).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0.013, 0.87).decimals).toBe(1);
     expect(niceTicks(1, 1)).toMatchObject({ lo: 0, hi: 2, decimals: 1 });
+  });
+  it('a figure size outside 120..8192 is an Error naming it', () => {
+    const panels = [{ series: [] }] as never;
+    expect(() => plotFigure(panels, { width: 100 })).toThrow('plotFigure: width must be an integer in 120..8192, got 100');
+    expect(() => plotFigure(panels, { height: 300.5 })).toThrow('plotFigure: height must be an integer in 120..8192, got 300.5');
   });
   it('a missing val epoch leaves a gap, not a crash', () => {
     const t = trainingCurves({ train: stats.train, val: [stats.val[0], undefined as unknown as EpochStats, stats.val[2]] });

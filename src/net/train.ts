@@ -384,23 +384,23 @@ export function accumulateGradients(net: SimpleNN, res: Res[], state: TrainState
   const solverState = state.solverState as SolverState[][];
   // Every layer's sizes, multipliers and solver state are checked before the first update, so a
   // bad one leaves the net (and the state) as it was.
-  for (const { l, j, w, g, lr, wd, moments } of gradientSteps(net, res, solverState, params)) {
+  for (const { l, j, w, g, moments, eta, lambda } of gradientSteps(net, res, solverState, params)) {
     if (moments) {
-      updateMoments(w.data, g.data, lr, B);
+      updateMoments(w.data, g.data, eta, B);
       continue;
     }
-    const lambda = params.weightDecay * wd;
-    const eta = params.learningRate * lr;
-    if (eta > 0 || lambda > 0) {
-      normaliseGradient(g.data, w.data, B, lambda);
-      solverState[l][j] = params.solver.step(w.data, solverState[l][j] ?? 0, g.data, params.solverOpts, eta);
-    }
+    normaliseGradient(g.data, w.data, B, lambda);
+    solverState[l][j] = params.solver.step(w.data, solverState[l][j] ?? 0, g.data, params.solverOpts, eta);
   }
 }
 
-interface GradientStep { l: number; j: number; w: Tensor; g: Tensor; lr: number; wd: number; moments: boolean }
+/** One update: bnorm moments at rate eta (their layer's learningRate), or a solver step at eta with decay lambda. */
+interface GradientStep { l: number; j: number; w: Tensor; g: Tensor; moments: boolean; eta: number; lambda: number }
 
-/** The weights that res's derivatives update, last layer first, each checked against its derivative and its solver state. */
+/**
+ * The updates res's derivatives make, last layer first (weights whose rate and decay are both 0
+ * are left out), each checked against its derivative and its solver state.
+ */
 function gradientSteps(net: SimpleNN, res: Res[], solverState: SolverState[][],
   params: { learningRate: number; weightDecay: number; solver: Solver }): GradientStep[] {
   const steps: GradientStep[] = [];
@@ -424,12 +424,15 @@ function gradientSteps(net: SimpleNN, res: Res[], solverState: SolverState[][],
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${WHO}: ${layerLabel(l, ly)}: ${f}[${j}] must be a finite number, got ${show(v)}`);
         return v;
       };
-      const moments = j === 2 && ly.type === 'bnorm';
-      const wd = moments ? 0 : mult('weightDecay');
-      const lr = mult('learningRate');
-      const updates = !moments && (params.learningRate * lr > 0 || params.weightDecay * wd > 0);
-      if (updates) params.solver.check?.(solverState[l][j] ?? 0, w.numel);
-      steps.push({ l, j, w, g, lr, wd, moments });
+      if (j === 2 && ly.type === 'bnorm') {
+        steps.push({ l, j, w, g, moments: true, eta: mult('learningRate'), lambda: 0 });
+        continue;
+      }
+      const lambda = params.weightDecay * mult('weightDecay');
+      const eta = params.learningRate * mult('learningRate');
+      if (!(eta > 0 || lambda > 0)) continue;
+      params.solver.check?.(solverState[l][j] ?? 0, w.numel);
+      steps.push({ l, j, w, g, moments: false, eta, lambda });
     }
   }
   return steps;
