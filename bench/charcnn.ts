@@ -14,13 +14,26 @@ export function charCNN(last: 'softmaxloss' | 'softmax' = 'softmaxloss'): Simple
 /** The practical's batch size (cnn_train's batchSize for the character CNN). */
 export const BATCH = 100;
 
+/** The data sets, made once per process and size, as a training script loads its imdb once for all epochs. */
+const sets = new Map<number, { images: Tensor; labels: number[] }>();
+
+function dataSet(n: number): { images: Tensor; labels: number[] } {
+  let set = sets.get(n);
+  if (!set) {
+    set = { images: randn([32, 32, 1, n], { seed: 5 }), labels: Array.from({ length: n }, (_, i) => (i * 7 % 26) + 1) };
+    sets.set(n, set);
+  }
+  return set;
+}
+
 /**
  * Seconds of one cnnTrain epoch of `batches` batches of BATCH seeded 32x32 images (cnnTrain's own
  * shuffle, no validation); getBatch copies each batch's images out of the set, as a data set's does.
+ * The set is made on the first call only: making it inside each epoch left the collector's
+ * background threads working through the timed batches, where a 2-thread run has no core to spare.
  */
 export async function charEpoch(batches: number, onBatch?: () => void): Promise<number> {
-  const images = randn([32, 32, 1, BATCH * batches], { seed: 5 });
-  const labels = Array.from({ length: BATCH * batches }, (_, i) => (i * 7 % 26) + 1);
+  const { images, labels } = dataSet(BATCH * batches);
   const getBatch = (_: unknown, batch: number[]): [Tensor, number[]] => {
     const x = new Float32Array(32 * 32 * batch.length);
     // cnnTrain's indices are 0-based.
