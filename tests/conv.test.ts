@@ -193,6 +193,8 @@ wino.push(
   { x: [17, 2, 3, 1], w: [2, 5, 3, 8], pad: [0, 1, 4, 4] },
   { x: [21, 6, 3, 1], w: [5, 5, 3, 10], bias: true, pad: [2, 2, 2, 2] },
   { x: [18, 5, 4, 1], w: [3, 3, 2, 20], bias: true }, // two groups of 10: the 2-filter tile at k0 > 0
+  { x: [30, 4, 2, 1], w: [3, 3, 2, 10], bias: true }, // 28 rows: a whole 16-row block of the 2-filter tile, then one of 12
+  { x: [75, 3, 1, 2], w: [2, 2, 1, 10] }, // 74 rows: 16-row blocks up to a band's end, a second band of 10
   { x: [5, 4, 2, 1], w: [3, 3, 2, 8], bias: true, pad: [150, 70, 1, 1] }, // 64-row bands wholly in the padding
   { x: [80, 4, 1, 1], w: [3, 2, 1, 9], dilate: [30, 1] }, // bands taller than 64 rows
 );

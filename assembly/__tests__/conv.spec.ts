@@ -123,6 +123,8 @@ describe('conv_forward', () => {
     for (let FW = 2; FW <= 7; FW++) checkForward(19, FW + 4, 2, 1, 2, FW, 2, 8 + FW, 1, 0, FW - 1, 1, 1, 1, 1, 1);
     checkForward(21, 9, 4, 2, 3, 3, 2, 16, 1, 1, 1, 1, 1, 1, 2, 1); // groups, N = 2, dilation along H
     checkForward(18, 5, 4, 1, 3, 3, 2, 20, 0, 0, 0, 0, 1, 1, 1, 1); // two groups of 10 filters: the 2-filter tile at k0 > 0
+    checkForward(30, 4, 2, 1, 3, 3, 2, 10, 0, 0, 0, 0, 1, 1, 1, 1); // 28 rows: a 16-row block of the 2-filter tile, then one of 12
+    checkForward(75, 3, 1, 2, 2, 2, 1, 10, 0, 0, 0, 0, 1, 1, 1, 1); // 74 rows: 16-row blocks to a band's end, a band of 10
     checkForward(20, 9, 4, 1, 3, 3, 2, 32, 1, 1, 0, 0, 1, 2, 1, 2); // stride along W: direct blocks
   });
   it('handles strides, dilations and depthwise filters through packing', () => {

@@ -25,7 +25,7 @@
 // aligned, prepared by winoPrepare() for the same sizes.
 
 import { gemm8, tileWidth } from './gemm';
-import { TILES, pair8x2, pair8x4, outputPair } from './wino_mk';
+import { TILES, pair8x4, pair16x2, outputPair } from './wino_mk';
 import { vecFloor } from '../simd';
 
 
@@ -46,9 +46,9 @@ import { vecFloor } from '../simd';
 }
 /** Output rows per band (at most): a pair's columns are transformed one band at a time, so they stay small. */
 const BAND: i32 = 64;
-/** Floats per transformed column: every padded row a band's 8-row blocks read, rounded to whole vectors. */
+/** Floats per transformed column: every padded row a band's 16-row blocks read (pair16x2), rounded to whole vectors. */
 // @ts-ignore: decorator
-@inline function colStride(Ho: i32, FH: i32, dy: i32): i32 { return (min(BAND, (Ho + 7) & ~7) + (FH - 1) * dy + 3) & ~3; }
+@inline function colStride(Ho: i32, FH: i32, dy: i32): i32 { return (min(BAND, (Ho + 15) & ~15) + (FH - 1) * dy + 3) & ~3; }
 
 /**
  * Worth it when column pairs exist, enough filters share each transformed column, and the
@@ -226,7 +226,10 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
       if (nr == 4) {
         pair8x4(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
       } else if (nr == 2) {
-        pair8x2(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
+        // in 16-row blocks (a band is whole ones: BAND is a multiple of 16)
+        if ((i0 & 15) == 0) {
+          pair16x2(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(16, Ho - i0), bias);
+        }
       } else {
         // Tiles of 1 and 3 are rarer: one gemm8 per kind into TILES.
         for (let t = 0; t < 4; t++) {
