@@ -18,7 +18,7 @@
 //     nnsigmoid, forward + backward.
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
 import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
-import { charEpoch } from './charcnn.js';
+import { charEpoch, prepareEpoch } from './charcnn.js';
 import { median } from './stats.js';
 import { resident } from './resident.js';
 import { planConv, convForward, convForwardScratch } from '../src/blocks/conv.js';
@@ -101,6 +101,7 @@ const TRAIN = 'cnnTrain step, character CNN, batch 100';
 const EPOCH = 'cnnTrain epoch, character CNN, 20 batches of 100 (no validation)';
 for (const r of [...rows.map((r) => r.name), TRAIN, EPOCH]) ms.set(r, [[], []]);
 let seen = '';
+prepareEpoch(20);
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, threads] of [1, 2].entries()) {
     await init({ threads });

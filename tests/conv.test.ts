@@ -195,6 +195,8 @@ wino.push(
   { x: [18, 5, 4, 1], w: [3, 3, 2, 20], bias: true }, // two groups of 10: the 2-filter tile at k0 > 0
   { x: [30, 4, 2, 1], w: [3, 3, 2, 10], bias: true }, // 28 rows: a whole 16-row block of the 2-filter tile, then one of 12
   { x: [75, 3, 1, 2], w: [2, 2, 1, 10] }, // 74 rows: 16-row blocks up to a band's end, a second band of 10
+  { x: [26, 4, 2, 1], w: [3, 3, 2, 10], bias: true }, // 24 rows: the last 16-row block stores exactly its first 8
+  { x: [22, 5, 2, 1], w: [3, 3, 2, 14], pad: 1, dilate: [2, 1] }, // 4 + 4 + 4 + 2 filters, dilation along H: 18 rows
   { x: [5, 4, 2, 1], w: [3, 3, 2, 8], bias: true, pad: [150, 70, 1, 1] }, // 64-row bands wholly in the padding
   { x: [80, 4, 1, 1], w: [3, 2, 1, 9], dilate: [30, 1] }, // bands taller than 64 rows
 );

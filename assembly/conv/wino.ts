@@ -12,12 +12,12 @@
 //   y(:, j + 1) = the same sum of                          T_b G_b - T_c G_c + T_d G_d
 // (4 products instead of 6 and 3 instead of 4: FW = 3 needs 2/3 of the direct
 // work, FW = 5 7/10.) Each kind t = a, b, c, d is one GEMM M_t = A_t * B_t, run by
-// micro-kernels on 8-row blocks (conv/wino_mk.ts), whose rows r = u + FH*(chunk + n_t*c)
+// micro-kernels on 8-row blocks (16 for a tile of 2 filters; conv/wino_mk.ts), whose rows r = u + FH*(chunk + n_t*c)
 // are read in place from the transformed columns (the row shift u*dy is an
 // offset, as in the direct kernel). So a column pair is transformed once for all
 // FH taps and all filters, whereas along H every tap column would need its own.
 // The transformed columns hold the top and bottom padding as zero rows, so every
-// 8-row block runs the same code; columns outside x transform as zeros. A pair
+// row block runs the same code; columns outside x transform as zeros. A pair
 // is transformed in bands of 64 output rows, which keeps them in L1. With
 // integer inputs every value stays exact (the only fraction is the 1/2), so
 // results equal the direct product bit for bit.
@@ -205,7 +205,7 @@ function transformBand(xg: usize, ws: usize, j: i32, i0: i32, H: i32, W: i32, Ho
 
 /**
  * One column pair: output columns j and j+1 (pixel p = Ho*j at yg + 4 p), band by band, every
- * 8-row block and filter tile of the group; planes ys floats apart.
+ * row block and filter tile of the group; planes ys floats apart.
  */
 export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i32, W: i32, Ho: i32, ys: i32,
   FH: i32, FW: i32, FC: i32, K: i32, Kg: i32, k0: i32, pt: i32, pl: i32, dy: i32): void {
@@ -226,7 +226,8 @@ export function winoPair(xg: usize, b: usize, yg: usize, ws: usize, j: i32, H: i
       if (nr == 4) {
         pair8x4(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(8, Ho - i0), bias);
       } else if (nr == 2) {
-        // in 16-row blocks (a band is whole ones: BAND is a multiple of 16)
+        // in 16-row blocks from multiples of 16, so none crosses a band (BAND % 16 == 0), and a
+        // short last one reads rows that colStride's rounding to 16 keeps inside the column
         if ((i0 & 15) == 0) {
           pair16x2(base, offs, bk, perC(FW, 0) * FH * FC, perC(FW, 2) * FH * FC, y + ysb * <usize>kt, ysb, <usize>Ho << 2, min(16, Ho - i0), bias);
         }

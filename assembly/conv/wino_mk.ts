@@ -3,13 +3,17 @@
 //   M_t[m, kk] = sum_{r < R_t} A_t[r][m] * B_t[r*nr + kk],  t = a, b, c, d
 // (A_t's rows at base + offs[r], offsets and filters of the kinds one after the
 // other), then  y(:, j) = M_a + M_b + M_c + bias,  y(:, j+1) = M_b - M_c + M_d + bias.
-// REQUIRES: as gemm8 (conv/gemm.ts) for every kind's rows; y's columns j and j+1
-// are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8 rows are stored (16 for pair16x2).
+// REQUIRES: as gemm8 (conv/gemm.ts) for every kind's rows (16 floats readable at each for
+// pair16x2); y's columns j and j+1 are cb bytes apart, filters ys bytes apart; 1 <= valid <= 8
+// rows are stored (16 for pair16x2).
 
 import { madd } from '../simd';
 import { STATICS_BASE, WINO_AT } from '../statics';
 
-/** Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk. */
+/**
+ * Output tiles M_a..M_d of one filter tile: kind t at TILES + 160 t, filter kk at + 32 kk
+ * (pair16x2: at + 64 kk, its rows 8..15 32 bytes on).
+ */
 export let TILES: usize = STATICS_BASE + WINO_AT;
 /** The two output columns of one filter, for blocks shorter than 8 rows. */
 let STAGE: usize = STATICS_BASE + WINO_AT + 4 * 8 * 5 * 4;
@@ -59,8 +63,8 @@ export function pair8x4(base: usize, offs: usize, b: usize, rab: i32, rc: i32, y
 /**
  * 16 rows x the last 2 filters of a group (the practical's 10 = 4 + 4 + 2), valid of them
  * (1..16) stored; the other rows are read, so the transformed columns hold whole 16-row blocks.
- * NOTE: an 8-row tile of 2 loads 2 row vectors, 2 filter values and an offset per GEMM row for
- * 4 multiply-adds, pair8x4 the same loads for 8; 16 rows give the 2-filter tile pair8x4's ratio.
+ * NOTE: an 8-row tile of 2 makes 5 loads per GEMM row (2 row vectors, 2 filter values, an offset)
+ * for 4 multiply-adds, pair8x4 7 for 8; 16 rows make it 7 for 8 too.
  * The two filter values stay in registers and the four row vectors stream through one (8
  * accumulators + 3 live: Node 20 and 22 spilled a 5-filter tile's 10 + 3).
  * Filter kk's rows 8h..8h+7 of kind t go to TILES + 160 t + 64 kk + 32 h.
