@@ -20,6 +20,15 @@ export function checkOptions(who: string, opts: unknown, known: readonly string[
   }
 }
 
+/** An integer >= min (or Infinity when `orInfinity`), or the Error naming it and the value seen. */
+export function integerFrom(who: string, name: string, v: unknown, min: number, orInfinity = false): number {
+  if (orInfinity && v === Infinity) return v;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new Error(`${who}: ${name} must be an integer >= ${min}${orInfinity ? ' or Infinity' : ''}, got ${show(v)}`);
+  }
+  return v;
+}
+
 /** An integer in lo..hi, or the Error naming it and the value seen. */
 export function integerIn(who: string, name: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {

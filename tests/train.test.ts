@@ -233,8 +233,8 @@ describe('accumulateGradients', () => {
       .toThrow("cnnTrain: layer 0: res[0].dzdw[2] is 3x2 but weights[2] is 2x3; a weight is updated by a derivative of its own size (bnorm moments are C x 2: [mu, sigma] per channel)");
     expectExact(moments.data, Float32Array.of(10, 20, 30, 40, 50, 60), 'moments untouched');
   });
+  const t = (v: number[]): Tensor => new Tensor(Float32Array.from(v), [v.length, 1]);
   it('checks every layer before it updates any: a bad lower layer leaves the layers above it as they were', () => {
-    const t = (v: number[]): Tensor => new Tensor(Float32Array.from(v), [v.length, 1]);
     const top = t([1, 2]), bottom = t([3, 4]);
     const net: SimpleNN = { layers: [
       { type: 'conv', weights: [bottom, t([0])], learningRate: [1, Number.NaN], weightDecay: [1, 0] },
@@ -249,7 +249,6 @@ describe('accumulateGradients', () => {
     expect(state.solverState).toEqual([[0, 0], [0, 0]]);
   });
   it('checks every solver state before it updates any: a momentum buffer of the wrong length below leaves the layer above as it was', () => {
-    const t = (v: number[]): Tensor => new Tensor(Float32Array.from(v), [v.length, 1]);
     const top = t([1, 2]);
     const net: SimpleNN = { layers: [
       { type: 'conv', weights: [t([3, 4]), t([0])], learningRate: [1, 1], weightDecay: [1, 0] },

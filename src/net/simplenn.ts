@@ -3,7 +3,7 @@
 // entry of LAYERS (layers.ts).
 
 import type { Tensor } from '../tensor.js';
-import { checkOptions, show, tagOf } from '../options.js';
+import { checkOptions, integerFrom, show, tagOf } from '../options.js';
 import { layersOf, run, type Materialise, type RunOptions } from './engine.js';
 import type { Layer, Res, SimpleNN } from './types.js';
 
@@ -32,11 +32,8 @@ function runOptions(opts: SimpleNNOptions | undefined): RunOptions {
     if (typeof v !== 'boolean') throw new Error(`${WHO}: ${k} must be true or false, got ${tagOf(v)}`);
     return v;
   };
-  const depth = opts?.backPropDepth ?? Infinity;
   // MATLAB's n:-1:n-d+1 would take 1.5 as 1; a fraction is more likely a bug than a wish, so it is refused, as cnnTrain does.
-  if (depth !== Infinity && (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1)) {
-    throw new Error(`${WHO}: backPropDepth must be an integer >= 1 or Infinity, got ${show(depth)}`);
-  }
+  const depth = integerFrom(WHO, 'backPropDepth', opts?.backPropDepth ?? Infinity, 1, true);
   return { test: m === 'test', conserveMemory: flag('conserveMemory'), backPropDepth: depth, skipForward: flag('skipForward'),
     accumulate: flag('accumulate') };
 }

@@ -4,7 +4,7 @@
 // ERROR_FUNCTIONS table. Single process, CPU: no GPU, spmd, parameter server or sub-batches.
 
 import { Tensor, isTensor } from '../tensor.js';
-import { checkOptions, dims, show, tagOf } from '../options.js';
+import { checkOptions, dims, integerFrom, show, tagOf } from '../options.js';
 import { randperms } from '../random.js';
 import { run, type Materialise } from './engine.js';
 import { simplennTidy } from './tidy.js';
@@ -226,13 +226,7 @@ export const ERROR_FUNCTIONS = {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function integer(name: string, v: unknown, min: number, allowInf = false): number {
-  if (allowInf && v === Infinity) return v;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new Error(`${WHO}: ${name} must be an integer >= ${min}${allowInf ? ' or Infinity' : ''}, got ${show(v)}`);
-  }
-  return v;
-}
+const integer = (name: string, v: unknown, min: number, orInfinity = false): number => integerFrom(WHO, name, v, min, orInfinity);
 
 function number(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${WHO}: ${name} must be a finite number, got ${show(v)}`);
