@@ -16,7 +16,8 @@ type Modules = { simd: WebAssembly.Module; relaxed: WebAssembly.Module };
  * Without `source`, one of the modules imported beside this file is used: `./kernels-relaxed.wasm?module`
  * (fused multiply-adds) where the engine accepts relaxed SIMD, else `./kernels.wasm?module`.
  * These runtimes have no workers, so `options.threads` is accepted and one thread runs.
- * Idempotent: later and concurrent calls share the first call's promise. A dispose() before it
+ * Idempotent: later and concurrent calls share the first call's promise (a `threads` that asks for
+ * another pool size is an Error until dispose()). A dispose() before it
  * resolves cancels it: the promise rejects with an Error named AbortError.
  */
 export function init(options?: InitOptions): Promise<void>;

@@ -22,8 +22,9 @@ export * from './api.js';
  * promise of one; it is used as is. `options.threads` (or init({ threads })) sets the pool's
  * size, the calling thread included (default: the machine's cores where the runtime allows
  * workers and shared memory); dispose() ends it. Idempotent: later and concurrent calls share
- * the first call's promise. A dispose() before it resolves cancels it: the promise rejects with
- * an Error named AbortError (not reported as unhandled when nobody awaits it).
+ * the first call's promise (a `threads` that asks for another pool size is an Error until
+ * dispose()). A dispose() before it resolves cancels it: the promise rejects with an Error
+ * named AbortError (not reported as unhandled when nobody awaits it).
  */
 export function init(options?: InitOptions): Promise<void>;
 export function init(source?: InitSource | PromiseLike<InitSource>, options?: InitOptions): Promise<void>;

@@ -42,25 +42,29 @@ export interface EntryBuilds {
  * The once-only part of every entry's init(a?, b?): `a` is a source or the options, `b` the
  * options after a source. The first call loads the given source (else the entry's build:
  * the shared-memory one when threads are used); later and concurrent calls return the first
- * call's promise (their arguments are ignored) until dispose(). If loading fails, the next
+ * call's promise until dispose(): their source is not looked at (a fresh Response or fetch()
+ * each time is fine), their options are checked, and a `threads` that asks for another pool
+ * size than the first call's is an Error (dispose() first). If loading fails, the next
  * call tries again. A dispose() before the load finished cancels it: its promise rejects with
  * an AbortError, and nothing of it stays loaded or running.
  */
 export function initOnce(a: unknown, b: unknown, builds: EntryBuilds): Promise<void> {
-  if (loading === null) {
-    const gen = ++generation;
-    const cancelled = (): boolean => gen !== generation;
-    const p: Promise<void> = load(a, b, builds, cancelled).then(() => {
-      // a dispose() after the load's last step and before its promise settled
-      if (cancelled()) throw cancelledInit();
-    }, (e: unknown) => {
-      if (loading === p) loading = null;
-      // whatever failed after a dispose(), the caller's answer is that it was cancelled
-      throw cancelled() && !isAbort(e) ? cancelledInit(e) : e;
-    });
-    loading = p;
+  if (loading !== null) {
+    const later = laterCallError(a, b, builds);
+    return later === null ? loading : Promise.reject(later);
   }
-  return loading;
+  const gen = ++generation;
+  const cancelled = (): boolean => gen !== generation;
+  const p: Promise<void> = load(a, b, builds, cancelled).then(() => {
+    // a dispose() after the load's last step and before its promise settled
+    if (cancelled()) throw cancelledInit();
+  }, (e: unknown) => {
+    if (loading === p) loading = null;
+    // whatever failed after a dispose(), the caller's answer is that it was cancelled
+    throw cancelled() && !isAbort(e) ? cancelledInit(e) : e;
+  });
+  loading = p;
+  return p;
 }
 
 // Bumped by every load and by dispose(): a load whose number is no longer current was cancelled,
@@ -82,6 +86,28 @@ export function dispose(): void {
   loading = null;
 }
 
+// The threads the loaded (or loading) kernels run on: what the first call asked for, then 1
+// if its module turned out to be a single-memory build.
+let loadedThreads = 1;
+
+/**
+ * Why a call made while the kernels are loaded or loading cannot share that load: bad options,
+ * or a `threads` that would make another pool (the same count, or more than the machine has
+ * when the first call took every core, is the same pool). Null when it can share it.
+ */
+function laterCallError(a: unknown, b: unknown, builds: EntryBuilds): Error | null {
+  let args: Args;
+  try {
+    args = parseArgs(a, b);
+  } catch (e) {
+    return e as Error;
+  }
+  const n = poolSize(args, builds);
+  if (args.o.threads === undefined || n === loadedThreads) return null;
+  return new Error(`init: the kernels are already loaded (or loading) on ${loadedThreads} thread${loadedThreads === 1 ? '' : 's'}; ` +
+    `init({ threads: ${String(args.o.threads)} }) asks for ${n}. Call dispose() first to load them again with other options`);
+}
+
 function isAbort(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
@@ -92,7 +118,16 @@ function isOptions(x: unknown): x is InitOptions {
   return proto === Object.prototype || proto === null;
 }
 
-async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () => boolean): Promise<void> {
+interface Args {
+  /** The source given, if any (not yet looked at). */
+  readonly given: InitSource | PromiseLike<InitSource> | undefined;
+  readonly o: InitOptions;
+  /** The pool size the options ask for (initThreads: capped by the cores and the runtime). */
+  readonly asked: number;
+}
+
+/** init(a?, b?)'s arguments: `a` a source or the options, `b` the options after a source. */
+function parseArgs(a: unknown, b: unknown): Args {
   const [given, opts] = isOptions(a) ? [undefined, a] : [a as InitSource | PromiseLike<InitSource> | undefined, b];
   if (opts !== undefined && opts !== null && !isOptions(opts)) {
     throw new Error(`init: options must be an object such as { threads: 2 }, got ${describe(opts)}`);
@@ -100,8 +135,19 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   const o = (opts ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(o).filter((key) => key !== 'threads');
   if (unknown.length > 0) throw new Error(`init: unknown option ${unknown.join(', ')} (init takes { threads })`);
-  const asked = initThreads(o.threads);
-  const n = builds.shared === null && given === undefined ? 1 : asked;
+  return { given, o, asked: initThreads(o.threads) };
+}
+
+/** The threads a load with these arguments starts: one where the entry has no pool build. */
+function poolSize(args: Args, builds: EntryBuilds): number {
+  return builds.shared === null && args.given === undefined ? 1 : args.asked;
+}
+
+async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () => boolean): Promise<void> {
+  const args = parseArgs(a, b);
+  const { given, o } = args;
+  const n = poolSize(args, builds);
+  loadedThreads = n;
   const source = given ?? (n > 1 ? builds.shared! : builds.single)();
   const module = await toModule(await source);
   if (!importsMemory(module)) {
@@ -111,6 +157,7 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
     }
     const single = checkExports((await WebAssembly.instantiate(module, {})).exports);
     if (cancelled()) throw cancelledInit();
+    loadedThreads = 1;
     attach(single);
     return;
   }

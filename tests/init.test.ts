@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { init, nnrelu, randn } from '../src/index.js';
+import { init, nnrelu, randn, threadCount } from '../src/index.js';
 import { instantiateKernels } from '../src/init.js';
 import bytes from '../build/kernels.wasm';
 
@@ -19,6 +19,16 @@ describe('init()', () => {
     await a;
     expect(init()).toBe(a);
     expect(nnrelu(randn([3, 3], { seed: 1 })).size()).toEqual([3, 3]);
+  });
+
+  it('checks the options of a later call: the pool size in use shares the load, bad options are refused', async () => {
+    const first = init();
+    await first;
+    expect(init({ threads: threadCount() })).toBe(first);
+    await expect(init({ threds: 2 } as never)).rejects.toThrow('init: unknown option threds (init takes { threads })');
+    await expect(init({ threads: 0 })).rejects.toThrow('init: threads must be a whole number >= 1, got 0');
+    await expect(init(bytes, { threads: 1.5 })).rejects.toThrow('init: threads must be a whole number >= 1, got 1.5');
+    expect(init()).toBe(first);
   });
 });
 

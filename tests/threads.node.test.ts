@@ -40,6 +40,23 @@ describe('a Node process with a worker pool', () => {
     expect(r.stdout.trim()).toBe('AbortError\n1');
   });
 
+  it('a later init() that asks for another pool size is an Error until dispose(); the same size shares the load', () => {
+    const code = `import { init, dispose, threadCount } from 'nnblocks';
+      const first = init({ threads: 2 });
+      console.log(init() === first, init({ threads: 2 }) === first);
+      await init({ threads: 1 }).catch((e) => console.log(e.message));
+      await first;
+      await init({ threads: 1 }).catch((e) => console.log(e.message));
+      dispose();
+      await init({ threads: 1 });
+      console.log(threadCount());`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    const refused = 'init: the kernels are already loaded (or loading) on 2 threads; init({ threads: 1 }) asks for 1. ' +
+      'Call dispose() first to load them again with other options';
+    expect(r.stdout.trim().split('\n')).toEqual(['true true', refused, refused, '1']);
+  });
+
   it('exits after dispose(), with threadCount() back to 1', () => {
     const r = program('dispose(); console.log(threadCount());');
     expect(r.signal).toBeNull();

@@ -388,7 +388,7 @@ describe('the pool', () => {
   });
 
   it('init() options are checked', async () => {
-    // The loaded promise is returned as is; a bad option still fails on a fresh load.
+    // On a fresh load (a later call's are checked too: tests/init.test.ts).
     dispose();
     await expect(init({ threads: 0 })).rejects.toThrow(/init: threads must be a whole number >= 1, got 0/);
     await expect(init({ threads: 1.5 })).rejects.toThrow(/got 1.5/);
