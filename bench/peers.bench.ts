@@ -107,7 +107,13 @@ async function layer(name: string, xs: number[], ws: number[], pad: [number, num
   const tpad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]];
   const e = relDiff(toNHWC(y).dataSync() as Float32Array, tf.conv2d(tx, tw, 1, tpad).dataSync() as Float32Array);
   if (!(e < 1e-4)) throw new Error(`${name}: tfjs and nnconv disagree (rel. diff ${e})`);
-  cols.push({ name: 'tfjs-wasm', run: () => tf.tidy(() => tf.conv2d(tx, tw, 1, tpad).dataSync()) });
+  // NOTE: the typed array must not be tidy()'s result: tidy walks what its function returns for
+  // tensors to keep, element by element (about 1.3 s for the practical's 1.9 M floats).
+  cols.push({ name: 'tfjs-wasm', run: () => {
+    let y: unknown;
+    tf.tidy(() => { y = tf.conv2d(tx, tw, 1, tpad).dataSync(); });
+    return y;
+  } });
   return { name, cols };
 }
 
