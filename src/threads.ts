@@ -95,6 +95,14 @@ export function claimBeforeWorkers(on: boolean): void {
   claimFirst = on;
 }
 
+/** Test hook: with `on`, parallel() waits until each worker has claimed its job before its own share. */
+let workersFirst = false;
+
+/** For tests: every job sent runs in its worker (the calling thread waits for the claims before its own share). */
+export function claimByWorkers(on: boolean): void {
+  workersFirst = on;
+}
+
 /** For tests: jobs sent to workers, and of them those the calling thread claimed (and ran, unless an earlier job failed). */
 export const jobCounts = { sent: 0, claimed: 0 };
 
@@ -175,6 +183,7 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     Atomics.store(p.ctrl, t * SLOT + SEQ, p.seq[t]);
     Atomics.notify(p.ctrl, t * SLOT + SEQ);
   }
+  if (workersFirst) for (const t of sent) while (Atomics.load(p.ctrl, t * SLOT + CLAIM) !== p.seq[t]);
   jobCounts.sent += sent.length;
   jobCounts.claimed += mine.length;
   let err = runHere(k, jobs, here, null);
@@ -200,7 +209,18 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     if (Atomics.load(p.ctrl, t * SLOT + FAIL) !== 0) failed = t;
   }
   if (err !== null) throw err;
-  if (failed !== 0) throw new Error(`nnblocks: a kernel failed in worker ${failed} of the thread pool (${jobs[failed].map((c) => c[0]).join(', ')})`);
+  if (failed !== 0) {
+    throw new Error(`nnblocks: a kernel failed in worker ${failed} of the thread pool ` +
+      `(${jobs[failed].map((c) => c[0]).join(', ')}): ${workerMessage(p, failed)}`);
+  }
+}
+
+/** The message worker t left in its slot's call data when its job threw. */
+function workerMessage(p: Pool, t: number): string {
+  const a = p.args, at = t * ARGS, n = Math.min(a[at], ARGS - 2);
+  let s = '';
+  for (let j = 0; j < n; j++) s += String.fromCharCode(a[at + 1 + j]);
+  return s;
 }
 
 /** Run jobs[t] for each t of ts here, none after an error; returns the first error (or `err`). */
@@ -280,6 +300,10 @@ function start(d, post) {
           i += 2 + m;
         }
       } catch (e) {
+        // the message goes back in the slot's call data (the caller decodes it): a trap's text is the only clue
+        const msg = String(e && e.message || e).slice(0, ARGS - 2);
+        args[a0] = msg.length;
+        for (let j = 0; j < msg.length; j++) args[a0 + 1 + j] = msg.charCodeAt(j);
         Atomics.store(ctrl, c + FAIL, 1);
       }
       Atomics.store(ctrl, c + DONE, s);

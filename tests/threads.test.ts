@@ -6,7 +6,7 @@
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
-import { claimBeforeWorkers, holdWorkers, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
+import { claimBeforeWorkers, claimByWorkers, holdWorkers, parallel, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { attach, memoryBytes, kernels, reserve, write, read, type Kernels } from '../src/wasm.js';
 import { planConv } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
@@ -351,6 +351,26 @@ describe('the pool', () => {
     for (let i = 0; i < 20; i++) check('as usual');
     expect(jobCounts.sent - sent).toBe(60);
     expect((jobCounts.claimed - claimed) + (jobsRunByWorkers() - ran), 'claimed here + run by workers').toBe(60);
+  });
+
+  // Before: the worker's trap was caught and only flagged, so the Error said nothing of what went
+  // wrong (one CI run failed this way and could not be told apart from a wrong pointer).
+  it.skipIf(!pooled())('a kernel that traps in a worker is an Error naming the worker, the kernel and the trap; the pool goes on', () => {
+    const k = kernels();
+    const [ok] = reserve('test', 16);
+    write(ok, new Float32Array(16).fill(1));
+    const outside = memoryBytes() + 65536; // past the end of memory: a trap, not a write
+    claimByWorkers(true);
+    try {
+      expect(() => parallel(k, [[['thread_add', ok, ok, 16]], [['thread_add', outside, outside, 16]]]))
+        .toThrow(/^nnblocks: a kernel failed in worker 1 of the thread pool \(thread_add\): memory access out of bounds$/);
+    } finally {
+      claimByWorkers(false);
+    }
+    expect(Array.from(read(ok, 16)), "the caller's share ran").toEqual(new Array(16).fill(2));
+    const x = randn([40, 40, 16, 4], { seed: 1 }), w = randn([3, 3, 16, 16], { seed: 2 });
+    const [a, b] = both(() => nnconv(x, w, null));
+    expectExact(b.data, a.data, 'y after the failed job');
   });
 
   it('10 000 small calls and 200 split calls leave WebAssembly memory flat', () => {
