@@ -167,12 +167,12 @@ export function parallel(k: Kernels, jobs: Job[]): void {
     if (jobs.length === 1) runJob(k, jobs[0]);
     return;
   }
-  const sent: number[] = [], here: number[] = [0];
+  const sent: number[] = [], here: number[] = [0], bytes = k.memory.buffer.byteLength;
   for (let t = 1; t < jobs.length; t++) {
     if (p.ready[t] === 0 && Atomics.load(p.ctrl, t * SLOT + READY) === 1) p.ready[t] = 1;
     if (p.ready[t] === 0 || held) { here.push(t); continue; }
     // every job is encoded before any worker is woken: a job that does not fit throws with none started
-    encode(p.args, t * ARGS, jobs[t]);
+    encode(p.args, t * ARGS, jobs[t], bytes);
     sent.push(t);
   }
   for (const t of sent) p.seq[t] = (p.seq[t] + 1) | 0;
@@ -248,12 +248,12 @@ export function runJob(k: Kernels, job: Job): void {
 
 const ID = new Map<string, number>(KERNEL_EXPORTS.map((n, i) => [n, i]));
 
-/** [calls, (kernel id, argument count, arguments...)...] */
-function encode(a: Float64Array, at: number, job: Job): void {
-  let i = at + 1;
+/** [calls, memory bytes, (kernel id, argument count, arguments...)...] */
+function encode(a: Float64Array, at: number, job: Job, bytes: number): void {
+  let i = at + 2;
   for (const [name, ...args] of job) {
     if (i + 2 + args.length > at + ARGS) {
-      throw new Error(`nnblocks: a thread's job (${job.map((c) => c[0]).join(', ')}) needs more than the ${ARGS - 1} ` +
+      throw new Error(`nnblocks: a thread's job (${job.map((c) => c[0]).join(', ')}) needs more than the ${ARGS - 2} ` +
         'argument slots of a pool slot');
     }
     a[i] = ID.get(name)!;
@@ -262,6 +262,7 @@ function encode(a: Float64Array, at: number, job: Job): void {
     i += 2 + args.length;
   }
   a[at] = job.length;
+  a[at + 1] = bytes;
 }
 
 /**
@@ -281,7 +282,7 @@ function start(d, post) {
     const c = d.slot * SLOT, a0 = d.slot * ARGS;
     Atomics.store(ctrl, c + READY, 1);
     post('ready');
-    let seen = 0;
+    let seen = 0, known = d.memory.buffer.byteLength;
     for (;;) {
       let s = Atomics.load(ctrl, c + SEQ);
       for (let spin = 0; s === seen && spin < SPIN; spin++) s = Atomics.load(ctrl, c + SEQ);
@@ -292,8 +293,12 @@ function start(d, post) {
       const calls = args[a0];
       if (calls < 0) break;
       Atomics.add(ctrl, c + RAN, 1);
+      // The caller may have grown memory since this thread last looked. Engines without a trap
+      // handler bounds-check against a size each thread refreshes lazily (V8 by an interrupt),
+      // so a job reaching into the new pages could trap here; grow(0) refreshes it now.
+      if (args[a0 + 1] > known) { d.memory.grow(0); known = d.memory.buffer.byteLength; }
       try {
-        for (let k = 0, i = a0 + 1; k < calls; k++) {
+        for (let k = 0, i = a0 + 2; k < calls; k++) {
           const f = fns[args[i]], m = args[i + 1], v = new Array(m);
           for (let j = 0; j < m; j++) v[j] = args[i + 2 + j];
           f.apply(null, v);
