@@ -296,8 +296,8 @@ function start(d, post) {
       // The caller may have grown memory since this thread last looked. Engines without a trap
       // handler bounds-check against a size each thread refreshes lazily (V8 by an interrupt),
       // so a job reaching into the new pages could trap here; grow(0) refreshes it now.
-      if (args[a0 + 1] > known) { d.memory.grow(0); known = d.memory.buffer.byteLength; }
       try {
+        if (args[a0 + 1] > known) { d.memory.grow(0); known = d.memory.buffer.byteLength; }
         for (let k = 0, i = a0 + 2; k < calls; k++) {
           const f = fns[args[i]], m = args[i + 1], v = new Array(m);
           for (let j = 0; j < m; j++) v[j] = args[i + 2 + j];
