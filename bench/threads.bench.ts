@@ -13,14 +13,17 @@
 //     batches (getBatch, shuffle and update included; goal <= 0.6), here with no other library's
 //     threads in the process (the peers bench's epoch shares the cores with ORT-web's pool);
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
-//     the calling thread);
+//     the calling thread), and what sets its ratio: copying its x into WebAssembly memory, which
+//     with threads is a SharedArrayBuffer that V8 copies into word by word (100 copies a call;
+//     also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in cache;
 //   - the resident passes (no copies, as simplenn runs them) of nnbnorm, nnsoftmax, nnspnorm and
 //     nnsigmoid, forward + backward.
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
-import { init, dispose, nnconv, randn, threadCount } from '../src/index.js';
+import { init, dispose, nnconv, nnrelu, randn, threadCount } from '../src/index.js';
 import { charEpoch, prepareEpoch } from './charcnn.js';
 import { median } from './stats.js';
 import { resident } from './resident.js';
+import { reserve, write } from '../src/wasm.js';
 import { planConv, convForward, convForwardScratch } from '../src/blocks/conv.js';
 import { planBnorm, bnormForward, bnormBackward } from '../src/blocks/bnorm.js';
 import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
@@ -70,6 +73,16 @@ const sgx = randn([380, 508, 10], { seed: 1 }), sgp = randn(sgx.shape, { seed: 2
 const fcF = planConv([1, 1, 4096, 1], [1, 1, 4096, 1024], null, null, undefined);
 const sgF = planSigmoid(sgx.shape, null), sgB = planSigmoid(sgx.shape, sgp.shape);
 
+const chunk = randn([16384, 1], { seed: 4 }).data, rx = randn([64, 64, 16], { seed: 5 });
+
+/** 100 copies of `a` into this init()'s memory, as a call's write() makes them. */
+function copies(a: Float32Array): () => () => void {
+  return () => {
+    const [p] = reserve('bench', a.length);
+    return () => { for (let i = 0; i < 100; i++) write(p, a); };
+  };
+}
+
 const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budget: number; goal?: number }[] = [
   { name: 'practical conv forward 384x512x3 * 5x5x3x10', f: () => nnconv(px, pw, null), budget: 600 },
   { name: 'VGG layer forward 56x56x64 * 3x3x64x64 pad 1', f: () => nnconv(vx, vw, null, { pad: 1 }), budget: 400 },
@@ -81,6 +94,9 @@ const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budge
   { name: 'resident fully connected forward, one image, 1x1x4096 * 1x1x4096x1024', budget: 300,
     make: resident([fx.data, fw.data], 1, () => convForwardScratch(fcF), ([x, w, y, s]) => convForward(fcF, x, w, 0, y, s)) },
   { name: 'small call 32x32x3 * 3x3x3x8 (threads on vs off)', f: () => nnconv(sx, sw, null), budget: 300, goal: 1.05 },
+  { name: "copy the small call's x (3072 floats) into WebAssembly memory, 100 times", budget: 200, make: copies(sx.data) },
+  { name: 'copy a streamed chunk (16384 floats) into WebAssembly memory, 100 times', budget: 200, make: copies(chunk) },
+  { name: 'nnrelu 64x64x16 (streamed, on the calling thread)', f: () => nnrelu(rx), budget: 300 },
   // The other blocks' resident passes, forward then backward in one call (split by channels,
   // images, planes and value ranges).
   { name: 'resident bnorm forward + backward 56x56x64 x 8', budget: 300,
