@@ -6,7 +6,7 @@
 // precompiled Module for runtimes that forbid compiling bytes (Cloudflare
 // workerd, Vercel Edge).
 
-import { attach, checkedScratch, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
+import { attach, attachLocal, checkedScratch, detach, KERNEL_EXPORTS, type Kernels } from './wasm.js';
 import { nodeFs } from './node-fs.js';
 import { cancelledInit, initThreads, sharedMemory, startPool, stopPool } from './threads.js';
 
@@ -149,6 +149,12 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   const n = poolSize(args, builds);
   loadedThreads = n;
   const source = given ?? (n > 1 ? builds.shared! : builds.single)();
+  // With the pool, the entry's single-threaded build too, unshared: calls that stay on the calling
+  // thread copy in and out of it at memmove speed (wasm.ts, onCallingThread). Compiled alongside
+  // the shared build; a module given is used alone.
+  const local = n > 1 && given === undefined
+    ? Promise.resolve(builds.single()).then(toModule).then((m) => WebAssembly.instantiate(m, {})) : null;
+  local?.catch(() => {});
   const module = await toModule(await source);
   if (!importsMemory(module)) {
     if (given !== undefined && o.threads !== undefined && n > 1) {
@@ -164,8 +170,10 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   const memory = sharedMemory();
   if (memory === null) throw new Error('init: the module imports shared memory, which this runtime cannot create');
   const k = checkedScratch(checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports));
+  const single = local === null ? null : checkExports((await local).exports);
   if (cancelled()) throw cancelledInit();
   const statics = attach(k, n - 1);
+  if (single !== null) attachLocal(single, k);
   try {
     await startPool(k, module, memory, n, statics, o.threads !== undefined, cancelled);
   } catch (e) {

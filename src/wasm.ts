@@ -177,6 +177,45 @@ export function checkedScratch(k: Kernels): Kernels {
 /** Called by dispose(): blocks throw the "await init()" error again. */
 export function detach(): void {
   active = null;
+  local = null;
+  localFor = null;
+}
+
+// With the pool, memory is a SharedArrayBuffer, and V8 copies into and out of one word by word
+// (relaxed_memmove), up to 4 times slower than into plain memory for tensors that fit in cache.
+// So init() also loads the single-threaded build, and calls that stay on the calling thread run
+// there (onCallingThread); the pool's instance stays attached for everything else.
+let local: Kernels | null = null;
+let localFor: Kernels | null = null;
+let localBase = 0;
+
+/** Called by init() with the pool: `raw`, unshared, runs the calling thread's calls while `shared` is attached. */
+export function attachLocal(raw: Kernels, shared: Kernels): void {
+  const k = checkedScratch(raw);
+  local = k;
+  localFor = checkedScratch(shared);
+  localBase = k.arenaBase() >>> 0;
+  const have = k.memory.buffer.byteLength;
+  if (localBase > have) k.memory.grow(Math.ceil((localBase - have) / PAGE));
+}
+
+/**
+ * f() with the unshared instance attached and its arena, when init() loaded one and the pool's
+ * instance is attached (tests and benches attach others); else just f(). f must take its kernels
+ * (kernels(), reserve) inside and return only JS values: pointers into the unshared memory mean
+ * nothing afterwards. Inside, threads() is 1, so nothing f calls is split.
+ */
+export function onCallingThread<T>(f: () => T): T {
+  if (local === null || active !== localFor) return f();
+  const saved = active, savedBase = base;
+  active = local;
+  base = localBase;
+  try {
+    return f();
+  } finally {
+    active = saved;
+    base = savedBase;
+  }
 }
 
 /** The attached kernels, or null before init() (for the pool, which must not throw here). */

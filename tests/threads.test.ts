@@ -5,10 +5,10 @@
 // keeps every call on the calling thread. Where the runtime has no threads (a page that is not
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, dispose, nnbnorm, nnconv, nnconvt, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
+import { init, dispose, nnbnorm, nnconv, nnconvt, nndropout, nnrelu, nnsigmoid, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
 import { claimBeforeWorkers, claimByWorkers, holdWorkers, parallel, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
-import { attach, memoryBytes, kernels, reserve, write, read, type Kernels } from '../src/wasm.js';
-import { planConv } from '../src/blocks/conv.js';
+import { attach, memoryBytes, kernels, onCallingThread, reserve, write, read, type Kernels } from '../src/wasm.js';
+import { planConv, convForward, convForwardScratch } from '../src/blocks/conv.js';
 import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
 import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
@@ -321,6 +321,43 @@ describe('the pool', () => {
     expect(forwardThreads(planConv(x.shape, w.shape, null, null)), 'below the split threshold').toBe(1);
     const [a, b] = both(() => nnconv(x, w, null));
     expectExact(b.data, a.data, 'y');
+  });
+
+  // Shared memory copies in and out word by word (V8's relaxed_memmove): calls that stay on the
+  // calling thread run on the unshared single-threaded instance init() loads beside the pool's.
+  it.skipIf(!pooled())('calls that stay on the calling thread run on the unshared instance: the pool\'s memory is left alone, the bits are the same', () => {
+    const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 }), mask = randn([32, 32, 3], { seed: 8 });
+    const k = kernels();
+    const p = planConv(x.shape, w.shape, null, null);
+    const yPool = residentRun([x.data, w.data], 30 * 30 * 8, convForwardScratch(p), ([px, pw, py, ps]) => convForward(p, px, pw, 0, py, ps));
+    const reluPool = residentRun([x.data], x.numel, 0, ([px, py]) => reluForward(planRelu(x.shape, null), px, py));
+    const sentinel = randn([4096, 1], { seed: 7 }).data;
+    const [at] = reserve('test', sentinel.length);
+    write(at, sentinel);
+    const y = nnconv(x, w, null);
+    const g = nnconv(x, w, null, y);
+    const r = nnrelu(x);
+    nnsigmoid(x);
+    nnsigmoid(x, r);
+    nndropout(x, { mask });
+    expect(kernels(), 'the pool\'s instance attached again').toBe(k);
+    expectExact(read(at, sentinel.length), sentinel, 'the pool\'s arena after the calls');
+    expectExact(y.data, yPool, 'nnconv y against the pool\'s instance');
+    expectExact(r.data, reluPool, 'nnrelu against the pool\'s instance');
+    expectExact(g.dzdx!.data, nnconv(x, w, null, y, { der: { w: false } }).dzdx!.data, 'dzdx');
+  });
+
+  it.skipIf(!pooled())('onCallingThread attaches the pool\'s instance again after an Error, and runs nested calls where it is', () => {
+    const k = kernels();
+    let inner: Kernels | null = null;
+    expect(() => onCallingThread(() => {
+      inner = kernels();
+      expect(inner).not.toBe(k);
+      expect(threadCount() >= 2 && forwardThreads(planConv([100, 120, 3, 1], [5, 5, 3, 10], null, null)), 'nothing split inside').toBe(1);
+      onCallingThread(() => expect(kernels()).toBe(inner));
+      throw new Error('inside');
+    })).toThrow('inside');
+    expect(kernels()).toBe(k);
   });
 
   it.skipIf(!pooled())('each job runs once, by its worker or by the calling thread when the worker has not claimed it: the same bits either way', async () => {

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
-import { kernels, reserve, write, read, fresh, type ConvDims } from '../wasm.js';
+import { kernels, reserve, write, read, fresh, onCallingThread, type ConvDims } from '../wasm.js';
 import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
 import * as threaded from './conv-threads.js';
 
@@ -202,7 +202,21 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planConv(tx.shape, tw?.shape ?? null, tb?.shape ?? null, tp?.shape ?? null, opts);
   const t: ConvTensors = { x: tx, w: p.identity ? null : tw, b: p.bias ? tb : null, dzdy: tp };
-  return tp === null ? forward(p, t) : backward(p, t);
+  const run = (): Tensor | ConvDerivatives => (tp === null ? forward(p, t) : backward(p, t));
+  return staysHere(p, tp !== null) ? onCallingThread(run) : run();
+}
+
+/**
+ * Floats of x, w and y up to which a call the pool would not split runs on the unshared instance
+ * (wasm.ts onCallingThread): below this its copies meet cache, where plain memory copies up to 4
+ * times faster than shared; beyond it both copy at the memory bus's speed, and the unshared
+ * memory need not grow to the size of the largest call.
+ */
+const HERE_MAX = 1 << 18;
+
+function staysHere(p: ConvPlan, back: boolean): boolean {
+  const floats = p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K + p.Ho * p.Wo * p.K * p.N;
+  return floats <= HERE_MAX && (back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) === 1;
 }
 
 /** The facade's data for a plan: w null for the identity bank, b null without a bias. */

@@ -4,7 +4,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
-import { kernels, streamPlanes, fresh, view } from '../wasm.js';
+import { kernels, streamPlanes, fresh, view, onCallingThread } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 import { maskRandom } from '../random.js';
 
@@ -144,7 +144,10 @@ export function nndropout(x: Tensor, a?: Tensor | DropoutOptions, b?: DropoutOpt
 const CHUNK = 16384;
 
 function multiply(p: DropoutPlan, v: Float32Array, mask: Float32Array): Float32Array {
-  const k = kernels();
-  return streamPlanes(WHO, p.n, 3 * CHUNK, [[v, 1], [mask, 1]], 1, 0,
-    ([pv, pm, py], m) => k.dropout_forward(pv, pm, py, m));
+  // streamed on the calling thread, so through the unshared instance when there is one
+  return onCallingThread(() => {
+    const k = kernels();
+    return streamPlanes(WHO, p.n, 3 * CHUNK, [[v, 1], [mask, 1]], 1, 0,
+      ([pv, pm, py], m) => k.dropout_forward(pv, pm, py, m));
+  });
 }

@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, splitArity } from '../options.js';
-import { kernels, streamPlanes } from '../wasm.js';
+import { kernels, streamPlanes, onCallingThread } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 
 export interface ReluOptions {
@@ -50,7 +50,8 @@ export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Te
   const tx = tensorArg('nnrelu', 'x', x);
   const tp = dzdy === undefined ? null : tensorArg('nnrelu', 'dzdy', dzdy);
   const p = planRelu(tx.shape, tp?.shape ?? null, opts);
-  return tp === null ? streamForward(p, tx) : streamBackward(p, tx, tp);
+  // streamed on the calling thread, so through the unshared instance when there is one
+  return onCallingThread(() => (tp === null ? streamForward(p, tx) : streamBackward(p, tx, tp)));
 }
 
 // Element-wise, so the "planes" streamed through the arena are single elements, 16384 at a

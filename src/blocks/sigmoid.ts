@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
-import { kernels, streamPlanes } from '../wasm.js';
+import { kernels, streamPlanes, onCallingThread } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). */
@@ -45,13 +45,17 @@ export function nnsigmoid(x: Tensor, dzdy?: Tensor): Tensor {
   if (arguments.length > 2) throw new Error(`${WHO}: takes (x) or (x, dzdy); got ${arguments.length} arguments`);
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planSigmoid(tx.shape, tp?.shape ?? null);
+  // Element-wise: 16384-float chunks stream through the arena while in L2, as nnrelu's do, on the
+  // calling thread (so through the unshared instance when there is one).
+  return new Tensor(onCallingThread(() => stream(p, tx, tp)), p.shape);
+}
+
+function stream(p: SigmoidPlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const k = kernels();
-  // Element-wise: 16384-float chunks stream through the arena while in L2, as nnrelu's do.
-  const y = tp === null
+  return tp === null
     ? streamPlanes(WHO, p.n, 2 * CHUNK, [[tx.data, 1]], 1, 0, ([px, py], m) => k.sigmoid_forward(px, py, m))
     : streamPlanes(WHO, p.n, 3 * CHUNK, [[tx.data, 1], [tp.data, 1]], 1, 0,
       ([px, pp, pd], m) => k.sigmoid_backward(px, pp, pd, m));
-  return new Tensor(y, p.shape);
 }
 
 const CHUNK = 16384;
