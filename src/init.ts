@@ -30,7 +30,7 @@ export interface InitOptions {
 
 let loading: Promise<void> | null = null;
 
-/** The kernels an entry compiles when init() is given no source (thunks: only the chosen one is built). */
+/** The kernels an entry compiles when init() is given no source (thunks: the pool takes both, else only `single` is built). */
 export interface EntryBuilds {
   /** The single-threaded build the engine runs best (builds.ts chooseBuild). */
   readonly single: () => InitSource;
@@ -152,9 +152,9 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   // With the pool, the entry's single-threaded build too, unshared: calls that stay on the calling
   // thread copy in and out of it at memmove speed (wasm.ts, onCallingThread). Compiled alongside
   // the shared build; a module given is used alone.
+  // It only makes copies faster: if it cannot load, the pool's instance runs those calls too.
   const local = n > 1 && given === undefined
-    ? Promise.resolve(builds.single()).then(toModule).then((m) => WebAssembly.instantiate(m, {})) : null;
-  local?.catch(() => {});
+    ? Promise.resolve(builds.single()).then(toModule).then((m) => WebAssembly.instantiate(m, {})).catch(() => null) : null;
   const module = await toModule(await source);
   if (!importsMemory(module)) {
     if (given !== undefined && o.threads !== undefined && n > 1) {
@@ -170,7 +170,8 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   const memory = sharedMemory();
   if (memory === null) throw new Error('init: the module imports shared memory, which this runtime cannot create');
   const k = checkedScratch(checkExports((await WebAssembly.instantiate(module, { env: { memory } })).exports));
-  const single = local === null ? null : checkExports((await local).exports);
+  const loaded = local === null ? null : await local;
+  const single = loaded === null ? null : checkExports(loaded.exports);
   if (cancelled()) throw cancelledInit();
   const statics = attach(k, n - 1);
   if (single !== null) attachLocal(single, k);

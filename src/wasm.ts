@@ -327,9 +327,13 @@ export function fresh(n: number): Float32Array {
   return new Float32Array(n);
 }
 
-/** Current size of WebAssembly memory in bytes (for tests of reuse and high-water marks). */
+/**
+ * Current size of WebAssembly memory in bytes (for tests of reuse and high-water marks): with the
+ * pool, its shared memory and the calling thread's unshared one together.
+ */
 export function memoryBytes(): number {
-  return kernels().memory.buffer.byteLength;
+  const k = kernels();
+  return k.memory.buffer.byteLength + (local !== null && k === localFor ? local.memory.buffer.byteLength : 0);
 }
 
 function fmtBytes(n: number): string {

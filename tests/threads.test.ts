@@ -19,7 +19,7 @@ import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/soft
 import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
 import { imageThreads, elementThreads } from '../src/blocks/image-threads.js';
 import { planRelu, reluForward, reluBackward } from '../src/blocks/relu.js';
-import { dropoutForward } from '../src/blocks/dropout.js';
+import { dropoutForward, planDropout } from '../src/blocks/dropout.js';
 import { planSpnorm, spnormForward, spnormBackward, spnormScratch, spnormThreads } from '../src/blocks/spnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
@@ -331,33 +331,44 @@ describe('the pool', () => {
     const p = planConv(x.shape, w.shape, null, null);
     const yPool = residentRun([x.data, w.data], 30 * 30 * 8, convForwardScratch(p), ([px, pw, py, ps]) => convForward(p, px, pw, 0, py, ps));
     const reluPool = residentRun([x.data], x.numel, 0, ([px, py]) => reluForward(planRelu(x.shape, null), px, py));
+    const sigPool = residentRun([x.data], x.numel, 0, ([px, py]) => sigmoidForward(planSigmoid(x.shape, null), px, py));
+    const dropPool = residentRun([x.data, mask.data], x.numel, 0, ([px, pm, py]) => dropoutForward(
+      planDropout(x.shape, null, { mask: mask.shape }), px, pm, py));
     const sentinel = randn([4096, 1], { seed: 7 }).data;
     const [at] = reserve('test', sentinel.length);
     write(at, sentinel);
     const y = nnconv(x, w, null);
     const g = nnconv(x, w, null, y);
     const r = nnrelu(x);
-    nnsigmoid(x);
+    const sig = nnsigmoid(x);
     nnsigmoid(x, r);
-    nndropout(x, { mask });
+    const drop = nndropout(x, { mask });
     expect(kernels(), 'the pool\'s instance attached again').toBe(k);
     expectExact(read(at, sentinel.length), sentinel, 'the pool\'s arena after the calls');
     expectExact(y.data, yPool, 'nnconv y against the pool\'s instance');
     expectExact(r.data, reluPool, 'nnrelu against the pool\'s instance');
+    expectExact(sig.data, sigPool, 'nnsigmoid against the pool\'s instance');
+    expectExact(drop.y.data, dropPool, 'nndropout against the pool\'s instance');
     expectExact(g.dzdx!.data, nnconv(x, w, null, y, { der: { w: false } }).dzdx!.data, 'dzdx');
   });
 
   it.skipIf(!pooled())('onCallingThread attaches the pool\'s instance again after an Error, and runs nested calls where it is', () => {
     const k = kernels();
     let inner: Kernels | null = null;
+    const big = planConv([100, 120, 3, 1], [5, 5, 3, 10], null, null);
+    expect(forwardThreads(big), 'split outside').toBe(2);
+    let reached = false;
     expect(() => onCallingThread(() => {
       inner = kernels();
       expect(inner).not.toBe(k);
-      expect(threadCount() >= 2 && forwardThreads(planConv([100, 120, 3, 1], [5, 5, 3, 10], null, null)), 'nothing split inside').toBe(1);
+      expect(forwardThreads(big), 'nothing split inside').toBe(1);
       onCallingThread(() => expect(kernels()).toBe(inner));
-      throw new Error('inside');
-    })).toThrow('inside');
+      reached = true;
+      throw new Error('thrown by f');
+    })).toThrow(/^thrown by f$/);
+    expect(reached).toBe(true);
     expect(kernels()).toBe(k);
+    expect(forwardThreads(big), 'split again after').toBe(2);
   });
 
   it.skipIf(!pooled())('each job runs once, by its worker or by the calling thread when the worker has not claimed it: the same bits either way', async () => {

@@ -207,16 +207,18 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
 }
 
 /**
- * Floats of x, w and y up to which a call the pool would not split runs on the unshared instance
- * (wasm.ts onCallingThread): below this its copies meet cache, where plain memory copies up to 4
- * times faster than shared; beyond it both copy at the memory bus's speed, and the unshared
- * memory need not grow to the size of the largest call.
+ * Floats (x, w, y and the kernels' scratch) up to which a call the pool would not split runs on
+ * the unshared instance (wasm.ts onCallingThread): below this its copies meet cache, where plain
+ * memory copies up to 4 times faster than shared; beyond it both copy at the memory bus's speed,
+ * and the unshared memory stays within about 1 MiB of arena.
  */
 const HERE_MAX = 1 << 18;
 
 function staysHere(p: ConvPlan, back: boolean): boolean {
   const floats = p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K + p.Ho * p.Wo * p.K * p.N;
-  return floats <= HERE_MAX && (back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) === 1;
+  if (floats > HERE_MAX || (back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1) return false;
+  const scratch = p.identity ? 0 : back ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : convForwardScratch(p);
+  return floats + scratch <= HERE_MAX;
 }
 
 /** The facade's data for a plan: w null for the identity bank, b null without a bias. */
