@@ -15,11 +15,13 @@
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
 //     the calling thread), and what sets its ratio: copying its x into WebAssembly memory, which
 //     with threads is a SharedArrayBuffer that V8 copies into word by word (100 copies a call;
-//     also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in cache;
+//     also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in cache; the other
+//     blocks called alone on small tensors (nnpool, nnbnorm, nnnoffset, nnsoftmax, nnconvt), which
+//     run on the unshared instance too;
 //   - the resident passes (no copies, as simplenn runs them) of nnbnorm, nnsoftmax, nnspnorm and
 //     nnsigmoid, forward + backward.
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
-import { init, dispose, nnconv, nnrelu, randn, threadCount } from '../src/index.js';
+import { init, dispose, nnbnorm, nnconv, nnconvt, nnnoffset, nnpool, nnrelu, nnsoftmax, randn, threadCount } from '../src/index.js';
 import { charEpoch, prepareEpoch } from './charcnn.js';
 import { median } from './stats.js';
 import { resident } from './resident.js';
@@ -74,6 +76,9 @@ const fcF = planConv([1, 1, 4096, 1], [1, 1, 4096, 1024], null, null, undefined)
 const sgF = planSigmoid(sgx.shape, null), sgB = planSigmoid(sgx.shape, sgp.shape);
 
 const chunk = randn([16384, 1], { seed: 4 }).data, rx = randn([64, 64, 16], { seed: 5 });
+const qx = randn([56, 56, 16, 2], { seed: 6 }), qb = randn([14, 14, 32, 8], { seed: 7 }), qg = randn([32, 1], { seed: 8 });
+const ql = randn([27, 27, 32], { seed: 9 }), qs = randn([1, 1, 1000, 64], { seed: 10 });
+const qc = randn([8, 8, 16], { seed: 11 }), qw = randn([4, 4, 8, 16], { seed: 12 });
 
 /** 100 copies of `a` into this init()'s memory, as a call's write() makes them. */
 function copies(a: Float32Array): () => () => void {
@@ -97,6 +102,12 @@ const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budge
   { name: "copy the small call's x (3072 floats) into WebAssembly memory, 100 times", budget: 200, make: copies(sx.data) },
   { name: 'copy a streamed chunk (16384 floats) into WebAssembly memory, 100 times', budget: 200, make: copies(chunk) },
   { name: 'nnrelu 64x64x16 (streamed, on the calling thread)', f: () => nnrelu(rx), budget: 300 },
+  // The other blocks called alone also stay on the calling thread (streamed, or too small to split).
+  { name: 'nnpool 2x2 stride 2 on 56x56x16 x 2 (streamed)', f: () => nnpool(qx, 2, { stride: 2 }), budget: 200 },
+  { name: 'nnbnorm 14x14x32 x 8 (streamed)', f: () => nnbnorm(qb, qg, qg), budget: 200 },
+  { name: 'nnnoffset 27x27x32 [1 0.5] (streamed)', f: () => nnnoffset(ql, [1, 0.5]), budget: 200 },
+  { name: 'nnsoftmax 1x1x1000 x 64 (streamed)', f: () => nnsoftmax(qs), budget: 200 },
+  { name: 'nnconvt 8x8x16 * 4x4x8x16, upsample 2, crop 1', f: () => nnconvt(qc, qw, null, { upsample: 2, crop: 1 }), budget: 200 },
   // The other blocks' resident passes, forward then backward in one call (split by channels,
   // images, planes and value ranges).
   { name: 'resident bnorm forward + backward 56x56x64 x 8', budget: 300,

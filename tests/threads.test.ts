@@ -5,7 +5,7 @@
 // keeps every call on the calling thread. Where the runtime has no threads (a page that is not
 // cross-origin isolated) the comparisons are skipped, visibly, and the single-thread checks run.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, dispose, nnbnorm, nnconv, nnconvt, nndropout, nnrelu, nnsigmoid, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
+import { init, dispose, nnbnorm, nnconv, nnconvt, nndropout, nnnoffset, nnnormalize, nnpool, nnrelu, nnsigmoid, nnsoftmax, nnspnorm, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
 import { claimBeforeWorkers, claimByWorkers, holdWorkers, parallel, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { attach, memoryBytes, kernels, onCallingThread, reserve, write, read, type Kernels } from '../src/wasm.js';
 import { planConv, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch } from '../src/blocks/conv.js';
@@ -20,6 +20,7 @@ import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigm
 import { imageThreads, elementThreads } from '../src/blocks/image-threads.js';
 import { planRelu, reluForward, reluBackward } from '../src/blocks/relu.js';
 import { dropoutForward, planDropout } from '../src/blocks/dropout.js';
+import { planConvt, convtForward, convtForwardScratch } from '../src/blocks/convt.js';
 import { planSpnorm, spnormForward, spnormBackward, spnormScratch, spnormThreads } from '../src/blocks/spnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
@@ -353,6 +354,51 @@ describe('the pool', () => {
     const dzdxPool = residentRun([w.data, y.data], x.numel, convBackwardDataScratch(pb),
       ([pw, pp, pd, ps]) => convBackwardData(pb, pw, pp, pd, ps));
     expectExact(g.dzdx!.data, dzdxPool, 'nnconv dzdx against the pool\'s instance');
+  });
+
+  // The streamed blocks never split (their groups are cache-sized), and a small convt is the conv
+  // kernels on sizes the pool would not split: all of them run where the small conv does.
+  it.skipIf(!pooled())('the streamed blocks and a small nnconvt also run on the unshared instance, with the pool\'s bits', () => {
+    const x = randn([12, 10, 6, 2], { seed: 21 }), dzdy = randn(x.shape, { seed: 22 });
+    const g = randn([6, 1], { seed: 23 }), b = randn([6, 1], { seed: 24 });
+    const cw = randn([3, 3, 4, 6], { seed: 25 });
+    const k = kernels();
+    const pp = planPool(x.shape, 2, null, { stride: 2 });
+    const pn = planNormalize(x.shape, [3, 1, 0.5, 0.75], null);
+    const po = planNoffset(x.shape, [1, 0.5], null);
+    const pm = planSoftmax(x.shape, null);
+    const ps = planSpnorm(x.shape, [3, 3, 1, 0.5], null);
+    const pb = planBnorm(x.shape, g.shape, b.shape, null, undefined);
+    const pt = planConvt(x.shape, cw.shape, null, null, { upsample: 2, crop: 1 });
+    const yt = pt.Ho * pt.Wo * pt.K * pt.N;
+    expect(backwardThreads(pt.conv), 'the pool would not split this convt').toBe(1);
+    const want = {
+      nnpool: residentRun([x.data], 6 * 5 * 6 * 2, poolScratch(pp), ([px, py, q]) => poolForward(pp, px, py, q)),
+      nnnormalize: residentRun([x.data], x.numel, normalizeScratch(pn), ([px, py, q]) => normalizeForward(pn, px, py, q)),
+      nnnoffset: residentRun([x.data], x.numel, noffsetScratch(po), ([px, py, q]) => noffsetForward(po, px, py, q)),
+      nnsoftmax: residentRun([x.data], x.numel, 0, ([px, py]) => softmaxForward(pm, px, py)),
+      nnspnorm: residentRun([x.data], x.numel, spnormScratch(ps), ([px, py, q]) => spnormForward(ps, px, py, q)),
+      nnbnorm: residentRun([x.data, g.data, b.data], x.numel, 12, ([px, pg, pbb, py, q]) => bnormForward(pb, px, pg, pbb, py, q)),
+      nnconvt: residentRun([x.data, cw.data], yt, convtForwardScratch(pt), ([px, pw, py, q]) => convtForward(pt, px, pw, 0, py, q)),
+    };
+    const sentinel = randn([4096, 1], { seed: 7 }).data;
+    const [at] = reserve('test', sentinel.length);
+    write(at, sentinel);
+    const got = {
+      nnpool: nnpool(x, 2, { stride: 2 }), nnnormalize: nnnormalize(x, [3, 1, 0.5, 0.75]), nnnoffset: nnnoffset(x, [1, 0.5]),
+      nnsoftmax: nnsoftmax(x), nnspnorm: nnspnorm(x, [3, 3, 1, 0.5]), nnbnorm: nnbnorm(x, g, b), nnconvt: nnconvt(x, cw, null, { upsample: 2, crop: 1 }),
+    };
+    // and their backward passes (checked against one thread in their own tests)
+    nnpool(x, 2, got.nnpool, { stride: 2 });
+    nnnormalize(x, [3, 1, 0.5, 0.75], dzdy);
+    nnnoffset(x, [1, 0.5], dzdy);
+    nnsoftmax(x, dzdy);
+    nnspnorm(x, [3, 3, 1, 0.5], dzdy);
+    nnbnorm(x, g, b, dzdy);
+    nnconvt(x, cw, null, got.nnconvt, { upsample: 2, crop: 1 });
+    expect(kernels(), 'the pool\'s instance attached again').toBe(k);
+    expectExact(read(at, sentinel.length), sentinel, 'the pool\'s arena after the calls');
+    for (const [name, y] of Object.entries(got)) expectExact(y.data, want[name as keyof typeof want], `${name} against the pool's instance`);
   });
 
   it.skipIf(!pooled())('onCallingThread attaches the pool\'s instance again after an Error, and runs nested calls where it is', () => {

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, tagOf, splitArity, checkOutputSize } from '../options.js';
-import { kernels, reserve, write, read, fresh, onCallingThread, type ConvDims } from '../wasm.js';
+import { kernels, reserve, write, read, fresh, onCallingThreadIfSmall, type ConvDims } from '../wasm.js';
 import { identityForward, identityBackward, type IdentityDims } from './conv-identity.js';
 import * as threaded from './conv-threads.js';
 
@@ -203,22 +203,15 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
   const p = planConv(tx.shape, tw?.shape ?? null, tb?.shape ?? null, tp?.shape ?? null, opts);
   const t: ConvTensors = { x: tx, w: p.identity ? null : tw, b: p.bias ? tb : null, dzdy: tp };
   const run = (): Tensor | ConvDerivatives => (tp === null ? forward(p, t) : backward(p, t));
-  return staysHere(p, tp !== null) ? onCallingThread(run) : run();
+  const back = tp !== null;
+  return onCallingThreadIfSmall((back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1,
+    () => p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K + p.Ho * p.Wo * p.K * p.N + scratchOf(p, back), run);
 }
 
-/**
- * Floats (x, w, y and the kernels' scratch) up to which a call the pool would not split runs on
- * the unshared instance (wasm.ts onCallingThread): below this its copies meet cache, where plain
- * memory copies up to 4 times faster than shared; beyond it both copy at the memory bus's speed,
- * and the unshared memory stays within about 1 MiB of arena.
- */
-const HERE_MAX = 1 << 18;
-
-function staysHere(p: ConvPlan, back: boolean): boolean {
-  const floats = p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K + p.Ho * p.Wo * p.K * p.N;
-  if (floats > HERE_MAX || (back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1) return false;
-  const scratch = p.identity ? 0 : back ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : convForwardScratch(p);
-  return floats + scratch <= HERE_MAX;
+/** The scratch floats of one call's passes (the larger of the two backward ones). */
+function scratchOf(p: ConvPlan, back: boolean): number {
+  if (p.identity) return 0;
+  return back ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : convForwardScratch(p);
 }
 
 /** The facade's data for a plan: w null for the identity bank, b null without a bias. */

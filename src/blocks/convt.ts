@@ -20,7 +20,8 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize, MAX_OPTION } from '../options.js';
-import { kernels, reserve, write, read } from '../wasm.js';
+import { kernels, reserve, write, read, onCallingThreadIfSmall } from '../wasm.js';
+import { forwardThreads, backwardThreads } from './conv-threads.js';
 import {
   planConv, type ConvPlan, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch,
   convBackwardFilter, convBackwardFilterScratch,
@@ -177,7 +178,12 @@ export function nnconvt(x: Tensor, w: Tensor, b: Tensor | null, a?: Tensor | Con
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planConvt(tx.shape, tw.shape, tb?.shape ?? null, tp?.shape ?? null, opts);
   const bias = p.bias ? tb : null;
-  return tp === null ? forward(p, tx, tw, bias) : backward(p, tx, tw, bias, tp);
+  const back = tp !== null;
+  // forward is the conv's data derivative; backward the conv's forward and filter derivative
+  const splits = backwardThreads(p.conv) !== 1 || (back && forwardThreads(p.conv) !== 1);
+  const floats = (): number => tx.numel + tw.numel + p.Ho * p.Wo * p.K * p.G * p.N + (back ? tx.numel + tw.numel : 0) +
+    (back ? Math.max(convtBackwardDataScratch(p), convtBackwardFilterScratch(p)) : convtForwardScratch(p));
+  return onCallingThreadIfSmall(splits, floats, () => (back ? backward(p, tx, tw, bias, tp) : forward(p, tx, tw, bias)));
 }
 
 function forward(p: ConvtPlan, x: Tensor, w: Tensor, b: Tensor | null): Tensor {

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show } from '../options.js';
-import { kernels, streamPixels } from '../wasm.js';
+import { kernels, onCallingThread, streamPixels } from '../wasm.js';
 import { imageThreads, imageScratch, byImages } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes: simplenn plans before the data exists). */
@@ -90,16 +90,20 @@ export function nnnormalize(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor):
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planNormalize(tx.shape, param, tp?.shape ?? null);
   if (p.n === 0) return new Tensor(new Float32Array(0), p.shape);
+  // streamed on the calling thread, so through the unshared instance when there is one
+  return new Tensor(onCallingThread(() => stream(p, tx, tp)), p.shape);
+}
+
+function stream(p: NormalizePlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const k = kernels();
   const [H, W, C, N] = p.shape;
   const { m1, m2, kappa, alpha, beta } = p;
   const ps = normalizeScratch(p);
-  const y = tp === null
+  return tp === null
     ? streamPixels(WHO, H * W, C, N, CHUNK, [tx.data], ps,
       ([px, py, s], m, n) => k.normalize_forward(px, py, s, m, C, n, m1, m2, kappa, alpha, beta))
     : streamPixels(WHO, H * W, C, N, CHUNK, [tx.data, tp.data], ps,
       ([px, pp, pd, s], m, n) => k.normalize_backward(px, pp, pd, s, m, C, n, m1, m2, kappa, alpha, beta));
-  return new Tensor(y, p.shape);
 }
 
 // Floats of inputs and output together per streamed band of pixels (or group of whole images): 1 MB;

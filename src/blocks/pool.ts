@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
-import { kernels, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
+import { kernels, onCallingThread, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
 import { split, threadsFor, type Job } from '../threads.js';
 
 export interface PoolOptions {
@@ -96,8 +96,11 @@ export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOpti
   const tx = tensorArg(WHO, 'x', x);
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planPool(tx.shape, pool, tp?.shape ?? null, opts);
-  if (tp === null) return streamForward(p, tx);
-  return p.method === 'max' ? streamMaxBackward(p, tx, tp) : streamAvgBackward(p, tp);
+  // streamed on the calling thread, so through the unshared instance when there is one
+  return onCallingThread(() => {
+    if (tp === null) return streamForward(p, tx);
+    return p.method === 'max' ? streamMaxBackward(p, tx, tp) : streamAvgBackward(p, tp);
+  });
 }
 
 /** Scratch floats of both resident passes (one kernel scratch per thread when they split). */

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show, MAX_OPTION } from '../options.js';
-import { kernels, streamPlanes, type PoolDims } from '../wasm.js';
+import { kernels, onCallingThread, streamPlanes, type PoolDims } from '../wasm.js';
 import { runJob, split, threadsFor, type Call } from '../threads.js';
 import { planPool, type PoolPlan } from './pool.js';
 
@@ -146,6 +146,11 @@ export function nnspnorm(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Te
   const p = planSpnorm(tx.shape, param, tp?.shape ?? null);
   const q = p.pool;
   if (q === null) return new Tensor(new Float32Array(0), p.shape);
+  // streamed on the calling thread, so through the unshared instance when there is one
+  return new Tensor(onCallingThread(() => stream(p, q, tx, tp)), p.shape);
+}
+
+function stream(p: SpnormPlan, q: PoolPlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const plane = q.H * q.W;
   const planes = q.C * q.N;
   const bufs = tp === null ? 2 : 3;
@@ -154,15 +159,12 @@ export function nnspnorm(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Te
   const per = Math.max(1, Math.min(planes, Math.floor(CHUNK / (bufs * plane))));
   const t = align4(per * plane);
   const pool = poolScratchOf(q);
-  let y: Float32Array;
   if (tp === null) {
-    y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane]], plane, t + pool,
+    return streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane]], plane, t + pool,
       ([px, py, s], m) => runJob(kernels(), forwardCalls(p, q, m, px, py, s, s + 4 * t)));
-  } else {
-    y = streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane], [tp.data, plane]], plane, 2 * t + pool,
-      ([px, pp, pd, s], m) => runJob(kernels(), backwardCalls(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t)));
   }
-  return new Tensor(y, p.shape);
+  return streamPlanes(WHO, planes, per * bufs * plane, [[tx.data, plane], [tp.data, plane]], plane, 2 * t + pool,
+    ([px, pp, pd, s], m) => runJob(kernels(), backwardCalls(p, q, m, px, pp, pd, s, s + 4 * t, s + 8 * t)));
 }
 
 // Floats of inputs and output together per group of planes streamed through the arena.
