@@ -317,7 +317,7 @@ describe('the pool', () => {
     else expect(threadCount()).toBe(2);
   });
 
-  it('a small conv (32x32x3 * 3x3x3x8) stays on the calling thread: same scratch and result', () => {
+  it('a small conv (32x32x3 * 3x3x3x8) is below the split threshold: the same result with the pool capped at one thread', () => {
     const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
     expect(forwardThreads(planConv(x.shape, w.shape, null, null)), 'below the split threshold').toBe(1);
     const [a, b] = both(() => nnconv(x, w, null));
