@@ -154,7 +154,7 @@ async function load(a: unknown, b: unknown, builds: EntryBuilds, cancelled: () =
   // the shared build; a module given is used alone.
   // It only makes copies faster: if it cannot load, the pool's instance runs those calls too.
   const local = n > 1 && given === undefined
-    ? Promise.resolve().then(builds.single).then(toModule).then((m) => WebAssembly.instantiate(m, {})).catch(() => null) : null;
+    ? Promise.resolve().then(() => builds.single()).then(toModule).then((m) => WebAssembly.instantiate(m, {})).catch(() => null) : null;
   const module = await toModule(await source);
   if (!importsMemory(module)) {
     if (given !== undefined && o.threads !== undefined && n > 1) {

@@ -219,17 +219,17 @@ export function onCallingThread<T>(f: () => T): T {
 }
 
 /**
- * Floats (buffers and scratch together) up to which a resident call, its whole tensors in the arena,
- * runs on the unshared instance when the pool would not split it: below this its copies meet cache,
- * where plain memory copies up to 4 times faster than shared; beyond it both copy at the memory bus's
- * speed, and the unshared memory stays within about 1 MiB of arena. (Streamed calls hold a
- * cache-sized group at a time, so they always go there.)
+ * Floats (a call's tensors and scratch together) up to which a call that the pool would not split
+ * runs on the unshared instance: below this its copies meet cache, where plain memory copies up to 4
+ * times faster than shared; beyond it both copy at the memory bus's speed, and the unshared memory
+ * stays within about 1 MiB of arena. (A streamed call may hold one large plane, channel or image at
+ * once, so it is counted whole too; only the element-wise blocks' fixed chunks need no count.)
  */
 const HERE_MAX = 1 << 18;
 
 /**
- * onCallingThread(f) for a resident call that the pool would not split (`splits` false) and whose
- * buffers and scratch are at most HERE_MAX floats (`floats()`, asked only then); else f() where it is.
+ * onCallingThread(f) for a call that the pool would not split (`splits` false) whose tensors and
+ * scratch are at most HERE_MAX floats (`floats()`, asked only then); else f() where it is.
  */
 export function onCallingThreadIfSmall<T>(splits: boolean, floats: () => number, f: () => T): T {
   return !splits && local !== null && active === localFor && floats() <= HERE_MAX ? onCallingThread(f) : f();

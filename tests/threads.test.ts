@@ -20,7 +20,7 @@ import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigm
 import { imageThreads, elementThreads } from '../src/blocks/image-threads.js';
 import { planRelu, reluForward, reluBackward } from '../src/blocks/relu.js';
 import { dropoutForward, planDropout } from '../src/blocks/dropout.js';
-import { planConvt, convtForward, convtForwardScratch } from '../src/blocks/convt.js';
+import { planConvt, convtForward, convtForwardScratch, convtBackwardData, convtBackwardDataScratch } from '../src/blocks/convt.js';
 import { planSpnorm, spnormForward, spnormBackward, spnormScratch, spnormThreads } from '../src/blocks/spnorm.js';
 
 // Before collecting: whether the pool exists decides which tests are skipped.
@@ -356,49 +356,86 @@ describe('the pool', () => {
     expectExact(g.dzdx!.data, dzdxPool, 'nnconv dzdx against the pool\'s instance');
   });
 
-  // The streamed blocks never split (their groups are cache-sized), and a small convt is the conv
-  // kernels on sizes the pool would not split: all of them run where the small conv does.
+  // The streamed blocks never split (a group sized for the cache is too little to pay for a
+  // worker), and a small convt is the conv kernels on sizes the pool would not split: all of them
+  // run where the small conv does, forward and backward.
   it.skipIf(!pooled())('the streamed blocks and a small nnconvt also run on the unshared instance, with the pool\'s bits', () => {
     const x = randn([12, 10, 6, 2], { seed: 21 }), dzdy = randn(x.shape, { seed: 22 });
     const g = randn([6, 1], { seed: 23 }), b = randn([6, 1], { seed: 24 });
     const cw = randn([3, 3, 4, 6], { seed: 25 });
+    const n = x.numel, C = g.numel;
     const k = kernels();
     const pp = planPool(x.shape, 2, null, { stride: 2 });
-    const pn = planNormalize(x.shape, [3, 1, 0.5, 0.75], null);
-    const po = planNoffset(x.shape, [1, 0.5], null);
-    const pm = planSoftmax(x.shape, null);
-    const ps = planSpnorm(x.shape, [3, 3, 1, 0.5], null);
-    const pb = planBnorm(x.shape, g.shape, b.shape, null, undefined);
+    const pq = randn([pp.Ho, pp.Wo, 6, 2], { seed: 26 });
+    const ppb = planPool(x.shape, 2, pq.shape, { stride: 2 });
+    const lrn = [3, 1, 0.5, 0.75], off = [1, 0.5], sp = [3, 3, 1, 0.5];
+    const [pn, pnb] = [null, x.shape].map((d) => planNormalize(x.shape, lrn, d));
+    const [po, pob] = [null, x.shape].map((d) => planNoffset(x.shape, off, d));
+    const [pm, pmb] = [null, x.shape].map((d) => planSoftmax(x.shape, d));
+    const [ps, psb] = [null, x.shape].map((d) => planSpnorm(x.shape, sp, d));
+    const [pb, pbb] = [null, x.shape].map((d) => planBnorm(x.shape, g.shape, b.shape, d, undefined));
     const pt = planConvt(x.shape, cw.shape, null, null, { upsample: 2, crop: 1 });
     const yt = pt.Ho * pt.Wo * pt.K * pt.N;
-    expect(backwardThreads(pt.conv), 'the pool would not split this convt').toBe(1);
-    const want = {
-      nnpool: residentRun([x.data], 6 * 5 * 6 * 2, poolScratch(pp), ([px, py, q]) => poolForward(pp, px, py, q)),
-      nnnormalize: residentRun([x.data], x.numel, normalizeScratch(pn), ([px, py, q]) => normalizeForward(pn, px, py, q)),
-      nnnoffset: residentRun([x.data], x.numel, noffsetScratch(po), ([px, py, q]) => noffsetForward(po, px, py, q)),
-      nnsoftmax: residentRun([x.data], x.numel, 0, ([px, py]) => softmaxForward(pm, px, py)),
-      nnspnorm: residentRun([x.data], x.numel, spnormScratch(ps), ([px, py, q]) => spnormForward(ps, px, py, q)),
-      nnbnorm: residentRun([x.data, g.data, b.data], x.numel, 12, ([px, pg, pbb, py, q]) => bnormForward(pb, px, pg, pbb, py, q)),
+    const ct = randn([pt.Ho, pt.Wo, pt.K, pt.N], { seed: 27 });
+    const ptb = planConvt(x.shape, cw.shape, null, ct.shape, { upsample: 2, crop: 1 });
+    expect([backwardThreads(pt.conv), forwardThreads(ptb.conv)], 'the pool would split neither convt pass').toEqual([1, 1]);
+    // the resident passes on the pool's instance; bnorm's scratch: the moments, then dzdg and dzdb
+    const want: Record<string, Float32Array> = {
+      nnpool: residentRun([x.data], pq.numel, poolScratch(pp), ([px, py, q]) => poolForward(pp, px, py, q)),
+      'nnpool backward': residentRun([x.data, pq.data], n, poolScratch(ppb), ([px, pd, py, q]) => poolBackward(ppb, px, pd, py, q)),
+      nnnormalize: residentRun([x.data], n, normalizeScratch(pn), ([px, py, q]) => normalizeForward(pn, px, py, q)),
+      'nnnormalize backward': residentRun([x.data, dzdy.data], n, normalizeScratch(pnb), ([px, pd, py, q]) => normalizeBackward(pnb, px, pd, py, q)),
+      nnnoffset: residentRun([x.data], n, noffsetScratch(po), ([px, py, q]) => noffsetForward(po, px, py, q)),
+      'nnnoffset backward': residentRun([x.data, dzdy.data], n, noffsetScratch(pob), ([px, pd, py, q]) => noffsetBackward(pob, px, pd, py, q)),
+      nnsoftmax: residentRun([x.data], n, 0, ([px, py]) => softmaxForward(pm, px, py)),
+      'nnsoftmax backward': residentRun([x.data, dzdy.data], n, 0, ([px, pd, py]) => softmaxBackward(pmb, px, pd, py)),
+      nnspnorm: residentRun([x.data], n, spnormScratch(ps), ([px, py, q]) => spnormForward(ps, px, py, q)),
+      'nnspnorm backward': residentRun([x.data, dzdy.data], n, spnormScratch(psb), ([px, pd, py, q]) => spnormBackward(psb, px, pd, py, q)),
+      nnbnorm: residentRun([x.data, g.data, b.data], n, 2 * C, ([px, pg, pbv, py, q]) => bnormForward(pb, px, pg, pbv, py, q)),
+      'nnbnorm backward': residentRun([x.data, g.data, dzdy.data], n, 4 * C,
+        ([px, pg, pd, py, q]) => bnormBackward(pbb, px, pg, pd, py, q + 8 * C, q + 12 * C, q)),
       nnconvt: residentRun([x.data, cw.data], yt, convtForwardScratch(pt), ([px, pw, py, q]) => convtForward(pt, px, pw, 0, py, q)),
+      'nnconvt dzdx': residentRun([cw.data, ct.data], n, convtBackwardDataScratch(ptb), ([pw, pd, py, q]) => convtBackwardData(ptb, pw, pd, py, q)),
     };
     const sentinel = randn([4096, 1], { seed: 7 }).data;
     const [at] = reserve('test', sentinel.length);
     write(at, sentinel);
-    const got = {
-      nnpool: nnpool(x, 2, { stride: 2 }), nnnormalize: nnnormalize(x, [3, 1, 0.5, 0.75]), nnnoffset: nnnoffset(x, [1, 0.5]),
-      nnsoftmax: nnsoftmax(x), nnspnorm: nnspnorm(x, [3, 3, 1, 0.5]), nnbnorm: nnbnorm(x, g, b), nnconvt: nnconvt(x, cw, null, { upsample: 2, crop: 1 }),
+    const got: Record<string, Tensor> = {
+      nnpool: nnpool(x, 2, { stride: 2 }), 'nnpool backward': nnpool(x, 2, pq, { stride: 2 }),
+      nnnormalize: nnnormalize(x, lrn), 'nnnormalize backward': nnnormalize(x, lrn, dzdy),
+      nnnoffset: nnnoffset(x, off), 'nnnoffset backward': nnnoffset(x, off, dzdy),
+      nnsoftmax: nnsoftmax(x), 'nnsoftmax backward': nnsoftmax(x, dzdy),
+      nnspnorm: nnspnorm(x, sp), 'nnspnorm backward': nnspnorm(x, sp, dzdy),
+      nnbnorm: nnbnorm(x, g, b), 'nnbnorm backward': nnbnorm(x, g, b, dzdy).dzdx,
+      nnconvt: nnconvt(x, cw, null, { upsample: 2, crop: 1 }), 'nnconvt dzdx': nnconvt(x, cw, null, ct, { upsample: 2, crop: 1 }).dzdx,
     };
-    // and their backward passes (checked against one thread in their own tests)
-    nnpool(x, 2, got.nnpool, { stride: 2 });
-    nnnormalize(x, [3, 1, 0.5, 0.75], dzdy);
-    nnnoffset(x, [1, 0.5], dzdy);
-    nnsoftmax(x, dzdy);
-    nnspnorm(x, [3, 3, 1, 0.5], dzdy);
-    nnbnorm(x, g, b, dzdy);
-    nnconvt(x, cw, null, got.nnconvt, { upsample: 2, crop: 1 });
     expect(kernels(), 'the pool\'s instance attached again').toBe(k);
     expectExact(read(at, sentinel.length), sentinel, 'the pool\'s arena after the calls');
-    for (const [name, y] of Object.entries(got)) expectExact(y.data, want[name as keyof typeof want], `${name} against the pool's instance`);
+    for (const [name, y] of Object.entries(got)) expectExact(y.data, want[name], `${name} against the pool's instance`);
+  });
+
+  // Past 2^18 floats a call's copies run at the memory bus's speed either way, and the unshared
+  // memory must stay small; a call the pool splits needs the pool's instance.
+  it.skipIf(!pooled())('calls too large for the unshared instance, or split, use the pool\'s', () => {
+    const big = randn([128, 128, 8, 3], { seed: 31 }), g = randn([8, 1], { seed: 32 });
+    const x = randn([32, 32, 16, 4], { seed: 33 }), w = randn([3, 3, 16, 16], { seed: 34 });
+    const pt = planConvt(x.shape, w.shape, null, null, { upsample: 2 });
+    expect(backwardThreads(pt.conv), 'this convt splits').toBe(2);
+    const calls: [string, () => unknown][] = [
+      ['nnpool', () => nnpool(big, 2)], ['nnnormalize', () => nnnormalize(big, [5, 1, 2e-5, 0.75])],
+      ['nnnoffset', () => nnnoffset(big, [1, 0.5])], ['nnsoftmax', () => nnsoftmax(big)],
+      ['nnspnorm', () => nnspnorm(big, [3, 3, 1, 0.5])], ['nnbnorm', () => nnbnorm(big, g, g)],
+      ['nnconvt, split', () => nnconvt(x, w, null, { upsample: 2 })],
+    ];
+    const sentinel = randn([4096, 1], { seed: 7 }).data;
+    for (const [name, call] of calls) {
+      const [at] = reserve('test', sentinel.length);
+      write(at, sentinel);
+      const sent = jobCounts.sent;
+      call();
+      expect(read(at, sentinel.length), `${name} wrote the pool's arena`).not.toEqual(sentinel);
+      if (name.endsWith('split')) expect(jobCounts.sent - sent, `${name}: jobs sent`).toBeGreaterThan(0);
+    }
   });
 
   it.skipIf(!pooled())('onCallingThread attaches the pool\'s instance again after an Error, and runs nested calls where it is', () => {

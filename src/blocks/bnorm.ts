@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
-import { kernels, onCallingThread, streamChannels } from '../wasm.js';
+import { kernels, onCallingThreadIfSmall, streamChannels } from '../wasm.js';
 import { split, threadsFor, type Call, type Job } from '../threads.js';
 
 export interface BnormOptions {
@@ -181,8 +181,9 @@ export function nnbnorm(x: Tensor, g: Tensor, b: Tensor, a?: Tensor | BnormOptio
   // The plan checks the options (names included); it takes the moments' shape.
   const po = tm === null ? opts : { ...opts, moments: tm.shape };
   const p = planBnorm(tx.shape, tg.shape, tb.shape, tp === null ? null : tp.shape, po as BnormPlanOptions | undefined);
-  // streamed on the calling thread, so through the unshared instance when there is one
-  return onCallingThread(() => (tp === null ? forward(p, tx, tg, tb, tm) : backward(p, tx, tg, tp, tm)));
+  // streamed on the calling thread: through the unshared instance when it fits there
+  const floats = (): number => tx.numel * (tp === null ? 2 : 3) + 6 * p.C;
+  return onCallingThreadIfSmall(false, floats, () => (tp === null ? forward(p, tx, tg, tb, tm) : backward(p, tx, tg, tp, tm)));
 }
 
 // Floats of one group (inputs and outputs together): 256 KB, about half of this machine kind's

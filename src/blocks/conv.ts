@@ -205,7 +205,7 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
   const run = (): Tensor | ConvDerivatives => (tp === null ? forward(p, t) : backward(p, t));
   const back = tp !== null;
   return onCallingThreadIfSmall((back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1,
-    () => p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K + p.Ho * p.Wo * p.K * p.N + scratchOf(p, back), run);
+    () => (back ? 2 : 1) * (p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K) + p.Ho * p.Wo * p.K * p.N + p.K + scratchOf(p, back), run);
 }
 
 /** The scratch floats of one call's passes (the larger of the two backward ones). */

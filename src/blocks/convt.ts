@@ -181,7 +181,7 @@ export function nnconvt(x: Tensor, w: Tensor, b: Tensor | null, a?: Tensor | Con
   const back = tp !== null;
   // forward is the conv's data derivative; backward the conv's forward and filter derivative
   const splits = backwardThreads(p.conv) !== 1 || (back && forwardThreads(p.conv) !== 1);
-  const floats = (): number => tx.numel + tw.numel + p.Ho * p.Wo * p.K * p.G * p.N + (back ? tx.numel + tw.numel : 0) +
+  const floats = (): number => (back ? 2 : 1) * (tx.numel + tw.numel) + p.Ho * p.Wo * p.K * p.G * p.N + p.K * p.G +
     (back ? Math.max(convtBackwardDataScratch(p), convtBackwardFilterScratch(p)) : convtForwardScratch(p));
   return onCallingThreadIfSmall(splits, floats, () => (back ? backward(p, tx, tw, bias, tp) : forward(p, tx, tw, bias)));
 }

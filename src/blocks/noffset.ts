@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector } from '../options.js';
-import { kernels, onCallingThread, streamPixels } from '../wasm.js';
+import { kernels, onCallingThreadIfSmall, streamPixels } from '../wasm.js';
 import { imageThreads, imageScratch, byImages } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). */
@@ -61,10 +61,12 @@ export function nnnoffset(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): T
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planNoffset(tx.shape, param, tp?.shape ?? null);
   if (p.n === 0) return new Tensor(new Float32Array(0), p.shape);
-  // streamed on the calling thread, so through the unshared instance when there is one
-  return new Tensor(onCallingThread(() => stream(p, tx, tp)), p.shape);
+  // streamed on the calling thread: through the unshared instance when it fits there
+  const floats = (): number => p.n * (tp === null ? 2 : 3) + noffsetScratch(p);
+  return new Tensor(onCallingThreadIfSmall(false, floats, () => stream(p, tx, tp)), p.shape);
 }
 
+/** y (or dzdx) of the whole tensor, streamed through the arena in bands or groups of images. */
 function stream(p: NoffsetPlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const k = kernels();
   const [H, W, C, N] = p.shape;

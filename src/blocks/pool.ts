@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, intTuple, dims, show, splitArity, checkOutputSize } from '../options.js';
-import { kernels, onCallingThread, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
+import { kernels, onCallingThreadIfSmall, streamPlanes, streamBands, type PoolDims } from '../wasm.js';
 import { split, threadsFor, type Job } from '../threads.js';
 
 export interface PoolOptions {
@@ -96,8 +96,9 @@ export function nnpool(x: Tensor, pool: number | number[], a?: Tensor | PoolOpti
   const tx = tensorArg(WHO, 'x', x);
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planPool(tx.shape, pool, tp?.shape ?? null, opts);
-  // streamed on the calling thread, so through the unshared instance when there is one
-  return onCallingThread(() => {
+  // streamed on the calling thread: through the unshared instance when it fits there
+  const n = p.H * p.W * p.C * p.N, m = p.Ho * p.Wo * p.C * p.N;
+  return onCallingThreadIfSmall(false, () => (tp === null ? n + m : 2 * n + m) + poolScratch(p), () => {
     if (tp === null) return streamForward(p, tx);
     return p.method === 'max' ? streamMaxBackward(p, tx, tp) : streamAvgBackward(p, tp);
   });

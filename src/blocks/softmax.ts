@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
-import { kernels, onCallingThread, reserve, fresh } from '../wasm.js';
+import { kernels, onCallingThreadIfSmall, reserve, fresh } from '../wasm.js';
 import { byImages, imageThreads } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). P = H*W pixels per image. */
@@ -54,8 +54,8 @@ export function nnsoftmax(x: Tensor, dzdy?: Tensor): Tensor {
   const tp = dzdy === undefined ? null : tensorArg(WHO, 'dzdy', dzdy);
   const p = planSoftmax(tx.shape, tp?.shape ?? null);
   if (p.n === 0) return new Tensor(new Float32Array(0), p.shape);
-  // streamed on the calling thread, so through the unshared instance when there is one
-  const y = onCallingThread(() => {
+  // streamed on the calling thread: through the unshared instance when it fits there
+  const y = onCallingThreadIfSmall(false, () => p.n * (tp === null ? 2 : 3), () => {
     const k = kernels();
     return tp === null
       ? streamImages(p, 2 * CHUNK, [tx.data], ([px, py], m) => k.softmax_forward(px, py, p.P, p.C, m))

@@ -3,7 +3,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, paramVector, show, MAX_OPTION } from '../options.js';
-import { kernels, onCallingThread, streamPlanes, type PoolDims } from '../wasm.js';
+import { kernels, onCallingThreadIfSmall, streamPlanes, type PoolDims } from '../wasm.js';
 import { runJob, split, threadsFor, type Call } from '../threads.js';
 import { planPool, type PoolPlan } from './pool.js';
 
@@ -146,10 +146,13 @@ export function nnspnorm(x: Tensor, param: ArrayLike<number>, dzdy?: Tensor): Te
   const p = planSpnorm(tx.shape, param, tp?.shape ?? null);
   const q = p.pool;
   if (q === null) return new Tensor(new Float32Array(0), p.shape);
-  // streamed on the calling thread, so through the unshared instance when there is one
-  return new Tensor(onCallingThread(() => stream(p, q, tx, tp)), p.shape);
+  // streamed on the calling thread: through the unshared instance when it fits there
+  // x, y and a temporary forward; x, dzdy, dzdx and two temporaries backward; the pool's lines
+  const floats = (): number => p.n * (tp === null ? 3 : 5) + poolScratchOf(q);
+  return new Tensor(onCallingThreadIfSmall(false, floats, () => stream(p, q, tx, tp)), p.shape);
 }
 
+/** y (or dzdx) of the whole tensor, streamed through the arena in groups of planes. */
 function stream(p: SpnormPlan, q: PoolPlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const plane = q.H * q.W;
   const planes = q.C * q.N;
