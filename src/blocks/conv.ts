@@ -204,14 +204,15 @@ export function nnconv(x: Tensor, w: Tensor | null, b: Tensor | null, a?: Tensor
   const t: ConvTensors = { x: tx, w: p.identity ? null : tw, b: p.bias ? tb : null, dzdy: tp };
   const run = (): Tensor | ConvDerivatives => (tp === null ? forward(p, t) : backward(p, t));
   const back = tp !== null;
-  return onCallingThreadIfSmall((back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1,
-    () => (back ? 2 : 1) * (p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K) + p.Ho * p.Wo * p.K * p.N + p.K + scratchOf(p, back), run);
+  const splits = (back ? threaded.backwardThreads(p) : threaded.forwardThreads(p)) !== 1;
+  return onCallingThreadIfSmall(splits, () => floatsOf(p, back), run);
 }
 
-/** The scratch floats of one call's passes (the larger of the two backward ones). */
-function scratchOf(p: ConvPlan, back: boolean): number {
-  if (p.identity) return 0;
-  return back ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : convForwardScratch(p);
+/** Floats of one call's tensors (with the backward's dzdx and dzdw) and scratch (the larger backward one). */
+function floatsOf(p: ConvPlan, back: boolean): number {
+  const xw = p.H * p.W * p.C * p.N + p.FH * p.FW * p.FC * p.K;
+  const scratch = p.identity ? 0 : back ? Math.max(convBackwardDataScratch(p), convBackwardFilterScratch(p)) : convForwardScratch(p);
+  return (back ? 2 : 1) * xw + p.Ho * p.Wo * p.K * p.N + p.K + scratch;
 }
 
 /** The facade's data for a plan: w null for the identity bank, b null without a bias. */
