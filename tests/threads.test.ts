@@ -328,7 +328,7 @@ describe('the pool', () => {
     else expect(threadCount()).toBe(2);
   });
 
-  // (Its bits against the pool's instance are the next test's.)
+  // The next test checks its bits against the pool's instance.
   it.skipIf(!pooled())('a small conv (32x32x3 * 3x3x3x8) is below the split threshold: no job reaches the pool, forward or backward', () => {
     const x = randn([32, 32, 3], { seed: 5 }), w = randn([3, 3, 3, 8], { seed: 6 });
     expect(forwardThreads(planConv(x.shape, w.shape, null, null)), 'forward threads').toBe(1);
