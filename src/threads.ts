@@ -38,12 +38,11 @@ const ARGS = 256;
 const SEQ = 0, DONE = 1, FAIL = 2, READY = 3, CLAIM = 4, RAN = 5;
 /**
  * Milliseconds a waiting thread spins before it sleeps. On a 2-vCPU VM a sleeping worker wakes
- * 30–130 µs late (measured: 32 µs after 1 ms idle, 128 µs after 5 ms), and later still when the
- * host has given its core away. A training step of the character CNN makes 15 split calls; in an
- * epoch, 95% of the gaps between them were under 2.4 ms and all but 1 of 300 under 5 ms (the
- * longest ones fall between batches: the update, the next batch). Spinning through 0.3 ms left the epoch on 2 threads at 0.70–0.75 of one
- * thread's time; through 1 ms or more, 0.57–0.65. Time, not a count of loads: Atomics.load costs
- * 14 ns in V8 and differs by engine. The cost: up to 5 ms of one core per worker after a split call.
+ * 30–130 µs late, later when the host has given its core away, and the gaps between a training
+ * step's split calls (a pool, a ReLU, the loss, the update) are mostly under 2.4 ms: a shorter spin
+ * let the worker sleep through them and wake late to every conv (docs/performance.md, 2026-12-07).
+ * Time, not a count of loads, because a load's cost differs by engine (14 ns in V8). The cost: up
+ * to 5 ms of one core per worker after a split call.
  */
 const SPIN_MS = 5;
 /** Mask: the clock is read once every SPIN_CHECK + 1 = 64 loads while spinning (about 1 µs in V8); keep it 2^n - 1. */
