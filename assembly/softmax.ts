@@ -1,6 +1,8 @@
 // nnsoftmax kernels (SEMANTICS §4.2, vl_nnsoftmax.m): softmax over the channels of every pixel.
-// x is [H, W, C, N] column-major; with P = H*W pixels per image, channel k of pixel p of
-// image n is element p + P*(k + C*n).
+// x is [H, W, C, N] column-major, its planes S >= P floats apart: with P = H*W pixels per
+// image, channel k of pixel p of image n is element p + S*(k + C*n) (S = P for a resident
+// tensor; the facade pads S where P is a multiple of 256, see softmaxStride in
+// src/blocks/softmax.ts). Floats p >= P of a plane are never read; y gets the same layout.
 //   forward:  m = max_k x_k,  e_k = exp(x_k - m),  L = sum_k e_k,  y_k = e_k / L
 //   backward: y as above (recomputed from x, as vl_nnsoftmax does), t = sum_k dzdy_k * y_k,
 //             dzdx_k = y_k * (dzdy_k - t)
@@ -10,7 +12,7 @@
 // MATLAB. The max is pmax (one x64 instruction; IEEE max takes about seven in V8): it may
 // pass over a NaN, which then reaches L through its exp.
 // Two shapes of loop:
-//  * pixels: 4 pixels of one image in the lanes (P >= 4), their channels P floats apart;
+//  * pixels: 4 pixels of one image in the lanes (P >= 4), their channels S floats apart;
 //    the P % 4 last pixels of each image one at a time (P = 2, 3: all of them).
 //  * channels: P = 1 (1x1xCxN, a classifier's scores): an image's channels are contiguous,
 //    the lanes run along k, and a horizontal max and sum close each image.
@@ -18,8 +20,8 @@
 // the run is below -86.5 (bit for bit vexp), vexp otherwise; either way each lane's value is
 // vexp's. In the pixel loops a pixel gives the same y whether a lane or the scalar code serves it:
 // the scalar code uses lane 0 of the vector exp (sexp, through exp1) and sums in the same order as a lane.
-// REQUIRES: x, y (dzdy, dzdx) hold P*C*N f32 each; P, C, N >= 1; P*C*N < 2^30;
-// outputs do not overlap inputs.
+// REQUIRES: x, y (dzdy, dzdx) hold S*C*N f32 each; P, C, N >= 1; S >= P, S = 1 when P = 1;
+// S*C*N < 2^30; outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
 import { vexpn, EXPN_MIN4 } from './vmath';
@@ -134,22 +136,22 @@ function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128, lo
 }
 
 /**
- * e_k = exp(x_k - m) for the 4 pixels at element b (channels P apart) into e at eb + es k;
+ * e_k = exp(x_k - m) for the 4 pixels at element b (channels S apart) into e at eb + es k;
  * returns L = sum_k e_k per lane.
  */
-function exps4(x: usize, e: usize, b: i32, P: i32, C: i32, eb: i32, es: i32): v128 {
-  const m = maxRun(x, b, P, C);
-  const s0 = expRun(x, e, b, P, C, m, f32x4.sub(runMin, m), eb, es);
+function exps4(x: usize, e: usize, b: i32, S: i32, C: i32, eb: i32, es: i32): v128 {
+  const m = maxRun(x, b, S, C);
+  const s0 = expRun(x, e, b, S, C, m, f32x4.sub(runMin, m), eb, es);
   return demote4(s0, sumHi);
 }
 
 /** exps4 for one pixel. */
-function exps1(x: usize, e: usize, b: i32, P: i32, C: i32): f32 {
+function exps1(x: usize, e: usize, b: i32, S: i32, C: i32): f32 {
   let m = ld1(x, b);
-  for (let k = 1; k < C; k++) m = pmax1(m, ld1(x, b + P * k));
+  for (let k = 1; k < C; k++) m = pmax1(m, ld1(x, b + S * k));
   let s: f64 = 0;
   for (let k = 0; k < C; k++) {
-    const i = b + P * k;
+    const i = b + S * k;
     const v = exp1(ld1(x, i) - m);
     st1(e, i, v);
     s += <f64>v;
@@ -174,35 +176,37 @@ function expsC(x: usize, e: usize, b: i32, C: i32): f32 {
   return <f32>s;
 }
 
-// NOTE: in the pixel loops the channels are P floats apart, and when P*4 is a multiple of
-// 4096 (32x32 maps) every channel of a pixel has the same low 12 address bits. A pass that
+// NOTE: in the pixel loops the channels are S floats apart, and when S*4 is a multiple of
+// 4096 (32x32 maps, resident) every channel of a pixel has the same low 12 address bits. A pass that
 // loads y_k and stores y_k in turn (y_k = e_k / L) then has each load wait on the store
 // before it (the CPU takes the matching low bits for a dependence): 4K aliasing, 1.7x the
 // time on the 32x32x21 map. So the e_k of a group of 4 pixels go to a contiguous run of
 // 4C floats in y that only pixels after the group own (the last plane, from the group's
 // next pixel on), and the pass reads them there and stores each y_k once. The groups
 // within 4C + 4 pixels of the image's end, where there is no such run, keep e in place.
+// The same stride puts all C lines of a group in one L1 set (8 ways), so every access misses
+// L1 once C > 8: the facade's padded S (planes one line apart in the set index) avoids that.
 
-/** Where the 4 pixels at p (of P) keep their e_k: the run's start, as an element of the image at b. */
+/** Where the 4 pixels at p (of P, planes S apart) keep their e_k: the run's start, as an element of the image at b. */
 // @ts-ignore: decorator
-@inline function runAt(b: i32, p: i32, P: i32, C: i32): i32 {
-  return p + VEC * (C + 1) <= P ? b + P * (C - 1) + p + VEC : b + p;
+@inline function runAt(b: i32, p: i32, P: i32, S: i32, C: i32): i32 {
+  return p + VEC * (C + 1) <= P ? b + S * (C - 1) + p + VEC : b + p;
 }
 
-/** The stride of that run: 4 floats, or P in place. */
+/** The stride of that run: 4 floats, or S in place. */
 // @ts-ignore: decorator
-@inline function runStep(p: i32, P: i32, C: i32): i32 {
-  return p + VEC * (C + 1) <= P ? VEC : P;
+@inline function runStep(p: i32, P: i32, S: i32, C: i32): i32 {
+  return p + VEC * (C + 1) <= P ? VEC : S;
 }
 
-/** y = softmax over the C channels of the one pixel at element i (channels P apart), in place of e. */
-function pixel1(x: usize, y: usize, i: i32, P: i32, C: i32): void {
-  const L = exps1(x, y, i, P, C);
-  for (let k = 0; k < C; k++) st1(y, i + P * k, ld1(y, i + P * k) / L);
+/** y = softmax over the C channels of the one pixel at element i (channels S apart), in place of e. */
+function pixel1(x: usize, y: usize, i: i32, S: i32, C: i32): void {
+  const L = exps1(x, y, i, S, C);
+  for (let k = 0; k < C; k++) st1(y, i + S * k, ld1(y, i + S * k) / L);
 }
 
-/** y = softmax over the channels of the image at element b (P pixels, C channels). */
-function softmaxImage(x: usize, y: usize, b: i32, P: i32, C: i32): void {
+/** y = softmax over the channels of the image at element b (P pixels, C channels S apart). */
+function softmaxImage(x: usize, y: usize, b: i32, P: i32, S: i32, C: i32): void {
   if (P == 1) {
     // y_k = e_k / L along the contiguous channels
     const L = expsC(x, y, b, C);
@@ -216,17 +220,17 @@ function softmaxImage(x: usize, y: usize, b: i32, P: i32, C: i32): void {
   const pv = vecFloor(P);
   let p = 0;
   for (; p < pv; p += VEC) {
-    const eb = runAt(b, p, P, C);
-    const es = runStep(p, P, C);
-    const L = exps4(x, y, b + p, P, C, eb, es);
-    for (let k = 0; k < C; k++) st4(y, b + p + P * k, f32x4.div(ld4(y, eb + es * k), L));
+    const eb = runAt(b, p, P, S, C);
+    const es = runStep(p, P, S, C);
+    const L = exps4(x, y, b + p, S, C, eb, es);
+    for (let k = 0; k < C; k++) st4(y, b + p + S * k, f32x4.div(ld4(y, eb + es * k), L));
   }
-  for (; p < P; p++) pixel1(x, y, b + p, P, C);
+  for (; p < P; p++) pixel1(x, y, b + p, S, C);
 }
 
-/** y = softmax over channels of x, N images of P pixels and C channels. */
-export function softmax_forward(x: usize, y: usize, P: i32, C: i32, N: i32): void {
-  for (let n = 0; n < N; n++) softmaxImage(x, y, P * C * n, P, C);
+/** y = softmax over channels of x, N images of P pixels and C channels, planes S floats apart. */
+export function softmax_forward(x: usize, y: usize, P: i32, C: i32, N: i32, S: i32): void {
+  for (let n = 0; n < N; n++) softmaxImage(x, y, S * C * n, P, S, C);
 }
 
 /**
@@ -234,11 +238,11 @@ export function softmax_forward(x: usize, y: usize, P: i32, C: i32, N: i32): voi
  * code (so it is the forward's y bit for bit) into dzdx, 4 pixels (or a 1x1 image) at a
  * time, then projected while in cache. Same sizes as softmax_forward.
  */
-export function softmax_backward(x: usize, dzdy: usize, dzdx: usize, P: i32, C: i32, N: i32): void {
+export function softmax_backward(x: usize, dzdy: usize, dzdx: usize, P: i32, C: i32, N: i32, S: i32): void {
   for (let n = 0; n < N; n++) {
-    const b = P * C * n;
+    const b = S * C * n;
     if (P == 1) {
-      softmaxImage(x, dzdx, b, P, C);
+      softmaxImage(x, dzdx, b, P, S, C);
       projectC(dzdy, dzdx, b, C);
       continue;
     }
@@ -247,35 +251,35 @@ export function softmax_backward(x: usize, dzdy: usize, dzdx: usize, P: i32, C: 
     for (; p < pv; p += VEC) {
       // e_k in dzdx's run (see runAt), y_k = e_k / L back into it, t = sum_k dzdy_k y_k
       // per lane, then dzdx_k = y_k (dzdy_k - t)
-      const eb = runAt(b, p, P, C);
-      const es = runStep(p, P, C);
-      const L = exps4(x, dzdx, b + p, P, C, eb, es);
+      const eb = runAt(b, p, P, S, C);
+      const es = runStep(p, P, S, C);
+      const L = exps4(x, dzdx, b + p, S, C, eb, es);
       let t0 = f64x2.splat(0);
       let t1 = f64x2.splat(0);
       for (let k = 0; k < C; k++) {
         const j = eb + es * k;
         const yk = f32x4.div(ld4(dzdx, j), L);
         st4(dzdx, j, yk);
-        const q = f32x4.mul(ld4(dzdy, b + p + P * k), yk);
+        const q = f32x4.mul(ld4(dzdy, b + p + S * k), yk);
         t0 = acc0(t0, q);
         t1 = acc1(t1, q);
       }
       const t = demote4(t0, t1);
       for (let k = 0; k < C; k++) {
-        const i = b + p + P * k;
+        const i = b + p + S * k;
         st4(dzdx, i, f32x4.mul(ld4(dzdx, eb + es * k), f32x4.sub(ld4(dzdy, i), t)));
       }
     }
     for (; p < P; p++) {
-      pixel1(x, dzdx, b + p, P, C);
+      pixel1(x, dzdx, b + p, S, C);
       let s: f64 = 0;
       for (let k = 0; k < C; k++) {
-        const i = b + p + P * k;
+        const i = b + p + S * k;
         s += <f64>(ld1(dzdy, i) * ld1(dzdx, i));
       }
       const t = <f32>s;
       for (let k = 0; k < C; k++) {
-        const i = b + p + P * k;
+        const i = b + p + S * k;
         st1(dzdx, i, ld1(dzdx, i) * (ld1(dzdy, i) - t));
       }
     }

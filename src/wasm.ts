@@ -22,8 +22,8 @@ export interface Kernels {
   sigmoid_forward(x: number, y: number, n: number): void;
   sigmoid_backward(x: number, dzdy: number, dzdx: number, n: number): void;
   /** nnsoftmax over the C channels of each of P pixels of N images. */
-  softmax_forward(x: number, y: number, P: number, C: number, N: number): void;
-  softmax_backward(x: number, dzdy: number, dzdx: number, P: number, C: number, N: number): void;
+  softmax_forward(x: number, y: number, P: number, C: number, N: number, S: number): void;
+  softmax_backward(x: number, dzdy: number, dzdx: number, P: number, C: number, N: number, S: number): void;
   /**
    * nnpool; `...d` is POOL = H, W, P (= C*N), ph, pw, sy, sx, pt, pb, pl, Ho, Wo, L (line stride). The forward
    * kernels compute output columns [j0, j1) of each plane (0, Wo: all); j0 > 0 continues the previous call on the same plane.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnsoftmax, randn, Tensor, checkDerivativeElementwise } from '../src/index.js';
-import { planSoftmax, softmaxForward, softmaxBackward } from '../src/blocks/softmax.js';
+import { planSoftmax, softmaxForward, softmaxBackward, softmaxStride } from '../src/blocks/softmax.js';
 import { reserve, write, read } from '../src/wasm.js';
 import { softmaxForwardRef, softmaxBackwardRef } from './ref/softmax.js';
 import { expectExact } from './helpers.js';
@@ -191,8 +191,10 @@ describe('nnsoftmax derivatives', () => {
 });
 
 describe('nnsoftmax resident runners and streaming', () => {
-  it('forward and backward on wasm addresses equal the public block (both shapes)', () => {
-    for (const s of [[1, 1, 26, 100], [6, 5, 7, 3]] as Shape4[]) {
+  it('forward and backward on wasm addresses equal the public block (both shapes; planes padded by the block at P = 256, 512, 1024)', () => {
+    // The resident runners keep planes P apart; the block pads them to softmaxStride(P) where P % 256 == 0.
+    expect([256, 512, 1024, 1000, 3].map(softmaxStride)).toEqual([272, 528, 1040, 1000, 3]);
+    for (const s of [[1, 1, 26, 100], [6, 5, 7, 3], [16, 16, 9, 3], [32, 16, 5, 2], [32, 32, 21, 2]] as Shape4[]) {
       const x = randn(s, { seed: 51 });
       const q = randn(s, { seed: 52 });
       const plan = planSoftmax(x.shape, q.shape);
@@ -206,8 +208,8 @@ describe('nnsoftmax resident runners and streaming', () => {
     }
   });
 
-  it('images streamed in groups (1x1x1000 x 67, 9x9x40 x 13) equal image-by-image results', () => {
-    for (const s of [[1, 1, 1000, 67], [9, 9, 40, 13]] as Shape4[]) {
+  it('images streamed in groups (1x1x1000 x 67, 9x9x40 x 13, 16x16x30 x 11 padded) equal image-by-image results', () => {
+    for (const s of [[1, 1, 1000, 67], [9, 9, 40, 13], [16, 16, 30, 11]] as Shape4[]) {
       const x = randn(s, { seed: 61 });
       const y = nnsoftmax(x);
       const per = s[0] * s[1] * s[2];

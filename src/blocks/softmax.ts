@@ -27,12 +27,12 @@ export function planSoftmax(x: Shape4, dzdy: Shape4 | null): SoftmaxPlan {
 
 /** Resident forward: y at `py` from x at `px` (byte addresses in WebAssembly memory). */
 export function softmaxForward(p: SoftmaxPlan, px: number, py: number): void {
-  if (p.n > 0) byImages('softmax_forward', imageThreads(p.P, p.C, p.N), [px, py], null, 0, p.P, p.C, p.N, []);
+  if (p.n > 0) byImages('softmax_forward', imageThreads(p.P, p.C, p.N), [px, py], null, 0, p.P, p.C, p.N, [p.P]);
 }
 
 /** Resident backward: dzdx at `pdzdx` from x and dzdy (y is recomputed from x). */
 export function softmaxBackward(p: SoftmaxPlan, px: number, pdzdy: number, pdzdx: number): void {
-  if (p.n > 0) byImages('softmax_backward', imageThreads(p.P, p.C, p.N), [px, pdzdy, pdzdx], null, 0, p.P, p.C, p.N, []);
+  if (p.n > 0) byImages('softmax_backward', imageThreads(p.P, p.C, p.N), [px, pdzdy, pdzdx], null, 0, p.P, p.C, p.N, [p.P]);
 }
 
 /**
@@ -58,8 +58,8 @@ export function nnsoftmax(x: Tensor, dzdy?: Tensor): Tensor {
   const y = onCallingThreadIfSmall(false, () => p.n * (tp === null ? 2 : 3), () => {
     const k = kernels();
     return tp === null
-      ? streamImages(p, 2 * CHUNK, [tx.data], ([px, py], m) => k.softmax_forward(px, py, p.P, p.C, m))
-      : streamImages(p, 3 * CHUNK, [tx.data, tp.data], ([px, pp, pd], m) => k.softmax_backward(px, pp, pd, p.P, p.C, m));
+      ? streamImages(p, 2 * CHUNK, [tx.data], (S, [px, py], m) => k.softmax_forward(px, py, p.P, p.C, m, S))
+      : streamImages(p, 3 * CHUNK, [tx.data, tp.data], (S, [px, pp, pd], m) => k.softmax_backward(px, pp, pd, p.P, p.C, m, S));
   });
   return new Tensor(y, p.shape);
 }
@@ -67,36 +67,61 @@ export function nnsoftmax(x: Tensor, dzdy?: Tensor): Tensor {
 /**
  * streamPlanes for whole images, with GAP floats between the buffers: images stream through
  * the arena in groups of about `chunk` floats (inputs and output), so the copies meet cached
- * memory; a larger image goes alone. A tensor that fits one group is copied out with
- * slice() (no second allocation to fill). `run(ptrs, m)` gets the inputs' pointers, then the
- * output's, for m images. The gaps keep the buffers' addresses apart modulo 4096: a 32x32xC
- * group is a multiple of 4 KB, and buffers that are 4 KB apart give the kernel's loads and
- * stores the same low address bits, which the CPU takes for a dependence (4K aliasing,
- * about a fifth of the kernel's time on 32x32x21).
+ * memory; a larger image goes alone. In the arena the planes are softmaxStride(P) floats
+ * apart. A tensor that fits one group with unpadded planes is copied out with slice() (no
+ * second allocation to fill). `run(S, ptrs, m)` gets the stride, the inputs' pointers, then
+ * the output's, for m images. The gaps keep the buffers' addresses apart modulo 4096: a
+ * 32x32xC group is a multiple of 4 KB, and buffers that are 4 KB apart give the kernel's
+ * loads and stores the same low address bits, which the CPU takes for a dependence (4K
+ * aliasing, about a fifth of the kernel's time on 32x32x21).
  */
 function streamImages(p: SoftmaxPlan, chunk: number, inputs: Float32Array[],
-  run: (ptrs: number[], m: number) => void): Float32Array {
-  const per = p.P * p.C;
+  run: (S: number, ptrs: number[], m: number) => void): Float32Array {
+  const S = softmaxStride(p.P);
+  const per = S * p.C;
   const g = Math.max(1, Math.min(p.N, Math.floor(chunk / ((inputs.length + 1) * per))));
   const at = reserve(WHO, ...inputs.flatMap(() => [g * per, GAP]), g * per);
   const ptrs = at.filter((_, i) => i % 2 === 0);
   const buffer = kernels().memory.buffer;
   const views = inputs.map((_, i) => new Float32Array(buffer, ptrs[i], g * per));
   const y = new Float32Array(buffer, ptrs[inputs.length], g * per);
-  if (g === p.N) {
+  if (g === p.N && S === p.P) {
     // one group: the result is a copy of the arena's output, one allocation and one copy
     inputs.forEach((src, i) => views[i].set(src));
-    run(ptrs, g);
+    run(S, ptrs, g);
     return y.slice();
   }
-  const out = fresh(p.N * per);
+  const out = fresh(p.n);
+  const planes = g * p.C;
   for (let c = 0; c < p.N; c += g) {
     const m = Math.min(g, p.N - c);
-    inputs.forEach((src, i) => views[i].set(src.subarray(c * per, (c + m) * per)));
-    run(ptrs, m);
-    out.set(m === g ? y : y.subarray(0, m * per), c * per);
+    const q0 = c * p.C;
+    inputs.forEach((src, i) => copyPlanes(src, q0, p.P, views[i], 0, S, m * p.C));
+    run(S, ptrs, m);
+    copyPlanes(y, 0, S, out, q0, p.P, m === g ? planes : m * p.C);
   }
   return out;
+}
+
+/**
+ * The plane stride in the arena: P, or P + 16 where P is a multiple of 256. A pixel's
+ * channels are a plane apart, and at a multiple of 1 KB most of them share an L1 set (all
+ * of them at 4 KB: 32x32 maps); 16 floats more put each plane one line further on in the
+ * set index. NOTE: the kernel alone on 21 channels of one image took 2.04 ns an element at
+ * P = 1024 and 1.67-1.71 at 1000, 1008 and 1040 (docs/performance.md, 2026-12-07).
+ */
+export function softmaxStride(P: number): number {
+  return P >= 256 && P % 256 === 0 ? P + 16 : P;
+}
+
+/** Copy n planes of P floats, src's from plane q0 (stride ss) to dst's from plane r0 (stride ds). */
+function copyPlanes(src: Float32Array, q0: number, ss: number, dst: Float32Array, r0: number, ds: number, n: number): void {
+  const P = Math.min(ss, ds);
+  if (ss === ds) {
+    dst.set(src.subarray(q0 * ss, (q0 + n) * ss), r0 * ds);
+    return;
+  }
+  for (let q = 0; q < n; q++) dst.set(src.subarray((q0 + q) * ss, (q0 + q) * ss + P), (r0 + q) * ds);
 }
 
 const GAP = 64;
