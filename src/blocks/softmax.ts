@@ -92,13 +92,12 @@ function streamImages(p: SoftmaxPlan, chunk: number, inputs: Float32Array[],
     return y.slice();
   }
   const out = fresh(p.n);
-  const planes = g * p.C;
   for (let c = 0; c < p.N; c += g) {
     const m = Math.min(g, p.N - c);
     const q0 = c * p.C;
     inputs.forEach((src, i) => copyPlanes(src, q0, p.P, views[i], 0, S, m * p.C));
     run(S, ptrs, m);
-    copyPlanes(y, 0, S, out, q0, p.P, m === g ? planes : m * p.C);
+    copyPlanes(y, 0, S, out, q0, p.P, m * p.C);
   }
   return out;
 }
