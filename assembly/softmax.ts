@@ -24,7 +24,8 @@
 // S*C*N < 2^30; outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { vexpn, EXPN_MIN4 } from './vmath';
+import { expnK, ek, EXPN_MIN4, EK_LOG2E, EK_ROUND, EK_LN2_HI, EK_LN2_LO, EK_Q4, EK_Q3, EK_Q2, EK_Q1, EK_Q0,
+  EK_ONE } from './vmath';
 import { exp1, expv } from './vmath_calls';
 
 // @ts-ignore: decorator
@@ -111,14 +112,17 @@ let sumHi: v128 = f64x2.splat(0);
  * every lane (f32 subtraction is monotonic, so then every x - m is; a NaN or -Inf min
  * fails): then every vector takes vexpn, bit for bit vexp, in a loop with no test and no
  * call; otherwise every vector takes vexp (called), which gives the denormals, 0 and NaN.
- * A NaN that pmin passed over reaches vexpn, which gives NaN for it as vexp does.
+ * A NaN that pmin passed over reaches vexpn, which gives NaN for it as vexp does. vexpn's
+ * constants are held in locals (vmath's NOTE).
  */
 function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128, lo: v128, eb: i32, es: i32): v128 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   if (i32x4.all_true(f32x4.ge(lo, EXPN_MIN4()))) {
+    const l2e = ek(EK_LOG2E), rnd = ek(EK_ROUND), hi = ek(EK_LN2_HI), ln = ek(EK_LN2_LO), q4 = ek(EK_Q4);
+    const q3 = ek(EK_Q3), q2 = ek(EK_Q2), q1 = ek(EK_Q1), q0 = ek(EK_Q0), one = ek(EK_ONE);
     for (let k = 0; k < count; k++) {
-      const v = vexpn(f32x4.sub(ld4(x, b + stride * k), m));
+      const v = expnK(f32x4.sub(ld4(x, b + stride * k), m), false, l2e, rnd, hi, ln, q4, q3, q2, q1, q0, one);
       st4(e, eb + es * k, v);
       s0 = acc0(s0, v);
       s1 = acc1(s1, v);

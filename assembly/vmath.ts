@@ -27,64 +27,103 @@ const EXPN_MAX_: f32 = 86.5;
 // wherever it is used, three instructions each and a dozen per exp, inside every loop;
 // a splat load from here is one instruction (and 8 bytes of wasm where v128.const takes 18).
 const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_Q3, EXP_Q2, EXP_Q1, EXP_Q0, 1,
-  -104, 88.8, reinterpret<f32>(ROUND_BITS), reinterpret<f32>(127), reinterpret<f32>(0x3f800000), EXPN_MAX_,
+  -104, 88.8, reinterpret<f32>(ROUND_BITS), reinterpret<f32>(127), EXPN_MAX_,
   -LOG2E, reinterpret<f32>(0x7fffffff), -EXPN_MAX_], 16);
+
+// Indices into EXPK, for ek.
+export const EK_LOG2E: usize = 0;
+export const EK_ROUND: usize = 1;
+export const EK_LN2_HI: usize = 2;
+export const EK_LN2_LO: usize = 3;
+export const EK_Q4: usize = 4;
+export const EK_Q3: usize = 5;
+export const EK_Q2: usize = 6;
+export const EK_Q1: usize = 7;
+export const EK_Q0: usize = 8;
+export const EK_ONE: usize = 9;
+export const EK_EXPN_MAX: usize = 14;
+export const EK_NEG_LOG2E: usize = 15;
+export const EK_ABS: usize = 16;
+export const EK_EXPN_MIN: usize = 17;
 
 /** Lane-splat of constant i of EXPK. */
 // @ts-ignore: decorator
-@inline function ek(i: usize): v128 {
+@inline export function ek(i: usize): v128 {
   return v128.load32_splat(EXPK + 4 * i);
 }
 
 /** splat(1), splat(EXPN_MAX), the mask of |x| and splat(-EXPN_MAX), loaded (see EXPK). */
 // @ts-ignore: decorator
-@inline export function ONE4(): v128 { return ek(9); }
+@inline export function ONE4(): v128 { return ek(EK_ONE); }
 // @ts-ignore: decorator
-@inline export function EXPN_MAX4(): v128 { return ek(15); }
+@inline export function EXPN_MAX4(): v128 { return ek(EK_EXPN_MAX); }
 // @ts-ignore: decorator
-@inline export function ABS4(): v128 { return ek(17); }
+@inline export function ABS4(): v128 { return ek(EK_ABS); }
 // @ts-ignore: decorator
-@inline export function EXPN_MIN4(): v128 { return ek(18); }
+@inline export function EXPN_MIN4(): v128 { return ek(EK_EXPN_MIN); }
 
+// NOTE: V8 does not move a memory load out of a loop that also stores (it cannot rule out
+// that the store changes it), so a loop that calls vexpn reloads its ten constants every
+// step, and TurboFan puts those loads at the top of the step and spills half of them to the
+// stack (sigmoid's loop: ~20 loads and ~16 spill moves a step). The hot loops load them
+// into locals once, before the loop, and call expnK, which takes them as arguments; V8 then
+// keeps them in registers. The same operations, so the same bits: on Node 20, sigmoid's
+// kernel 30% and softmax's 11% faster (docs/performance.md, 2026-12-07 from 10:58).
 /**
- * z = x log2(e) + 1.5 * 2^23, whose low mantissa bits are n = round(x log2 e); with neg,
- * z of -x (computed as x (-log2 e), the same bits).
+ * e^x for lanes in [-EXPN_MAX, EXPN_MAX] from constants the caller holds in locals (NOTE
+ * above): l2e = ek(EK_LOG2E), or ek(EK_NEG_LOG2E) with neg for e^-x; rnd, hi, lo, q4..q0
+ * and one = ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4)..ek(EK_Q0), ek(EK_ONE).
+ * Bit for bit vexpn(x) (vexpnNeg(x) with neg).
  */
 // @ts-ignore: decorator
-@inline function expZ(x: v128, neg: bool): v128 {
-  return f32x4.add(f32x4.mul(x, neg ? ek(16) : ek(0)), ek(1));
+@inline export function expnK(x: v128, neg: bool, l2e: v128, rnd: v128, hi: v128, lo: v128,
+  q4: v128, q3: v128, q2: v128, q1: v128, q0: v128, one: v128): v128 {
+  const z = f32x4.add(f32x4.mul(x, l2e), rnd);
+  const p = expPoly(x, z, neg, rnd, hi, lo, q4, q3, q2, q1, q0, one);
+  // z's low mantissa bits are n (ROUND's are 0 below bit 22), so z << 23 is n << 23 and
+  // adding 1.0f's bits (127 << 23) makes 2^n.
+  return f32x4.mul(p, i32x4.add(i32x4.shl(z, 23), one));
 }
 
 /**
- * p with e^x = p 2^n, from x and z = expZ(x): x = n ln2 + r with |r| <= ln2/2, ln2 in two
+ * z = x log2(e) + 1.5 * 2^23, whose low mantissa bits are n = round(x log2 e).
+ */
+// @ts-ignore: decorator
+@inline function expZ(x: v128): v128 {
+  return f32x4.add(f32x4.mul(x, ek(EK_LOG2E)), ek(EK_ROUND));
+}
+
+/**
+ * p with e^x = p 2^n, from x and z = x l2e + rnd: x = n ln2 + r with |r| <= ln2/2, ln2 in two
  * pieces (n LN2_HI is exact), and e^r = 1 + r + r^2 q(r) with q of degree 4 fitted to the
  * relative error on that interval (3e-9 at most, tools/fit-exp.py). Shared by vexp and
- * vexpn, so both round alike. With neg (a compile-time constant), p of -x without
- * negating x: it carries r' = -r, each c + c' r as c - c' r' and r^2 q + r as r^2 q - r';
- * IEEE rounding is symmetric, so every step is the same number or its exact negation and
- * p is bit for bit that of -x (the negation costs V8 three instructions).
+ * vexpn, so both round alike. With neg (a compile-time constant; z from -log2 e), p of -x
+ * without negating x: it carries r' = -r, each c + c' r as c - c' r' and r^2 q + r as
+ * r^2 q - r'; IEEE rounding is symmetric, so every step is the same number or its exact
+ * negation and p is bit for bit that of -x (the negation costs V8 three instructions).
  * q is evaluated by Estrin's scheme, (Q0 + Q1 r) + r^2 ((Q2 + Q3 r) + Q4 r^2), not Horner's:
  * the chain of dependent operations from x to e^x is what bounds the exp loops (the CPU
  * cannot keep enough iterations in flight to hide ~60 cycles of latency), and this cuts it
  * by four steps: softmax 6-10% and sigmoid 14% faster (README), still within 1 ulp (vmath.spec.ts).
  */
 // @ts-ignore: decorator
-@inline function expPoly(x: v128, z: v128, neg: bool): v128 {
-  const n = f32x4.sub(z, ek(1));
-  const a = f32x4.mul(n, ek(2));
-  const b = f32x4.mul(n, ek(3));
+@inline function expPoly(x: v128, z: v128, neg: bool, rnd: v128, hi: v128, lo: v128,
+  q4: v128, q3: v128, q2: v128, q1: v128, q0: v128, one: v128): v128 {
+  const n = f32x4.sub(z, rnd);
+  const a = f32x4.mul(n, hi);
+  const b = f32x4.mul(n, lo);
   const r = neg ? f32x4.add(f32x4.add(x, a), b) : f32x4.sub(f32x4.sub(x, a), b);
   const r2 = f32x4.mul(r, r);
   if (neg) {
-    const lo = f32x4.sub(ek(8), f32x4.mul(ek(7), r));
-    const hi = f32x4.sub(ek(6), f32x4.mul(ek(5), r));
-    const q = f32x4.add(lo, f32x4.mul(r2, f32x4.add(hi, f32x4.mul(ek(4), r2))));
-    return f32x4.add(f32x4.sub(f32x4.mul(r2, q), r), ek(9));
+    const l = f32x4.sub(q0, f32x4.mul(q1, r));
+    const h = f32x4.sub(q2, f32x4.mul(q3, r));
+    const q = f32x4.add(l, f32x4.mul(r2, f32x4.add(h, f32x4.mul(q4, r2))));
+    return f32x4.add(f32x4.sub(f32x4.mul(r2, q), r), one);
   }
-  const lo = f32x4.add(ek(8), f32x4.mul(ek(7), r));
-  const hi = f32x4.add(ek(6), f32x4.mul(ek(5), r));
-  const q = f32x4.add(lo, f32x4.mul(r2, f32x4.add(hi, f32x4.mul(ek(4), r2))));
-  return f32x4.add(f32x4.add(f32x4.mul(r2, q), r), ek(9));
+  const l = f32x4.add(q0, f32x4.mul(q1, r));
+  const h = f32x4.add(q2, f32x4.mul(q3, r));
+  const q = f32x4.add(l, f32x4.mul(r2, f32x4.add(h, f32x4.mul(q4, r2))));
+  return f32x4.add(f32x4.add(f32x4.mul(r2, q), r), one);
 }
 
 /**
@@ -99,8 +138,9 @@ const EXPK: usize = memory.data<f32>([LOG2E, ROUND, LN2_HI, LN2_LO, EXP_Q4, EXP_
   // pmin/pmax, not min/max: V8 emits one instruction for each instead of about seven
   // (IEEE NaN propagation); the two differ only where x is NaN, restored at the end.
   const xc = f32x4.pmin(f32x4.pmax(x, ek(10)), ek(11));
-  const z = expZ(xc, false);
-  const p = expPoly(xc, z, false);
+  const z = expZ(xc);
+  const p = expPoly(xc, z, false, ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4), ek(EK_Q3), ek(EK_Q2),
+    ek(EK_Q1), ek(EK_Q0), ek(EK_ONE));
   // n as an integer is z's bits minus ROUND's; 2^n = 2^a * 2^(n-a) with a = n >> 1, both
   // normal floats for n in [-150, 129].
   const ni = i32x4.sub(z, ek(12));
@@ -134,13 +174,11 @@ export const EXPN_MAX: f32 = EXPN_MAX_;
   return expn(x, true);
 }
 
+/** vexpn with the constants loaded where used (for code outside hot loops). */
 // @ts-ignore: decorator
 @inline function expn(x: v128, neg: bool): v128 {
-  const z = expZ(x, neg);
-  const p = expPoly(x, z, neg);
-  // z's low mantissa bits are n (ROUND's are 0 below bit 22), so z << 23 is n << 23 and
-  // adding 1.0f's bits (127 << 23) makes 2^n.
-  return f32x4.mul(p, i32x4.add(i32x4.shl(z, 23), ek(14)));
+  return expnK(x, neg, ek(neg ? EK_NEG_LOG2E : EK_LOG2E), ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4),
+    ek(EK_Q3), ek(EK_Q2), ek(EK_Q1), ek(EK_Q0), ek(EK_ONE));
 }
 
 /** True when every lane of x is in vexpn's range (false for NaN). */
