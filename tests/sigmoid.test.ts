@@ -59,13 +59,13 @@ describe('nnsigmoid accuracy against float64', () => {
 });
 
 describe('nnsigmoid vector lanes and scalar tails', () => {
-  it('out-of-range pairs among in-range ones (the loop leaves and re-enters its fast path): each element equals the scalar one', () => {
-    // |x| > 86.5, +-Inf and NaN at scattered places of both vectors of a pair, the rest randn.
+  it('out-of-range steps among in-range ones (the loop leaves and re-enters its fast path): each element equals the scalar one', () => {
+    // |x| > 86.5, +-Inf and NaN at scattered places of every vector of a step, the rest randn.
     const x = randn([2003, 1], { seed: 11 });
     const p = randn([2003, 1], { seed: 12 });
     const specials = [-100, 100, -88, 87, 86.5, -86.5, 86.51, -1e4, Infinity, -Infinity, NaN, -88.7, 88.7];
     for (let j = 0; j < 60; j++) x.data[(j * 37 + (j % 5)) % 2000] = specials[j % specials.length];
-    for (let i = 1500; i < 1530; i++) x.data[i] = -90 + i / 100; // a run of out-of-range pairs
+    for (let i = 1500; i < 1530; i++) x.data[i] = -90 + i / 100; // a run of out-of-range steps
     const y = nnsigmoid(x);
     const d = nnsigmoid(x, p);
     for (let i = 0; i < x.numel; i++) {
@@ -80,8 +80,9 @@ describe('nnsigmoid vector lanes and scalar tails', () => {
     }
   });
 
-  // Lengths around the vector width, the backward block (1024) and the streamed chunk (16384).
-  for (const n of [1, 3, 4, 5, 7, 1023, 1024, 1025, 1029, 16383, 16384, 16385, 32771]) {
+  // Lengths around the vector width, the forward's step (16), the backward block (1024) and the
+  // streamed chunk (2^18).
+  for (const n of [1, 3, 4, 5, 7, 15, 16, 17, 31, 1023, 1024, 1025, 1029, 262143, 262144, 262145, 524295]) {
     it(`${n} elements: every element equals the same value computed in lane 0`, () => {
       const x = randn([n, 1], { seed: n });
       const p = randn([n, 1], { seed: n + 1 });
