@@ -2,13 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnrelu, randn, Tensor } from '../src/index.js';
 import { reluForwardRef, reluBackwardRef } from './ref/relu.js';
 import { distinct, expectExact } from './helpers.js';
+import { ELEMENT_CHUNK as CH } from '../src/wasm.js';
 
 beforeAll(() => init());
 
 // Shapes around the vector width (4) and a batch, so tails are hit at every offset.
-// The block streams 16384-float chunks, so lengths around one and two chunks come too.
+// The block streams 2^18-float chunks (ELEMENT_CHUNK), so lengths around one and two chunks come too.
 const shapes = [[1, 1], [3, 1], [4, 1], [5, 3], [7, 9, 2], [16, 5, 3, 2], [13, 11, 3, 3],
-  [16383, 1], [16384, 1], [16385, 1], [128, 256, 1, 1], [32771, 1]];
+  [CH - 1, 1], [CH, 1], [CH + 1, 1], [512, 512, 1, 1], [2 * CH + 7, 1]];
 const leaks = [0, 0.01, 0.2, 1, 2];
 
 describe('nnrelu equals the reference exactly', () => {

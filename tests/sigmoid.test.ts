@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnsigmoid, randn, Tensor, checkDerivativeElementwise } from '../src/index.js';
 import { planSigmoid, sigmoidForward, sigmoidBackward } from '../src/blocks/sigmoid.js';
-import { reserve, write, read } from '../src/wasm.js';
+import { reserve, write, read, ELEMENT_CHUNK as CH } from '../src/wasm.js';
 import { sigmoidForwardRef, sigmoidBackwardRef } from './ref/sigmoid.js';
 import { expectExact } from './helpers.js';
 import { worstUlps, numder64, expectNear } from './numerics.js';
@@ -81,8 +81,8 @@ describe('nnsigmoid vector lanes and scalar tails', () => {
   });
 
   // Lengths around the vector width, the forward's step (16), the backward block (1024) and the
-  // streamed chunk (2^18).
-  for (const n of [1, 3, 4, 5, 7, 15, 16, 17, 31, 1023, 1024, 1025, 1029, 262143, 262144, 262145, 524295]) {
+  // streamed chunk (ELEMENT_CHUNK).
+  for (const n of [1, 3, 4, 5, 7, 15, 16, 17, 31, 1023, 1024, 1025, 1029, CH - 1, CH, CH + 1, 2 * CH + 7]) {
     it(`${n} elements: every element equals the same value computed in lane 0`, () => {
       const x = randn([n, 1], { seed: n });
       const p = randn([n, 1], { seed: n + 1 });

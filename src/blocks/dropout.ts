@@ -4,7 +4,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, show, splitArity } from '../options.js';
-import { kernels, streamPlanes, fresh, view, onCallingThread } from '../wasm.js';
+import { kernels, streamPlanes, fresh, view, onCallingThread, ELEMENT_CHUNK } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 import { maskRandom } from '../random.js';
 
@@ -140,14 +140,12 @@ export function nndropout(x: Tensor, a?: Tensor | DropoutOptions, b?: DropoutOpt
   return tp === null ? { y: new Tensor(y, tx.shape), mask: new Tensor(tm === null ? mask : mask.slice(), tx.shape) } : new Tensor(y, tx.shape);
 }
 
-// Element-wise, as nnrelu: 16384-float chunks of each operand stream through the arena.
-const CHUNK = 16384;
-
+// Element-wise, as nnrelu: ELEMENT_CHUNK floats of each operand stream through the arena.
 function multiply(p: DropoutPlan, v: Float32Array, mask: Float32Array): Float32Array {
   // streamed on the calling thread, so through the unshared instance when there is one
   return onCallingThread(() => {
     const k = kernels();
-    return streamPlanes(WHO, p.n, 3 * CHUNK, [[v, 1], [mask, 1]], 1, 0,
+    return streamPlanes(WHO, p.n, 3 * ELEMENT_CHUNK, [[v, 1], [mask, 1]], 1, 0,
       ([pv, pm, py], m) => k.dropout_forward(pv, pm, py, m));
   });
 }

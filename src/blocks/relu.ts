@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, isTensor, type Shape4 } from '../tensor.js';
 import { checkOptions, finite, dims, splitArity } from '../options.js';
-import { kernels, streamPlanes, onCallingThread } from '../wasm.js';
+import { kernels, streamPlanes, onCallingThread, ELEMENT_CHUNK } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 
 export interface ReluOptions {
@@ -54,20 +54,18 @@ export function nnrelu(x: Tensor, a?: Tensor | ReluOptions, b?: ReluOptions): Te
   return onCallingThread(() => (tp === null ? streamForward(p, tx) : streamBackward(p, tx, tp)));
 }
 
-// Element-wise, so the "planes" streamed through the arena are single elements, 16384 at a
-// time: each chunk is transformed while it is in L2, and memory traffic is the copies alone.
-const CHUNK = 16384;
-
+// Element-wise, so the "planes" streamed through the arena are single elements, ELEMENT_CHUNK
+// at a time (wasm.ts says why that many).
 function streamForward(p: ReluPlan, x: Tensor): Tensor {
   const k = kernels();
-  const y = streamPlanes('nnrelu', p.n, 2 * CHUNK, [[x.data, 1]], 1, 0,
+  const y = streamPlanes('nnrelu', p.n, 2 * ELEMENT_CHUNK, [[x.data, 1]], 1, 0,
     ([px, py], m) => k.relu_forward(px, py, m, p.leak));
   return new Tensor(y, p.shape);
 }
 
 function streamBackward(p: ReluPlan, x: Tensor, dzdy: Tensor): Tensor {
   const k = kernels();
-  const d = streamPlanes('nnrelu', p.n, 3 * CHUNK, [[x.data, 1], [dzdy.data, 1]], 1, 0,
+  const d = streamPlanes('nnrelu', p.n, 3 * ELEMENT_CHUNK, [[x.data, 1], [dzdy.data, 1]], 1, 0,
     ([px, pp, pd], m) => k.relu_backward(px, pp, pd, m, p.leak));
   return new Tensor(d, p.shape);
 }

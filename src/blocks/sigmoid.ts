@@ -2,7 +2,7 @@
 
 import { Tensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims } from '../options.js';
-import { kernels, streamPlanes, onCallingThread } from '../wasm.js';
+import { kernels, streamPlanes, onCallingThread, ELEMENT_CHUNK } from '../wasm.js';
 import { byElements, elementThreads } from './image-threads.js';
 
 /** What both passes need, checked once (from shapes). */
@@ -53,15 +53,7 @@ export function nnsigmoid(x: Tensor, dzdy?: Tensor): Tensor {
 function stream(p: SigmoidPlan, tx: Tensor, tp: Tensor | null): Float32Array {
   const k = kernels();
   return tp === null
-    ? streamPlanes(WHO, p.n, 2 * CHUNK, [[tx.data, 1]], 1, 0, ([px, py], m) => k.sigmoid_forward(px, py, m))
-    : streamPlanes(WHO, p.n, 3 * CHUNK, [[tx.data, 1], [tp.data, 1]], 1, 0,
+    ? streamPlanes(WHO, p.n, 2 * ELEMENT_CHUNK, [[tx.data, 1]], 1, 0, ([px, py], m) => k.sigmoid_forward(px, py, m))
+    : streamPlanes(WHO, p.n, 3 * ELEMENT_CHUNK, [[tx.data, 1], [tp.data, 1]], 1, 0,
       ([px, pp, pd], m) => k.sigmoid_backward(px, pp, pd, m));
 }
-
-// 2^18 floats (1 MiB an operand), not an L2-sized 16384 as nnrelu's: against tfjs in one
-// process (380x508x10, ad-hoc scripts interleaved as the bench runs, six processes forward and
-// four backward), 16384-float chunks gave 0.86-1.27 of tfjs's time forward and 2^18 0.67-0.88,
-// with as many page faults: the call's time is mostly the copies and the fresh result's pages,
-// and fewer, longer copies do them faster. Backward the processes varied more than the sizes did
-// (2^14 0.81-1.44, 2^18 0.79-0.99). The arena holds 2 MiB (3 MiB backward) for such tensors.
-const CHUNK = 1 << 18;
