@@ -10,11 +10,12 @@ import { convForwardRef, convBackwardRef, convSizeRef, type RefDims } from './re
 import { distinct, expectClose, expectExact } from './helpers.js';
 import { planConv } from '../src/blocks/conv.js';
 import { kernels } from '../src/wasm.js';
+import { limitThreads } from '../src/threads.js';
 
 beforeAll(() => init());
 
 type Tuple = number | number[];
-interface Case { x: number[]; w: number[]; bias?: boolean; pad?: Tuple; stride?: Tuple; dilate?: Tuple }
+interface Case { x: number[]; w: number[]; bias?: boolean; pad?: Tuple; stride?: Tuple; dilate?: Tuple; oneThread?: boolean }
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const four = (s: number[]) => [...s, 1, 1, 1].slice(0, 4);
@@ -238,9 +239,10 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     { x: [29, 23, 3, 1], w: [5, 5, 3, 10], bias: true }, // the practical's filter bank
     { x: [16, 12, 16, 2], w: [3, 3, 16, 14], bias: true, pad: 1 }, // a VGG-like layer
     { x: [15, 14, 6, 1], w: [3, 3, 3, 6], pad: [0, 2, 1, 0], stride: 2, dilate: [2, 1] },
-    // y larger than the facade's streaming buffer: several pixel ranges, the last one short.
-    { x: [70, 60, 3, 2], w: [3, 3, 3, 40], bias: true },
-    { x: [64, 64, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1 },
+    // y past four of the facade's streaming buffers (2^19 floats, conv.ts Y_CHUNK), on one
+    // thread (a pool computes y whole), so it streams: several pixel ranges, the last one short.
+    { x: [100, 90, 3, 2], w: [3, 3, 3, 40], bias: true, oneThread: true },
+    { x: [96, 90, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1, oneThread: true },
     // Winograd blocks with a horizontal stride and dilation, two groups, two images.
     { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },    // Small outputs as one product over the batch (conv/batch.ts): the character CNN's last two
     // layers, steps past one block of 256 (R, and Q pixels), columns past one block of 512
@@ -256,7 +258,13 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
       const d = refDims(c);
       const x = randn(c.x, { seed: 1 }), w = randn(c.w, { seed: 2 }), b = randn([d.K], { seed: 3 });
       const opts = { pad: c.pad, stride: c.stride, dilate: c.dilate };
-      const y = nnconv(x, w, b, opts);
+      if (c.oneThread) limitThreads(1);
+      let y: Tensor;
+      try {
+        y = nnconv(x, w, b, opts);
+      } finally {
+        limitThreads(Infinity);
+      }
       const tol = 2e-6 * d.FH * d.FW * d.FC;
       expectClose(y.data, convForwardRef(x.data, w.data, b.data, d), tol, tol, 'y');
       const p = randn(y.shape, { seed: 4 });

@@ -57,7 +57,7 @@ const cases: Case[] = [
   { x: [40, 40, 16, 4], w: [3, 3, 16, 16], opts: { pad: 1 }, what: 'four images, split by images' },
   { x: [30, 30, 16, 5], w: [3, 3, 16, 32], opts: { stride: [1, 2] }, what: 'five images over 2 threads, stride [1, 2]' },
   { x: [6, 6, 64, 64], w: [6, 6, 64, 64], what: 'fully connected, 64 images' },
-  { x: [14, 14, 20, 100], w: [5, 5, 20, 50], what: 'filters in the lanes, y large enough that nnconv would stream it on one thread' },
+  { x: [14, 14, 20, 100], w: [5, 5, 20, 50], what: 'filters in the lanes, a large y (500 000 floats)' },
   // One image on a path other than pixels: split by filters, in units of 8 (the last one short here).
   { x: [18, 18, 48, 1], w: [5, 5, 48, 61], what: 'one image, filters in the lanes (14x14 out), split by filters' },
   { x: [6, 6, 256, 1], w: [3, 3, 256, 600], what: 'one image, 4x4 out (one product over the batch), split by filters' },
