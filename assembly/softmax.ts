@@ -119,10 +119,10 @@ function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128, lo
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
   if (i32x4.all_true(f32x4.ge(lo, EXPN_MIN4()))) {
-    const l2e = ek(EK_LOG2E), rnd = ek(EK_ROUND), hi = ek(EK_LN2_HI), ln = ek(EK_LN2_LO), q4 = ek(EK_Q4);
+    const l2e = ek(EK_LOG2E), rnd = ek(EK_ROUND), hi = ek(EK_LN2_HI), lo2 = ek(EK_LN2_LO), q4 = ek(EK_Q4);
     const q3 = ek(EK_Q3), q2 = ek(EK_Q2), q1 = ek(EK_Q1), q0 = ek(EK_Q0), one = ek(EK_ONE);
     for (let k = 0; k < count; k++) {
-      const v = expnK(f32x4.sub(ld4(x, b + stride * k), m), false, l2e, rnd, hi, ln, q4, q3, q2, q1, q0, one);
+      const v = expnK(f32x4.sub(ld4(x, b + stride * k), m), false, l2e, rnd, hi, lo2, q4, q3, q2, q1, q0, one);
       st4(e, eb + es * k, v);
       s0 = acc0(s0, v);
       s1 = acc1(s1, v);

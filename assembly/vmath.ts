@@ -41,6 +41,10 @@ export const EK_Q2: usize = 6;
 export const EK_Q1: usize = 7;
 export const EK_Q0: usize = 8;
 export const EK_ONE: usize = 9;
+const EK_CLAMP_LO: usize = 10;
+const EK_CLAMP_HI: usize = 11;
+const EK_ROUND_BITS: usize = 12;
+const EK_BIAS: usize = 13;
 export const EK_EXPN_MAX: usize = 14;
 export const EK_NEG_LOG2E: usize = 15;
 export const EK_ABS: usize = 16;
@@ -52,13 +56,9 @@ export const EK_EXPN_MIN: usize = 17;
   return v128.load32_splat(EXPK + 4 * i);
 }
 
-/** splat(1), splat(EXPN_MAX), the mask of |x| and splat(-EXPN_MAX), loaded (see EXPK). */
+/** splat(1) and splat(-EXPN_MAX), loaded (see EXPK). */
 // @ts-ignore: decorator
 @inline export function ONE4(): v128 { return ek(EK_ONE); }
-// @ts-ignore: decorator
-@inline export function EXPN_MAX4(): v128 { return ek(EK_EXPN_MAX); }
-// @ts-ignore: decorator
-@inline export function ABS4(): v128 { return ek(EK_ABS); }
 // @ts-ignore: decorator
 @inline export function EXPN_MIN4(): v128 { return ek(EK_EXPN_MIN); }
 
@@ -68,7 +68,8 @@ export const EK_EXPN_MIN: usize = 17;
 // stack (sigmoid's loop: ~20 loads and ~16 spill moves a step). The hot loops load them
 // into locals once, before the loop, and call expnK, which takes them as arguments; V8 then
 // keeps them in registers. The same operations, so the same bits: on Node 20, sigmoid's
-// kernel 30% and softmax's 11% faster (docs/performance.md, 2026-12-07 from 10:58).
+// kernel takes 25% less time at two vectors a step, softmax's 13-14% less (docs/performance.md,
+// 2026-12-07 from 10:58).
 /**
  * e^x for lanes in [-EXPN_MAX, EXPN_MAX] from constants the caller holds in locals (NOTE
  * above): l2e = ek(EK_LOG2E), or ek(EK_NEG_LOG2E) with neg for e^-x; rnd, hi, lo, q4..q0
@@ -137,16 +138,16 @@ export const EK_EXPN_MIN: usize = 17;
 @inline export function vexp(x: v128): v128 {
   // pmin/pmax, not min/max: V8 emits one instruction for each instead of about seven
   // (IEEE NaN propagation); the two differ only where x is NaN, restored at the end.
-  const xc = f32x4.pmin(f32x4.pmax(x, ek(10)), ek(11));
+  const xc = f32x4.pmin(f32x4.pmax(x, ek(EK_CLAMP_LO)), ek(EK_CLAMP_HI));
   const z = expZ(xc);
   const p = expPoly(xc, z, false, ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4), ek(EK_Q3), ek(EK_Q2),
     ek(EK_Q1), ek(EK_Q0), ek(EK_ONE));
   // n as an integer is z's bits minus ROUND's; 2^n = 2^a * 2^(n-a) with a = n >> 1, both
   // normal floats for n in [-150, 129].
-  const ni = i32x4.sub(z, ek(12));
+  const ni = i32x4.sub(z, ek(EK_ROUND_BITS));
   const a = i32x4.shr_s(ni, 1);
-  const s1 = i32x4.shl(i32x4.add(a, ek(13)), 23);
-  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), ek(13)), 23);
+  const s1 = i32x4.shl(i32x4.add(a, ek(EK_BIAS)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), ek(EK_BIAS)), 23);
   const y = f32x4.mul(f32x4.mul(p, s1), s2);
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }

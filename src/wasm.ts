@@ -221,9 +221,10 @@ export function onCallingThread<T>(f: () => T): T {
 /**
  * Floats (a call's tensors and scratch together) up to which a call that the pool would not split
  * runs on the unshared instance: below this its copies meet cache, where plain memory copies up to 4
- * times faster than shared; beyond it both copy at the memory bus's speed, and the unshared memory
- * stays within about 1 MiB of arena. (A streamed call may hold one large plane, channel or image at
- * once, so it is counted whole too; only the element-wise blocks' fixed chunks need no count.)
+ * times faster than shared; beyond it both copy at the memory bus's speed, and the counted calls keep
+ * the unshared memory within about 1 MiB of arena. (A streamed call may hold one large plane, channel
+ * or image at once, so it is counted whole too.) The element-wise blocks always run there, in fixed
+ * chunks of ELEMENT_CHUNK floats an operand: up to 3 MiB.
  */
 const HERE_MAX = 1 << 18;
 
@@ -369,8 +370,9 @@ export const ELEMENT_CHUNK = 1 << 18;
 
 /**
  * Run a kernel over a tensor in groups of planes (or elements) that fit one
- * cache-sized region of the arena: each group's inputs are copied in, the
- * kernel runs, and its output is copied out while still in cache, so the
+ * bounded region of the arena (`chunkFloats`: cache-sized for most blocks,
+ * ELEMENT_CHUNK's 1 MiB an operand for the element-wise ones): each group's
+ * inputs are copied in, the kernel runs, and its output is copied out, so the
  * arena never holds the whole tensor and memory traffic is the copies alone.
  *
  * `inputs` are [data, floats per plane]; the group holds `per` planes, with

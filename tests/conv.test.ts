@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nnconv, randn, Tensor, type ConvOptions } from '../src/index.js';
 import { convForwardRef, convBackwardRef, convSizeRef, type RefDims } from './ref/conv.js';
-import { distinct, expectClose, expectExact } from './helpers.js';
-import { planConv } from '../src/blocks/conv.js';
+import { distinct, expectClose, expectExact, residentRun } from './helpers.js';
+import { planConv, spanOf, convForward, convForwardScratch } from '../src/blocks/conv.js';
 import { kernels } from '../src/wasm.js';
 import { limitThreads } from '../src/threads.js';
 
@@ -267,6 +267,14 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
       }
       const tol = 2e-6 * d.FH * d.FW * d.FC;
       expectClose(y.data, convForwardRef(x.data, w.data, b.data, d), tol, tol, 'y');
+      if (c.oneThread) {
+        // it did stream, and streaming gave the resident kernel's bits
+        const plan = planConv(x.shape, w.shape, b.shape, null, opts);
+        expect(spanOf(plan), 'pixels per streamed range').toBeLessThan(y.shape[0] * y.shape[1]);
+        const whole = residentRun([x.data, w.data, b.data], y.numel, convForwardScratch(plan),
+          ([px, pw, pb, py, ps]) => convForward(plan, px, pw, pb, py, ps));
+        expectExact(y.data, whole, 'y against the resident kernel');
+      }
       const p = randn(y.shape, { seed: 4 });
       const g = nnconv(x, w, b, p, opts);
       const want = convBackwardRef(x.data, w.data, p.data, d);

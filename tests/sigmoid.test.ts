@@ -88,11 +88,12 @@ describe('nnsigmoid vector lanes and scalar tails', () => {
       const p = randn([n, 1], { seed: n + 1 });
       const y = nnsigmoid(x);
       const d = nnsigmoid(x, p);
-      // The same values one at a time (the first four are vector lanes of a length-4 call).
+      // The same values one at a time, each in lane 0 of a 16-element call (one vector step), so a
+      // scalar-tail element of the long call is checked against a vector lane.
+      const lane0 = (v: number) => new Tensor(f32([v, ...new Array(15).fill(0)]), [16, 1]);
       for (const i of [0, n - 1, n >> 1, Math.max(0, n - 3)]) {
-        const one = new Tensor(f32([x.data[i], 0, 0, 0]), [4, 1]);
-        expect(nnsigmoid(one).data[0], `y[${i}]`).toBe(y.data[i]);
-        expect(nnsigmoid(one, new Tensor(f32([p.data[i], 0, 0, 0]), [4, 1])).data[0], `dzdx[${i}]`).toBe(d.data[i]);
+        expect(nnsigmoid(lane0(x.data[i])).data[0], `y[${i}]`).toBe(y.data[i]);
+        expect(nnsigmoid(lane0(x.data[i]), lane0(p.data[i])).data[0], `dzdx[${i}]`).toBe(d.data[i]);
       }
       const w = worstUlps(y.data, sigmoidForwardRef(x.data));
       expect(w.ulps).toBeLessThanOrEqual(3);

@@ -232,7 +232,7 @@ const Y_CHUNK = 1 << 17;
  * Only where the kernel's own path is prepare + pixels (conv_forward_path 0): the other paths
  * run whole, so a streamed call gives the bits of a resident one (simplenn, the pool's shares).
  */
-function spanOf(p: ConvPlan): number {
+export function spanOf(p: ConvPlan): number {
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   if (P * planes <= 4 * Y_CHUNK || kernels().conv_forward_path(...p.dims) !== 0) return P;
