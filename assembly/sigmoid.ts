@@ -7,7 +7,7 @@
 // REQUIRES: x, y, dzdy, dzdx hold n f32 each; n >= 0; outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { expnK, ek, ONE4, EK_ABS, EK_EXPN_MAX, EK_NEG_LOG2E, EK_ROUND, EK_LN2_HI, EK_LN2_LO,
+import { vexpn, ek, ONE4, EK_ABS, EK_EXPN_MAX, EK_NEG_LOG2E, EK_ROUND, EK_LN2_HI, EK_LN2_LO,
   EK_Q4, EK_Q3, EK_Q2, EK_Q1, EK_Q0, EK_ONE } from './vmath';
 import { exp1, expv } from './vmath_calls';
 
@@ -44,10 +44,10 @@ export function sigmoid_forward(x: usize, y: usize, n: i32): void {
       const outA = v128.or(f32x4.gt(v128.and(xa, mask), lim), f32x4.gt(v128.and(xb, mask), lim));
       const outC = v128.or(f32x4.gt(v128.and(xc, mask), lim), f32x4.gt(v128.and(xd, mask), lim));
       if (v128.any_true(v128.or(outA, outC))) break;
-      st4(y, i, logistic(expnK(xa, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
-      st4(y, i + VEC, logistic(expnK(xb, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
-      st4(y, i + 2 * VEC, logistic(expnK(xc, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
-      st4(y, i + 3 * VEC, logistic(expnK(xd, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
+      st4(y, i, logistic(vexpn(xa, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
+      st4(y, i + VEC, logistic(vexpn(xb, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
+      st4(y, i + 2 * VEC, logistic(vexpn(xc, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
+      st4(y, i + 3 * VEC, logistic(vexpn(xd, true, l2e, rnd, hi, lo, q4, q3, q2, q1, q0, one), one));
     }
     if (i >= n16) break;
     for (let j = 0; j < 4 * VEC; j += VEC) st4(y, i + j, logistic(expv(f32x4.neg(ld4(x, i + j))), one));

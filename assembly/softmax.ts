@@ -24,7 +24,7 @@
 // S*C*N < 2^30; outputs do not overlap inputs.
 
 import { VEC, vecFloor, ld4, st4, ld1, st1 } from './simd';
-import { expnK, ek, EXPN_MIN4, EK_LOG2E, EK_ROUND, EK_LN2_HI, EK_LN2_LO, EK_Q4, EK_Q3, EK_Q2, EK_Q1, EK_Q0,
+import { vexpn, ek, EXPN_MIN4, EK_LOG2E, EK_ROUND, EK_LN2_HI, EK_LN2_LO, EK_Q4, EK_Q3, EK_Q2, EK_Q1, EK_Q0,
   EK_ONE } from './vmath';
 import { exp1, expv } from './vmath_calls';
 
@@ -122,7 +122,7 @@ function expRun(x: usize, e: usize, b: i32, stride: i32, count: i32, m: v128, lo
     const l2e = ek(EK_LOG2E), rnd = ek(EK_ROUND), hi = ek(EK_LN2_HI), lo2 = ek(EK_LN2_LO), q4 = ek(EK_Q4);
     const q3 = ek(EK_Q3), q2 = ek(EK_Q2), q1 = ek(EK_Q1), q0 = ek(EK_Q0), one = ek(EK_ONE);
     for (let k = 0; k < count; k++) {
-      const v = expnK(f32x4.sub(ld4(x, b + stride * k), m), false, l2e, rnd, hi, lo2, q4, q3, q2, q1, q0, one);
+      const v = vexpn(f32x4.sub(ld4(x, b + stride * k), m), false, l2e, rnd, hi, lo2, q4, q3, q2, q1, q0, one);
       st4(e, eb + es * k, v);
       s0 = acc0(s0, v);
       s1 = acc1(s1, v);

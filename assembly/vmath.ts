@@ -63,21 +63,30 @@ export const EK_EXPN_MIN: usize = 17;
 @inline export function EXPN_MIN4(): v128 { return ek(EK_EXPN_MIN); }
 
 // NOTE: V8 does not move a memory load out of a loop that also stores (it cannot rule out
-// that the store changes it), so a loop that calls vexpn reloads its ten constants every
-// step, and TurboFan puts those loads at the top of the step and spills half of them to the
-// stack (sigmoid's loop: ~20 loads and ~16 spill moves a step). The hot loops load them
-// into locals once, before the loop, and call expnK, which takes them as arguments; V8 then
-// keeps them in registers. The same operations, so the same bits: on Node 20, sigmoid's
-// kernel takes 25% less time at two vectors a step, softmax's 13-14% less (docs/performance.md,
-// 2026-12-07 from 10:58).
+// that the store changes it), so a loop whose exp loads its ten constants where it uses them
+// reloads them every step, and TurboFan puts those loads at the top of the step and spills
+// half of them to the stack (sigmoid's loop: ~20 loads and ~16 spill moves a step). So vexpn
+// takes them as arguments: the hot loops load them into locals once, before the loop, and V8
+// keeps them in registers. On Node 20, sigmoid's kernel takes 25% less time at two vectors a
+// step, softmax's 13-14% less (docs/performance.md, 2026-12-07 from 10:58).
+
+// vexpn's range: |x| <= EXPN_MAX keeps n = round(x log2 e) in [-125, 125], where 2^n is one
+// normal float and p 2^n (p in [0.7, 1.42]) is normal, so scaling once is exact.
+export const EXPN_MAX: f32 = EXPN_MAX_;
+
 /**
- * e^x for lanes in [-EXPN_MAX, EXPN_MAX] from constants the caller holds in locals (NOTE
- * above): l2e = ek(EK_LOG2E), or ek(EK_NEG_LOG2E) with neg for e^-x; rnd, hi, lo, q4..q0
- * and one = ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4)..ek(EK_Q0), ek(EK_ONE).
- * Bit for bit vexpn(x) (vexpnNeg(x) with neg).
+ * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX], from constants the
+ * caller holds in locals (NOTE above): l2e = ek(EK_LOG2E), or ek(EK_NEG_LOG2E) with neg (a
+ * compile-time constant) for e^-x without negating x; rnd, hi, lo, q4..q0 and one =
+ * ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4)..ek(EK_Q0), ek(EK_ONE). The same
+ * reduction and polynomial as vexp (expPoly), 2^n applied as one factor: where every lane is in
+ * range the result is vexp's bit for bit (both scalings are then exact), so within 1 ulp too; a
+ * NaN lane gives NaN, as vexp's; elsewhere outside the range the result is meaningless. Callers
+ * test a vector (sigmoid's test that lets NaN through) or a whole run (softmax's least x - m)
+ * and give vexp what fails, so a lane never depends on its neighbours.
  */
 // @ts-ignore: decorator
-@inline export function expnK(x: v128, neg: bool, l2e: v128, rnd: v128, hi: v128, lo: v128,
+@inline export function vexpn(x: v128, neg: bool, l2e: v128, rnd: v128, hi: v128, lo: v128,
   q4: v128, q3: v128, q2: v128, q1: v128, q0: v128, one: v128): v128 {
   const z = f32x4.add(f32x4.mul(x, l2e), rnd);
   const p = expPoly(x, z, neg, rnd, hi, lo, q4, q3, q2, q1, q0, one);
@@ -150,42 +159,6 @@ export const EK_EXPN_MIN: usize = 17;
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, a), ek(EK_BIAS)), 23);
   const y = f32x4.mul(f32x4.mul(p, s1), s2);
   return v128.bitselect(x, y, f32x4.ne(x, x));
-}
-
-// vexpn's range: |x| <= EXPN_MAX keeps n = round(x log2 e) in [-125, 125], where 2^n is one
-// normal float and p 2^n (p in [0.7, 1.42]) is normal, so scaling once is exact.
-export const EXPN_MAX: f32 = EXPN_MAX_;
-
-/**
- * vexp for lanes that the caller has checked are in [-EXPN_MAX, EXPN_MAX]: the same reduction
- * and polynomial (expPoly), 2^n applied as one factor. Where every lane is in that range the
- * result is vexp's bit for bit (both scalings are then exact), so it is within 1 ulp too; a NaN
- * lane gives NaN, as vexp's; elsewhere outside the range the result is meaningless. Callers test
- * a vector (expnOk, or sigmoid's test that lets NaN through) or a whole run (softmax's least
- * x - m) and give vexp what fails, so a lane never depends on its neighbours.
- */
-// @ts-ignore: decorator
-@inline export function vexpn(x: v128): v128 {
-  return expn(x, false);
-}
-
-/** vexpn(-x), bit for bit, without negating x (see expPoly): for the caller's -x in range. */
-// @ts-ignore: decorator
-@inline export function vexpnNeg(x: v128): v128 {
-  return expn(x, true);
-}
-
-/** vexpn with the constants loaded where used (for code outside hot loops). */
-// @ts-ignore: decorator
-@inline function expn(x: v128, neg: bool): v128 {
-  return expnK(x, neg, ek(neg ? EK_NEG_LOG2E : EK_LOG2E), ek(EK_ROUND), ek(EK_LN2_HI), ek(EK_LN2_LO), ek(EK_Q4),
-    ek(EK_Q3), ek(EK_Q2), ek(EK_Q1), ek(EK_Q0), ek(EK_ONE));
-}
-
-/** True when every lane of x is in vexpn's range (false for NaN). */
-// @ts-ignore: decorator
-@inline export function expnOk(x: v128): bool {
-  return i32x4.all_true(f32x4.le(f32x4.abs(x), f32x4.splat(EXPN_MAX)));
 }
 
 /**
