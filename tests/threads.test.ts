@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { init, dispose, nnbnorm, nnconv, nnconvt, nndropout, nnnoffset, nnnormalize, nnpool, nnrelu, nnsigmoid, nnsoftmax, nnspnorm, randn, threadCount, Tensor, type ConvOptions } from '../src/index.js';
 import { claimBeforeWorkers, claimByWorkers, holdWorkers, parallel, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { attach, memoryBytes, kernels, onCallingThread, reserve, write, read, type Kernels } from '../src/wasm.js';
-import { planConv, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch } from '../src/blocks/conv.js';
-import { forwardThreads, backwardThreads } from '../src/blocks/conv-threads.js';
+import { planConv, spanOf, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch } from '../src/blocks/conv.js';
+import { forwardThreads, backwardThreads, streamThreads } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
 import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
 import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
@@ -100,6 +100,44 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
       // float32 rounding of re-associating Ho*Wo*N terms of about 1, not a term lost (~0.5).
       if (c.x[3] === 1) expectExact(g2.dzdw!.data, g1.dzdw!.data, 'dzdw');
       else expectClose(g2.dzdw!.data, g1.dzdw!.data, 0, reassociation(y1.shape[0] * y1.shape[1] * c.x[3]), 'dzdw');
+    });
+  }
+
+  // y past four of nnconv's streaming buffers (conv.ts spanOf): on the pool it streams too, each
+  // thread filling its own buffer with the one-thread stream's next range, so the bits are one
+  // thread's, which are the resident kernel's. Odd range counts leave a last round of one range.
+  const streamed: Case[] = [
+    { x: [384, 512, 3, 1], w: [5, 5, 3, 10], what: 'the practical (16 ranges of 32 columns)' },
+    { x: [100, 90, 3, 2], w: [3, 3, 3, 40], what: 'two images, Winograd pairs, a short last range' },
+    { x: [96, 90, 4, 2], w: [3, 3, 2, 40], opts: { pad: 1 }, what: 'two groups, pad 1, an odd number of ranges' },
+    { x: [70, 300, 8, 1], w: [3, 3, 8, 128], opts: { stride: 2, pad: 1 }, what: 'stride 2, pad 1 (packed 8-pixel blocks, no Winograd)' },
+  ];
+  for (const c of streamed) {
+    it(`streamed: ${c.what}: x ${c.x.join('x')} w ${c.w.join('x')}`, () => {
+      const x = randn(c.x, { seed: 1 }), w = randn(c.w, { seed: 2 }), b = randn([c.w[3]], { seed: 3 });
+      const plan = planConv(x.shape, w.shape, b.shape, null, c.opts);
+      const P = plan.Ho * plan.Wo;
+      expect(spanOf(plan), 'pixels per streamed range').toBeLessThan(P);
+      expect(streamThreads(plan, Math.ceil(P / spanOf(plan))), 'threads filling buffers').toBe(2);
+      const sent = jobCounts.sent;
+      const [y1, y2] = both(() => nnconv(x, w, b, c.opts));
+      expect(jobCounts.sent - sent, 'rounds sent to the worker').toBeGreaterThanOrEqual(Math.floor(P / spanOf(plan) / 2));
+      expectExact(y2.data, y1.data, 'y on 2 threads against 1');
+      limitThreads(1);
+      try {
+        const whole = residentRun([x.data, w.data, b.data], y1.numel, convForwardScratch(plan),
+          ([px, pw, pb, py, ps]) => convForward(plan, px, pw, pb, py, ps));
+        expectExact(y2.data, whole, 'y against the resident kernel');
+      } finally {
+        limitThreads(Infinity);
+      }
+      // every range run by the calling thread (the worker late): the worker's buffer and scratch, the same bits
+      claimBeforeWorkers(true);
+      try {
+        expectExact(nnconv(x, w, b, c.opts).data, y1.data, 'y with every range on the calling thread');
+      } finally {
+        claimBeforeWorkers(false);
+      }
     });
   }
 

@@ -1,7 +1,9 @@
 // nnconv's work split over the worker pool (src/threads.ts); the resident runners of
 // conv.ts call these when the pool has more than one thread and the layer is large enough.
 //
-// forward: by images when there are at least as many images as threads, into shares that take
+// forward: streamed (y larger than the facade's buffers, conv.ts spanOf), by rounds of t of the
+//   one-thread stream's ranges, range i of a round by thread i into its own buffer: the ranges of
+//   one thread, so the bits of one thread; else, resident, by images when there are at least as many images as threads, into shares that take
 //   the whole call's kernel path (conv_forward_path: the paths for tiny outputs depend on the
 //   image count), else (when the kernel itself runs prepare + pixels) by ranges of output pixels
 //   in units of lcm(8, 2 Ho) pixels, so every 8-pixel block and Winograd column pair is the one a
@@ -141,6 +143,35 @@ export function forward(p: ConvPlan, t: number, px: number, pw: number, pb: numb
       ['conv_forward_pixels', px, pb, py + 4 * p0, ps + i * per, p0, p1, P, ...d]]);
   }
   parallel(k, jobs);
+}
+
+/** Threads for a forward pass streamed in `ranges` ranges (1: one thread streams alone). */
+export function streamThreads(p: ConvPlan, ranges: number): number {
+  return Math.max(1, Math.min(threads(), ranges, Math.floor(macs(p) / MIN_MACS)));
+}
+
+/** Scratch floats of a streamed forward pass on t threads: the pixel path's scratch per thread. */
+export function streamScratch(p: ConvPlan, t: number): number {
+  return t * align4(kernels().conv_forward_scratch(...p.dims));
+}
+
+/**
+ * Round r of a streamed forward pass on t threads: ranges r t ... r t + t - 1 of `span` pixels
+ * (the last one short, none past P), range r t + i by thread i into buffer i (floats span K N, at
+ * pbuf + 4 i span K N), its planes as long as the range; round 0 packs each thread's filters.
+ * REQUIRES: conv_forward_path 0, span a multiple of 8 (conv.ts spanOf), scratch streamScratch(p, t).
+ */
+export function streamRound(p: ConvPlan, t: number, r: number, span: number,
+  px: number, pw: number, pb: number, pbuf: number, ps: number): void {
+  const d = p.dims, P = p.Ho * p.Wo;
+  const per = 4 * align4(kernels().conv_forward_scratch(...d));
+  const jobs: Job[] = [];
+  for (let i = 0; i < t && (r * t + i) * span < P; i++) {
+    const p0 = (r * t + i) * span, p1 = Math.min(P, p0 + span);
+    const pixels: Job[number] = ['conv_forward_pixels', px, pb, pbuf + 4 * i * span * p.K * p.N, ps + i * per, p0, p1, p1 - p0, ...d];
+    jobs.push(r === 0 ? [['conv_forward_prepare', pw, ps + i * per, ...d], pixels] : [pixels]);
+  }
+  parallel(kernels(), jobs);
 }
 
 /** Scratch floats of the threaded dzdx: one kernel scratch (for the largest share) per thread. */

@@ -244,13 +244,14 @@ export function spanOf(p: ConvPlan): number {
 function forward(p: ConvPlan, t: ConvTensors): Tensor {
   const shape = [p.Ho, p.Wo, p.K, p.N];
   if (t.w === null) return new Tensor(identityForward(t.x.data, t.b?.data ?? null, identityDims(p)), shape);
-  const k = kernels();
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   const ny = P * planes;
-  // Split over threads, y is computed whole in the arena (one wake-up of the pool per call).
-  const span = threaded.forwardThreads(p) > 1 ? P : spanOf(p);
-  const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, span * planes, convForwardScratch(p));
+  const span = spanOf(p);
+  const ranges = Math.ceil(P / span);
+  const th = ranges > 1 ? threaded.streamThreads(p, ranges) : 1;
+  const scratch = span === P ? convForwardScratch(p) : th > 1 ? threaded.streamScratch(p, th) : kernels().conv_forward_scratch(...p.dims);
+  const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, th * span * planes, scratch);
   write(px, t.x.data);
   write(pw, t.w.data);
   if (t.b !== null) write(pb, t.b.data);
@@ -258,15 +259,22 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
     convForward(p, px, pw, pb, py, ps);
     return new Tensor(read(py, ny), shape);
   }
-  // The streamed form of convForward: the same kernel in its two halves.
+  // The streamed form of convForward: rounds of th ranges, each thread filling its own buffer,
+  // copied out after the round while still in cache.
   const bias = p.bias ? pb : 0;
-  k.conv_forward_prepare(pw, ps, ...p.dims);
   const out = fresh(ny);
-  const buf = new Float32Array(k.memory.buffer, py, span * planes);
-  for (let p0 = 0; p0 < P; p0 += span) {
-    const len = Math.min(span, P - p0);
-    k.conv_forward_pixels(px, bias, py, ps, p0, p0 + len, len, ...p.dims);
-    for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
+  const k = kernels();
+  for (let r = 0; r * th < ranges; r++) {
+    if (th > 1) threaded.streamRound(p, th, r, span, px, pw, bias, py, ps);
+    else {
+      if (r === 0) k.conv_forward_prepare(pw, ps, ...p.dims);
+      k.conv_forward_pixels(px, bias, py, ps, r * span, Math.min(P, (r + 1) * span), Math.min(span, P - r * span), ...p.dims);
+    }
+    for (let i = 0; i < th && (r * th + i) * span < P; i++) {
+      const p0 = (r * th + i) * span, len = Math.min(span, P - p0);
+      const buf = new Float32Array(k.memory.buffer, py + 4 * i * span * planes, len * planes);
+      for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
+    }
   }
   return new Tensor(out, shape);
 }
