@@ -165,14 +165,16 @@ export function split(k: Kernels, t: number, n: number, job: (first: number, cou
  * for them unless threads were asked for) has its job run here, after jobs[0], and so has a job
  * its worker has not claimed by the time jobs[0] is done: each job writes only its own outputs
  * and scratch, so the results do not depend on which thread ran it. A kernel that traps in a
- * worker is an Error here.
+ * worker is an Error here. `first`, if given, runs on the calling thread once the workers are
+ * woken, before jobs[0]: JS work (a copy out of memory) that overlaps the workers' jobs.
  */
-export function parallel(k: Kernels, jobs: Job[]): void {
+export function parallel(k: Kernels, jobs: Job[], first?: () => void): void {
   const p = pool !== null && pool.k === k ? pool : null;
   if (jobs.length > 1 && (p === null || jobs.length > p.size)) {
     throw new Error(`nnblocks: ${jobs.length} jobs (${jobs[0]?.[0]?.[0] ?? 'no kernel'}, ...) for a pool of ${p?.size ?? 1} threads`);
   }
   if (p === null || jobs.length <= 1) {
+    first?.();
     if (jobs.length === 1) runJob(k, jobs[0]);
     return;
   }
@@ -195,7 +197,13 @@ export function parallel(k: Kernels, jobs: Job[]): void {
   if (workersFirst) for (const t of sent) while (Atomics.load(p.ctrl, t * SLOT + CLAIM) !== p.seq[t]);
   jobCounts.sent += sent.length;
   jobCounts.claimed += mine.length;
-  let err = runHere(k, jobs, here, null);
+  let err: unknown = null;
+  try {
+    first?.();
+  } catch (e) {
+    err = e;
+  }
+  err = runHere(k, jobs, here, err);
   err = runHere(k, jobs, mine, err);
   // A job still unclaimed now that the caller's own share is done is the caller's: its worker is
   // late. Every slot is tried before any is waited for, so one busy worker does not leave

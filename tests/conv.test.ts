@@ -243,6 +243,9 @@ describe('realistic values (randn) agree with the reference to float32 rounding'
     // thread (a pool computes y whole), so it streams: several pixel ranges, the last one short.
     { x: [100, 90, 3, 2], w: [3, 3, 3, 40], bias: true, oneThread: true },
     { x: [96, 90, 4, 2], w: [3, 3, 2, 40], bias: true, pad: 1, oneThread: true },
+    // tall images: ranges of column pairs; one pair past a buffer (the buffer grows to hold one)
+    { x: [602, 40, 3, 1], w: [3, 3, 3, 32], bias: true, oneThread: true },
+    { x: [1102, 10, 8, 1], w: [3, 3, 8, 64], bias: true, oneThread: true },
     // Winograd blocks with a horizontal stride and dilation, two groups, two images.
     { x: [22, 9, 4, 2], w: [3, 3, 2, 32], bias: true, pad: [1, 1, 0, 0], stride: [1, 2], dilate: [1, 2] },    // Small outputs as one product over the batch (conv/batch.ts): the character CNN's last two
     // layers, steps past one block of 256 (R, and Q pixels), columns past one block of 512

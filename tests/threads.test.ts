@@ -9,7 +9,7 @@ import { init, dispose, nnbnorm, nnconv, nnconvt, nndropout, nnnoffset, nnnormal
 import { claimBeforeWorkers, claimByWorkers, holdWorkers, parallel, jobCounts, jobsRunByWorkers, limitThreads, workersAlive, workersRunning, workersStopped } from '../src/threads.js';
 import { attach, memoryBytes, kernels, onCallingThread, reserve, write, read, type Kernels } from '../src/wasm.js';
 import { planConv, spanOf, convForward, convForwardScratch, convBackwardData, convBackwardDataScratch } from '../src/blocks/conv.js';
-import { forwardThreads, backwardThreads, streamThreads } from '../src/blocks/conv-threads.js';
+import { forwardThreads, backwardThreads, streamThreads, setStreamShare } from '../src/blocks/conv-threads.js';
 import { expectExact, expectClose, residentRun } from './helpers.js';
 import { planPool, poolForward, poolBackward, poolScratch } from '../src/blocks/pool.js';
 import { planNormalize, normalizeForward, normalizeBackward, normalizeScratch } from '../src/blocks/normalize.js';
@@ -111,6 +111,8 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
     { x: [100, 90, 3, 2], w: [3, 3, 3, 40], what: 'two images, Winograd pairs, a short last range' },
     { x: [96, 90, 4, 2], w: [3, 3, 2, 40], opts: { pad: 1 }, what: 'two groups, pad 1, an odd number of ranges' },
     { x: [70, 300, 8, 1], w: [3, 3, 8, 128], opts: { stride: 2, pad: 1 }, what: 'stride 2, pad 1 (packed 8-pixel blocks, no Winograd)' },
+    { x: [602, 40, 3, 1], w: [3, 3, 3, 32], what: 'a tall image: ranges of column pairs (8 columns overfill a buffer)' },
+    { x: [1102, 10, 8, 1], w: [3, 3, 8, 64], what: 'a taller one: one column pair overfills a buffer, so the buffer grows to one' },
   ];
   for (const c of streamed) {
     it(`streamed: ${c.what}: x ${c.x.join('x')} w ${c.w.join('x')}`, () => {
@@ -137,6 +139,18 @@ describe.skipIf(!pooled())('nnconv on 2 threads against 1', () => {
         expectExact(nnconv(x, w, b, c.opts).data, y1.data, 'y with every range on the calling thread');
       } finally {
         claimBeforeWorkers(false);
+      }
+      // the calling thread's share is timed; any share in whole units gives the same bits
+      const shares: [string, (c0: number, c1: number, u: number) => number][] = [
+        ['none', () => 0], ['one unit', (_a, _b, u) => u], ['the whole round', (a, b, u) => Math.ceil((b - a) / u) * u],
+        ['varying', (a, _b, u) => ((Math.floor(a / u) * 7) % 5) * u]];
+      for (const [what, f] of shares) {
+        setStreamShare(f);
+        try {
+          expectExact(nnconv(x, w, b, c.opts).data, y1.data, `y with the calling thread's share: ${what}`);
+        } finally {
+          setStreamShare(null);
+        }
       }
     });
   }

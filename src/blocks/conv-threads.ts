@@ -1,9 +1,10 @@
 // nnconv's work split over the worker pool (src/threads.ts); the resident runners of
 // conv.ts call these when the pool has more than one thread and the layer is large enough.
 //
-// forward: streamed (y larger than the facade's buffers, conv.ts spanOf), by rounds of t of the
-//   one-thread stream's ranges, range i of a round by thread i into its own buffer: the ranges of
-//   one thread, so the bits of one thread; else, resident, by images when there are at least as many images as threads, into shares that take
+// forward: streamed when y is larger than conv.ts's buffers (spanOf): rounds of ranges of
+//   output pixels in whole units of lcm(8, 2 Ho) (streamForward), the workers filling one buffer
+//   while the calling thread copies the last round out of the other; else, resident, by images
+//   when there are at least as many images as threads, into shares that take
 //   the whole call's kernel path (conv_forward_path: the paths for tiny outputs depend on the
 //   image count), else (when the kernel itself runs prepare + pixels) by ranges of output pixels
 //   in units of lcm(8, 2 Ho) pixels, so every 8-pixel block and Winograd column pair is the one a
@@ -30,7 +31,7 @@ const align4 = (n: number): number => (n + 3) & ~3;
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** Output pixels per unit of a pixel split (keeps 8-pixel blocks and column pairs whole). */
-function pixelUnit(p: ConvPlan): number {
+export function pixelUnit(p: ConvPlan): number {
   return (8 * 2 * p.Ho) / gcd(8, 2 * p.Ho);
 }
 
@@ -155,23 +156,78 @@ export function streamScratch(p: ConvPlan, t: number): number {
   return t * align4(kernels().conv_forward_scratch(...p.dims));
 }
 
+let shareHook: ((c0: number, c1: number, unit: number) => number) | null = null;
+
+/** Test hook: the calling thread's pixels in each streamed round (a multiple of unit), instead of the timed balance; null: timed. */
+export function setStreamShare(f: ((c0: number, c1: number, unit: number) => number) | null): void {
+  shareHook = f;
+}
+
+/** One thread's range of a streamed round: pixels [p0, p1) of every plane, at byte address `at`, planes p1 - p0 apart. */
+interface Range { p0: number; p1: number; at: number }
+
 /**
- * Round r of a streamed forward pass on t threads: ranges r t ... r t + t - 1 of `span` pixels
- * (the last one short, none past P), range r t + i by thread i into buffer i (floats span K N, at
- * pbuf + 4 i span K N), its planes as long as the range; round 0 packs each thread's filters.
- * REQUIRES: conv_forward_path 0, span a multiple of 8 (conv.ts spanOf), scratch streamScratch(p, t).
+ * y streamed on t threads, for conv.ts forward (conv_forward_path 0, spanOf(p) < P): rounds of
+ * S = t span pixels, alternating between two buffers of S K N floats at pbuf. While the workers
+ * fill one buffer with this round's ranges, the calling thread copies the last round's out of the
+ * other and then computes its own range, shorter by what the copy took: its share is set each
+ * round from its own last copy and pixel times, in whole units of pixelUnit(p), so any split gives
+ * one thread's bits.
+ * REQUIRES: span a multiple of pixelUnit(p) (spanOf), scratch streamScratch(p, t) at ps, t <= ceil(P / span).
  */
-export function streamRound(p: ConvPlan, t: number, r: number, span: number,
-  px: number, pw: number, pb: number, pbuf: number, ps: number): void {
-  const d = p.dims, P = p.Ho * p.Wo;
-  const per = 4 * align4(kernels().conv_forward_scratch(...d));
-  const jobs: Job[] = [];
-  for (let i = 0; i < t && (r * t + i) * span < P; i++) {
-    const p0 = (r * t + i) * span, p1 = Math.min(P, p0 + span);
-    const pixels: Job[number] = ['conv_forward_pixels', px, pb, pbuf + 4 * i * span * p.K * p.N, ps + i * per, p0, p1, p1 - p0, ...d];
-    jobs.push(r === 0 ? [['conv_forward_prepare', pw, ps + i * per, ...d], pixels] : [pixels]);
+export function streamForward(p: ConvPlan, t: number, span: number, px: number, pw: number, pb: number,
+  pbuf: number, ps: number, out: Float32Array): void {
+  const k = kernels(), d = p.dims, P = p.Ho * p.Wo, planes = p.K * p.N;
+  const per = 4 * align4(k.conv_forward_scratch(...d));
+  parallel(k, Array.from({ length: t }, (_, i): Job => [['conv_forward_prepare', pw, ps + i * per, ...d]]));
+  const unit = pixelUnit(p);
+  const S = t * span;
+  let last: Range[] = [];
+  let copyMs = 0, pixelMs = 0;
+  for (let r = 0, c0 = 0; c0 < P; r++, c0 += S) {
+    const c1 = Math.min(P, c0 + S);
+    // the calling thread's pixels: (its share + copy time) = each worker's share, in time
+    const lead = pixelMs === 0 ? 0 : copyMs / pixelMs;
+    const mine = shareHook?.(c0, c1, unit) ??
+      Math.max(0, Math.round((c1 - c0 - (t - 1) * lead) / t / unit) * unit);
+    const ranges = roundRanges(c0, c1, t, mine, unit, pbuf + (r & 1) * 4 * S * planes, planes);
+    const copy = last;
+    const pixels = (g: Range, i: number): Job[number] =>
+      ['conv_forward_pixels', px, pb, g.at, ps + i * per, g.p0, g.p1, g.p1 - g.p0, ...d];
+    parallel(k, [[], ...ranges.slice(1).map((g, i): Job => (g.p1 > g.p0 ? [pixels(g, i + 1)] : []))], () => {
+      const t0 = performance.now();
+      copyOut(k, copy, P, planes, out);
+      const t1 = performance.now();
+      const g = ranges[0];
+      if (g.p1 > g.p0) k.conv_forward_pixels(px, pb, g.at, ps, g.p0, g.p1, g.p1 - g.p0, ...d);
+      if (copy.length > 0) copyMs = t1 - t0;
+      if (g.p1 > g.p0) pixelMs = (performance.now() - t1) / (g.p1 - g.p0);
+    });
+    last = ranges;
   }
-  parallel(kernels(), jobs);
+  copyOut(k, last, P, planes, out);
+}
+
+/** [c0, c1) in t consecutive ranges: the first `mine` pixels, the others the rest in whole units (the last one short). */
+function roundRanges(c0: number, c1: number, t: number, mine: number, unit: number, set: number, planes: number): Range[] {
+  const ranges: Range[] = [];
+  for (let i = 0, a = c0; i < t; i++) {
+    const rest = c1 - a;
+    const len = i === 0 ? Math.min(mine, rest) : i === t - 1 ? rest : Math.min(rest, Math.ceil(rest / (t - i) / unit) * unit);
+    ranges.push({ p0: a, p1: a + len, at: set + 4 * planes * (a - c0) });
+    a += len;
+  }
+  return ranges;
+}
+
+/** Each range's planes from its buffer into y's planes (P pixels apart). */
+function copyOut(k: Kernels, ranges: Range[], P: number, planes: number, out: Float32Array): void {
+  for (const g of ranges) {
+    const len = g.p1 - g.p0;
+    if (len === 0) continue;
+    const buf = new Float32Array(k.memory.buffer, g.at, len * planes);
+    for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + g.p0);
+  }
 }
 
 /** Scratch floats of the threaded dzdx: one kernel scratch (for the largest share) per thread. */

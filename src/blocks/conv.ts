@@ -227,18 +227,18 @@ interface ConvTensors { x: Tensor; w: Tensor | null; b: Tensor | null; dzdy: Ten
 const Y_CHUNK = 1 << 17;
 
 /**
- * Output pixels per streamed range: whole groups of 8 columns when they fit the buffer, so
- * ranges keep the kernel's 8-pixel blocks and Winograd column pairs intact; else 8-pixel blocks.
- * Only where the kernel's own path is prepare + pixels (conv_forward_path 0): the other paths
- * run whole, so a streamed call gives the bits of a resident one (simplenn, the pool's shares).
+ * Output pixels per streamed range: whole units of threaded.pixelUnit (8-pixel blocks and
+ * Winograd column pairs), as many as fit the buffer, at least one (a larger buffer for a very tall
+ * image), so that any range ends where a resident run's block or pair does: a streamed call gives
+ * the bits of a resident one. Only where the kernel's own path is prepare + pixels
+ * (conv_forward_path 0): the other paths run whole (simplenn, the pool's shares).
  */
 export function spanOf(p: ConvPlan): number {
   const P = p.Ho * p.Wo;
   const planes = p.K * p.N;
   if (P * planes <= 4 * Y_CHUNK || kernels().conv_forward_path(...p.dims) !== 0) return P;
-  const fits = Y_CHUNK / planes;
-  const unit = 8 * p.Ho;
-  return Math.min(P, fits >= unit ? Math.floor(fits / unit) * unit : Math.max(8, Math.floor(fits / 8) * 8));
+  const unit = threaded.pixelUnit(p);
+  return Math.min(P, Math.max(1, Math.floor(Y_CHUNK / planes / unit)) * unit);
 }
 
 function forward(p: ConvPlan, t: ConvTensors): Tensor {
@@ -251,7 +251,8 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
   const ranges = Math.ceil(P / span);
   const th = ranges > 1 ? threaded.streamThreads(p, ranges) : 1;
   const scratch = span === P ? convForwardScratch(p) : th > 1 ? threaded.streamScratch(p, th) : kernels().conv_forward_scratch(...p.dims);
-  const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, th * span * planes, scratch);
+  // on the pool: two buffers of a round's th ranges (conv-threads.ts streamForward)
+  const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, (th > 1 ? 2 * th : 1) * span * planes, scratch);
   write(px, t.x.data);
   write(pw, t.w.data);
   if (t.b !== null) write(pb, t.b.data);
@@ -259,22 +260,21 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
     convForward(p, px, pw, pb, py, ps);
     return new Tensor(read(py, ny), shape);
   }
-  // The streamed form of convForward: rounds of th ranges, each thread filling its own buffer,
-  // copied out after the round while still in cache.
+  // The streamed form of convForward: the kernel in its two halves, each range of pixels copied
+  // out while still in cache.
   const bias = p.bias ? pb : 0;
   const out = fresh(ny);
+  if (th > 1) {
+    threaded.streamForward(p, th, span, px, pw, bias, py, ps, out);
+    return new Tensor(out, shape);
+  }
   const k = kernels();
-  for (let r = 0; r * th < ranges; r++) {
-    if (th > 1) threaded.streamRound(p, th, r, span, px, pw, bias, py, ps);
-    else {
-      if (r === 0) k.conv_forward_prepare(pw, ps, ...p.dims);
-      k.conv_forward_pixels(px, bias, py, ps, r * span, Math.min(P, (r + 1) * span), Math.min(span, P - r * span), ...p.dims);
-    }
-    for (let i = 0; i < th && (r * th + i) * span < P; i++) {
-      const p0 = (r * th + i) * span, len = Math.min(span, P - p0);
-      const buf = new Float32Array(k.memory.buffer, py + 4 * i * span * planes, len * planes);
-      for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
-    }
+  k.conv_forward_prepare(pw, ps, ...p.dims);
+  const buf = new Float32Array(k.memory.buffer, py, span * planes);
+  for (let p0 = 0; p0 < P; p0 += span) {
+    const len = Math.min(span, P - p0);
+    k.conv_forward_pixels(px, bias, py, ps, p0, p0 + len, len, ...p.dims);
+    for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
   }
   return new Tensor(out, shape);
 }
