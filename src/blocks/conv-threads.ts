@@ -167,12 +167,13 @@ export function setStreamShare(f: ((c0: number, c1: number, unit: number) => num
 interface Range { p0: number; p1: number; at: number }
 
 /**
- * y streamed on t threads, for conv.ts forward (conv_forward_path 0, spanOf(p) < P): rounds of
- * S = t span pixels, alternating between two buffers of S K N floats at pbuf. While the workers
- * fill one buffer with this round's ranges, the calling thread copies the last round's out of the
- * other and then computes its own range, shorter by what the copy took: its share is set each
- * round from its own last copy and pixel times, in whole units of pixelUnit(p), so any split gives
- * one thread's bits.
+ * y streamed through WebAssembly memory on t threads (1: the calling thread alone), for conv.ts
+ * forward (conv_forward_path 0, spanOf(p) < P): rounds of S = t span pixels, on the pool
+ * alternating between two buffers of S K N floats at pbuf. While the workers fill one buffer with
+ * this round's ranges, the calling thread copies the last round's out of the other and then
+ * computes its own range, shorter by what the copy took: its share is set each round from its
+ * own last copy and pixel times, in whole units of pixelUnit(p), so any split gives one
+ * thread's bits. Alone, one buffer: each range is copied out just before the next is computed.
  * REQUIRES: span a multiple of pixelUnit(p) (spanOf), scratch streamScratch(p, t) at ps, t <= ceil(P / span).
  */
 export function streamForward(p: ConvPlan, t: number, span: number, px: number, pw: number, pb: number,
@@ -190,7 +191,7 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
     const lead = pixelMs === 0 ? 0 : copyMs / pixelMs;
     const mine = shareHook?.(c0, c1, unit) ??
       Math.max(0, Math.round((c1 - c0 - (t - 1) * lead) / t / unit) * unit);
-    const ranges = roundRanges(c0, c1, t, mine, unit, pbuf + (r & 1) * 4 * S * planes, planes);
+    const ranges = roundRanges(c0, c1, t, mine, unit, pbuf + (t > 1 ? r & 1 : 0) * 4 * S * planes, planes);
     const copy = last;
     const pixels = (g: Range, i: number): Job[number] =>
       ['conv_forward_pixels', px, pb, g.at, ps + i * per, g.p0, g.p1, g.p1 - g.p0, ...d];
@@ -208,12 +209,12 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
   copyOut(k, last, P, planes, out);
 }
 
-/** [c0, c1) in t consecutive ranges: the first `mine` pixels, the others the rest in whole units (the last one short). */
+/** [c0, c1) in t consecutive ranges: the first `mine` pixels (unless it is the only one), the others the rest in whole units (the last one short). */
 function roundRanges(c0: number, c1: number, t: number, mine: number, unit: number, set: number, planes: number): Range[] {
   const ranges: Range[] = [];
   for (let i = 0, a = c0; i < t; i++) {
     const rest = c1 - a;
-    const len = i === 0 ? Math.min(mine, rest) : i === t - 1 ? rest : Math.min(rest, Math.ceil(rest / (t - i) / unit) * unit);
+    const len = i === t - 1 ? rest : i === 0 ? Math.min(mine, rest) : Math.min(rest, Math.ceil(rest / (t - i) / unit) * unit);
     ranges.push({ p0: a, p1: a + len, at: set + 4 * planes * (a - c0) });
     a += len;
   }

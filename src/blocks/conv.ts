@@ -250,8 +250,8 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
   const span = spanOf(p);
   const ranges = Math.ceil(P / span);
   const th = ranges > 1 ? threaded.streamThreads(p, ranges) : 1;
-  const scratch = span === P ? convForwardScratch(p) : th > 1 ? threaded.streamScratch(p, th) : kernels().conv_forward_scratch(...p.dims);
-  // on the pool: two buffers of a round's th ranges (conv-threads.ts streamForward)
+  const scratch = span === P ? convForwardScratch(p) : threaded.streamScratch(p, th);
+  // streamed on the pool: two buffers of a round's th ranges (conv-threads.ts streamForward)
   const [px, pw, pb, py, ps] = reserve(WHO, t.x.numel, t.w.numel, p.bias ? p.K : 0, (th > 1 ? 2 * th : 1) * span * planes, scratch);
   write(px, t.x.data);
   write(pw, t.w.data);
@@ -260,22 +260,8 @@ function forward(p: ConvPlan, t: ConvTensors): Tensor {
     convForward(p, px, pw, pb, py, ps);
     return new Tensor(read(py, ny), shape);
   }
-  // The streamed form of convForward: the kernel in its two halves, each range of pixels copied
-  // out while still in cache.
-  const bias = p.bias ? pb : 0;
   const out = fresh(ny);
-  if (th > 1) {
-    threaded.streamForward(p, th, span, px, pw, bias, py, ps, out);
-    return new Tensor(out, shape);
-  }
-  const k = kernels();
-  k.conv_forward_prepare(pw, ps, ...p.dims);
-  const buf = new Float32Array(k.memory.buffer, py, span * planes);
-  for (let p0 = 0; p0 < P; p0 += span) {
-    const len = Math.min(span, P - p0);
-    k.conv_forward_pixels(px, bias, py, ps, p0, p0 + len, len, ...p.dims);
-    for (let q = 0; q < planes; q++) out.set(buf.subarray(q * len, (q + 1) * len), q * P + p0);
-  }
+  threaded.streamForward(p, th, span, px, pw, p.bias ? pb : 0, py, ps, out);
   return new Tensor(out, shape);
 }
 
