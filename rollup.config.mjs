@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import inlineWasm from './tools/inline-wasm.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), /^node:/];
+const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+// a dependency's own files too (jpeg-js/lib/decoder.js)
+const external = [...deps, ...deps.map((d) => new RegExp(`^${d}/`)), /^node:/];
 
 /** Ship the raw module and the practical's sample image as files. */
 function emitAssets() {

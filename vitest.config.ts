@@ -24,6 +24,9 @@ export default defineConfig({
   server: coi ? { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } } : {},
   // MAT fixtures are imported as assets (`?inline` data: URLs), like the images.
   assetsInclude: ['**/*.mat'],
+  // a dependency's own file, bundled for the browser before the first test rather than found by
+  // one (which reloads the page mid-run)
+  optimizeDeps: { include: ['jpeg-js/lib/decoder.js'] },
   test: {
     testTimeout: 60_000,
     provide: { kernels: process.env.NNBLOCKS_KERNELS ?? '', threads: process.env.NNBLOCKS_THREADS ?? '' },

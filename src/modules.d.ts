@@ -23,3 +23,9 @@ declare module '*.wasm?patch-from=kernels.wasm' {
   const patch: Uint8Array<ArrayBuffer>;
   export default patch;
 }
+
+// jpeg-js's decoder alone (src/image/jpeg.ts): its module.exports is the index's decode.
+declare module 'jpeg-js/lib/decoder.js' {
+  const decode: typeof import('jpeg-js').decode;
+  export default decode;
+}

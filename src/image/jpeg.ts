@@ -5,7 +5,8 @@
 // CMYK and YCCK JPEGs are converted to RGB by jpeg-js. EXIF orientation is
 // ignored, as MATLAB's imread ignores it.
 
-import jpeg from 'jpeg-js';
+// Only the decoder: the package's index also brings its encoder (7.5 KB minified).
+import decode from 'jpeg-js/lib/decoder.js';
 import type { Image } from './types.js';
 import { MAX_PIXELS } from './png.js';
 
@@ -31,7 +32,7 @@ export function decodeJpeg(who: string, bytes: Uint8Array, where: string): Image
   try {
     // Limits: no more pixels than a PNG may have, and jpeg-js's own cap on its
     // coefficient buffers (4 bytes per sample), so a corrupt header cannot exhaust memory.
-    const out = jpeg.decode(bytes, {
+    const out = decode(bytes, {
       useTArray: true, formatAsRGBA: false, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 2048,
     });
     ({ data: rgb, width, height } = out);
