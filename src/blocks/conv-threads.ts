@@ -184,17 +184,21 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
   const unit = pixelUnit(p);
   const S = t * span;
   let last: Range[] = [];
-  let copyMs = 0, pixelMs = 0;
+  // ms per pixel of the calling thread and of the workers together (a busy core runs slower)
+  let copyMs = 0, pixelMs = 0, workersMs = 0;
   for (let r = 0, c0 = 0; c0 < P; r++, c0 += S) {
     const c1 = Math.min(P, c0 + S);
     // the calling thread's pixels: (its share + copy time) = each worker's share, in time
-    const lead = pixelMs === 0 ? 0 : copyMs / pixelMs;
-    const mine = shareHook?.(c0, c1, unit) ??
-      Math.max(0, Math.round((c1 - c0 - (t - 1) * lead) / t / unit) * unit);
+    // copy + mine * pixelMs = (c1 - c0 - mine) * workersMs: both sides end together
+    const w = workersMs === 0 ? pixelMs / (t - 1 || 1) : workersMs;
+    const balanced = pixelMs === 0 ? (c1 - c0) / t : ((c1 - c0) * w - copyMs) / (pixelMs + w);
+    const mine = shareHook?.(c0, c1, unit) ?? Math.max(0, Math.round(balanced / unit) * unit);
     const ranges = roundRanges(c0, c1, t, mine, unit, pbuf + (t > 1 ? r & 1 : 0) * 4 * S * planes, planes);
     const copy = last;
     const pixels = (g: Range, i: number): Job[number] =>
       ['conv_forward_pixels', px, pb, g.at, ps + i * per, g.p0, g.p1, g.p1 - g.p0, ...d];
+    const tr = performance.now();
+    let busy = 0;
     parallel(k, [[], ...ranges.slice(1).map((g, i): Job => (g.p1 > g.p0 ? [pixels(g, i + 1)] : []))], () => {
       const t0 = performance.now();
       copyOut(k, copy, P, planes, out);
@@ -203,7 +207,14 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
       if (g.p1 > g.p0) k.conv_forward_pixels(px, pb, g.at, ps, g.p0, g.p1, g.p1 - g.p0, ...d);
       if (copy.length > 0) copyMs = t1 - t0;
       if (g.p1 > g.p0) pixelMs = (performance.now() - t1) / (g.p1 - g.p0);
+      busy = performance.now() - tr;
     });
+    // the round's time bounds the workers' (theirs, if the calling thread waited for them)
+    const theirs = c1 - c0 - (ranges[0].p1 - ranges[0].p0), elapsed = performance.now() - tr;
+    if (t > 1 && theirs > 0) {
+      const bound = elapsed / theirs;
+      workersMs = workersMs === 0 || elapsed - busy > 0.02 ? bound : Math.min(workersMs, bound);
+    }
     last = ranges;
   }
   copyOut(k, last, P, planes, out);
