@@ -21,7 +21,7 @@
 // filters itself: a few percent of the work, done in parallel, and no kernel has to know.
 
 import { kernels, type ConvDims, type Kernels } from '../wasm.js';
-import { threads, parallel, share, split, type Job } from '../threads.js';
+import { threads, parallel, runJob, share, split, type Job } from '../threads.js';
 import type { ConvPlan } from './conv.js';
 
 /** Multiply-adds a thread must get before splitting pays for waking it (~0.2 ms of work). */
@@ -163,6 +163,9 @@ export function setStreamShare(f: ((c0: number, c1: number, unit: number) => num
   shareHook = f;
 }
 
+/** A wait for the workers longer than this (ms) says the round's time is theirs, not only a bound on it. */
+const WAITED_MS = 0.02;
+
 /** One thread's range of a streamed round: pixels [p0, p1) of every plane, at byte address `at`, planes p1 - p0 apart. */
 interface Range { p0: number; p1: number; at: number }
 
@@ -171,9 +174,10 @@ interface Range { p0: number; p1: number; at: number }
  * forward (conv_forward_path 0, spanOf(p) < P): rounds of S = t span pixels, on the pool
  * alternating between two buffers of S K N floats at pbuf. While the workers fill one buffer with
  * this round's ranges, the calling thread copies the last round's out of the other and then
- * computes its own range, shorter by what the copy took: its share is set each round from its
- * own last copy and pixel times, in whole units of pixelUnit(p), so any split gives one
- * thread's bits. Alone, one buffer: each range is copied out just before the next is computed.
+ * computes its own range, shorter by what the copy took: its share is set each round from the
+ * last round's copy time and the pixel times of both sides (a busy core runs slower), in whole
+ * units of pixelUnit(p), so any split gives one thread's bits. Alone, one buffer: each range is
+ * copied out just before the next is computed.
  * REQUIRES: span a multiple of pixelUnit(p) (spanOf), scratch streamScratch(p, t) at ps, t <= ceil(P / span).
  */
 export function streamForward(p: ConvPlan, t: number, span: number, px: number, pw: number, pb: number,
@@ -188,8 +192,7 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
   let copyMs = 0, pixelMs = 0, workersMs = 0;
   for (let r = 0, c0 = 0; c0 < P; r++, c0 += S) {
     const c1 = Math.min(P, c0 + S);
-    // the calling thread's pixels: (its share + copy time) = each worker's share, in time
-    // copy + mine * pixelMs = (c1 - c0 - mine) * workersMs: both sides end together
+    // the calling thread's share: copy + mine * pixelMs = (c1 - c0 - mine) * workersMs, both sides end together
     const w = workersMs === 0 ? pixelMs / (t - 1 || 1) : workersMs;
     const balanced = pixelMs === 0 ? (c1 - c0) / t : ((c1 - c0) * w - copyMs) / (pixelMs + w);
     const mine = shareHook?.(c0, c1, unit) ?? Math.max(0, Math.round(balanced / unit) * unit);
@@ -204,7 +207,7 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
       copyOut(k, copy, P, planes, out);
       const t1 = performance.now();
       const g = ranges[0];
-      if (g.p1 > g.p0) k.conv_forward_pixels(px, pb, g.at, ps, g.p0, g.p1, g.p1 - g.p0, ...d);
+      if (g.p1 > g.p0) runJob(k, [pixels(g, 0)]);
       if (copy.length > 0) copyMs = t1 - t0;
       if (g.p1 > g.p0) pixelMs = (performance.now() - t1) / (g.p1 - g.p0);
       busy = performance.now() - tr;
@@ -213,7 +216,7 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
     const theirs = c1 - c0 - (ranges[0].p1 - ranges[0].p0), elapsed = performance.now() - tr;
     if (t > 1 && theirs > 0) {
       const bound = elapsed / theirs;
-      workersMs = workersMs === 0 || elapsed - busy > 0.02 ? bound : Math.min(workersMs, bound);
+      workersMs = workersMs === 0 || elapsed - busy > WAITED_MS ? bound : Math.min(workersMs, bound);
     }
     last = ranges;
   }
