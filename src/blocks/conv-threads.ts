@@ -163,6 +163,17 @@ export function setStreamShare(f: ((c0: number, c1: number, unit: number) => num
   shareHook = f;
 }
 
+/**
+ * The calling thread's pixels of an n-pixel round on t > 1 threads, in whole units: copy +
+ * mine * pixelMs = (n - mine) * w, so both sides end together (w: the workers' ms per pixel
+ * together, until measured the calling thread's shared among them).
+ */
+function callerShare(n: number, t: number, unit: number, copyMs: number, pixelMs: number, workersMs: number): number {
+  if (pixelMs === 0) return Math.round(n / t / unit) * unit;
+  const w = workersMs === 0 ? pixelMs / (t - 1) : workersMs;
+  return Math.max(0, Math.round((n * w - copyMs) / (pixelMs + w) / unit) * unit);
+}
+
 /** A wait for the workers longer than this (ms) says the round's time is theirs, not only a bound on it. */
 const WAITED_MS = 0.02;
 
@@ -192,10 +203,8 @@ export function streamForward(p: ConvPlan, t: number, span: number, px: number, 
   let copyMs = 0, pixelMs = 0, workersMs = 0;
   for (let r = 0, c0 = 0; c0 < P; r++, c0 += S) {
     const c1 = Math.min(P, c0 + S);
-    // the calling thread's share: copy + mine * pixelMs = (c1 - c0 - mine) * workersMs, both sides end together
-    const w = workersMs === 0 ? pixelMs / (t - 1 || 1) : workersMs;
-    const balanced = pixelMs === 0 ? (c1 - c0) / t : ((c1 - c0) * w - copyMs) / (pixelMs + w);
-    const mine = shareHook?.(c0, c1, unit) ?? Math.max(0, Math.round(balanced / unit) * unit);
+    // alone, the calling thread computes the whole round
+    const mine = t === 1 ? c1 - c0 : shareHook?.(c0, c1, unit) ?? callerShare(c1 - c0, t, unit, copyMs, pixelMs, workersMs);
     const ranges = roundRanges(c0, c1, t, mine, unit, pbuf + (t > 1 ? r & 1 : 0) * 4 * S * planes, planes);
     const copy = last;
     const pixels = (g: Range, i: number): Job[number] =>
