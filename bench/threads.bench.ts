@@ -13,7 +13,8 @@
 //     batches (getBatch, shuffle and update included; goal <= 0.6), here with no other library's
 //     threads in the process (the peers bench's epoch shares the cores with ORT-web's pool);
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
-//     the calling thread), and what sets its ratio: copying its x into WebAssembly memory, which
+//     the calling thread), and a simplenn run that no layer splits (the character CNN at batch 1,
+//     which runs whole on the unshared instance: the same goal), and what sets its ratio: copying its x into WebAssembly memory, which
 //     with threads is a SharedArrayBuffer that V8 copies into word by word (100 copies a call;
 //     also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in cache; the other
 //     blocks called alone on small tensors (nnpool, nnbnorm, nnnoffset, nnsoftmax, nnconvt), which
@@ -21,8 +22,8 @@
 //   - the resident passes (no copies, as simplenn runs them) of nnbnorm, nnsoftmax, nnspnorm and
 //     nnsigmoid, forward + backward.
 // On a machine with 2 cores shared with other work these are loaded-machine figures.
-import { init, dispose, nnbnorm, nnconv, nnconvt, nnnoffset, nnpool, nnrelu, nnsoftmax, randn, threadCount } from '../src/index.js';
-import { charEpoch, prepareEpoch } from './charcnn.js';
+import { init, dispose, nnbnorm, nnconv, nnconvt, nnnoffset, nnpool, nnrelu, nnsoftmax, randn, simplenn, simplennTidy, threadCount, type Res } from '../src/index.js';
+import { charCNN, charEpoch, prepareEpoch } from './charcnn.js';
 import { median } from './stats.js';
 import { resident } from './resident.js';
 import { reserve, write } from '../src/wasm.js';
@@ -75,6 +76,13 @@ const sgx = randn([380, 508, 10], { seed: 1 }), sgp = randn(sgx.shape, { seed: 2
 const fcF = planConv([1, 1, 4096, 1], [1, 1, 4096, 1024], null, null, undefined);
 const sgF = planSigmoid(sgx.shape, null), sgB = planSigmoid(sgx.shape, sgp.shape);
 
+const served = simplennTidy(charCNN('softmax')), sx1 = randn([32, 32, 1, 1], { seed: 13 });
+/** The served net's forward at batch 1, passing res back as a server loop does. */
+const serve = (): (() => void) => {
+  let res: Res[] = [];
+  return () => { res = simplenn(served, sx1, null, res); };
+};
+
 const chunk = randn([16384, 1], { seed: 4 }).data, rx = randn([64, 64, 16], { seed: 5 });
 const qx = randn([56, 56, 16, 2], { seed: 6 }), qb = randn([14, 14, 32, 8], { seed: 7 }), qg = randn([32, 1], { seed: 8 });
 const ql = randn([27, 27, 32], { seed: 9 }), qs = randn([1, 1, 1000, 64], { seed: 10 });
@@ -99,6 +107,7 @@ const rows: { name: string; f?: () => unknown; make?: () => () => unknown; budge
   { name: 'resident fully connected forward, one image, 1x1x4096 * 1x1x4096x1024', budget: 300,
     make: resident([fx.data, fw.data], 1, () => convForwardScratch(fcF), ([x, w, y, s]) => convForward(fcF, x, w, 0, y, s)) },
   { name: 'small call 32x32x3 * 3x3x3x8 (threads on vs off)', f: () => nnconv(sx, sw, null), budget: 300, goal: 1.05 },
+  { name: 'simplenn forward, character CNN, batch 1 (no layer splits; threads on vs off)', make: serve, budget: 300, goal: 1.05 },
   { name: "copy the small call's x (3072 floats) into WebAssembly memory, 100 times", budget: 200, make: copies(sx.data) },
   { name: 'copy a streamed chunk (16384 floats) into WebAssembly memory, 100 times', budget: 200, make: copies(chunk) },
   { name: 'nnrelu 64x64x16 (streamed, on the calling thread)', f: () => nnrelu(rx), budget: 300 },

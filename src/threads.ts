@@ -115,6 +115,13 @@ export function claimByWorkers(on: boolean): void {
 /** For tests: jobs sent to workers, and of them those the calling thread claimed (and ran, unless an earlier job failed). */
 export const jobCounts = { sent: 0, claimed: 0 };
 
+/**
+ * parallel() calls that split their work over the pool (more than one job), whichever threads
+ * ran the jobs. simplenn reads it around a run to learn whether any layer split (engine.ts).
+ */
+let splitCalls = 0;
+export const splitCount = (): number => splitCalls;
+
 /** For tests: the jobs the pool's workers ran (each job runs once: sent = claimed + this). */
 export function jobsRunByWorkers(): number {
   const p = pool;
@@ -178,6 +185,7 @@ export function parallel(k: Kernels, jobs: Job[], first?: () => void): void {
     if (jobs.length === 1) runJob(k, jobs[0]);
     return;
   }
+  splitCalls++;
   const sent: number[] = [], here: number[] = [0], bytes = k.memory.buffer.byteLength;
   for (let t = 1; t < jobs.length; t++) {
     if (p.ready[t] === 0 && Atomics.load(p.ctrl, t * SLOT + READY) === 1) p.ready[t] = 1;

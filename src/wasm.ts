@@ -206,7 +206,7 @@ export function attachLocal(raw: Kernels, shared: Kernels): void {
  * nothing afterwards. Inside, threads() is 1, so nothing f calls is split.
  */
 export function onCallingThread<T>(f: () => T): T {
-  if (local === null || active !== localFor) return f();
+  if (!hasLocal()) return f();
   const saved = active, savedBase = base;
   active = local;
   base = localBase;
@@ -233,8 +233,21 @@ const HERE_MAX = 1 << 18;
  * scratch are at most HERE_MAX floats (`floats()`, asked only then); else f() where it is.
  */
 export function onCallingThreadIfSmall<T>(splits: boolean, floats: () => number, f: () => T): T {
-  return !splits && local !== null && active === localFor && floats() <= HERE_MAX ? onCallingThread(f) : f();
+  return !splits && hasLocal() && floats() <= HERE_MAX ? onCallingThread(f) : f();
 }
+
+/** Whether onCallingThread would attach the unshared instance (init() loaded one, the pool's is attached). */
+export function hasLocal(): boolean {
+  return local !== null && active === localFor;
+}
+
+/**
+ * Floats of arena (weights, activations, derivatives and scratch together) up to which a whole
+ * simplenn run that no layer splits runs on the unshared instance (net/engine.ts): the practical's
+ * character CNN at batch 1 copies 1.8 MiB of weights in on every call. So the unshared memory
+ * holds at most 4 MiB of arena for these runs.
+ */
+export const RUN_HERE_MAX = 1 << 20;
 
 /** The attached kernels, or null before init() (for the pool, which must not throw here). */
 export function attached(): Kernels | null {

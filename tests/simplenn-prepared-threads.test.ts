@@ -3,7 +3,8 @@
 // compared with a fresh call (a deep copy of the net) under the same setting.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, randn, simplenn, simplennTidy, threadCount, Tensor, zeros, type Layer, type Res, type SimpleNN } from '../src/index.js';
-import { limitThreads } from '../src/threads.js';
+import { limitThreads, splitCount } from '../src/threads.js';
+import { memoryBytes, read, reserve, RUN_HERE_MAX, write } from '../src/wasm.js';
 import { forwardThreads } from '../src/blocks/conv-threads.js';
 import { planConv } from '../src/blocks/conv.js';
 import { runCounts } from '../src/net/prepared.js';
@@ -41,5 +42,104 @@ describe.skipIf(threadCount() < 2)('simplenn kept between calls, 1 and 2 threads
       }
       expectExact(res[0].dzdw![0]!.data, want[0].dzdw![0]!.data, `threads ${t}: res[0].dzdw[0]`);
     });
+  });
+});
+
+// With the pool, memory is shared and V8 copies into it word by word: a run in which no layer
+// split its work (batch 1 of a small net) ran about 7% slower with threads than without. From its
+// second call such a run runs on the unshared instance (engine.ts, Prepared.here).
+describe.skipIf(threadCount() < 2)('simplenn runs that no layer splits move to the unshared instance', () => {
+  const small = (labels = [2]): SimpleNN => simplennTidy({ layers: [
+    { type: 'conv', weights: [randn([5, 5, 1, 8], { seed: 11 }), randn([1, 8], { seed: 12 })] },
+    { type: 'pool', pool: 2, stride: 2 },
+    { type: 'conv', weights: [randn([5, 5, 8, 12], { seed: 13 }), zeros([1, 12])] },
+    { type: 'relu' },
+    { type: 'conv', weights: [randn([4, 4, 12, 5], { seed: 14 }), zeros([1, 5])] },
+    { type: 'softmaxloss', class: labels },
+  ] });
+  const x = randn([24, 24, 1, 1], { seed: 15 });
+  const expectRes = (got: Res[], want: Res[], what: string): void => {
+    for (let k = 0; k < want.length; k++) {
+      expectExact(got[k].x!.data, want[k].x!.data, `${what}: res[${k}].x`);
+      expectExact(got[k].dzdx!.data, want[k].dzdx!.data, `${what}: res[${k}].dzdx`);
+      want[k].dzdw?.forEach((d, j) => expectExact(got[k].dzdw![j]!.data, d!.data, `${what}: res[${k}].dzdw[${j}]`));
+    }
+  };
+
+  it('the first call plans on the pool\'s instance, later ones run on the unshared one with the same bits; a weight written in place is seen', () => {
+    limitThreads(Infinity);
+    const net = small();
+    const split = splitCount(), here = runCounts.here, planned = runCounts.planned;
+    const first = simplenn(net, x, 1);
+    expect(splitCount() - split, 'layers that split').toBe(0);
+    expect([runCounts.here - here, runCounts.planned - planned], 'moved, planned: the first call').toEqual([0, 1]);
+    // Every later call leaves the pool's arena alone (the first call's layout starts where this is).
+    const [at] = reserve('test', 4096);
+    const seeded = randn([4096, 1], { seed: 16 }).data;
+    write(at, seeded);
+    let res = simplenn(net, x, 1);
+    expect([runCounts.here - here, runCounts.planned - planned], 'moved, planned: the second call').toEqual([1, 2]);
+    expectRes(res, first, 'second call against the first');
+    res = simplenn(net, x, 1, res);
+    expect([runCounts.here - here, runCounts.planned - planned], 'moved, planned: the third call').toEqual([2, 2]);
+    expectRes(res, first, 'third call against the first');
+    net.layers[2].weights![0]!.data[7] += 0.25;
+    res = simplenn(net, x, 1, res);
+    expect(runCounts.here - here, 'moved calls').toBe(3);
+    expectExact(read(at, seeded.length), seeded, 'the pool\'s arena');
+    // a fresh net (a copy) plans on the pool's instance
+    expectRes(res, simplenn(copy(net), x, 1), 'after a weight was written in place');
+    expect(res[3].x!.data.some((v, i) => v !== first[3].x!.data[i]), 'the written weight changed res[3].x').toBe(true);
+    limitThreads(1);
+    expectRes(simplenn(copy(net), x, 1), res, 'one thread on the pool\'s instance');
+    limitThreads(Infinity);
+  });
+
+  it('memory stays flat over 300 moved calls', () => {
+    limitThreads(Infinity);
+    const net = small();
+    let res: Res[] = [];
+    for (let i = 0; i < 3; i++) res = simplenn(net, x, 1, res);
+    const bytes = memoryBytes(), here = runCounts.here, planned = runCounts.planned;
+    for (let i = 0; i < 300; i++) res = simplenn(net, x, 1, res);
+    expect([runCounts.here - here, runCounts.planned - planned], 'moved, planned').toEqual([300, 0]);
+    expect(memoryBytes(), 'WebAssembly memory, both instances').toBe(bytes);
+  });
+
+  // The pool's instance on one thread and the unshared one have the same key (threads() is 1 on both).
+  it('alternating 1 and 2 threads, the pool\'s run on one thread and the moved run are both kept', () => {
+    const net = small();
+    let res: Res[] = [];
+    for (const t of [1, Infinity, Infinity]) { limitThreads(t); res = simplenn(net, x, 1, res); }
+    const planned = runCounts.planned;
+    for (const t of [1, Infinity, 1, Infinity]) { limitThreads(t); res = simplenn(net, x, 1, res); }
+    expect(runCounts.planned - planned, 'runs planned again').toBe(0);
+    limitThreads(Infinity);
+  });
+
+  it('a run that splits nothing but holds more than RUN_HERE_MAX floats stays on the pool\'s instance', () => {
+    limitThreads(Infinity);
+    const net = simplennTidy({ layers: [{ type: 'softmax' }] });
+    const x = randn([260, 256, 16, 1], { seed: 18 });
+    expect(x.numel, 'x alone').toBeGreaterThan(RUN_HERE_MAX);
+    const split = splitCount(), here = runCounts.here;
+    let res: Res[] = [];
+    for (let i = 0; i < 3; i++) res = simplenn(net, x, null, res);
+    expect([splitCount() - split, runCounts.here - here], 'layers that split, moved calls').toEqual([0, 0]);
+  });
+
+  it('a run in which a layer splits stays on the pool\'s instance', () => {
+    limitThreads(Infinity);
+    const net = small([2, 4, 1, 3]);
+    const big = randn([80, 80, 1, 4], { seed: 17 });
+    expect(forwardThreads(planConv(big.shape, [5, 5, 1, 8], [1, 8], null)), 'the first layer splits').toBe(2);
+    const here = runCounts.here;
+    let res: Res[] = [];
+    for (let i = 0; i < 3; i++) res = simplenn(net, big, 1, res);
+    expect(runCounts.here - here, 'moved calls').toBe(0);
+    limitThreads(1);
+    expectRes(res.map((r, k) => (k === 0 ? r : { ...r, dzdw: r.dzdw?.map(() => null) ?? null })) as Res[],
+      simplenn(copy(net), big, 1).map((r) => ({ ...r, dzdw: null })) as Res[], 'x and dzdx against one thread');
+    limitThreads(Infinity);
   });
 });

@@ -4,8 +4,8 @@
 
 import { Tensor, isTensor, tensorArg, type Shape4 } from '../tensor.js';
 import { dims, tagOf } from '../options.js';
-import { arenaAbove, fresh, kernels } from '../wasm.js';
-import { threads } from '../threads.js';
+import { arenaAbove, fresh, hasLocal, kernels, onCallingThread, RUN_HERE_MAX } from '../wasm.js';
+import { splitCount, threads } from '../threads.js';
 import { Layout, Reuse, addInto, netBuffers, sameShape } from './layout.js';
 import { kindOf } from './layers.js';
 import { checkLayerFields } from './fields.js';
@@ -96,6 +96,11 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   // A run kept from an earlier call of these layers (no custom layer, no skipForward: see Prepared).
   const cacheable = !o.skipForward;
   const prepared = cacheable ? lookup(layers, key) : null;
+  // A run that no layer split the last time runs on the unshared instance (Prepared.here), planned there once under its own key.
+  if (prepared?.here === true && hasLocal()) {
+    runCounts.here++;
+    return onCallingThread(() => run(net, x, dzdy, resIn, o, keep));
+  }
   if (prepared === null) runCounts.planned++;
   else runCounts.kept++;
 
@@ -198,11 +203,10 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   // whose fields it checks; the volatile ones (a loss's labels change from call to call) are read now.
   const nets = prepared === null ? netBuffers(layers) : prepared.netBuffers;
   const volatileNets = prepared === null || prepared.volatile.length === 0 ? null : netBuffers(prepared.volatile);
-  if (prepared === null && cacheable && share && allPlanned) {
-    remember(layers, { kernels: kernels(), layers: layers.slice(), snaps: steps.map((st) => snapshot(st.ly, st.kind)), key,
-      steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets,
-      volatile: layers.filter((_, l) => (steps[l].kind as ResidentKind).volatile), buffers: null });
-  }
+  const entry = prepared === null && cacheable && share && allPlanned ? { kernels: kernels(), layers: layers.slice(),
+    snaps: steps.map((st) => snapshot(st.ly, st.kind)), key, steps, sizes: layout.sizes, shapes, X, D, netBuffers: nets,
+    volatile: layers.filter((_, l) => (steps[l].kind as ResidentKind).volatile), buffers: null, here: false } : null;
+  if (entry !== null) remember(layers, entry);
 
   const bufs = (l: number): Buffers => {
     const s = steps[l];
@@ -223,6 +227,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
     return new Tensor(a, shape);
   };
 
+  const splits0 = splitCount();
   if (o.skipForward) {
     for (let k = 0; k <= n; k++) { const t = given(k); if (t !== null && sameShape(t.shape, shapes[k])) layout.view(X[k], t.numel).set(t.data); }
     steps.forEach((s, l) => { if (s.plan?.aux && s.ctx.backward) layout.view(s.aux, numel(s.plan.aux)).set((out[l + 1].aux as Tensor).data); });
@@ -271,6 +276,10 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
       }
       out[l].backwardTime = now() - t0;
     }
+  }
+
+  if (entry !== null && threads() > 1 && splitCount() === splits0 && hasLocal()) {
+    entry.here = layout.sizes.reduce((a, b) => a + b, 0) <= RUN_HERE_MAX;
   }
 
   // Copy out what res keeps, into the passed res's arrays where they fit.

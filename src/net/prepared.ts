@@ -35,15 +35,24 @@ export interface Prepared {
   readonly volatile: readonly Layer[];
   /** Every layer's Buffers, for the layout laid out from byte `at` (it moves only under arenaAbove). */
   buffers: { at: number; list: Buffers[] } | null;
+  /**
+   * Set after the first run on the pool's instance when no layer split its work and the run fits
+   * RUN_HERE_MAX: later calls run on the unshared instance instead (engine.ts), where the copies in
+   * and out are plain memory copies. There threads() is 1, so that run has a key and an entry of its own.
+   */
+  here: boolean;
 }
 
 /** Prepared runs per layers array, the most recent first; a WeakMap, so a dropped net takes its plans along. */
 const PREPARED = new WeakMap<readonly Layer[], Prepared[]>();
-/** Prepared runs kept per net (e.g. the train and val passes of cnnTrain, a few batch sizes). */
-const KEEP_PREPARED = 4;
+/**
+ * Prepared runs kept per net: the train and val passes of cnnTrain and their shorter last batches,
+ * a few batch sizes, each run that moved to the unshared instance twice (its entry and the pool's).
+ */
+const KEEP_PREPARED = 6;
 
-/** For tests: how many runs were planned and how many reused a prepared run, since the module loaded. */
-export const runCounts = { planned: 0, kept: 0 };
+/** For tests: how many runs were planned, reused a prepared run, and moved to the unshared instance, since the module loaded. */
+export const runCounts = { planned: 0, kept: 0, here: 0 };
 
 /** Where walk() puts each value: into a new snapshot, or compared with a kept one. */
 interface Sink { put(v: unknown): boolean }
@@ -128,8 +137,8 @@ export function lookup(layers: readonly Layer[], key: readonly unknown[]): Prepa
 export function remember(layers: readonly Layer[], p: Prepared): void {
   let list = PREPARED.get(layers);
   if (list === undefined) PREPARED.set(layers, (list = []));
-  // An entry for the same key is stale (a layer or a field changed): the new one replaces it.
-  const i = list.findIndex((q) => sameList(q.key, p.key));
+  // An entry for the same key and kernels is stale (a layer or a field changed): the new one replaces it.
+  const i = list.findIndex((q) => q.kernels === p.kernels && sameList(q.key, p.key));
   if (i >= 0) list.splice(i, 1);
   list.unshift(p);
   if (list.length > KEEP_PREPARED) list.length = KEEP_PREPARED;
