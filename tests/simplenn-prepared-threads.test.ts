@@ -3,8 +3,8 @@
 // compared with a fresh call (a deep copy of the net) under the same setting.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, randn, simplenn, simplennTidy, threadCount, Tensor, zeros, type Layer, type Res, type SimpleNN } from '../src/index.js';
-import { limitThreads, splitCount } from '../src/threads.js';
-import { memoryBytes, read, reserve, RUN_HERE_MAX, write } from '../src/wasm.js';
+import { limitThreads, splitCount, threads } from '../src/threads.js';
+import { kernels, memoryBytes, read, reserve, RUN_HERE_MAX, write } from '../src/wasm.js';
 import { forwardThreads } from '../src/blocks/conv-threads.js';
 import { planConv } from '../src/blocks/conv.js';
 import { runCounts } from '../src/net/prepared.js';
@@ -93,6 +93,39 @@ describe.skipIf(threadCount() < 2)('simplenn runs that no layer splits move to t
     limitThreads(1);
     expectRes(simplenn(copy(net), x, 1), res, 'one thread on the pool\'s instance');
     limitThreads(Infinity);
+  });
+
+  it('an Error in a moved run is the fresh call\'s, and leaves the pool\'s instance attached; accumulate adds there too', () => {
+    limitThreads(Infinity);
+    const net = small();
+    const k = kernels();
+    let res: Res[] = [];
+    for (let i = 0; i < 2; i++) res = simplenn(net, x, 1, res);
+    const here = runCounts.here;
+    const wrong = randn([2, 1], { seed: 19 });
+    let want = '';
+    try { simplenn(copy(net), x, wrong); } catch (e) { want = (e as Error).message; }
+    expect(want, 'the fresh call throws').toMatch(/^simplenn: dzdy is 2x1/);
+    expect(() => simplenn(net, x, wrong, res)).toThrow(want);
+    expect(runCounts.here - here, 'the throwing call moved').toBe(1);
+    expect([kernels(), threads()], 'attached afterwards, threads').toEqual([k, 2]);
+    const once = res.map((r) => r.dzdw?.map((d) => d && d.data.slice()));
+    res = simplenn(net, x, 1, res, { accumulate: true });
+    expect(runCounts.here - here, 'moved calls').toBe(2);
+    res.forEach((r, l) => r.dzdw?.forEach((d, j) => expectExact(d!.data, once[l]![j]!.map((v) => 2 * v), `res[${l}].dzdw[${j}], accumulated`)));
+  });
+
+  // cnnTrain on a small net makes four runs (train, val and their shorter last batches), none split.
+  it('four moved runs of one net are all kept (four entries on each instance)', () => {
+    limitThreads(Infinity);
+    const net = small([1, 2, 3, 4]);
+    const xs = [1, 2, 3, 4].map((N) => randn([24, 24, 1, N], { seed: 40 + N }));
+    const label = net.layers[5];
+    const call = (x4: Tensor): void => { label.class = [1, 2, 3, 4].slice(0, x4.shape[3]); simplenn(net, x4, 1); };
+    for (let i = 0; i < 2; i++) xs.forEach(call);
+    const here = runCounts.here, planned = runCounts.planned;
+    for (let i = 0; i < 2; i++) xs.forEach(call);
+    expect([runCounts.here - here, runCounts.planned - planned], 'moved, planned again').toEqual([8, 0]);
   });
 
   it('memory stays flat over 300 moved calls', () => {

@@ -96,7 +96,7 @@ export function run(net: SimpleNN, x: Tensor, dzdy: Tensor | number | null | und
   // A run kept from an earlier call of these layers (no custom layer, no skipForward: see Prepared).
   const cacheable = !o.skipForward;
   const prepared = cacheable ? lookup(layers, key) : null;
-  // A run that no layer split the last time runs on the unshared instance (Prepared.here), planned there once under its own key.
+  // A run in which no layer split when it was planned here runs on the unshared instance (Prepared.here), kept there too.
   if (prepared?.here === true && hasLocal()) {
     runCounts.here++;
     return onCallingThread(() => run(net, x, dzdy, resIn, o, keep));

@@ -36,9 +36,10 @@ export interface Prepared {
   /** Every layer's Buffers, for the layout laid out from byte `at` (it moves only under arenaAbove). */
   buffers: { at: number; list: Buffers[] } | null;
   /**
-   * Set after the first run on the pool's instance when no layer split its work and the run fits
-   * RUN_HERE_MAX: later calls run on the unshared instance instead (engine.ts), where the copies in
-   * and out are plain memory copies. There threads() is 1, so that run has a key and an entry of its own.
+   * Set by the run that planned this entry on the pool's instance when no layer split its work
+   * and the run fits RUN_HERE_MAX: later calls run on the unshared instance instead (engine.ts),
+   * where the copies in and out are plain memory copies. That run is planned and kept there as an
+   * entry of its own, told from the pool's one-thread run of the same key by its kernels.
    */
   here: boolean;
 }
@@ -46,12 +47,16 @@ export interface Prepared {
 /** Prepared runs per layers array, the most recent first; a WeakMap, so a dropped net takes its plans along. */
 const PREPARED = new WeakMap<readonly Layer[], Prepared[]>();
 /**
- * Prepared runs kept per net: the train and val passes of cnnTrain and their shorter last batches,
- * a few batch sizes, each run that moved to the unshared instance twice (its entry and the pool's).
+ * Prepared runs kept per net and kernels instance (the pool's, the unshared one): e.g. the train and
+ * val passes of cnnTrain and their shorter last batches, or a few batch sizes. A run that moved to the
+ * unshared instance has an entry on each, so counting per instance keeps as many runs as without a pool.
  */
-const KEEP_PREPARED = 6;
+const KEEP_PREPARED = 4;
 
-/** For tests: how many runs were planned, reused a prepared run, and moved to the unshared instance, since the module loaded. */
+/**
+ * For tests: how many runs were planned, reused a prepared run, and moved to the unshared instance,
+ * since the module loaded (a moved call counts in `here` and again as planned or kept there).
+ */
 export const runCounts = { planned: 0, kept: 0, here: 0 };
 
 /** Where walk() puts each value: into a new snapshot, or compared with a kept one. */
@@ -141,7 +146,8 @@ export function remember(layers: readonly Layer[], p: Prepared): void {
   const i = list.findIndex((q) => q.kernels === p.kernels && sameList(q.key, p.key));
   if (i >= 0) list.splice(i, 1);
   list.unshift(p);
-  if (list.length > KEEP_PREPARED) list.length = KEEP_PREPARED;
+  let same = 0;
+  for (let j = 0; j < list.length; j++) if (list[j].kernels === p.kernels && ++same > KEEP_PREPARED) list.splice(j--, 1);
 }
 
 /** A plan made again (a volatile layer) fits the kept layout: the same output, inputs, aux and dzdw, no more scratch. */

@@ -100,7 +100,7 @@ function matlabKeep(layers: readonly Layer[], conserve: boolean): Materialise {
  * the kept ones, a training run every x but only two dzdx's (not past a custom layer, nor with
  * skipForward). Weights are copied in on every call, so a weight written in place is always
  * seen. The plans and the layout are kept between calls of the same `net.layers` array (prepared.ts,
- * Prepared: a WeakMap, at most six runs per array) and reused while every layer's fields match the
+ * Prepared: a WeakMap, at most four runs per array and instance) and reused while every layer's fields match the
  * snapshot taken when it was planned (weights by identity and size; the loss layers, whose labels
  * are data, are planned on every call). With the worker pool, a run in which no layer split its
  * work (the character CNN at batch 1) runs from its second call on the unshared single-threaded
