@@ -15,9 +15,9 @@
 //   - a small call (32x32x3 * 3x3x3x8) with threads on against off (goal <= 1.05: it stays on
 //     the calling thread), and what sets the small call's ratio: copying its x into WebAssembly
 //     memory, which with threads is a SharedArrayBuffer that V8 copies into word by word (100
-//     copies a call; also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in cache; the other
-//     blocks called alone on small tensors (nnpool, nnbnorm, nnnoffset, nnsoftmax, nnconvt), which
-//     run on the unshared instance too;
+//     copies a call; also a streamed chunk's 16384 floats), and nnrelu on a tensor that fits in
+//     cache; the other blocks called alone on small tensors (nnpool, nnbnorm, nnnoffset,
+//     nnsoftmax, nnconvt), which run on the unshared instance too;
 //   - a simplenn run that no layer splits (the character CNN at batch 1, a server's call), which
 //     runs whole on the unshared instance: threads on against off, the same goal;
 //   - the resident passes (no copies, as simplenn runs them) of nnbnorm, nnsoftmax, nnspnorm and
